@@ -1,0 +1,54 @@
+# bosun's front door. The real build is meson + ninja in $(BUILD).
+#   make deps     install the Debian packages bosun needs to build and test
+#   make          build (same as make build)
+#   make check    deps + build + every test; ends with "N passed, N failed"
+#   make demo     build, then release a sample repository it creates
+#   make bench    run the benchmarks in bench/ against the peers
+#   make install PREFIX=/usr/local
+BUILD ?= build
+PREFIX ?= /usr/local
+MESON_OPTS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+DEPS = build-essential meson ninja-build pkg-config git \
+       libgit2-dev libfyaml-dev libjansson-dev libsqlite3-dev libcmocka-dev \
+       python3 sqlite3
+
+.PHONY: all build deps check test demo bench install clean asan fuzz
+
+all: build
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+test: build
+	tests/run.sh $(BUILD)
+
+check: deps build
+	tests/run.sh $(BUILD)
+
+demo: build
+	BOSUN=$(CURDIR)/$(BUILD)/bosun sh demo/demo.sh
+
+bench: build
+	bench/release.sh $(BUILD)/bosun
+
+asan:
+	$(MAKE) BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" test
+
+install: build
+	meson install -C $(BUILD) --destdir "$(DESTDIR)"
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz

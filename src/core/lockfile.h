@@ -1,0 +1,54 @@
+/*
+ * lockfile.h - change files atomically, and clean up after ourselves
+ * (after git's lockfile.h and tempfile.h).
+ *
+ *	struct lockfile lk = LOCKFILE_INIT;
+ *	if ((r = lock_acquire(&lk, "VERSION", 0)) < 0)
+ *		return r;			// -BOSUN_EBUSY when held
+ *	write(lk.fd, ...);
+ *	return lock_commit(&lk);		// fsync + rename over VERSION
+ *	// or lock_rollback(&lk) to leave VERSION untouched
+ *
+ * The "<path>.lock" file is created with O_CREAT|O_EXCL, so it is also the
+ * mutual exclusion. It is registered as a temporary file: if the process
+ * exits or is killed by a catchable signal, it is removed. timeout_ms > 0
+ * retries for that long before giving up with -BOSUN_EBUSY.
+ *
+ * tempfile_register() gives any other path the same clean-up; a process that
+ * daemonises calls tempfile_forget_all() in the parent.
+ */
+#ifndef BOSUN_CORE_LOCKFILE_H
+#define BOSUN_CORE_LOCKFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct lockfile {
+	int fd;
+	char *path;      /* the target */
+	char *lock_path; /* target + ".lock" */
+};
+#define LOCKFILE_INIT { -1, NULL, NULL }
+
+int lock_acquire(struct lockfile *lk, const char *path, int timeout_ms);
+/* Write all of buf to the lock; returns 0 or -BOSUN_EIO. */
+int lock_write(struct lockfile *lk, const void *buf, size_t len);
+/* fsync, close and rename the lock over the target. */
+int lock_commit(struct lockfile *lk);
+/* Close and remove the lock; the target stays as it was. Accepts a
+ * lockfile that was never acquired. */
+void lock_rollback(struct lockfile *lk);
+
+/* Replace path with buf atomically (lock, write, rename), keeping the
+ * file's mode when it exists (else mode). */
+int write_file_atomic(const char *path, const void *buf, size_t len,
+		      mode_t mode);
+
+/* Remove path when the process exits or is signalled. */
+void tempfile_register(const char *path);
+void tempfile_unregister(const char *path);
+void tempfile_forget_all(void);
+/* Remove every registered file now (used by the exit and signal paths). */
+void tempfile_cleanup(void);
+
+#endif

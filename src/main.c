@@ -1,0 +1,194 @@
+/*
+ * main.c - global options, command lookup, exit code.
+ *
+ *	bosun [-C DIR] [--json] [-q] [-v] [--no-color] COMMAND [ARGS]
+ *
+ * Every handler returns an exit code or a negative error kind (error.h);
+ * this file is the one place that turns the latter into a message and an
+ * exit code from DESIGN.md's table.
+ */
+#include "bosun-config.h"
+#include "cmd/common.h"
+#include "core/error.h"
+#include "core/lockfile.h"
+#include "core/log.h"
+#include "core/opts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: bosun [-C DIR] [--json] [-q] [-v] [--no-color] COMMAND [ARGS]\n";
+
+static void print_main_help(FILE *f)
+{
+	const struct cmd_entry *const *e;
+
+	fputs(usage_text, f);
+	fputs("\nbosun runs a repository's releases, agents, hooks, deployments "
+	      "and upkeep.\n\ncommands:\n", f);
+	for (e = cmd_table; *e; e++)
+		fprintf(f, "    %-12s %s\n", (*e)->name, (*e)->summary);
+	fputs("    help         show help for a command: bosun help COMMAND [VERB]\n"
+	      "\nglobal options:\n"
+	      "    -C DIR                  run as if started in DIR\n"
+	      "    --json                  machine-readable output on stdout\n"
+	      "    -q, --quiet             print only errors and results\n"
+	      "    -v, --verbose           say more (repeat for more)\n"
+	      "    --no-color              no colour (also: NO_COLOR=1)\n"
+	      "    --version               print bosun's version\n"
+	      "\nexit codes: 0 ok, 1 check failed, 2 in progress, 3 not found,\n"
+	      "64 usage, 65 bad input data, 69 unavailable, 70 internal error,\n"
+	      "74 I/O error, 75 busy (a lock is held)\n", f);
+}
+
+static int unknown_command(const char *name)
+{
+	const char *cands[64];
+	const struct cmd_entry *const *e;
+	const char *s;
+	size_t n = 0;
+
+	for (e = cmd_table; *e && n < 62; e++)
+		cands[n++] = (*e)->name;
+	cands[n++] = "help";
+	cands[n] = NULL;
+	s = opts_suggest(name, cands);
+	if (s)
+		return error_set(BOSUN_EUSAGE,
+				 "'%s' is not a bosun command (did you mean '%s'?)",
+				 name, s);
+	return error_set(BOSUN_EUSAGE,
+			 "'%s' is not a bosun command; see 'bosun help'", name);
+}
+
+static int run_command(struct bosun_ctx *ctx, int argc, char **argv);
+
+static int cmd_help(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	char *sub[4];
+	int n;
+
+	if (argc < 2) {
+		print_main_help(stdout);
+		return 0;
+	}
+	/* "bosun help X [Y]" is "bosun X [Y] -h", so help and -h never differ. */
+	n = 0;
+	sub[n++] = argv[1];
+	if (argc > 2)
+		sub[n++] = argv[2];
+	sub[n++] = (char *)"-h";
+	sub[n] = NULL;
+	return run_command(ctx, n, sub);
+}
+
+static int run_command(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *e;
+
+	if (!strcmp(argv[0], "help"))
+		return cmd_help(ctx, argc, argv);
+	e = cmd_find(argv[0]);
+	if (!e)
+		return unknown_command(argv[0]);
+	if (e->subs)
+		return cmd_dispatch(ctx, e, argc, argv);
+	return e->fn(ctx, argc, argv);
+}
+
+static int parse_global(struct bosun_ctx *ctx, int *argc, char **argv)
+{
+	int show_version = 0, no_color = 0;
+	const char *dir = NULL;
+	const struct option opts[] = {
+		OPT_STRING('C', NULL, &dir, "DIR", "run as if started in DIR"),
+		OPT_BOOL(0, "json", &ctx->json, "machine-readable output"),
+		OPT_BOOL('q', "quiet", &ctx->quiet, "print only errors and results"),
+		OPT_COUNT('v', "verbose", &ctx->verbose, "say more"),
+		OPT_BOOL(0, "no-color", &no_color, "no colour"),
+		OPT_BOOL(0, "version", &show_version, "print the version"),
+		OPT_END(),
+	};
+	int n = opts_parse(opts, *argc, argv, OPTS_STOP_AT_OPERAND);
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (n == OPTS_HELP) {
+		print_main_help(stdout);
+		return 1;
+	}
+	if (n < 0)
+		return n;
+	if (show_version) {
+		if (ctx->json)
+			printf("{\"version\": \"%s\"}\n", BOSUN_VERSION);
+		else
+			printf("bosun %s\n", BOSUN_VERSION);
+		return 1;
+	}
+	if (dir && chdir(dir) < 0)
+		return error_errno(BOSUN_EUSAGE, "cannot change to '%s'", dir);
+	ctx->dir = dir;
+	ctx->color = !no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
+		     !(term && !strcmp(term, "dumb"));
+	*argc = n;
+	return 0;
+}
+
+static void report(const struct bosun_ctx *ctx, int code)
+{
+	const char *hint = error_hint_text();
+
+	fprintf(stderr, "bosun: %s\n", error_message());
+	if (hint) {
+		const char *p = hint;
+
+		while (*p) {
+			const char *nl = strchr(p, '\n');
+			int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+			fprintf(stderr, "hint: %.*s\n", len, p);
+			p += len + (nl ? 1 : 0);
+		}
+	}
+	if (ctx->json) {
+		json_t *o = json_pack("{s:{s:s, s:i, s:s?}}", "error",
+				      "message", error_message(), "exit", code,
+				      "hint", hint);
+
+		out_json(o);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bosun_ctx ctx = { 0 };
+	int r;
+
+	r = parse_global(&ctx, &argc, argv);
+	if (r > 0)
+		return 0;
+	if (r == 0 && argc == 0) {
+		print_main_help(stderr);
+		return BOSUN_EUSAGE;
+	}
+	if (r == 0)
+		r = run_command(&ctx, argc, argv);
+	fflush(stdout);
+	if (r < 0) {
+		int code = error_exit_code(r);
+
+		report(&ctx, code);
+		if (code == BOSUN_EINTERNAL)
+			log_event(LOG_ERROR, "internal", "%s", error_message());
+		r = code;
+	}
+	ctx_release(&ctx);
+	tempfile_cleanup();
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return BOSUN_EIO;
+	return r;
+}

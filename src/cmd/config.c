@@ -1,1 +1,76 @@
-/* placeholder: being written */
+/*
+ * config.c - bosun config: the effective configuration and where each value
+ * came from.
+ */
+#include "cmd/common.h"
+
+#include "core/error.h"
+#include "lib/config/config.h"
+
+#include <string.h>
+
+static const char usage[] = "bosun config [KEY] [--json]";
+
+static void print_value(const json_t *v)
+{
+	if (json_is_string(v))
+		fputs(json_string_value(v), stdout);
+	else
+		json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	const struct option opts[] = { OPT_END() };
+	const struct config_key *k;
+	struct config *cfg;
+	int r;
+
+	CMD_PARSE(opts, usage,
+		  "Print the effective configuration (defaults, the user file, bosun.yml,\n"
+		  "BOSUN_* variables) and where each value came from; with KEY, that value.",
+		  argc, argv);
+	if (argc > 1)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[1]);
+	if ((r = ctx_config(ctx, &cfg)) < 0)
+		return r;
+	if (argc) {
+		const char *cands[128];
+		size_t n = 0;
+
+		for (k = config_schema; k->key && n < 127; k++)
+			cands[n++] = k->key;
+		cands[n] = NULL;
+		if (!config_get(cfg, argv[0])) {
+			const char *s = opts_suggest(argv[0], cands);
+
+			if (s)
+				return error_set(BOSUN_ENOTFOUND,
+						 "no key '%s' (did you mean '%s'?)", argv[0], s);
+			return error_set(BOSUN_ENOTFOUND, "no key '%s'", argv[0]);
+		}
+		if (ctx->json) {
+			out_json(json_pack("{s:s, s:O, s:s}", "key", argv[0], "value",
+					   config_get(cfg, argv[0]), "origin",
+					   config_origin(cfg, argv[0])));
+		} else {
+			print_value(config_get(cfg, argv[0]));
+			fputc('\n', stdout);
+		}
+		return 0;
+	}
+	if (ctx->json) {
+		out_json(config_dump(cfg));
+		return 0;
+	}
+	for (k = config_schema; k->key; k++) {
+		printf("%s = ", k->key);
+		print_value(config_get(cfg, k->key));
+		printf("  %s# %s%s\n", c_dim(ctx), config_origin(cfg, k->key), c_reset(ctx));
+	}
+	return 0;
+}
+
+const struct cmd_entry cmd_config = {
+	"config", "show the effective configuration", config_cmd, NULL,
+};

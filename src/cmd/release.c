@@ -1,1 +1,183 @@
-/* placeholder: being written */
+/*
+ * release.c - bosun release: gates, bump, changelog, commit, tag, build,
+ * publish, push; undone when it fails before anything left the machine.
+ */
+#include "cmd/common.h"
+
+#include "core/error.h"
+#include "lib/config/config.h"
+#include "lib/git/repo.h"
+#include "lib/release/release.h"
+
+#include <string.h>
+
+static const char usage[] =
+	"bosun release [major|minor|patch|auto] [--pre ID] [--dry-run] [--no-push] "
+	"[--no-publish] [--package NAME]";
+
+struct progress {
+	struct bosun_ctx *ctx;
+	json_t *steps;
+};
+
+static void on_step(void *data, const char *step, enum release_step_state st,
+		    const char *detail)
+{
+	struct progress *p = data;
+	static const char *const names[] = { "start", "ok", "failed", "skipped" };
+
+	if (p->steps && st != STEP_START)
+		json_array_append_new(p->steps, json_pack("{s:s, s:s, s:s?}",
+			"step", step, "state", names[st], "detail", detail));
+	if (p->ctx->json || p->ctx->quiet || st == STEP_START)
+		return;
+	fprintf(stderr, "%s%s%s %s%s%s\n",
+		st == STEP_OK ? c_green(p->ctx) : st == STEP_FAIL ? c_red(p->ctx) : c_dim(p->ctx),
+		st == STEP_OK ? "ok  " : st == STEP_FAIL ? "FAIL" : "skip",
+		c_reset(p->ctx), step, detail ? " " : "", detail ? detail : "");
+}
+
+static void print_plan(struct bosun_ctx *ctx, const struct release_plan *plan,
+		       struct rel_env *env, const struct release_args *args)
+{
+	const json_t *steps;
+	size_t i;
+
+	printf("release %s%s%s (%s, %s) on %s, channel %s\n", c_bold(ctx), plan->tag,
+	       c_reset(ctx), bump_level_name(plan->next.level),
+	       plan->next.previous ? plan->next.previous->name : "first release",
+	       plan->branch, plan->channel);
+	printf("  1. run the test command\n  2. write %s into", plan->version);
+	for (i = 0; i < plan->ms.nr; i++)
+		printf(" %s", plan->ms.items[i].path);
+	printf("%s and %s\n", plan->ms.nr ? "" : " no version file",
+	       config_str(env->cfg, "changelog.file"));
+	printf("  3. commit \"%s\" and tag %s\n",
+	       config_str(env->cfg, "release.commit_message"), plan->tag);
+	steps = config_get(env->cfg, "release.build");
+	for (i = 0; i < json_array_size(steps); i++)
+		printf("  -  build: %s\n", json_string_value(json_array_get(
+			json_object_get(json_array_get(steps, i), "run"), 0)));
+	steps = config_get(env->cfg, "release.publish");
+	for (i = 0; !args->no_publish && i < json_array_size(steps); i++)
+		printf("  -  publish: %s\n", json_string_value(json_array_get(
+			json_object_get(json_array_get(steps, i), "run"), 0)));
+	if (!args->no_push && config_bool(env->cfg, "release.push"))
+		printf("  4. push %s and %s to %s atomically\n", plan->branch, plan->tag,
+		       config_str(env->cfg, "release.remote"));
+	printf("\n%s", plan->entry);
+}
+
+static json_t *plan_json(const struct release_plan *plan, int dry_run,
+			 json_t *steps, int ok)
+{
+	return json_pack("{s:b, s:s, s:s, s:s?, s:s, s:s, s:b, s:s, s:o, s:s?}",
+			 "ok", ok, "version", plan->version, "tag", plan->tag,
+			 "previous", plan->next.previous ? plan->next.previous->name : NULL,
+			 "level", bump_level_name(plan->next.level),
+			 "channel", plan->channel, "dry_run", dry_run,
+			 "entry", plan->entry, "steps", steps ? steps : json_array(),
+			 "resume", plan->resume.len ? plan->resume.buf : NULL);
+}
+
+static int parse_args(struct release_args *a, int argc, char **argv)
+{
+	int l;
+
+	if (argc > 1)
+		return cmd_usage_error(usage, "unexpected argument '%s'", argv[1]);
+	if (!argc || !strcmp(argv[0], "auto"))
+		return 0;
+	l = bump_level_parse(argv[0]);
+	if (l < 0)
+		return cmd_usage_error(usage, "'%s' is not a level: use major, minor, patch or auto",
+				       argv[0]);
+	a->level = (enum bump_level)l;
+	return 0;
+}
+
+static int report_failure(struct bosun_ctx *ctx, struct release_plan *plan)
+{
+	if (ctx->json)
+		return 0;
+	if (plan->output.len) {
+		fprintf(stderr, "--- output of the failing step ---\n");
+		fwrite(plan->output.buf, 1, plan->output.len, stderr);
+		if (plan->output.buf[plan->output.len - 1] != '\n')
+			fputc('\n', stderr);
+		fprintf(stderr, "---\n");
+	}
+	if (plan->resume.len)
+		error_hint("%s", plan->resume.buf);
+	return 0;
+}
+
+static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct release_args args = { 0 };
+	const char *package = NULL;
+	const struct option opts[] = {
+		OPT_STRING(0, "pre", &args.pre, "ID", "a prerelease X.Y.Z-ID.N (alpha, beta, rc)"),
+		OPT_BOOL('n', "dry-run", &args.dry_run, "print the plan and the entry, change nothing"),
+		OPT_BOOL(0, "no-push", &args.no_push, "do everything but push"),
+		OPT_BOOL(0, "no-publish", &args.no_publish, "skip the publish steps"),
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_END(),
+	};
+	struct rel_env env = REL_ENV_INIT;
+	struct release_plan plan = RELEASE_PLAN_INIT;
+	struct progress prog = { ctx, NULL };
+	struct release_cb cb = { on_step, &prog };
+	struct repo *repo;
+	struct config *cfg;
+	int r;
+
+	CMD_PARSE(opts, usage,
+		  "Make a release: gates (clean tree, release branch, versions in sync, tests),\n"
+		  "then bump, changelog, commit, annotated tag, build, publish, atomic push.",
+		  argc, argv);
+	if ((r = parse_args(&args, argc, argv)) < 0)
+		return r;
+	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
+		return r;
+	if (!repo->workdir)
+		return error_set(BOSUN_EUSAGE, "cannot release from a bare repository");
+	if ((r = rel_env_open(&env, repo, cfg, package, NULL, "HEAD")) < 0)
+		goto out;
+	r = release_prepare(&plan, &env, &args);
+	if (r == -BOSUN_EFAIL && !plan.version && !strncmp(error_message(), "nothing", 7)) {
+		if (ctx->json)
+			out_json(json_pack("{s:b, s:s}", "ok", 0, "reason", error_message()));
+		else
+			fprintf(stderr, "%s\n", error_message());
+		r = BOSUN_EFAIL;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	if (args.dry_run) {
+		if (ctx->json)
+			out_json(plan_json(&plan, 1, NULL, 1));
+		else
+			print_plan(ctx, &plan, &env, &args);
+		goto out;
+	}
+	if (ctx->json)
+		prog.steps = json_array();
+	r = release_run(&plan, &env, &args, &cb);
+	if (ctx->json)
+		out_json(plan_json(&plan, 0, json_incref(prog.steps), r == 0));
+	if (r < 0)
+		report_failure(ctx, &plan);
+	else if (!ctx->json)
+		printf("%s\n", plan.tag);
+out:
+	json_decref(prog.steps);
+	release_plan_release(&plan);
+	rel_env_release(&env);
+	return r;
+}
+
+const struct cmd_entry cmd_release = {
+	"release", "make a release that loses nothing", release_cmd, NULL,
+};

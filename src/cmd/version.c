@@ -1,1 +1,458 @@
-/* placeholder: being written */
+/*
+ * version.c - bosun version: current, next, bump, set, check, sync.
+ */
+#include "cmd/common.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "lib/config/config.h"
+#include "lib/git/repo.h"
+#include "lib/release/manifest.h"
+#include "lib/release/release.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int open_env(struct bosun_ctx *ctx, struct rel_env *env,
+		    const char *package, const char *format)
+{
+	struct repo *repo;
+	struct config *cfg;
+	int r;
+
+	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
+		return r;
+	return rel_env_open(env, repo, cfg, package, format, "HEAD");
+}
+
+static void warn_skipped(struct bosun_ctx *ctx, const struct rel_env *env)
+{
+	size_t i;
+
+	if (!ctx->verbose)
+		return;
+	for (i = 0; i < env->tags.nr_skipped; i++)
+		print_warning(ctx, "ignored tag %s", env->tags.skipped[i]);
+}
+
+static json_t *jstr_lossy(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j;
+
+	strbuf_add_utf8_lossy(&sb, s, strlen(s));
+	j = json_stringn(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return j;
+}
+
+static const char current_usage[] =
+	"bosun version current [--tag] [--package NAME] [--tag-format FMT]";
+
+static int version_current_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	int show_tag = 0, r;
+	const char *package = NULL, *format = NULL;
+	const struct option opts[] = {
+		OPT_BOOL(0, "tag", &show_tag, "print the tag instead of the version"),
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
+		OPT_END(),
+	};
+	struct rel_env env = REL_ENV_INIT;
+	const struct rtag *cur;
+	struct strbuf v = STRBUF_INIT;
+	char hex[41];
+
+	CMD_PARSE(opts, current_usage,
+		  "Print the latest release reachable from HEAD (exit 3 when there is none).",
+		  argc, argv);
+	if (argc)
+		return cmd_usage_error(current_usage, "unexpected argument '%s'", argv[0]);
+	if ((r = open_env(ctx, &env, package, format)) < 0)
+		goto out;
+	warn_skipped(ctx, &env);
+	if ((r = version_current(&cur, &env.h, &env.tags, env.head, 1)) < 0)
+		goto out;
+	semver_format(&v, &cur->ver);
+	history_hex(env.h.commits[cur->idx].oid, hex);
+	if (ctx->json)
+		out_json(json_pack("{s:s, s:s, s:s}", "version", v.buf, "tag",
+				   cur->name, "commit", hex));
+	else
+		printf("%s\n", show_tag ? cur->name : v.buf);
+out:
+	strbuf_release(&v);
+	rel_env_release(&env);
+	return r;
+}
+
+static const char next_usage[] =
+	"bosun version next [--pre ID] [--level major|minor|patch] [--package NAME]";
+
+static int parse_level(const char *s, enum bump_level *out)
+{
+	int l;
+
+	if (!s || !strcmp(s, "auto")) {
+		*out = BUMP_NONE;
+		return 0;
+	}
+	l = bump_level_parse(s);
+	if (l < 0)
+		return error_set(BOSUN_EUSAGE,
+				 "'%s' is not a level: use major, minor, patch or auto", s);
+	*out = (enum bump_level)l;
+	return 0;
+}
+
+static json_t *next_json(const struct rel_env *env, const struct next_result *res,
+			 const char *version, const char *tag)
+{
+	json_t *commits = json_array();
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		char hex[41];
+
+		history_hex(env->h.commits[res->commits[i].idx].oid, hex);
+		json_array_append_new(commits, json_pack("{s:s, s:o, s:s}",
+			"commit", hex, "header", jstr_lossy(res->commits[i].header),
+			"level", bump_level_name(res->commits[i].level)));
+	}
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I, s:o}",
+			 "version", version, "tag", tag,
+			 "level", bump_level_name(res->level),
+			 "previous", res->previous ? res->previous->name : NULL,
+			 "latest", res->latest ? res->latest->name : NULL,
+			 "considered", (json_int_t)res->considered,
+			 "commits", commits);
+}
+
+static void print_decided(struct bosun_ctx *ctx, const struct rel_env *env,
+			  const struct next_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nr; i++) {
+		char hex[41];
+
+		history_hex(env->h.commits[res->commits[i].idx].oid, hex);
+		fprintf(stderr, "  %s%.7s%s %-5s %s\n", c_dim(ctx), hex, c_reset(ctx),
+			bump_level_name(res->commits[i].level), res->commits[i].header);
+	}
+}
+
+/* Compute the next version; shared by next and bump. */
+static int compute_next(struct bosun_ctx *ctx, struct rel_env *env,
+			struct next_result *res, const char *pre,
+			enum bump_level level)
+{
+	struct next_opts no;
+
+	rel_env_next_opts(env, &no);
+	no.pre = pre;
+	no.level = level;
+	return version_next(res, &env->h, &env->tags, env->head, &no);
+}
+
+static int version_next_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	const char *pre = NULL, *level_s = NULL, *package = NULL, *format = NULL;
+	const struct option opts[] = {
+		OPT_STRING(0, "pre", &pre, "ID", "a prerelease: X.Y.Z-ID.N"),
+		OPT_CHOICE(0, "level", &level_s, "major|minor|patch|auto", "force the level"),
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
+		OPT_END(),
+	};
+	struct rel_env env = REL_ENV_INIT;
+	struct next_result res = NEXT_RESULT_INIT;
+	struct strbuf v = STRBUF_INIT, tag = STRBUF_INIT;
+	enum bump_level level;
+	int r;
+
+	CMD_PARSE(opts, next_usage,
+		  "Print the next version from the Conventional Commits since the last release\n"
+		  "(exit 1 when there is nothing to release).", argc, argv);
+	if (argc)
+		return cmd_usage_error(next_usage, "unexpected argument '%s'", argv[0]);
+	if ((r = parse_level(level_s, &level)) < 0)
+		return r;
+	if ((r = open_env(ctx, &env, package, format)) < 0)
+		goto out;
+	warn_skipped(ctx, &env);
+	r = compute_next(ctx, &env, &res, pre, level);
+	if (r == -BOSUN_EFAIL) {
+		/* Not an error: the answer is "no". */
+		if (ctx->json)
+			out_json(json_pack("{s:n, s:s, s:s?, s:I}", "version", "reason",
+					   error_message(), "previous",
+					   res.previous ? res.previous->name : NULL,
+					   "considered", (json_int_t)res.considered));
+		else if (!ctx->quiet)
+			fprintf(stderr, "%s\n", error_message());
+		r = BOSUN_EFAIL;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	semver_format(&v, &res.next);
+	rtags_format(&tag, env.format, env.package, v.buf);
+	if (ctx->json) {
+		out_json(next_json(&env, &res, v.buf, tag.buf));
+	} else {
+		printf("%s\n", v.buf);
+		if (ctx->verbose)
+			print_decided(ctx, &env, &res);
+	}
+out:
+	strbuf_release(&v);
+	strbuf_release(&tag);
+	next_result_release(&res);
+	rel_env_release(&env);
+	return r;
+}
+
+static int open_manifests(struct bosun_ctx *ctx, struct manifest_set *ms)
+{
+	struct repo *repo;
+	struct config *cfg;
+	int r;
+
+	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
+		return r;
+	if (!repo->workdir)
+		return error_set(BOSUN_EUSAGE, "this is a bare repository");
+	return manifest_discover(ms, repo->workdir, config_get(cfg, "release.files"));
+}
+
+static void print_files(struct bosun_ctx *ctx, const struct manifest_set *ms,
+			const char *version, int dry_run)
+{
+	size_t i;
+
+	if (ctx->json) {
+		json_t *files = json_array();
+
+		for (i = 0; i < ms->nr; i++)
+			json_array_append_new(files, json_pack("{s:s, s:s, s:b}",
+				"path", ms->items[i].path, "kind",
+				manifest_kind_name(ms->items[i].kind),
+				"changed", ms->items[i].changed));
+		out_json(json_pack("{s:s, s:b, s:o}", "version", version,
+				   "dry_run", dry_run, "files", files));
+		return;
+	}
+	for (i = 0; i < ms->nr; i++)
+		if (!ctx->quiet)
+			printf("%s%-24s%s %s\n", ms->items[i].changed ? "" : c_dim(ctx),
+			       ms->items[i].path, ms->items[i].changed ? "" : c_reset(ctx),
+			       ms->items[i].changed ? (dry_run ? "would change" : "changed")
+						    : "unchanged");
+	if (!ms->nr && !ctx->quiet)
+		fprintf(stderr, "no version files found (VERSION, package.json, "
+			"pyproject.toml, Cargo.toml or release.files)\n");
+	printf("%s\n", version);
+}
+
+/* Write version into every version file (or only say what would change). */
+static int write_version(struct bosun_ctx *ctx, const char *version, int dry_run)
+{
+	struct manifest_set ms = MANIFEST_SET_INIT;
+	int r;
+
+	if ((r = open_manifests(ctx, &ms)) < 0)
+		goto out;
+	if ((r = manifest_set_version(&ms, version)) < 0)
+		goto out;
+	if (!dry_run && (r = manifest_write(&ms)) < 0)
+		goto out;
+	print_files(ctx, &ms, version, dry_run);
+out:
+	manifest_set_release(&ms);
+	return r;
+}
+
+static const char bump_usage[] =
+	"bosun version bump [major|minor|patch|auto] [--pre ID] [--dry-run]";
+
+static int version_bump_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	const char *pre = NULL, *package = NULL;
+	int dry_run = 0, r;
+	const struct option opts[] = {
+		OPT_STRING(0, "pre", &pre, "ID", "a prerelease: X.Y.Z-ID.N"),
+		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_END(),
+	};
+	struct rel_env env = REL_ENV_INIT;
+	struct next_result res = NEXT_RESULT_INIT;
+	struct strbuf v = STRBUF_INIT;
+	enum bump_level level;
+
+	CMD_PARSE(opts, bump_usage,
+		  "Write the next version (from the commits, or bumped by LEVEL) into the\n"
+		  "version files. Commits and tags nothing: see 'bosun release'.", argc, argv);
+	if (argc > 1)
+		return cmd_usage_error(bump_usage, "unexpected argument '%s'", argv[1]);
+	if ((r = parse_level(argc ? argv[0] : NULL, &level)) < 0)
+		return r;
+	if ((r = open_env(ctx, &env, package, NULL)) < 0)
+		goto out;
+	r = compute_next(ctx, &env, &res, pre, level);
+	if (r == -BOSUN_EFAIL) {
+		if (!ctx->quiet)
+			fprintf(stderr, "%s\n", error_message());
+		r = BOSUN_EFAIL;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	semver_format(&v, &res.next);
+	r = write_version(ctx, v.buf, dry_run);
+out:
+	strbuf_release(&v);
+	next_result_release(&res);
+	rel_env_release(&env);
+	return r;
+}
+
+static const char set_usage[] = "bosun version set X.Y.Z [--dry-run]";
+
+static int version_set_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	int dry_run = 0, r;
+	const struct option opts[] = {
+		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
+		OPT_END(),
+	};
+	struct semver v = SEMVER_INIT;
+
+	CMD_PARSE(opts, set_usage, "Write X.Y.Z into every version file.", argc, argv);
+	if (argc != 1)
+		return cmd_usage_error(set_usage, argc ? "too many arguments"
+					      : "which version? e.g. 'bosun version set 1.2.3'");
+	if (semver_parse(&v, argv[0], -1) < 0) {
+		r = error_set(BOSUN_EUSAGE, "'%s' is not a semantic version (X.Y.Z)", argv[0]);
+		if (argv[0][0] == 'v')
+			error_hint("leave out the 'v': bosun version set %s", argv[0] + 1);
+		return r;
+	}
+	semver_release(&v);
+	return write_version(ctx, argv[0], dry_run);
+}
+
+static const char check_usage[] = "bosun version check";
+
+static int latest_tag_version(struct bosun_ctx *ctx, struct strbuf *out,
+			      struct strbuf *tag)
+{
+	struct rel_env env = REL_ENV_INIT;
+	const struct rtag *cur;
+	int r = open_env(ctx, &env, NULL, NULL);
+
+	if (r == 0 && version_current(&cur, &env.h, &env.tags, env.head, 1) == 0) {
+		semver_format(out, &cur->ver);
+		strbuf_addstr(tag, cur->name);
+	}
+	error_clear();
+	rel_env_release(&env);
+	return r;
+}
+
+static int version_check_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	const struct option opts[] = { OPT_END() };
+	struct manifest_set ms = MANIFEST_SET_INIT;
+	struct strbuf want = STRBUF_INIT, tag = STRBUF_INIT;
+	size_t i;
+	int r, ok;
+
+	CMD_PARSE(opts, check_usage,
+		  "Check that every version file agrees with the others and with the latest\n"
+		  "tag (exit 1 with the list when they do not).", argc, argv);
+	if (argc)
+		return cmd_usage_error(check_usage, "unexpected argument '%s'", argv[0]);
+	if ((r = open_manifests(ctx, &ms)) < 0)
+		goto out;
+	if ((r = latest_tag_version(ctx, &want, &tag)) < 0)
+		goto out;
+	ok = release_check_sync(&ms, want.len ? want.buf : NULL) == 0;
+	if (ctx->json) {
+		json_t *files = json_array();
+
+		for (i = 0; i < ms.nr; i++)
+			json_array_append_new(files, json_pack("{s:s, s:s}", "path",
+				ms.items[i].path, "version", ms.items[i].version));
+		out_json(json_pack("{s:b, s:s?, s:o}", "ok", ok, "tag",
+				   tag.len ? tag.buf : NULL, "files", files));
+	} else {
+		for (i = 0; i < ms.nr; i++)
+			printf("%-24s %s\n", ms.items[i].path, ms.items[i].version);
+		if (tag.len)
+			printf("%-24s %s\n", "latest tag", tag.buf);
+		if (!ok)
+			fprintf(stderr, "%sversions disagree%s; 'bosun version sync' writes %s everywhere\n",
+				c_red(ctx), c_reset(ctx),
+				want.len ? want.buf : "the first file's version");
+	}
+	r = ok ? 0 : BOSUN_EFAIL;
+out:
+	strbuf_release(&want);
+	strbuf_release(&tag);
+	manifest_set_release(&ms);
+	return r;
+}
+
+static const char sync_usage[] = "bosun version sync [--dry-run]";
+
+static int version_sync_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	int dry_run = 0, r;
+	const struct option opts[] = {
+		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
+		OPT_END(),
+	};
+	struct manifest_set ms = MANIFEST_SET_INIT;
+	struct strbuf want = STRBUF_INIT, tag = STRBUF_INIT;
+
+	CMD_PARSE(opts, sync_usage,
+		  "Write the latest tag's version (or, with no tag yet, the first version\n"
+		  "file's) into every version file.", argc, argv);
+	if (argc)
+		return cmd_usage_error(sync_usage, "unexpected argument '%s'", argv[0]);
+	if ((r = latest_tag_version(ctx, &want, &tag)) < 0)
+		goto out;
+	if (!want.len) {
+		if ((r = open_manifests(ctx, &ms)) < 0)
+			goto out;
+		if (!ms.nr) {
+			r = error_set(BOSUN_ENOTFOUND, "no release tag and no version file");
+			goto out;
+		}
+		strbuf_addstr(&want, ms.items[0].version);
+	}
+	r = write_version(ctx, want.buf, dry_run);
+out:
+	strbuf_release(&want);
+	strbuf_release(&tag);
+	manifest_set_release(&ms);
+	return r;
+}
+
+static const struct sub_entry version_subs[] = {
+	{ "current", "print the latest release", version_current_cmd },
+	{ "next", "print the next version from the commits", version_next_cmd },
+	{ "bump", "write the next version into the version files", version_bump_cmd },
+	{ "set", "write a given version into the version files", version_set_cmd },
+	{ "check", "check that the version files and the tag agree", version_check_cmd },
+	{ "sync", "make the version files agree with the latest tag", version_sync_cmd },
+	{ NULL, NULL, NULL },
+};
+
+const struct cmd_entry cmd_version = {
+	"version", "versions from tags and Conventional Commits; version files",
+	NULL, version_subs,
+};

@@ -15,36 +15,35 @@ void opt_list_release(struct opt_list *l)
 	l->nr = l->alloc = 0;
 }
 
-static int levenshtein(const char *a, const char *b)
+/* Edit distance with adjacent transpositions ("nxet" is one edit from
+ * "next"): the optimal string alignment distance. */
+static int edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	int *row, r;
+	int d[65][65];
 
 	if (la > 64 || lb > 64)
 		return INT_MAX;
-	row = xmalloc((lb + 1) * sizeof(*row));
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (j = 0; j <= lb; j++)
-		row[j] = (int)j;
+		d[0][j] = (int)j;
 	for (i = 1; i <= la; i++) {
-		int prev = row[0];
-
-		row[0] = (int)i;
 		for (j = 1; j <= lb; j++) {
-			int cur = row[j];
 			int cost = a[i - 1] != b[j - 1];
-			int best = prev + cost;
+			int best = d[i - 1][j - 1] + cost;
 
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
 	}
-	r = row[lb];
-	free(row);
-	return r;
+	return d[la][lb];
 }
 
 const char *opts_suggest(const char *word, const char *const *candidates)
@@ -54,7 +53,7 @@ const char *opts_suggest(const char *word, const char *const *candidates)
 	size_t wl = strlen(word);
 
 	for (; *candidates; candidates++) {
-		int d = levenshtein(word, *candidates);
+		int d = edit_distance(word, *candidates);
 
 		/* A prefix of a candidate is a strong hint ("--dry" -> "--dry-run"). */
 		if (wl >= 2 && !strncmp(*candidates, word, wl))

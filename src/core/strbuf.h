@@ -56,4 +56,9 @@ void strbuf_expand(struct strbuf *sb, const char *tmpl, const char *const *vars)
 
 int strbuf_starts_with(const struct strbuf *sb, const char *prefix);
 
+/* Append s (len bytes) as valid UTF-8: each byte that is not part of a
+ * well-formed sequence becomes U+FFFD, and NUL bytes are dropped. JSON
+ * output needs this for commit messages in other encodings. */
+void strbuf_add_utf8_lossy(struct strbuf *sb, const char *s, size_t len);
+
 #endif

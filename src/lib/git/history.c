@@ -1,1 +1,419 @@
-/* placeholder: being written */
+#include "lib/git/history.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "lib/git/git2.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t oid_hash(const unsigned char *oid)
+{
+	uint32_t v;
+
+	memcpy(&v, oid, sizeof(v));
+	return v;
+}
+
+static void table_insert(struct history *h, uint32_t idx)
+{
+	size_t mask = h->table_size - 1;
+	size_t i = oid_hash(h->commits[idx].oid) & mask;
+
+	while (h->table[i])
+		i = (i + 1) & mask;
+	h->table[i] = idx + 1;
+}
+
+static void table_grow(struct history *h)
+{
+	size_t i;
+
+	free(h->table);
+	h->table_size = h->table_size ? h->table_size * 2 : 4096;
+	h->table = xcalloc(h->table_size, sizeof(*h->table));
+	for (i = 0; i < h->nr; i++)
+		table_insert(h, (uint32_t)i);
+}
+
+int64_t history_find(const struct history *h, const unsigned char *oid)
+{
+	size_t mask, i;
+
+	if (!h->table_size)
+		return -1;
+	mask = h->table_size - 1;
+	for (i = oid_hash(oid) & mask; h->table[i]; i = (i + 1) & mask) {
+		uint32_t idx = h->table[i] - 1;
+
+		if (!memcmp(h->commits[idx].oid, oid, HISTORY_OIDSZ))
+			return idx;
+	}
+	return -1;
+}
+
+/* The node for oid, created unloaded when new. */
+static uint32_t intern(struct history *h, const unsigned char *oid)
+{
+	int64_t found = history_find(h, oid);
+	struct hcommit *c;
+
+	if (found >= 0)
+		return (uint32_t)found;
+	if ((h->nr + 1) * 2 > h->table_size)
+		table_grow(h);
+	ALLOC_GROW(h->commits, h->nr + 1, h->alloc);
+	c = &h->commits[h->nr];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->oid, oid, HISTORY_OIDSZ);
+	c->label = -1;
+	table_insert(h, (uint32_t)h->nr);
+	return (uint32_t)h->nr++;
+}
+
+void history_hex(const unsigned char *oid, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < HISTORY_OIDSZ; i++) {
+		buf[2 * i] = hex[oid[i] >> 4];
+		buf[2 * i + 1] = hex[oid[i] & 15];
+	}
+	buf[2 * HISTORY_OIDSZ] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int history_parse_hex(const char *hex, size_t len, unsigned char *oid)
+{
+	size_t i;
+
+	if (len < 2 * HISTORY_OIDSZ)
+		return -1;
+	for (i = 0; i < HISTORY_OIDSZ; i++) {
+		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+
+		if (a < 0 || b < 0)
+			return -1;
+		oid[i] = (unsigned char)(a << 4 | b);
+	}
+	return 0;
+}
+
+static int oid_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HISTORY_OIDSZ);
+}
+
+static void read_shallow(struct history *h)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	const char *p;
+	size_t alloc = 0;
+
+	fs_path_join(&path, h->repo->common_dir, "shallow");
+	if (fs_read_file(&sb, path.buf, 0) < 0) {
+		error_clear();
+		goto out;
+	}
+	for (p = sb.buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		ALLOC_GROW(h->shallow, (h->nr_shallow + 1) * HISTORY_OIDSZ, alloc);
+		if (!history_parse_hex(p, len, h->shallow + h->nr_shallow * HISTORY_OIDSZ))
+			h->nr_shallow++;
+		p += len + (nl ? 1 : 0);
+	}
+	qsort(h->shallow, h->nr_shallow, HISTORY_OIDSZ, oid_cmp);
+out:
+	strbuf_release(&sb);
+	strbuf_release(&path);
+}
+
+int history_open(struct history *h, struct repo *repo)
+{
+	git_repository *g;
+	git_odb *odb;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	strbuf_init(&h->arena, 0);
+	h->repo = repo;
+	if ((r = repo_git(repo, &g)) < 0)
+		return r;
+	if (git_repository_odb(&odb, g) < 0)
+		return git2_error(BOSUN_EIO, "cannot open the object database");
+	h->odb = odb;
+	if (repo->shallow)
+		read_shallow(h);
+	return 0;
+}
+
+void history_release(struct history *h)
+{
+	if (h->odb)
+		git_odb_free(h->odb);
+	free(h->commits);
+	free(h->parent_idx);
+	free(h->table);
+	free(h->shallow);
+	strbuf_release(&h->arena);
+	memset(h, 0, sizeof(*h));
+}
+
+static int is_shallow(const struct history *h, const unsigned char *oid)
+{
+	return h->nr_shallow &&
+	       bsearch(oid, h->shallow, h->nr_shallow, HISTORY_OIDSZ, oid_cmp);
+}
+
+static int read_object(struct history *h, const unsigned char *oid,
+		       git_odb_object **out, git_object_t want)
+{
+	git_oid id;
+	char hex[41];
+
+	memcpy(id.id, oid, HISTORY_OIDSZ);
+	if (git_odb_read(out, h->odb, &id) < 0) {
+		int r;
+
+		history_hex(oid, hex);
+		r = error_set(BOSUN_ENOTFOUND, "cannot read object %s", hex);
+		if (h->repo->shallow)
+			error_hint("this is a shallow clone; run 'git fetch --unshallow --tags'");
+		return r;
+	}
+	if (want != GIT_OBJECT_ANY && git_odb_object_type(*out) != want) {
+		git_odb_object_free(*out);
+		history_hex(oid, hex);
+		return error_set(BOSUN_EDATA, "object %s is not a %s", hex,
+				 want == GIT_OBJECT_COMMIT ? "commit" : "tag");
+	}
+	return 0;
+}
+
+static int64_t parse_time(const char *line, size_t len)
+{
+	/* "committer Name <mail> 1700000000 +0100": the number after '>'. */
+	const char *gt = memrchr(line, '>', len);
+	int64_t t = 0;
+
+	if (!gt)
+		return 0;
+	for (gt++; gt < line + len && *gt == ' '; gt++)
+		;
+	for (; gt < line + len && *gt >= '0' && *gt <= '9'; gt++)
+		t = t * 10 + (*gt - '0');
+	return t;
+}
+
+/* Parse a raw commit: parents, committer time, message. */
+static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n)
+{
+	const char *p = d, *end = d + n;
+	uint32_t first = (uint32_t)h->nr_parent_idx, np = 0;
+	int64_t t = 0;
+
+	while (p < end && *p != '\n') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (len > 7 && !memcmp(p, "parent ", 7)) {
+			unsigned char oid[HISTORY_OIDSZ];
+
+			if (history_parse_hex(p + 7, len - 7, oid) < 0)
+				return error_set(BOSUN_EDATA, "malformed commit object");
+			ALLOC_GROW(h->parent_idx, h->nr_parent_idx + 1,
+				   h->alloc_parent_idx);
+			/* intern() may move h->commits; store indices only. */
+			h->parent_idx[h->nr_parent_idx++] = intern(h, oid);
+			np++;
+		} else if (len > 10 && !memcmp(p, "committer ", 10)) {
+			t = parse_time(p, len);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (p < end)
+		p++; /* the blank line */
+	h->commits[idx].parents = first;
+	h->commits[idx].nr_parents = np;
+	h->commits[idx].time = t;
+	h->commits[idx].msg_off = (uint32_t)h->arena.len;
+	h->commits[idx].msg_len = (uint32_t)(end - p);
+	strbuf_add(&h->arena, p, (size_t)(end - p));
+	h->commits[idx].loaded = 1;
+	return 0;
+}
+
+static int load_one(struct history *h, uint32_t idx)
+{
+	git_odb_object *obj;
+	int r;
+
+	if (is_shallow(h, h->commits[idx].oid)) {
+		h->commits[idx].is_boundary = 1;
+		h->hit_boundary = 1;
+	}
+	if ((r = read_object(h, h->commits[idx].oid, &obj, GIT_OBJECT_COMMIT)) < 0)
+		return r;
+	r = parse_commit(h, idx, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	if (r == 0 && h->commits[idx].is_boundary)
+		h->commits[idx].nr_parents = 0;
+	return r;
+}
+
+static int load_closure(struct history *h, uint32_t tip)
+{
+	uint32_t *stack = NULL;
+	size_t nr = 0, alloc = 0;
+	int r = 0;
+
+	ALLOC_GROW(stack, nr + 1, alloc);
+	stack[nr++] = tip;
+	while (nr) {
+		uint32_t idx = stack[--nr], i, np, first;
+
+		if (h->commits[idx].loaded)
+			continue;
+		if ((r = load_one(h, idx)) < 0)
+			break;
+		np = h->commits[idx].nr_parents;
+		first = h->commits[idx].parents;
+		for (i = 0; i < np; i++) {
+			uint32_t p = h->parent_idx[first + i];
+
+			if (h->commits[p].loaded)
+				continue;
+			ALLOC_GROW(stack, nr + 1, alloc);
+			stack[nr++] = p;
+		}
+	}
+	free(stack);
+	return r;
+}
+
+int history_load_oid(struct history *h, const unsigned char *oid, uint32_t *out)
+{
+	uint32_t idx = intern(h, oid);
+	int r = load_closure(h, idx);
+
+	if (r < 0)
+		return r;
+	*out = idx;
+	return 0;
+}
+
+int history_peel(struct history *h, const unsigned char *oid,
+		 unsigned char *commit_out)
+{
+	unsigned char cur[HISTORY_OIDSZ];
+	int depth;
+
+	memcpy(cur, oid, HISTORY_OIDSZ);
+	for (depth = 0; depth < 16; depth++) {
+		git_odb_object *obj;
+		const char *d;
+		size_t n;
+		int r;
+
+		if (history_find(h, cur) >= 0) {
+			memcpy(commit_out, cur, HISTORY_OIDSZ);
+			return 0;
+		}
+		if ((r = read_object(h, cur, &obj, GIT_OBJECT_ANY)) < 0)
+			return r;
+		if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT) {
+			git_odb_object_free(obj);
+			memcpy(commit_out, cur, HISTORY_OIDSZ);
+			return 0;
+		}
+		d = git_odb_object_data(obj);
+		n = git_odb_object_size(obj);
+		r = git_odb_object_type(obj) == GIT_OBJECT_TAG && n > 7 &&
+		    !memcmp(d, "object ", 7) ?
+			history_parse_hex(d + 7, n - 7, cur) : -1;
+		git_odb_object_free(obj);
+		if (r < 0)
+			return error_set(BOSUN_ENOTFOUND, "not a commit");
+	}
+	return error_set(BOSUN_EDATA, "tag chain too long");
+}
+
+int history_resolve(struct history *h, const char *rev, uint32_t *out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	git_repository *g;
+	unsigned char oid[HISTORY_OIDSZ];
+	int r;
+
+	if ((r = repo_git(h->repo, &g)) < 0)
+		return r;
+	if (git_revparse_single(&obj, g, rev) < 0) {
+		if (!strcmp(rev, "HEAD"))
+			return error_set(BOSUN_ENOTFOUND,
+					 "the repository has no commits yet");
+		return git2_error(BOSUN_ENOTFOUND, "unknown revision");
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		return error_set(BOSUN_ENOTFOUND, "'%s' is not a commit", rev);
+	}
+	memcpy(oid, git_object_id(peeled)->id, HISTORY_OIDSZ);
+	git_object_free(peeled);
+	git_object_free(obj);
+	return history_load_oid(h, oid, out);
+}
+
+const char *history_message(const struct history *h, uint32_t idx, size_t *len)
+{
+	const struct hcommit *c = &h->commits[idx];
+
+	*len = c->msg_len;
+	return h->arena.buf + c->msg_off;
+}
+
+uint32_t history_mark_new(struct history *h)
+{
+	return ++h->mark_gen;
+}
+
+size_t history_mark_ancestors(struct history *h, uint32_t idx)
+{
+	uint32_t *stack = NULL;
+	size_t nr = 0, alloc = 0, count = 0;
+	uint32_t gen = h->mark_gen;
+
+	ALLOC_GROW(stack, 1, alloc);
+	stack[nr++] = idx;
+	while (nr) {
+		uint32_t i = stack[--nr], k;
+		const uint32_t *par;
+
+		if (h->commits[i].mark == gen)
+			continue;
+		h->commits[i].mark = gen;
+		count++;
+		par = history_parents(h, i);
+		for (k = 0; k < h->commits[i].nr_parents; k++) {
+			if (h->commits[par[k]].mark == gen)
+				continue;
+			ALLOC_GROW(stack, nr + 1, alloc);
+			stack[nr++] = par[k];
+		}
+	}
+	free(stack);
+	return count;
+}

@@ -1,1 +1,577 @@
-/* placeholder: being written */
+#include "lib/release/changelog.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/lockfile.h"
+#include "lib/release/commit.h"
+#include "lib/release/version.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int section_of(const struct changelog_opts *opts, const char *type)
+{
+	size_t i, n = opts->sections ? json_array_size(opts->sections) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *t = json_string_value(
+			json_object_get(json_array_get(opts->sections, i), "type"));
+
+		if (t && !strcasecmp(t, type))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void add_entry(struct cl_release *rel, const struct changelog_opts *opts,
+		      const struct cc_commit *c, uint32_t idx)
+{
+	struct cl_entry *e;
+	int sec = section_of(opts, c->type);
+
+	if (sec < 0 && !c->breaking && (!opts->other_title || !*opts->other_title))
+		return;
+	ALLOC_GROW(rel->entries, rel->nr + 1, rel->alloc);
+	e = &rel->entries[rel->nr++];
+	e->section = sec;
+	e->scope = c->scope ? xstrdup(c->scope) : NULL;
+	e->description = xstrdup(c->description ? c->description : "");
+	e->breaking_text = c->breaking ?
+		xstrdup(c->breaking_text ? c->breaking_text : e->description) : NULL;
+	e->idx = idx;
+	/* A breaking change of a hidden type shows only under BREAKING CHANGES. */
+	if (sec < 0 && (!opts->other_title || !*opts->other_title))
+		e->section = -2;
+}
+
+static int same_header(const struct cc_commit *a, const struct cc_commit *b)
+{
+	return a->header && b->header && !strcmp(a->header, b->header);
+}
+
+/* A non-conventional 'Revert "x"' is shown under the revert type. */
+static void as_revert(struct cc_commit *c)
+{
+	if (c->conventional || !c->is_revert || !c->header)
+		return;
+	c->conventional = 1;
+	free(c->type);
+	c->type = xstrdup("revert");
+	free(c->description);
+	c->description = xstrdup(c->header);
+}
+
+static void collect(struct cl_release *rel, struct history *h,
+		    const uint32_t *list, size_t n,
+		    const struct changelog_opts *opts)
+{
+	struct cc_commit *parsed = xcalloc(n ? n : 1, sizeof(*parsed));
+	char *cancel = xcalloc(n ? n : 1, 1);
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		size_t len;
+		const char *msg = history_message(h, list[i], &len);
+
+		cc_parse(&parsed[i], msg, len);
+	}
+	for (i = 0; i < n; i++) {
+		char hex[41];
+
+		if (!parsed[i].is_revert || !parsed[i].reverts || cancel[i])
+			continue;
+		for (k = 0; k < n; k++) {
+			history_hex(h->commits[list[k]].oid, hex);
+			if (k != i && strlen(parsed[i].reverts) >= 7 &&
+			    !strncmp(hex, parsed[i].reverts, strlen(parsed[i].reverts))) {
+				cancel[i] = cancel[k] = 1;
+				break;
+			}
+		}
+	}
+	rel->nr_commits = n;
+	for (i = 0; i < n; i++) {
+		struct cc_commit parts[64];
+		size_t np;
+
+		if (cancel[i] || h->commits[list[i]].nr_parents > 1)
+			continue;
+		as_revert(&parsed[i]);
+		if (parsed[i].conventional)
+			add_entry(rel, opts, &parsed[i], list[i]);
+		np = parsed[i].body ? cc_parse_squashed(parts, 64, parsed[i].body) : 0;
+		for (k = 0; k < np; k++) {
+			if (!same_header(&parts[k], &parsed[i]))
+				add_entry(rel, opts, &parts[k], list[i]);
+			cc_release(&parts[k]);
+		}
+	}
+	for (i = 0; i < n; i++)
+		cc_release(&parsed[i]);
+	free(parsed);
+	free(cancel);
+}
+
+static void set_date(struct cl_release *rel, const struct history *h)
+{
+	time_t t = (time_t)h->commits[rel->idx].time;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(rel->date, sizeof(rel->date), "%Y-%m-%d", &tm);
+}
+
+static struct cl_release *new_release(struct changelog *cl, const char *version,
+				      const char *tag, uint32_t idx)
+{
+	struct cl_release *rel;
+
+	ALLOC_GROW(cl->rel, cl->nr + 1, cl->alloc);
+	rel = &cl->rel[cl->nr++];
+	memset(rel, 0, sizeof(*rel));
+	rel->version = version ? xstrdup(version) : NULL;
+	rel->tag = tag ? xstrdup(tag) : NULL;
+	rel->idx = idx;
+	set_date(rel, cl->h);
+	return rel;
+}
+
+/* Label every commit reachable from tip and not yet labelled with label;
+ * the commits are appended to *list. */
+static size_t claim(struct history *h, uint32_t tip, int32_t label,
+		    uint32_t **list, size_t *alloc_list)
+{
+	uint32_t *stack = NULL;
+	size_t nr = 0, alloc = 0, n = 0;
+
+	if (h->commits[tip].label >= 0)
+		return 0;
+	ALLOC_GROW(stack, 1, alloc);
+	stack[nr++] = tip;
+	h->commits[tip].label = label;
+	while (nr) {
+		uint32_t c = stack[--nr], k;
+		const uint32_t *par = history_parents(h, c);
+
+		ALLOC_GROW(*list, n + 1, *alloc_list);
+		(*list)[n++] = c;
+		for (k = h->commits[c].nr_parents; k-- > 0;) {
+			if (h->commits[par[k]].label >= 0)
+				continue;
+			h->commits[par[k]].label = label;
+			ALLOC_GROW(stack, nr + 1, alloc);
+			stack[nr++] = par[k];
+		}
+	}
+	free(stack);
+	return n;
+}
+
+static void reset_labels(struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nr; i++)
+		h->commits[i].label = -1;
+}
+
+static void reverse_releases(struct changelog *cl)
+{
+	size_t i;
+
+	for (i = 0; i < cl->nr / 2; i++) {
+		struct cl_release tmp = cl->rel[i];
+
+		cl->rel[i] = cl->rel[cl->nr - 1 - i];
+		cl->rel[cl->nr - 1 - i] = tmp;
+	}
+}
+
+int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
+		  uint32_t head, const struct changelog_opts *opts)
+{
+	uint32_t *list = NULL, gen;
+	size_t alloc = 0, i, n;
+
+	out->h = h;
+	rtags_sort(tags);
+	gen = history_mark_new(h);
+	history_mark_ancestors(h, head);
+	reset_labels(h);
+	for (i = 0; i < tags->nr; i++) {
+		const struct rtag *t = &tags->items[i];
+		struct cl_release *rel;
+		struct strbuf v = STRBUF_INIT;
+
+		if (h->commits[t->idx].mark != gen)
+			continue;
+		/* Several tags on one commit: the highest one speaks. */
+		if (i + 1 < tags->nr && tags->items[i + 1].idx == t->idx)
+			continue;
+		n = claim(h, t->idx, (int32_t)i, &list, &alloc);
+		semver_format(&v, &t->ver);
+		rel = new_release(out, v.buf, t->name, t->idx);
+		strbuf_release(&v);
+		collect(rel, h, list, n, opts);
+	}
+	n = claim(h, head, (int32_t)tags->nr, &list, &alloc);
+	if (n)
+		collect(new_release(out, NULL, NULL, head), h, list, n, opts);
+	free(list);
+	reverse_releases(out);
+	return 0;
+}
+
+int changelog_range(struct changelog *out, struct history *h, uint32_t base,
+		    uint32_t tip, const struct changelog_opts *opts,
+		    const char *title)
+{
+	uint32_t *list = NULL;
+	size_t n;
+
+	out->h = h;
+	n = version_range(h, tip, &base, 1, &list);
+	collect(new_release(out, title, NULL, tip), h, list, n, opts);
+	free(list);
+	return 0;
+}
+
+int changelog_unreleased(struct changelog *out, struct history *h,
+			 struct rtags *tags, uint32_t head,
+			 const struct changelog_opts *opts,
+			 const char *version, const char *tag)
+{
+	const struct rtag *cur = NULL;
+	uint32_t *list = NULL;
+	size_t n;
+
+	out->h = h;
+	if (version_current(&cur, h, tags, head, 1) < 0)
+		error_clear();
+	n = version_range(h, head, cur ? &cur->idx : NULL, cur ? 1 : 0, &list);
+	collect(new_release(out, version, tag, head), h, list, n, opts);
+	free(list);
+	return 0;
+}
+
+static void add_link_text(struct strbuf *sb, const char *s,
+			  const struct changelog_opts *opts)
+{
+	const char *issues = opts->host == CL_HOST_GITLAB ? "/-/issues/" : "/issues/";
+	const char *p = s;
+
+	if (!opts->repo_url) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	while (*p) {
+		const char *hash = strchr(p, '#');
+		size_t digits = 0;
+
+		if (!hash) {
+			strbuf_addstr(sb, p);
+			break;
+		}
+		while (hash[1 + digits] >= '0' && hash[1 + digits] <= '9')
+			digits++;
+		/* "#12" alone, not inside a word or an existing link. */
+		if (!digits || (hash > s && (hash[-1] == '[' || hash[-1] == '&' ||
+					     (hash[-1] >= 'a' && hash[-1] <= 'z')))) {
+			strbuf_add(sb, p, (size_t)(hash - p) + 1);
+			p = hash + 1;
+			continue;
+		}
+		strbuf_add(sb, p, (size_t)(hash - p));
+		strbuf_addf(sb, "[#%.*s](%s%s%.*s)", (int)digits, hash + 1,
+			    opts->repo_url, issues, (int)digits, hash + 1);
+		p = hash + 1 + digits;
+	}
+}
+
+static void add_commit_ref(struct strbuf *sb, const struct history *h,
+			   uint32_t idx, const struct changelog_opts *opts)
+{
+	char hex[41];
+
+	history_hex(h->commits[idx].oid, hex);
+	if (opts->repo_url)
+		strbuf_addf(sb, " ([%.7s](%s%s%s))", hex, opts->repo_url,
+			    opts->host == CL_HOST_GITLAB ? "/-/commit/" : "/commit/",
+			    hex);
+	else
+		strbuf_addf(sb, " (%.7s)", hex);
+}
+
+static void add_bullet(struct strbuf *sb, const struct history *h,
+		       const struct cl_entry *e, const char *text,
+		       const struct changelog_opts *opts)
+{
+	const char *nl = strchr(text, '\n');
+
+	strbuf_addstr(sb, "- ");
+	if (e->scope)
+		strbuf_addf(sb, "**%s:** ", e->scope);
+	if (nl) {
+		/* A multi-line footer: continuation lines indented under the bullet. */
+		struct strbuf t = STRBUF_INIT;
+		const char *p;
+
+		for (p = text; *p; p++) {
+			strbuf_addch(&t, *p);
+			if (*p == '\n' && p[1])
+				strbuf_addstr(&t, "  ");
+		}
+		strbuf_rtrim(&t);
+		add_link_text(sb, t.buf, opts);
+		strbuf_release(&t);
+	} else {
+		add_link_text(sb, text, opts);
+	}
+	add_commit_ref(sb, h, e->idx, opts);
+	strbuf_addch(sb, '\n');
+}
+
+static const char *section_title(const struct changelog_opts *opts, int sec)
+{
+	if (sec < 0)
+		return opts->other_title;
+	return json_string_value(
+		json_object_get(json_array_get(opts->sections, (size_t)sec), "title"));
+}
+
+void changelog_release_markdown(struct strbuf *sb, const struct changelog *cl,
+				const struct cl_release *rel,
+				const struct changelog_opts *opts)
+{
+	size_t i, nsec = opts->sections ? json_array_size(opts->sections) : 0;
+	int sec, any = 0;
+
+	if (rel->version)
+		strbuf_addf(sb, "## [%s] - %s\n", rel->version, rel->date);
+	else
+		strbuf_addstr(sb, "## [Unreleased]\n");
+	for (i = 0; i < rel->nr; i++)
+		if (rel->entries[i].breaking_text && !any++)
+			strbuf_addstr(sb, "\n### BREAKING CHANGES\n\n");
+	for (i = 0; i < rel->nr; i++)
+		if (rel->entries[i].breaking_text)
+			add_bullet(sb, cl->h, &rel->entries[i],
+				   rel->entries[i].breaking_text, opts);
+	for (sec = 0; sec <= (int)nsec; sec++) {
+		int want = sec < (int)nsec ? sec : -1;
+		const char *title = section_title(opts, want);
+		int shown = 0;
+
+		if (!title || !*title)
+			continue;
+		for (i = 0; i < rel->nr; i++) {
+			if (rel->entries[i].section != want)
+				continue;
+			if (!shown++)
+				strbuf_addf(sb, "\n### %s\n\n", title);
+			add_bullet(sb, cl->h, &rel->entries[i],
+				   rel->entries[i].description, opts);
+		}
+	}
+}
+
+void changelog_markdown(struct strbuf *sb, const struct changelog *cl,
+			const struct changelog_opts *opts)
+{
+	size_t i;
+
+	for (i = 0; i < cl->nr; i++) {
+		if (i)
+			strbuf_addch(sb, '\n');
+		changelog_release_markdown(sb, cl, &cl->rel[i], opts);
+	}
+}
+
+static json_t *jstr(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	strbuf_add_utf8_lossy(&sb, s, strlen(s));
+	j = json_stringn(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return j;
+}
+
+static json_t *entry_json(const struct changelog *cl, const struct cl_entry *e,
+			  const struct changelog_opts *opts)
+{
+	char hex[41];
+	const char *title = e->section >= -1 ? section_title(opts, e->section) : NULL;
+
+	history_hex(cl->h->commits[e->idx].oid, hex);
+	return json_pack("{s:o, s:o, s:o, s:s, s:s#, s:b, s:o}",
+			 "section", jstr(title), "scope", jstr(e->scope),
+			 "description", jstr(e->description), "commit", hex,
+			 "short", hex, (int)7, "breaking", e->breaking_text != NULL,
+			 "breaking_text", jstr(e->breaking_text));
+}
+
+json_t *changelog_json(const struct changelog *cl,
+		       const struct changelog_opts *opts)
+{
+	json_t *arr = json_array();
+	size_t i, k;
+
+	for (i = 0; i < cl->nr; i++) {
+		const struct cl_release *rel = &cl->rel[i];
+		json_t *entries = json_array();
+		char hex[41];
+
+		history_hex(cl->h->commits[rel->idx].oid, hex);
+		for (k = 0; k < rel->nr; k++)
+			json_array_append_new(entries, entry_json(cl, &rel->entries[k], opts));
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:s, s:I, s:o}",
+			"version", jstr(rel->version), "tag", jstr(rel->tag),
+			"date", rel->date, "commit", hex,
+			"commits", (json_int_t)rel->nr_commits, "entries", entries));
+	}
+	return arr;
+}
+
+void changelog_release(struct changelog *cl)
+{
+	size_t i, k;
+
+	for (i = 0; i < cl->nr; i++) {
+		struct cl_release *rel = &cl->rel[i];
+
+		for (k = 0; k < rel->nr; k++) {
+			free(rel->entries[k].scope);
+			free(rel->entries[k].description);
+			free(rel->entries[k].breaking_text);
+		}
+		free(rel->entries);
+		free(rel->version);
+		free(rel->tag);
+	}
+	free(cl->rel);
+	memset(cl, 0, sizeof(*cl));
+}
+
+/* The heading line of an entry ("## [1.2.3] - ..." up to the first ']'). */
+static size_t heading_key(const char *entry)
+{
+	const char *rb = strchr(entry, ']');
+
+	return rb && !strncmp(entry, "## [", 4) ? (size_t)(rb - entry) + 1 : 0;
+}
+
+static const char *find_line(const char *text, const char *prefix, size_t len)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, prefix, len))
+			return p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int changelog_prepend(const char *path, const char *entry)
+{
+	struct strbuf sb = STRBUF_INIT, ins = STRBUF_INIT;
+	size_t klen = heading_key(entry);
+	const char *at;
+	int r;
+
+	if (!klen)
+		return error_set(BOSUN_EINTERNAL, "changelog entry has no heading");
+	r = fs_read_file(&sb, path, 64 << 20);
+	if (r == -BOSUN_ENOTFOUND) {
+		error_clear();
+		strbuf_addstr(&sb, "# Changelog\n\n");
+	} else if (r < 0) {
+		goto out;
+	}
+	if (find_line(sb.buf, entry, klen)) {
+		r = 1;
+		goto out;
+	}
+	strbuf_addstr(&ins, entry);
+	strbuf_rtrim(&ins);
+	strbuf_addstr(&ins, "\n\n");
+	at = find_line(sb.buf, "## ", 3);
+	if (at) {
+		strbuf_insert(&sb, (size_t)(at - sb.buf), ins.buf, ins.len);
+	} else {
+		strbuf_rtrim(&sb);
+		strbuf_addstr(&sb, "\n\n");
+		strbuf_addbuf(&sb, &ins);
+		strbuf_rtrim(&sb);
+		strbuf_addch(&sb, '\n');
+	}
+	r = write_file_atomic(path, sb.buf, sb.len, 0666);
+out:
+	strbuf_release(&sb);
+	strbuf_release(&ins);
+	return r;
+}
+
+static int strip_suffix(struct strbuf *sb, const char *suffix)
+{
+	size_t l = strlen(suffix);
+
+	if (sb->len >= l && !strcmp(sb->buf + sb->len - l, suffix)) {
+		strbuf_setlen(sb, sb->len - l);
+		return 1;
+	}
+	return 0;
+}
+
+int changelog_web_url(struct strbuf *out, enum cl_host *host, const char *remote)
+{
+	const char *p = remote, *at, *colon;
+	struct strbuf hostpath = STRBUF_INIT;
+
+	if (!strncmp(p, "https://", 8) || !strncmp(p, "http://", 7) ||
+	    !strncmp(p, "ssh://", 6) || !strncmp(p, "git://", 6)) {
+		p = strstr(p, "://") + 3;
+		at = strchr(p, '@');
+		if (at && at < strchr(p, '/'))
+			p = at + 1;
+		strbuf_addstr(&hostpath, p);
+		/* ssh://git@host:22/o/r: drop a port. */
+		colon = strchr(hostpath.buf, ':');
+		if (colon && colon < strchr(hostpath.buf, '/')) {
+			const char *slash = strchr(colon, '/');
+
+			strbuf_splice(&hostpath, (size_t)(colon - hostpath.buf),
+				      (size_t)(slash - colon), "", 0);
+		}
+	} else if ((at = strchr(p, '@')) && (colon = strchr(at, ':'))) {
+		strbuf_add(&hostpath, at + 1, (size_t)(colon - at - 1));
+		strbuf_addch(&hostpath, '/');
+		strbuf_addstr(&hostpath, colon + 1);
+	} else {
+		strbuf_release(&hostpath);
+		return -1;
+	}
+	strip_suffix(&hostpath, "/");
+	strip_suffix(&hostpath, ".git");
+	if (strstr(hostpath.buf, "github"))
+		*host = CL_HOST_GITHUB;
+	else if (strstr(hostpath.buf, "gitlab"))
+		*host = CL_HOST_GITLAB;
+	else {
+		strbuf_release(&hostpath);
+		return -1;
+	}
+	strbuf_addstr(out, "https://");
+	strbuf_addbuf(out, &hostpath);
+	strbuf_release(&hostpath);
+	return 0;
+}

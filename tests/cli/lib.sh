@@ -1,0 +1,140 @@
+# lib.sh - a small TAP test library for bosun's CLI tests, in the style of
+# git's t/test-lib.sh. A test script:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	test_expect_success 'what it checks' '
+#		new_repo r && commit "feat: x" &&
+#		bosun version next >out && test_cmp_str 0.1.0 "$(cat out)"
+#	'
+#	test_done
+#
+# Bodies run in the script's shell (state carries over between tests) in a
+# fresh temporary directory ($TRASH) that is removed at the end. Chain the
+# steps with && so that the first failing one fails the test. Every test
+# has HOME, BOSUN_HOME and git's identity set to throw-away values.
+set -u
+: "${BOSUN:?BOSUN must name the bosun binary (tests/run.sh sets it)}"
+: "${BOSUN_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/bosun-t.XXXXXX")
+trap 'cd /; rm -rf "$TRASH"' EXIT
+export HOME="$TRASH/home" BOSUN_HOME="$TRASH/bosun-home" NO_COLOR=1
+export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=t@example.invalid
+export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=t@example.invalid
+export GIT_AUTHOR_DATE='2026-01-02T03:04:05Z' GIT_COMMITTER_DATE='2026-01-02T03:04:05Z'
+unset GIT_DIR GIT_WORK_TREE BOSUN_SKIP 2>/dev/null || true
+mkdir -p "$HOME" "$BOSUN_HOME"
+git config --global init.defaultBranch main
+git config --global advice.detachedHead false
+cd "$TRASH" || exit 1
+test_count=0
+test_failed=0
+SHARED=${BOSUN_SHARED:-$(cd "$BOSUN_TOP/.." && pwd)/shared}
+
+bosun() { "$BOSUN" "$@"; }
+
+# A body may "return 1": it returns from here, not from the runner.
+_test_body() {
+	eval "$1"
+}
+
+# Eval the body once, in this shell, so state carries over.
+test_expect_success() {
+	test_count=$((test_count + 1))
+	_desc=$1
+	_out="$TRASH/.out.$test_count"
+	if _test_body "$2" >"$_out" 2>&1; then
+		echo "ok $test_count - $_desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $_desc"
+		sed 's/^/#   /' "$_out" | tail -n 40
+	fi
+	cd "$TRASH" || exit 1
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+}
+
+# test_expect_code CODE CMD...: CMD exits with CODE.
+test_expect_code() {
+	_want=$1
+	shift
+	"$@"
+	_got=$?
+	if [ "$_got" -ne "$_want" ]; then
+		echo "expected exit $_want, got $_got: $*" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# test_eq EXPECTED ACTUAL
+test_eq() {
+	if [ "$1" != "$2" ]; then
+		printf 'expected: %s\n     got: %s\n' "$1" "$2" >&2
+		return 1
+	fi
+}
+
+# test_grep PATTERN FILE: like grep, but shows the file when it fails.
+test_grep() {
+	if ! grep -q -- "$1" "$2"; then
+		echo "no '$1' in $2:" >&2
+		cat "$2" >&2
+		return 1
+	fi
+}
+
+test_no_grep() {
+	if grep -q -- "$1" "$2"; then
+		echo "unexpected '$1' in $2:" >&2
+		cat "$2" >&2
+		return 1
+	fi
+}
+
+# new_repo DIR: a fresh repository in $TRASH/DIR, and cd into it.
+new_repo() {
+	cd "$TRASH" && rm -rf "$1" && git init -q "$1" && cd "$1"
+}
+
+# commit MESSAGE [FILE]: change FILE (default file.txt) and commit.
+commit() {
+	echo "$1" >>"${2:-file.txt}" && git add "${2:-file.txt}" &&
+	git commit -q -m "$1"
+}
+
+# tree_digest: a digest of every tracked and untracked file's bytes and
+# mode, and of the refs, to prove that a command changed nothing.
+tree_digest() {
+	{ git ls-files -s; git status --porcelain --untracked-files=all; git for-each-ref;
+	  find . -path ./.git -prune -o -type f -print | sort | xargs cat 2>/dev/null; } | sha256sum
+}
+
+# replay NAME: the real history NAME from shared/data/histories into
+# $TRASH/NAME (skips the whole script when shared/ is absent).
+replay() {
+	_fi="$SHARED/data/histories/$1.fi.gz"
+	[ -f "$_fi" ] || skip_all "no $_fi (shared/ is absent)"
+	if [ ! -d "$TRASH/$1" ]; then
+		git init -q -b main "$TRASH/$1" &&
+		zcat "$_fi" | git -C "$TRASH/$1" fast-import --quiet &&
+		git -C "$TRASH/$1" checkout -q main
+	fi
+}

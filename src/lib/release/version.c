@@ -20,8 +20,15 @@ static int in_list(const char *type, const char *const *list, size_t nr)
 enum bump_level version_commit_level(const struct cc_commit *c,
 				     const struct bump_rules *rules)
 {
-	if (!c->conventional)
+	if (!c->conventional) {
+		/* git's 'Revert "..."' is a revert too (a revert of something
+		 * already released is a change to release). */
+		if (c->is_revert && in_list("revert", rules->patch_types, rules->nr_patch))
+			return BUMP_PATCH;
+		if (c->is_revert && in_list("revert", rules->minor_types, rules->nr_minor))
+			return BUMP_MINOR;
 		return BUMP_NONE;
+	}
 	if (c->breaking)
 		return BUMP_MAJOR;
 	if (in_list(c->type, rules->minor_types, rules->nr_minor))

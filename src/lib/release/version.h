@@ -19,7 +19,9 @@
  * 1.3.0): a breaking change (a "!" or a BREAKING CHANGE / BREAKING-CHANGE
  * footer) is major, a type in minor_types is minor, in patch_types patch.
  * Merge commits do not count (the commits they merge do); a revert and the
- * commit it reverts cancel when both are in range; a squash commit whose
+ * commit it reverts cancel when both are in range (a revert of a commit
+ * from an earlier release is a change of its own: type "revert", a patch by
+ * default, as semantic-release does); a squash commit whose
  * body lists conventional entries counts each. Below 1.0.0 a major bump
  * raises the minor unless zero_major. With no release yet the next version
  * is `initial`. With pre = "rc" the result is X.Y.Z-rc.N, N one more than the

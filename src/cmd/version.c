@@ -353,7 +353,7 @@ static int latest_tag_version(struct bosun_ctx *ctx, struct strbuf *out,
 	const struct rtag *cur;
 	int r = open_env(ctx, &env, NULL, NULL);
 
-	if (r == 0 && version_current(&cur, &env.h, &env.tags, env.head, 1) == 0) {
+	if (r == 0 && version_newest(&cur, &env.h, &env.tags, env.head) == 0) {
 		semver_format(out, &cur->ver);
 		strbuf_addstr(tag, cur->name);
 	}

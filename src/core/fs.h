@@ -19,18 +19,25 @@
 int fs_read_file(struct strbuf *sb, const char *path, size_t cap);
 /* Create dir and its parents (mode 0777 & ~umask); existing dirs are fine. */
 int fs_mkdir_p(const char *dir);
+/* 1 when path exists (a dangling symlink counts), else 0. */
 int fs_exists(const char *path);
+/* 1 when path is a directory (or a symlink to one), else 0. */
 int fs_is_dir(const char *path);
 /* Remove a file; a missing one is not an error. */
 int fs_unlink(const char *path);
-/* sb = a "/" b (a may be empty). */
+/* sb = a "/" b (a may be empty); sb is replaced, and a or b may point
+ * into it. */
 void fs_path_join(struct strbuf *sb, const char *a, const char *b);
-/* The directory part of path into sb ("." when none). */
+/* The directory part of path into sb, replacing it ("." when none,
+ * "/" for "/a"; trailing slashes are ignored, as dirname(1) does). */
 void fs_dirname(struct strbuf *sb, const char *path);
-/* Remove dir and everything below it (does not follow symlinks). */
+/* Remove dir and everything below it (does not follow symlinks); a
+ * missing dir is not an error. */
 int fs_remove_tree(const char *dir);
 /* User-level directories, honouring BOSUN_HOME and XDG_*: kind is "state",
- * "config" or "cache". The result is <base>/bosun. */
+ * "config", "cache" (or "data"). The result, replacing sb, is <base>/bosun:
+ * $BOSUN_HOME/<kind>/bosun when BOSUN_HOME is set, else $XDG_STATE_HOME/bosun
+ * (and so on), else ~/.local/state/bosun, ~/.config/bosun, ~/.cache/bosun. */
 void fs_user_dir(struct strbuf *sb, const char *kind);
 
 #endif

@@ -10,12 +10,19 @@
  *	// or lock_rollback(&lk) to leave VERSION untouched
  *
  * The "<path>.lock" file is created with O_CREAT|O_EXCL, so it is also the
- * mutual exclusion. It is registered as a temporary file: if the process
+ * mutual exclusion. When path is a symlink, its target is what gets locked
+ * and replaced (lk.path is the target), so the link survives. It is registered as a temporary file: if the process
  * exits or is killed by a catchable signal, it is removed. timeout_ms > 0
  * retries for that long before giving up with -BOSUN_EBUSY.
  *
- * tempfile_register() gives any other path the same clean-up; a process that
- * daemonises calls tempfile_forget_all() in the parent.
+ * tempfile_register() gives any other path the same clean-up. A file is
+ * removed only by the process that registered it, so a forked child that
+ * exits leaves its parent's files alone; a process that daemonises calls
+ * tempfile_forget_all() in the parent and tempfile_adopt_all() in the child,
+ * which then owns them. The signals cleaned up after are SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT and SIGPIPE (one that is ignored stays ignored); after
+ * the clean-up the signal goes to its previous disposition, by default
+ * ending the process.
  */
 #ifndef BOSUN_CORE_LOCKFILE_H
 #define BOSUN_CORE_LOCKFILE_H
@@ -40,14 +47,18 @@ int lock_commit(struct lockfile *lk);
 void lock_rollback(struct lockfile *lk);
 
 /* Replace path with buf atomically (lock, write, rename), keeping the
- * file's mode when it exists (else mode). */
+ * file's mode when it exists (else mode, less the umask). Waits up to a
+ * second for a lock held by another process, then -BOSUN_EBUSY. */
 int write_file_atomic(const char *path, const void *buf, size_t len,
 		      mode_t mode);
 
 /* Remove path when the process exits or is signalled. */
 void tempfile_register(const char *path);
 void tempfile_unregister(const char *path);
+/* Forget every registered file (they stay on disk). */
 void tempfile_forget_all(void);
+/* Take ownership of every registered file (in a daemonised child). */
+void tempfile_adopt_all(void);
 /* Remove every registered file now (used by the exit and signal paths). */
 void tempfile_cleanup(void);
 

@@ -7,8 +7,11 @@
  *
  * Each line: {"ts":"2026-11-21T09:30:00.123Z","level":"info","event":"release",
  * "pid":123,"msg":"..."}. The message is passed through redact() first, so a
- * credential that slips into a message never reaches the file. Logging never
- * fails the caller: errors writing the log are ignored. BOSUN_LOG=0 turns it off.
+ * credential that slips into a message never reaches the file, then capped at
+ * 64 KiB. Each line is one write() on an O_APPEND descriptor, so processes
+ * logging at once never interleave. Logging never fails the caller: errors
+ * writing the log are ignored, and neither errno nor the recorded error
+ * (error.h) changes. BOSUN_LOG=0 (or off, false, no) turns it off.
  */
 #ifndef BOSUN_CORE_LOG_H
 #define BOSUN_CORE_LOG_H
@@ -26,9 +29,12 @@ void log_set_max_size(size_t bytes);
 
 /* Replace anything that looks like a credential in s (len bytes) with
  * "[REDACTED]" and append the result to out: known token prefixes (ghp_,
- * github_pat_, glpat-, xox?-, sk-, sk-ant-, AKIA..., npm_, pypi-, ...),
- * "Bearer x", "user:password@" in URLs, and the value after password=,
- * secret=, token=, api_key= and similar keys. */
+ * github_pat_, glpat-, xox?-, sk-, sk-ant-, sk_live_, AKIA..., npm_, pypi-,
+ * ...) at the start of a word, "Bearer x", "user:password@" in URLs, PEM
+ * private key blocks, the rest of the line after "Authorization:", and the
+ * value after password=, secret: , "token":"..." and similar keys (any key
+ * containing password, passwd, secret, token, api_key, apikey, access_key,
+ * private_key..., in any case). Linear in len; s may hold any bytes. */
 void redact(struct strbuf *out, const char *s, size_t len);
 
 #endif

@@ -12,10 +12,18 @@
  *	child_release(&c);
  *
  * Never through a shell unless use_shell is set, in which case argv[0] is the
- * script given to "sh -c". env adds "NAME=value" entries (or removes "NAME")
- * to the inherited environment. Descriptors are O_CLOEXEC. On timeout the
- * child gets SIGTERM, then SIGKILL after a second; timed_out is set and status
- * is 124 (as timeout(1)).
+ * script given to "/bin/sh -c" and argv[1], argv[2]... become $0, $1...
+ * env adds "NAME=value" entries (or removes "NAME") to the inherited
+ * environment. Descriptors are O_CLOEXEC. On timeout the child gets SIGTERM,
+ * then SIGKILL after a second; timed_out is set and status is 124 (as
+ * timeout(1)). Only the child is signalled, not its own children; once it
+ * has exited, output still arriving from one of them is read for at most a
+ * second (never past the timeout), so a background process that keeps the
+ * pipe open cannot hang us.
+ *
+ * Captured output is appended to out and err, each capped at out_cap bytes
+ * (the rest is read and dropped). A child that could not be started has
+ * pid 0 and status 127.
  */
 #ifndef BOSUN_CORE_RUN_H
 #define BOSUN_CORE_RUN_H
@@ -53,8 +61,9 @@ struct child {
 int child_run(struct child *c);
 void child_release(struct child *c);
 
-/* Run n children, at most jobs at a time (0: number of CPUs). Returns 0 when
- * all ran (each has its own status), or the first start error. */
+/* Run n children, at most jobs at a time (0: number of CPUs), in one poll
+ * loop. Returns 0 when all ran (each has its own status), or the first start
+ * error (with its message); the children that could start still run. */
 int child_run_parallel(struct child *c, size_t n, int jobs);
 
 #endif

@@ -8,11 +8,20 @@
  *	cc_release(&c);
  *
  * The parser accepts LF and CRLF, trailing spaces, non-UTF-8 bytes (kept as
- * they are), a '!' before the ':' with or without a scope, and footers in
- * both "Token: value" and "Token #value" forms, with "BREAKING CHANGE" and
- * "BREAKING-CHANGE" as the only tokens allowed to contain a space. A
- * footer's value runs until the next footer token. Type and scope are kept as
- * written; callers compare types case-insensitively.
+ * they are; a NUL byte, which git refuses, ends the message), a '!' before
+ * the ':' with or without a scope, and footers in both "Token: value" and
+ * "Token #value" forms, with "BREAKING CHANGE" and "BREAKING-CHANGE" as the
+ * only tokens allowed to contain a space. A footer's value runs until the
+ * next footer token. Type and scope are kept as written; callers compare
+ * types case-insensitively.
+ *
+ * The footers are the trailing paragraphs that each open with a footer line;
+ * a "BREAKING CHANGE: " line anywhere in the body also starts them (and the
+ * paragraphs after it belong to its value), so a breaking change is never
+ * missed. A footer's value keeps the '#': "Closes #1" and "Closes: #1" both
+ * give "#1". A BREAKING CHANGE footer marks the commit breaking even when its
+ * header is not conventional. cc_parse() overwrites *out without releasing
+ * it (start from CC_COMMIT_INIT or a released commit).
  */
 #ifndef BOSUN_LIB_COMMIT_H
 #define BOSUN_LIB_COMMIT_H
@@ -27,10 +36,10 @@ struct cc_footer {
 
 struct cc_commit {
 	int conventional;   /* header is type(scope)!: description */
-	char *header;       /* the first line, without CR */
-	char *type;
-	char *scope;        /* NULL when none */
-	char *description;
+	char *header;       /* the first line, without CR or trailing blanks */
+	char *type;         /* NULL unless conventional */
+	char *scope;        /* NULL when none (or written "()") */
+	char *description;  /* NULL unless conventional */
 	char *body;         /* NULL when none; without the footers */
 	int breaking;       /* '!' or a BREAKING CHANGE footer */
 	char *breaking_text;/* the footer text, or the description for '!' */
@@ -48,8 +57,12 @@ void cc_parse(struct cc_commit *out, const char *msg, size_t len);
 void cc_release(struct cc_commit *c);
 
 /* A squash commit lists its parts in the body as lines "* type(scope): x"
- * (or "- ..."). Parse each conventional one into out[]; returns how many
- * (at most max). Lines that are not conventional headers are skipped. */
+ * (or "- ..."), or as bare headers with a lowercase type that open a
+ * paragraph ("feat: a\n\nfix: b"). Parse each conventional one into out[]
+ * as a one-line message (breaking only from '!'); returns how many (at most
+ * max). Lines that are not conventional headers are skipped. body is the
+ * text after the header as written (not cc_commit.body, which lost its
+ * footers); out[] is overwritten, cc_release() each of the first n. */
 size_t cc_parse_squashed(struct cc_commit *out, size_t max, const char *body);
 
 /* Case-insensitive comparison of a commit's type with t. */

@@ -22,9 +22,12 @@
  *                   and BREAKING CHANGE is written in capitals
  *   message-empty   there is a message at all
  * lint_skip() says whether a message is exempt: merge, revert, fixup!/
- * squash!/amend!, and release commits ("chore(release): X.Y.Z").
+ * squash!/amend!, and release commits ("chore(release): X.Y.Z");
+ * lint_message() applies it first (res.skipped, res.skip_reason).
  * Comment lines (starting with '#', as git's commit template) and everything
- * below git's scissors line are ignored.
+ * below git's scissors line are ignored, as are leading and trailing blank
+ * lines; a NUL byte (git refuses them) ends the message. Line numbers are
+ * those of the message as given, 1-based.
  */
 #ifndef BOSUN_LIB_LINT_H
 #define BOSUN_LIB_LINT_H
@@ -51,7 +54,7 @@ struct lint_item {
 struct lint_result {
 	struct lint_item *items;
 	size_t nr, alloc;
-	int skipped;          /* 1 when the message was exempt (see skip_reason) */
+	int skipped;          /* 1 when the message was exempt */
 	const char *skip_reason;
 };
 #define LINT_RESULT_INIT { NULL, 0, 0, 0, NULL }
@@ -59,8 +62,14 @@ struct lint_result {
 extern const char *const lint_default_types[];
 extern const size_t lint_default_types_nr;
 
+/* out is overwritten (start from LINT_RESULT_INIT or a released result);
+ * rules may be NULL for the defaults. Items come header first, then by line. */
 void lint_message(struct lint_result *out, const char *msg, size_t len,
 		  const struct lint_rules *rules);
+/* The reason msg is exempt ("merge commit", "revert commit", "fixup commit",
+ * "release commit"), or NULL. rules may be NULL for the defaults. */
+const char *lint_skip(const char *msg, size_t len,
+		      const struct lint_rules *rules);
 void lint_result_release(struct lint_result *res);
 
 #endif

@@ -395,6 +395,7 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	struct changelog cl = CHANGELOG_INIT;
 	struct changelog_opts co;
 	struct strbuf sb = STRBUF_INIT;
+	const struct rtag *newest;
 	int r;
 
 	strbuf_init(&plan->resume, 0);
@@ -412,13 +413,14 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	no.level = args->level;
 	if ((r = version_next(&plan->next, &env->h, &env->tags, env->head, &no)) < 0)
 		return r;
-	if (plan->next.previous) {
-		semver_format(&sb, &plan->next.previous->ver);
+	if (version_newest(&newest, &env->h, &env->tags, env->head) == 0) {
+		semver_format(&sb, &newest->ver);
 		r = release_check_sync(&plan->ms, sb.buf);
 		strbuf_reset(&sb);
 		if (r < 0)
 			return r;
 	}
+	error_clear();
 	semver_format(&sb, &plan->next.next);
 	plan->version = strbuf_detach(&sb, NULL);
 	rtags_format(&sb, env->format, env->package, plan->version);

@@ -69,6 +69,47 @@ int version_current(const struct rtag **out, struct history *h,
 	return 0;
 }
 
+/* The highest version among the tags on commit idx, or NULL. */
+static const struct rtag *best_on(const struct rtags *tags, uint32_t idx)
+{
+	const struct rtag *best = NULL;
+	size_t i;
+
+	for (i = 0; i < tags->nr; i++)
+		if (tags->items[i].idx == idx &&
+		    (!best || semver_cmp(&tags->items[i].ver, &best->ver) > 0))
+			best = &tags->items[i];
+	return best;
+}
+
+int version_newest(const struct rtag **out, struct history *h,
+		   const struct rtags *tags, uint32_t head)
+{
+	uint32_t c = head;
+	size_t i;
+	char *tagged = xcalloc(h->nr ? h->nr : 1, 1);
+	const struct rtag *best = NULL;
+
+	for (i = 0; i < tags->nr; i++)
+		tagged[tags->items[i].idx] = 1;
+	/* Along first parents: the first tagged commit is the newest release
+	 * of this line. */
+	for (;;) {
+		if (tagged[c]) {
+			best = best_on(tags, c);
+			break;
+		}
+		if (!h->commits[c].nr_parents)
+			break;
+		c = history_parents(h, c)[0];
+	}
+	free(tagged);
+	if (!best)
+		return version_current(out, h, tags, head, 1);
+	*out = best;
+	return 0;
+}
+
 size_t version_range(struct history *h, uint32_t tip, const uint32_t *bases,
 		     size_t nr_bases, uint32_t **out)
 {

@@ -73,6 +73,12 @@ enum bump_level version_commit_level(const struct cc_commit *c,
 
 int version_current(const struct rtag **out, struct history *h,
 		    const struct rtags *tags, uint32_t head, int include_pre);
+/* The release tagged most recently on head's line: the first tagged commit
+ * along first parents (several tags there: the highest version; none: as
+ * version_current). This is what the version files should say, even when a
+ * lower prerelease (beta after rc) came last. */
+int version_newest(const struct rtag **out, struct history *h,
+		   const struct rtags *tags, uint32_t head);
 int version_next(struct next_result *out, struct history *h,
 		 const struct rtags *tags, uint32_t head,
 		 const struct next_opts *opts);

@@ -1,0 +1,141 @@
+#!/bin/sh
+# bosun changelog: entries, sections, links, --prepend.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'setup: a history with two releases' '
+	new_repo r &&
+	commit "feat(parser): first feature" && git tag v1.0.0 &&
+	GIT_COMMITTER_DATE="2026-02-03T10:00:00Z" commit "fix: a fix (#12)" &&
+	GIT_COMMITTER_DATE="2026-02-03T11:00:00Z" commit "feat(api): an endpoint" &&
+	GIT_COMMITTER_DATE="2026-02-03T12:00:00Z" commit "docs: explain" &&
+	GIT_COMMITTER_DATE="2026-02-03T13:00:00Z" commit "chore: hidden" &&
+	GIT_COMMITTER_DATE="2026-02-04T23:30:00Z" git commit -q --allow-empty -m "perf!: faster" -m "BREAKING CHANGE: drops the old cache" &&
+	git tag v2.0.0 &&
+	commit "fix(cli): unreleased fix"
+'
+
+test_expect_success 'default is the unreleased entry' '
+	cd r && bosun changelog >out &&
+	test_eq "## [Unreleased]" "$(head -n 1 out)" &&
+	test_grep "^- \*\*cli:\*\* unreleased fix ($(git rev-parse --short=7 HEAD))$" out &&
+	test_no_grep "endpoint" out
+'
+
+test_expect_success '--all: one entry per release, newest first, UTC dates of the tagged commit' '
+	cd r && bosun changelog --all >out &&
+	grep "^## " out >headings &&
+	printf "## [Unreleased]\n## [2.0.0] - 2026-02-04\n## [1.0.0] - 2026-01-02\n" >expected &&
+	test_cmp expected headings
+'
+
+test_expect_success 'sections in the configured order; hidden types left out' '
+	cd r && bosun changelog --all >out &&
+	sed -n "/^## \[2.0.0\]/,/^## \[1.0.0\]/p" out | grep "^###" >sections &&
+	printf "### BREAKING CHANGES\n### Features\n### Bug Fixes\n### Performance\n### Documentation\n" >expected &&
+	test_cmp expected sections &&
+	test_no_grep "hidden" out
+'
+
+test_expect_success 'BREAKING CHANGES shows the footer text' '
+	cd r && bosun changelog --all >out &&
+	test_grep "^- drops the old cache (" out
+'
+
+test_expect_success 'changelog.other shows other types under that title' '
+	cd r && BOSUN_CHANGELOG_OTHER="Other Changes" bosun changelog --all >out &&
+	test_grep "^### Other Changes" out && test_grep "hidden" out
+'
+
+test_expect_success 'sections are configurable in bosun.yml' '
+	cd r && printf "changelog:\n  sections:\n    fix: Fixes\n    feat: New\n" >bosun.yml &&
+	bosun changelog --all >out && rm bosun.yml &&
+	sed -n "/^## \[2.0.0\]/,/^## \[1.0.0\]/p" out | grep "^###" >sections &&
+	printf "### BREAKING CHANGES\n### Fixes\n### New\n" >expected &&
+	test_cmp expected sections
+'
+
+test_expect_success 'GitHub remote: links to commits and issues' '
+	cd r && git remote add origin git@github.com:acme/widget.git &&
+	bosun changelog --all >out &&
+	sha=$(git rev-parse HEAD~1) &&
+	test_grep "(\[$(git rev-parse --short=7 HEAD)\](https://github.com/acme/widget/commit/$(git rev-parse HEAD)))" out &&
+	test_grep "a fix (\[#12\](https://github.com/acme/widget/issues/12))" out
+'
+
+test_expect_success 'GitLab remote: GitLab link forms' '
+	cd r && git remote set-url origin https://gitlab.com/acme/widget.git &&
+	bosun changelog >out &&
+	test_grep "https://gitlab.com/acme/widget/-/commit/" out
+'
+
+test_expect_success 'unknown hosts get no links' '
+	cd r && git remote set-url origin https://example.invalid/acme/widget.git &&
+	bosun changelog >out && test_no_grep "](http" out
+'
+
+test_expect_success '--range A..B lists the commits in the range' '
+	cd r && bosun changelog --range v1.0.0..v2.0.0 >out &&
+	test_grep "an endpoint" out && test_no_grep "first feature" out &&
+	test_no_grep "unreleased fix" out
+'
+
+test_expect_success '--range with a bad revision fails with exit 3' '
+	cd r && test_expect_code 3 bosun changelog --range nope..HEAD 2>err &&
+	test_grep "nope" err
+'
+
+test_expect_success '--json lists releases and entries' '
+	cd r && bosun --json changelog --all >out &&
+	python3 -c "
+import json,sys
+d=json.load(open(\"out\"))
+assert [r[\"version\"] for r in d]==[None,\"2.0.0\",\"1.0.0\"], d
+e=[x for x in d[1][\"entries\"] if x[\"breaking\"]]
+assert e and e[0][\"breaking_text\"]==\"drops the old cache\", e
+"
+'
+
+test_expect_success '--prepend inserts above the previous entry, never twice' '
+	cd r && printf "# Changelog\n\nintro text\n\n## [1.0.0] - 2026-01-02\n\n- old\n" >CHANGELOG.md &&
+	bosun changelog --title 2.1.0 --prepend CHANGELOG.md &&
+	test_eq "## [2.1.0] - $(date -u +%Y-%m-%d)" "$(grep "^## " CHANGELOG.md | head -n 1)" ||
+	test_eq "## [2.1.0] - 2026-01-02" "$(grep "^## " CHANGELOG.md | head -n 1)" &&
+	test_grep "^intro text" CHANGELOG.md &&
+	cp CHANGELOG.md before &&
+	bosun changelog --title 2.1.0 --prepend CHANGELOG.md 2>err &&
+	test_grep "already has this entry" err &&
+	test_cmp before CHANGELOG.md
+'
+
+test_expect_success '--prepend creates a missing file with a title' '
+	cd r && rm -f NEW.md && bosun changelog --prepend NEW.md &&
+	test_eq "# Changelog" "$(head -n 1 NEW.md)" &&
+	test_grep "^## \[Unreleased\]" NEW.md
+'
+
+test_expect_success 'conflicting options are usage errors' '
+	cd r && test_expect_code 64 bosun changelog --all --unreleased 2>err &&
+	test_expect_code 64 bosun changelog --all --prepend X.md 2>err &&
+	test_expect_code 64 bosun changelog --range nodots 2>err
+'
+
+test_expect_success 'merges, squash entries and revert pairs' '
+	new_repo m && commit "feat: base" && git tag v1.0.0 &&
+	git checkout -q -b topic && commit "feat: from topic" t.txt &&
+	git checkout -q main && git merge -q --no-ff -m "Merge branch topic" topic &&
+	git commit -q --allow-empty -m "Big PR (#7)" -m "* fix: squashed one" -m "* feat: squashed two" &&
+	commit "feat: oops" && git revert --no-edit HEAD >/dev/null &&
+	bosun changelog >out &&
+	test_grep "from topic" out && test_no_grep "Merge branch" out &&
+	test_grep "squashed one" out && test_grep "squashed two" out &&
+	test_no_grep "oops" out
+'
+
+test_expect_success 'a revert of a released commit is listed under Reverts' '
+	new_repo rv && commit "feat: shipped" && git tag v1.0.0 &&
+	git revert --no-edit HEAD >/dev/null &&
+	bosun changelog >out && test_grep "^### Reverts" out &&
+	test_grep "Revert \"feat: shipped\"" out
+'
+
+test_done

@@ -1,0 +1,110 @@
+#!/bin/sh
+# bosun version bump / set / check / sync on the version files.
+. "$(dirname "$0")/lib.sh"
+
+setup_files() {
+	new_repo "$1" &&
+	echo 1.0.0 >VERSION &&
+	printf "{\n  \"name\": \"x\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\"version\": \"9.9.9\"}\n}\n" >package.json &&
+	printf "{\n  \"name\": \"x\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"x\",\n      \"version\": \"1.0.0\"\n    },\n    \"node_modules/y\": {\"version\": \"2.0.0\"}\n  }\n}\n" >package-lock.json &&
+	printf "[project]\nname = \"x\"\nversion = \"1.0.0\"  # the version\n\n[tool.other]\nversion = \"5.5.5\"\n" >pyproject.toml &&
+	printf "[package]\r\nname = \"x\"\r\nversion = \"1.0.0\"\r\n\r\n[dependencies]\r\nserde = { version = \"1.0\" }\r\n" >Cargo.toml &&
+	printf "__version__ = \"1.0.0\"\n" >about.py &&
+	printf "release:\n  files:\n    - path: about.py\n      pattern: \"__version__ = \\\\\"([^\\\\\"]+)\\\\\"\"\n" >bosun.yml &&
+	git add . && git commit -q -m "feat: init" && git tag v1.0.0
+}
+
+test_expect_success 'setup' 'setup_files r'
+
+test_expect_success 'check: all agree with the tag' '
+	cd r && bosun version check >../out &&
+	test_grep "^about.py  *1.0.0" ../out && test_grep "^Cargo.toml  *1.0.0" ../out &&
+	test_grep "^package-lock.json  *1.0.0" ../out
+'
+
+test_expect_success 'set writes only the version text, every other byte kept' '
+	cd r && bosun version set 1.2.3 >/dev/null &&
+	git diff --numstat >stat &&
+	for f in VERSION package.json pyproject.toml Cargo.toml about.py; do
+		grep -q "^1	1	$f$" stat || { echo "$f:"; cat stat; return 1; }
+	done &&
+	grep -q "^2	2	package-lock.json$" stat &&
+	test_grep "\"version\": \"9.9.9\"" package.json &&
+	test_grep "version = \"5.5.5\"" pyproject.toml &&
+	test_grep "# the version" pyproject.toml &&
+	test_eq 2 "$(grep -c "1.2.3" package-lock.json)" &&
+	test "$(grep -c "$(printf "\r")" Cargo.toml)" -eq 6
+'
+
+test_expect_success 'check fails when the files disagree with the tag, listing each' '
+	cd r && test_expect_code 1 bosun version check >../out 2>../err &&
+	test_grep "^VERSION  *1.2.3" ../out && test_grep "latest tag  *v1.0.0" ../out &&
+	bosun --json version check >../json; test $? -eq 1 &&
+	test_grep "\"ok\": false" ../json
+'
+
+test_expect_success 'sync writes the tag version back' '
+	cd r && bosun version sync >/dev/null && bosun version check &&
+	git diff --quiet
+'
+
+test_expect_success 'check fails when one file disagrees' '
+	cd r && echo 1.0.1 >VERSION &&
+	test_expect_code 1 bosun version check 2>../err >/dev/null && git checkout -q VERSION
+'
+
+test_expect_success 'bump auto writes the next version' '
+	cd r && commit "feat: more" && bosun version bump >../out &&
+	test_eq 1.1.0 "$(tail -n 1 ../out)" && test_eq 1.1.0 "$(cat VERSION)" &&
+	git checkout -q .
+'
+
+test_expect_success 'bump LEVEL and --pre' '
+	cd r && bosun version bump major >/dev/null && test_eq 2.0.0 "$(cat VERSION)" &&
+	git checkout -q . &&
+	bosun version bump --pre beta >/dev/null && test_eq 1.1.0-beta.1 "$(cat VERSION)" &&
+	git checkout -q .
+'
+
+test_expect_success 'bump --dry-run changes nothing' '
+	cd r && before=$(tree_digest) && bosun version bump --dry-run >../out &&
+	test_grep "would change" ../out && test_eq "$before" "$(tree_digest)"
+'
+
+test_expect_success 'set with a bad version is a usage error; a v prefix gets a hint' '
+	cd r && test_expect_code 64 bosun version set 1.2 2>../err &&
+	test_expect_code 64 bosun version set v1.2.3 2>../err && test_grep "leave out the" ../err
+'
+
+test_expect_success 'invalid JSON: FILE:LINE:COL, exit 65, nothing written' '
+	setup_files bad && printf "{\n  \"version\": \"1.0.0\",,\n}\n" >package.json &&
+	before=$(tree_digest) &&
+	test_expect_code 65 bosun version set 2.0.0 2>../err &&
+	test_grep "package.json:2:" ../err && test_eq "$before" "$(tree_digest)"
+'
+
+test_expect_success 'invalid TOML: FILE:LINE:COL, exit 65, nothing written' '
+	setup_files badt && printf "[project]\nversion = \"1.0.0\n" >pyproject.toml &&
+	before=$(tree_digest) &&
+	test_expect_code 65 bosun version set 2.0.0 2>../err &&
+	test_grep "pyproject.toml:2:" ../err && test_eq "$before" "$(tree_digest)"
+'
+
+test_expect_success 'all or none: a locked file stops every write' '
+	setup_files lk && : >Cargo.toml.lock && before=$(git diff; cat VERSION) &&
+	bosun version set 3.0.0 2>../err; test $? -ne 0 &&
+	test_eq "1.0.0" "$(cat VERSION)" && test_grep "Cargo.toml" ../err &&
+	rm Cargo.toml.lock
+'
+
+test_expect_success 'a configured file whose pattern does not match is exit 65' '
+	setup_files pm && echo "nothing here" >about.py &&
+	test_expect_code 65 bosun version check 2>../err && test_grep "about.py" ../err
+'
+
+test_expect_success 'no version files: set says so' '
+	new_repo none && commit "feat: x" &&
+	bosun version set 1.0.0 >../out 2>../err && test_grep "no version files" ../err
+'
+
+test_done

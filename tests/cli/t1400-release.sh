@@ -1,0 +1,161 @@
+#!/bin/sh
+# bosun release: the whole procedure against a real bare remote, every gate,
+# and every failure path (undo when nothing left the machine).
+. "$(dirname "$0")/lib.sh"
+
+# setup NAME: a project with a remote, one release, and a feat after it.
+setup() {
+	cd "$TRASH" && rm -rf "$1" "$1.git" &&
+	git init -q --bare "$1.git" && new_repo "$1" &&
+	git remote add origin "$TRASH/$1.git" &&
+	echo 1.0.0 >VERSION && printf "{\n  \"name\": \"demo\",\n  \"version\": \"1.0.0\"\n}\n" >package.json &&
+	git add . && git commit -q -m "feat: init" && git tag -a v1.0.0 -m v1.0.0 &&
+	git push -q origin main v1.0.0 &&
+	commit "feat(api): new endpoint" && commit "fix: a bug"
+}
+
+# refs_and_files: everything a failed release must leave as it was.
+state() {
+	{ git rev-parse HEAD; git tag -l; git status --porcelain; cat VERSION package.json;
+	  cat CHANGELOG.md 2>/dev/null; git -C "$TRASH/$1.git" for-each-ref; } | sha256sum
+}
+
+test_expect_success 'dry run prints the plan and the entry, changes nothing' '
+	setup d && before=$(state d) &&
+	bosun release --dry-run >../out &&
+	test_grep "release v1.1.0 (minor, v1.0.0) on main, channel latest" ../out &&
+	test_grep "^## \[1.1.0\] - " ../out && test_grep "new endpoint" ../out &&
+	test_eq "$before" "$(state d)"
+'
+
+test_expect_success 'dry run --json' '
+	cd d && bosun --json release --dry-run >../out &&
+	python3 -c "
+import json; d=json.load(open(\"../out\"))
+assert d[\"version\"]==\"1.1.0\" and d[\"dry_run\"] and d[\"channel\"]==\"latest\" and \"new endpoint\" in d[\"entry\"], d
+"
+'
+
+test_expect_success 'release: bump, changelog, commit, annotated tag, atomic push' '
+	setup r && bosun release >../out 2>../err &&
+	test_eq v1.1.0 "$(cat ../out)" &&
+	test_eq 1.1.0 "$(cat VERSION)" && test_grep "\"version\": \"1.1.0\"" package.json &&
+	test_grep "^## \[1.1.0\]" CHANGELOG.md &&
+	test_eq "chore(release): 1.1.0" "$(git log -1 --format=%s)" &&
+	test_eq tag "$(git cat-file -t v1.1.0)" &&
+	test_eq "$(git rev-parse HEAD)" "$(git rev-parse v1.1.0^{commit})" &&
+	test_eq "$(git rev-parse HEAD)" "$(git -C ../r.git rev-parse main)" &&
+	test_eq "$(git rev-parse v1.1.0)" "$(git -C ../r.git rev-parse v1.1.0)" &&
+	git diff --quiet && test_grep "ok   push" ../err
+'
+
+test_expect_success 'the next release puts its entry above the previous one' '
+	cd r && commit "fix: later" && bosun release >/dev/null 2>&1 &&
+	grep "^## " CHANGELOG.md >h && test_eq "## [1.1.1]" "$(head -n 1 h | cut -c1-10)" &&
+	test_eq 2 "$(wc -l <h)"
+'
+
+test_expect_success 'nothing to release: exit 1, nothing changed' '
+	cd r && before=$(state r) &&
+	test_expect_code 1 bosun release 2>../err && test_grep "nothing to release" ../err &&
+	test_eq "$before" "$(state r)"
+'
+
+test_expect_success 'a dirty tree is refused with exit 1, nothing changed' '
+	setup dirty && echo change >>VERSION && before=$(state dirty) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "uncommitted changes" ../err && test_eq "$before" "$(state dirty)"
+'
+
+test_expect_success 'a wrong branch is refused with exit 1' '
+	setup br && git checkout -q -b feature && before=$(state br) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "not from .feature." ../err && test_eq "$before" "$(state br)"
+'
+
+test_expect_success 'a detached HEAD is refused with exit 1' '
+	setup det && git checkout -q --detach &&
+	test_expect_code 1 bosun release 2>../err && test_grep "detached" ../err
+'
+
+test_expect_success 'versions out of sync are refused' '
+	setup sync && echo 0.9.0 >VERSION && git commit -q -am "fix: drift" &&
+	before=$(state sync) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "versions disagree" ../err && test_eq "$before" "$(state sync)"
+'
+
+test_expect_success 'a failing test command stops before anything is written' '
+	setup tst && printf "release:\n  test: [sh, -c, \"echo tests broke; exit 3\"]\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" && before=$(state tst) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "tests broke" ../err && test_eq "$before" "$(state tst)"
+'
+
+test_expect_success 'a failing build step: commit and tag undone, files as before' '
+	setup bld && printf "release:\n  build:\n    - name: compile\n      run: [sh, -c, \"exit 7\"]\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" && before=$(state bld) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "exit code 7" ../err && test_grep "undone" ../err &&
+	test_eq "$before" "$(state bld)"
+'
+
+test_expect_success 'publish steps get {version}, {tag}, {channel} and the environment' '
+	setup pub && cat >bosun.yml <<-EOF &&
+	release:
+	  publish:
+	    - name: npm
+	      run: [sh, -c, "echo \"\$0 \$1 \$2 \$BOSUN_RELEASE_CHANNEL \$TOKEN_NAME\" >\"$TRASH/published\"", "{version}", "{tag}", "{channel}"]
+	      env: { TOKEN_NAME: "for-{version}" }
+	EOF
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	bosun release --pre rc >../out 2>&1 || { cat ../out; cat bosun.yml; false; } &&
+	test_eq "1.1.0-rc.1 v1.1.0-rc.1 next next for-1.1.0-rc.1" "$(cat "$TRASH/published")" &&
+	commit "fix: more" && bosun release --pre beta >../out 2>&1 || { cat ../out; false; } &&
+	test_eq "1.1.0-beta.1 v1.1.0-beta.1 beta beta for-1.1.0-beta.1" "$(cat "$TRASH/published")" &&
+	bosun release >../out 2>&1 || { cat ../out; false; } &&
+	test_eq "1.1.0 v1.1.0 latest latest for-1.1.0" "$(cat "$TRASH/published")"
+'
+
+test_expect_success 'a failing publish after a successful one keeps commit and tag and says how to resume' '
+	setup pf && cat >bosun.yml <<-EOF &&
+	release:
+	  publish:
+	    - { name: first, run: [true] }
+	    - { name: second, run: [sh, -c, "exit 1"] }
+	EOF
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_eq tag "$(git cat-file -t v1.1.0)" &&
+	test_grep "were kept" ../err && test_grep "git push --atomic origin" ../err &&
+	test_must_fail_remote() { ! git -C ../pf.git rev-parse -q --verify v1.1.0; } && test_must_fail_remote
+'
+
+test_expect_success 'a rejected push: nothing pushed, so commit and tag are undone' '
+	setup rej && before=$(state rej) &&
+	git clone -q ../rej.git ../other && (cd ../other && commit "fix: elsewhere" && git push -q origin main) &&
+	before=$(state rej) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "push" ../err && test_eq "$before" "$(state rej)" &&
+	test_eq "" "$(git tag -l v1.1.0)"
+'
+
+test_expect_success '--no-push tags locally only' '
+	setup np && bosun release --no-push >/dev/null 2>&1 &&
+	test_eq tag "$(git cat-file -t v1.1.0)" &&
+	! git -C ../np.git rev-parse -q --verify v1.1.0
+'
+
+test_expect_success 'a step that runs too long is stopped and the release undone' '
+	setup slow && printf "release:\n  build:\n    - { run: [sleep, \"10\"], timeout: 1s }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" && before=$(state slow) &&
+	test_expect_code 1 bosun release 2>../err && test_grep "timed out" ../err &&
+	test_eq "$before" "$(state slow)"
+'
+
+test_expect_success 'a level argument forces the level; a bad one is a usage error' '
+	setup lv && bosun release major --dry-run >../out && test_grep "v2.0.0" ../out &&
+	test_expect_code 64 bosun release huge 2>../err
+'
+
+test_done

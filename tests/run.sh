@@ -24,7 +24,8 @@ fi
 list=$out/list
 : >"$list"
 for t in "$build"/tests/test_*; do
-	[ -x "$t" ] && echo "$t" >>"$list"
+	case $t in *.p) continue ;; esac
+	[ -f "$t" ] && [ -x "$t" ] && echo "$t" >>"$list"
 done
 for t in "$top"/tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] && echo "$t" >>"$list"

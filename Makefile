@@ -38,7 +38,7 @@ test: build
 check: deps build
 	tests/run.sh $(BUILD)
 
-demo: build
+demo: deps build
 	BOSUN=$(CURDIR)/$(BUILD)/bosun sh demo/demo.sh
 
 bench: build

@@ -37,35 +37,54 @@ static void on_step(void *data, const char *step, enum release_step_state st,
 		c_reset(p->ctx), step, detail ? " " : "", detail ? detail : "");
 }
 
+static const char *step_name(const json_t *step)
+{
+	const char *n = json_string_value(json_object_get(step, "name"));
+
+	return n ? n : json_string_value(json_array_get(json_object_get(step, "run"), 0));
+}
+
+static void print_steps(struct rel_env *env, const char *key, const char *what,
+			int *n)
+{
+	const json_t *steps = config_get(env->cfg, key);
+	size_t i;
+
+	for (i = 0; i < json_array_size(steps); i++)
+		printf("  %d. %s: %s\n", (*n)++, what, step_name(json_array_get(steps, i)));
+}
+
 static void print_plan(struct bosun_ctx *ctx, const struct release_plan *plan,
 		       struct rel_env *env, const struct release_args *args)
 {
-	const json_t *steps;
+	const char *vars[] = { "{version}", plan->version, "{tag}", plan->tag, NULL };
+	struct strbuf msg = STRBUF_INIT;
+	const json_t *test = config_get(env->cfg, "release.test");
+	int n = 1;
 	size_t i;
 
+	strbuf_expand(&msg, config_str(env->cfg, "release.commit_message"), vars);
 	printf("release %s%s%s (%s, %s) on %s, channel %s\n", c_bold(ctx), plan->tag,
 	       c_reset(ctx), bump_level_name(plan->next.level),
 	       plan->next.previous ? plan->next.previous->name : "first release",
 	       plan->branch, plan->channel);
-	printf("  1. run the test command\n  2. write %s into", plan->version);
+	if (test && !json_is_null(test))
+		printf("  %d. run the tests: %s\n", n++,
+		       json_string_value(json_array_get(test, 0)));
+	printf("  %d. write %s into", n++, plan->version);
 	for (i = 0; i < plan->ms.nr; i++)
 		printf(" %s", plan->ms.items[i].path);
 	printf("%s and %s\n", plan->ms.nr ? "" : " no version file",
 	       config_str(env->cfg, "changelog.file"));
-	printf("  3. commit \"%s\" and tag %s\n",
-	       config_str(env->cfg, "release.commit_message"), plan->tag);
-	steps = config_get(env->cfg, "release.build");
-	for (i = 0; i < json_array_size(steps); i++)
-		printf("  -  build: %s\n", json_string_value(json_array_get(
-			json_object_get(json_array_get(steps, i), "run"), 0)));
-	steps = config_get(env->cfg, "release.publish");
-	for (i = 0; !args->no_publish && i < json_array_size(steps); i++)
-		printf("  -  publish: %s\n", json_string_value(json_array_get(
-			json_object_get(json_array_get(steps, i), "run"), 0)));
+	printf("  %d. commit \"%s\" and tag %s\n", n++, msg.buf, plan->tag);
+	print_steps(env, "release.build", "build", &n);
+	if (!args->no_publish)
+		print_steps(env, "release.publish", "publish", &n);
 	if (!args->no_push && config_bool(env->cfg, "release.push"))
-		printf("  4. push %s and %s to %s atomically\n", plan->branch, plan->tag,
-		       config_str(env->cfg, "release.remote"));
+		printf("  %d. push %s and %s to %s atomically\n", n, plan->branch,
+		       plan->tag, config_str(env->cfg, "release.remote"));
 	printf("\n%s", plan->entry);
+	strbuf_release(&msg);
 }
 
 static json_t *plan_json(const struct release_plan *plan, int dry_run,

@@ -23,6 +23,9 @@ static int valid_kind(int kind)
 }
 
 static int vset(int kind, const char *fmt, va_list ap, int with_errno)
+	__attribute__((format(printf, 2, 0)));
+
+static int vset(int kind, const char *fmt, va_list ap, int with_errno)
 {
 	int saved = errno;
 

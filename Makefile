@@ -11,7 +11,7 @@ MESON_OPTS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DEPS = build-essential meson ninja-build pkg-config git \
-       libgit2-dev libfyaml-dev libjansson-dev libsqlite3-dev libcmocka-dev \
+       libgit2-dev libfyaml-dev libjansson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
        python3 sqlite3
 
 .PHONY: all build deps check test demo bench install clean asan fuzz

@@ -154,7 +154,7 @@ static void report(const struct bosun_ctx *ctx, int code)
 			p += len + (nl ? 1 : 0);
 		}
 	}
-	if (ctx->json) {
+	if (ctx->json && !json_emitted) {
 		json_t *o = json_pack("{s:{s:s, s:i, s:s?}}", "error",
 				      "message", error_message(), "exit", code,
 				      "hint", hint);
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 
 	r = parse_global(&ctx, &argc, argv);
 	if (r > 0)
-		return 0;
+		return fflush(stdout) != 0 || ferror(stdout) ? BOSUN_EIO : 0;
 	if (r == 0 && argc == 0) {
 		print_main_help(stderr);
 		return BOSUN_EUSAGE;

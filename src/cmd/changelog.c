@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char usage[] =
-	"bosun changelog [--unreleased | --all | --range A..B] [--prepend FILE] "
-	"[--package NAME] [--json]";
+	"bosun changelog [--unreleased [--title VERSION] | --all | --range A..B] "
+	"[--prepend FILE] [--package NAME] [--tag-format FMT]";
 
 static int resolve(struct rel_env *env, const char *rev, uint32_t *out)
 {
@@ -33,12 +33,14 @@ static int build_range(struct changelog *cl, struct rel_env *env,
 	uint32_t ia, ib;
 	int r;
 
-	if (!dots || dots == range)
+	if (!dots)
 		return error_set(BOSUN_EUSAGE, "--range takes A..B, not '%s'", range);
 	strbuf_add(&a, range, (size_t)(dots - range));
 	b = dots[2] ? dots + 2 : "HEAD";
-	if ((r = resolve(env, a.buf, &ia)) == 0 && (r = resolve(env, b, &ib)) == 0)
-		r = changelog_range(cl, &env->h, ia, ib, co, b);
+	/* "..B": everything up to B. */
+	if ((r = a.len ? resolve(env, a.buf, &ia) : 0) == 0 &&
+	    (r = resolve(env, b, &ib)) == 0)
+		r = changelog_range(cl, &env->h, a.len ? &ia : NULL, ib, co, b);
 	strbuf_release(&a);
 	return r;
 }
@@ -49,14 +51,18 @@ static int prepend(struct bosun_ctx *ctx, const char *file, const struct strbuf 
 	int r;
 
 	if (!cl->nr || !cl->rel[0].nr) {
-		if (!ctx->quiet)
+		if (ctx->json)
+			out_json(json_pack("{s:s, s:b}", "file", file, "added", 0));
+		else if (!ctx->quiet)
 			fprintf(stderr, "nothing to add to %s: no changes to list\n", file);
 		return 0;
 	}
 	r = changelog_prepend(file, md->buf);
 	if (r < 0)
 		return r;
-	if (!ctx->quiet)
+	if (ctx->json)
+		out_json(json_pack("{s:s, s:b}", "file", file, "added", r == 0));
+	else if (!ctx->quiet)
 		fprintf(stderr, r ? "%s already has this entry; left unchanged\n"
 			: "added the entry to %s\n", file);
 	return 0;
@@ -94,8 +100,13 @@ static int changelog_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(usage, "--all, --unreleased and --range exclude each other");
 	if (file && all)
 		return cmd_usage_error(usage, "--prepend takes one entry; not with --all");
+	if (title && (all || range))
+		return cmd_usage_error(usage, "--title names the unreleased entry; not with --all or --range");
+	if (format && (r = rtags_check_format(format, package)) < 0)
+		return error_set(BOSUN_EUSAGE, "--tag-format: %s", error_message());
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0 ||
-	    (r = rel_env_open(&env, repo, cfg, package, format, "HEAD")) < 0)
+	    (r = (all ? rel_env_open_full : rel_env_open)(&env, repo, cfg, package,
+							format, "HEAD")) < 0)
 		goto out;
 	rel_env_changelog_opts(&env, &co);
 	if (all)

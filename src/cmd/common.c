@@ -141,10 +141,13 @@ void ctx_release(struct bosun_ctx *ctx)
 	ctx->repo = NULL;
 }
 
+int json_emitted;
+
 void out_json(json_t *v)
 {
 	if (!v)
 		return;
+	json_emitted = 1;
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(v);

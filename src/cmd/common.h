@@ -81,6 +81,9 @@ void ctx_release(struct bosun_ctx *ctx);
 
 /* Print a JSON value to stdout (indented, newline) and take the reference. */
 void out_json(json_t *v);
+/* Whether a command already printed its JSON document (main.c then prints
+ * no second one for an error). */
+extern int json_emitted;
 
 /* Colour helpers: return the escape when colour is on, else "". */
 const char *c_bold(const struct bosun_ctx *ctx);

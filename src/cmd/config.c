@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-static const char usage[] = "bosun config [KEY] [--json]";
+static const char usage[] = "bosun config [KEY]";
 
 static void print_value(const json_t *v)
 {

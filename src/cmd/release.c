@@ -190,6 +190,9 @@ static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		report_failure(ctx, &plan);
 	else if (!ctx->json)
 		printf("%s\n", plan.tag);
+	if (r == 0 && !plan.pushed && !ctx->json && !ctx->quiet)
+		fprintf(stderr, "not pushed; to publish the release: %s\n",
+			plan.push_cmd.buf);
 out:
 	json_decref(prog.steps);
 	release_plan_release(&plan);

@@ -22,6 +22,8 @@ static int open_env(struct bosun_ctx *ctx, struct rel_env *env,
 
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		return r;
+	if (format && (r = rtags_check_format(format, package)) < 0)
+		return error_set(BOSUN_EUSAGE, "--tag-format: %s", error_message());
 	return rel_env_open(env, repo, cfg, package, format, "HEAD");
 }
 
@@ -88,7 +90,8 @@ out:
 }
 
 static const char next_usage[] =
-	"bosun version next [--pre ID] [--level major|minor|patch] [--package NAME]";
+	"bosun version next [--pre ID] [--level major|minor|patch] [--package NAME] "
+	"[--tag-format FMT]";
 
 static int parse_level(const char *s, enum bump_level *out)
 {
@@ -303,7 +306,10 @@ static int version_bump_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		goto out;
 	r = compute_next(ctx, &env, &res, pre, level);
 	if (r == -BOSUN_EFAIL) {
-		if (!ctx->quiet)
+		if (ctx->json)
+			out_json(json_pack("{s:n, s:s}", "version", "reason",
+					   error_message()));
+		else if (!ctx->quiet)
 			fprintf(stderr, "%s\n", error_message());
 		r = BOSUN_EFAIL;
 		goto out;
@@ -344,27 +350,41 @@ static int version_set_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	return write_version(ctx, argv[0], dry_run);
 }
 
-static const char check_usage[] = "bosun version check";
+static const char check_usage[] =
+	"bosun version check [--package NAME] [--tag-format FMT]";
 
+/* The version of the newest release on HEAD's line, if any; a repository
+ * with no commits or no release has none, which is not an error here. */
 static int latest_tag_version(struct bosun_ctx *ctx, struct strbuf *out,
-			      struct strbuf *tag)
+			      struct strbuf *tag, const char *package,
+			      const char *format)
 {
 	struct rel_env env = REL_ENV_INIT;
 	const struct rtag *cur;
-	int r = open_env(ctx, &env, NULL, NULL);
+	int r = open_env(ctx, &env, package, format);
 
-	if (r == 0 && version_newest(&cur, &env.h, &env.tags, env.head) == 0) {
-		semver_format(out, &cur->ver);
-		strbuf_addstr(tag, cur->name);
+	if (r == -BOSUN_ENOTFOUND && !strcmp(error_message(), "the repository has no commits yet")) {
+		error_clear();
+		r = 0;
+	} else if (r == 0) {
+		if (version_newest(&cur, &env.h, &env.tags, env.head) == 0) {
+			semver_format(out, &cur->ver);
+			strbuf_addstr(tag, cur->name);
+		}
+		error_clear();
 	}
-	error_clear();
 	rel_env_release(&env);
 	return r;
 }
 
 static int version_check_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
+	const char *package = NULL, *format = NULL;
+	const struct option opts[] = {
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
+		OPT_END(),
+	};
 	struct manifest_set ms = MANIFEST_SET_INIT;
 	struct strbuf want = STRBUF_INIT, tag = STRBUF_INIT;
 	size_t i;
@@ -377,7 +397,7 @@ static int version_check_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(check_usage, "unexpected argument '%s'", argv[0]);
 	if ((r = open_manifests(ctx, &ms)) < 0)
 		goto out;
-	if ((r = latest_tag_version(ctx, &want, &tag)) < 0)
+	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
 		goto out;
 	ok = release_check_sync(&ms, want.len ? want.buf : NULL) == 0;
 	if (ctx->json) {
@@ -406,13 +426,17 @@ out:
 	return r;
 }
 
-static const char sync_usage[] = "bosun version sync [--dry-run]";
+static const char sync_usage[] =
+	"bosun version sync [--dry-run] [--package NAME] [--tag-format FMT]";
 
 static int version_sync_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	int dry_run = 0, r;
+	const char *package = NULL, *format = NULL;
 	const struct option opts[] = {
 		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
+		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
+		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
 		OPT_END(),
 	};
 	struct manifest_set ms = MANIFEST_SET_INIT;
@@ -423,7 +447,7 @@ static int version_sync_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		  "file's) into every version file.", argc, argv);
 	if (argc)
 		return cmd_usage_error(sync_usage, "unexpected argument '%s'", argv[0]);
-	if ((r = latest_tag_version(ctx, &want, &tag)) < 0)
+	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
 		goto out;
 	if (!want.len) {
 		if ((r = open_manifests(ctx, &ms)) < 0)

@@ -98,4 +98,9 @@ test_expect_success 'a missing option value is a usage error' '
 	test_grep "requires a value" err
 '
 
+test_expect_success 'a full stdout is an I/O error (74)' '
+	test -w /dev/full || return 0
+	test_expect_code 74 bosun --version >/dev/full
+'
+
 test_done

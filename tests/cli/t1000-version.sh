@@ -210,4 +210,13 @@ test_expect_success 'non-UTF-8 commit messages are handled' '
 	bosun --json version next >out && python3 -m json.tool out >/dev/null
 '
 
+test_expect_success 'a numeric prerelease id is refused' '
+	cd p && test_expect_code 64 bosun version next --pre 01 2>../err &&
+	test_grep "needs a letter" ../err
+'
+
+test_expect_success '--tag-format without {version} is a usage error' '
+	cd p && test_expect_code 64 bosun version current --tag-format "v" 2>../err
+'
+
 test_done

@@ -138,4 +138,24 @@ test_expect_success 'a revert of a released commit is listed under Reverts' '
 	test_grep "Revert \"feat: shipped\"" out
 '
 
+test_expect_success '--title only with the unreleased entry' '
+	cd r && test_expect_code 64 bosun changelog --all --title 9.9.9 2>../err &&
+	test_grep "not with --all" ../err
+'
+
+test_expect_success '--range ..B starts at the first commit' '
+	cd r && bosun changelog --range ..v1.0.0 >../out && test_grep "first feature" ../out
+'
+
+test_expect_success '--json --prepend reports what it did' '
+	cd r && rm -f J.md && bosun --json changelog --prepend J.md >../out &&
+	test_grep "\"added\": true" ../out &&
+	bosun --json changelog --prepend J.md >../out && test_grep "\"added\": false" ../out
+'
+
+test_expect_success 'a shallow clone gets no partial changelog' '
+	cd "$TRASH" && rm -rf sh && git clone -q --depth 2 "file://$TRASH/r" sh 2>/dev/null && cd sh &&
+	test_expect_code 65 bosun changelog --all 2>../err && test_grep "unshallow" ../err
+'
+
 test_done

@@ -107,4 +107,23 @@ test_expect_success 'no version files: set says so' '
 	bosun version set 1.0.0 >../out 2>../err && test_grep "no version files" ../err
 '
 
+test_expect_success 'check and sync work in a repository with no commits' '
+	new_repo fresh && echo 1.0.0 >VERSION && printf "{\"version\": \"1.0.0\"}\n" >package.json &&
+	bosun version check >../out && test_grep "^VERSION  *1.0.0" ../out &&
+	echo 2.0.0 >VERSION && bosun version sync >/dev/null &&
+	test_grep "2.0.0" package.json
+'
+
+test_expect_success 'check and sync take --package for monorepo tags' '
+	new_repo mono && echo 3.1.0 >VERSION && git add . && git commit -q -m "feat: x" &&
+	git tag web@3.1.0 && printf "release:\n  tag: \"{name}@{version}\"\n" >bosun.yml &&
+	bosun version check --package web >../out && test_grep "latest tag  *web@3.1.0" ../out &&
+	test_expect_code 64 bosun version check 2>../err && test_grep "pass --package" ../err
+'
+
+test_expect_success 'bump --json when there is nothing to release' '
+	new_repo nb && commit "chore: x" &&
+	test_expect_code 1 bosun --json version bump >../out && test_grep "\"version\": null" ../out
+'
+
 test_done

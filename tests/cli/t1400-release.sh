@@ -158,4 +158,60 @@ test_expect_success 'a level argument forces the level; a bad one is a usage err
 	test_expect_code 64 bosun release huge 2>../err
 '
 
+test_expect_success 'a stable release after prereleases lists everything since the last stable' '
+	setup st && bosun release --pre rc >/dev/null 2>&1 &&
+	commit "fix: after the rc" && bosun release --dry-run >../out &&
+	test_grep "new endpoint" ../out && test_grep "after the rc" ../out &&
+	test_grep "release v1.1.0 " ../out
+'
+
+test_expect_success '--json release failure is one JSON document' '
+	setup jf && printf "release:\n  build:\n    - { name: compile, run: [sh, -c, \"exit 4\"] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	test_expect_code 1 bosun --json release >../out 2>/dev/null &&
+	python3 -c "
+import json; d=json.load(open(\"../out\"))
+assert d[\"ok\"] is False and \"undone\" in d[\"resume\"], d
+assert [s for s in d[\"steps\"] if s[\"step\"]==\"build compile\" and s[\"state\"]==\"failed\"], d
+"
+'
+
+test_expect_success 'a failing step is named in the message' '
+	cd jf && test_expect_code 1 bosun release 2>../err && test_grep "build .compile. failed with exit code 4" ../err
+'
+
+test_expect_success 'the resume hint names the steps that did not run and the commit to push' '
+	cd pf && git tag -d v1.1.0 >/dev/null && git reset -q --hard HEAD~1 &&
+	cat >bosun.yml <<-EOF &&
+	release:
+	  publish:
+	    - { name: first, run: [true] }
+	    - { name: second, run: [sh, -c, "exit 1"] }
+	    - { name: third, run: [true] }
+	EOF
+	git commit -q -am "chore: three steps" &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "publish step(s) .second., .third. by hand" ../err &&
+	test_grep "git push --atomic origin $(git rev-parse HEAD):refs/heads/main refs/tags/v1.1.0" ../err
+'
+
+test_expect_success 'published but the push failed: kept, with the push to finish' '
+	setup pp && printf "release:\n  publish:\n    - { name: npm, run: [true] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	git clone -q ../pp.git ../pp-other && (cd ../pp-other && commit "fix: elsewhere" && git push -q origin main) &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "was published, so the commit and tag were kept" ../err &&
+	test_eq tag "$(git cat-file -t v1.1.0)"
+'
+
+test_expect_success '--no-push says how to push later' '
+	cd np && commit "fix: x" && bosun release --no-push 2>../err >/dev/null &&
+	test_grep "not pushed; to publish the release: git push --atomic origin" ../err
+'
+
+test_expect_success 'the wrong-branch message names every allowed branch' '
+	cd br && BOSUN_RELEASE_BRANCHES=main,release test_expect_code 1 bosun release 2>../err &&
+	test_grep "one of .main., .release., not from .feature." ../err
+'
+
 test_done

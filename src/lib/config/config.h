@@ -36,7 +36,7 @@ enum config_type {
 	CFG_STRLIST,   /* list of strings */
 	CFG_ARGV,      /* a command: a list of strings, or one string (run by sh -c) */
 	CFG_STRMAP,    /* mapping of string to string */
-	CFG_STEPS,     /* list of { name, run: ARGV, env: [NAME...], timeout, dir } */
+	CFG_STEPS,     /* list of { name, run: ARGV, env: {NAME: value}, timeout, dir } */
 	CFG_FILES,     /* list of { path, pattern } (version files) */
 	CFG_SECTIONS,  /* list of { type, title } or mapping type -> title */
 };
@@ -56,6 +56,10 @@ int config_load(struct config **out, const char *repo_root);
  * (NULL-terminated "NAME=value" list, NULL for none); used by tests. */
 int config_load_from(struct config **out, const char *user_file,
 		     const char *repo_file, const char *const *envp);
+/* Defaults plus one YAML text (len bytes) shown in messages as name; no user
+ * file, no environment. For the fuzz harness and tests. */
+int config_load_from_string(struct config **out, const char *name,
+			    const char *yaml, size_t len);
 void config_free(struct config *cfg);
 
 /* Borrowed values; the key must be in the schema (else NULL). */

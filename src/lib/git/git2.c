@@ -44,6 +44,11 @@ int git2_load(void)
 #undef GIT2_RESOLVE
 	if (git2_api.git_libgit2_init() < 0)
 		return error_set(BOSUN_EUNAVAILABLE, "cannot initialise libgit2");
+	/* bosun reads each object once: re-hashing every object read (a quarter
+	 * of the time of a full-history walk) and caching them buy nothing. The
+	 * pack's own CRCs and zlib's checksums still guard against corruption. */
+	git2_api.git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git2_api.git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	loaded = 1;
 	return 0;
 }
@@ -55,4 +60,32 @@ int git2_error(int kind, const char *what)
 	if (e && e->message)
 		return error_set(kind, "%s: %s", what, e->message);
 	return error_set(kind, "%s", what);
+}
+
+/*
+ * Debian's libgit2 is built with mbedTLS and, when initialised, parses the
+ * whole system CA bundle: 13 ms, more than the rest of a 10,000-commit walk
+ * (measured with callgrind: 54 M of 414 M instructions). bosun never uses
+ * libgit2's network transports (fetch and push go through the git program,
+ * which honours the user's credential helpers), so the executable defines
+ * the two functions libgit2 calls to load certificates, and exports them
+ * (src/lib/git/git2.sym) so that the dynamic linker binds libgit2's calls
+ * here. No certificate is loaded: a TLS connection made through libgit2
+ * would fail verification; it could never succeed unverified.
+ */
+int mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int mbedtls_x509_crt_parse_path(void *chain, const char *path);
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return 0;
+}
+
+int mbedtls_x509_crt_parse_path(void *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return 0;
 }

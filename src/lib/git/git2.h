@@ -15,6 +15,7 @@
 
 #define GIT2_FUNCS(X)                   \
 	X(git_libgit2_init)             \
+	X(git_libgit2_opts)             \
 	X(git_error_last)               \
 	X(git_repository_open_ext)      \
 	X(git_repository_free)          \
@@ -54,6 +55,7 @@ int git2_error(int kind, const char *what);
 
 #ifndef BOSUN_GIT2_IMPL
 #define git_libgit2_init (*git2_api.git_libgit2_init)
+#define git_libgit2_opts (*git2_api.git_libgit2_opts)
 #define git_error_last (*git2_api.git_error_last)
 #define git_repository_open_ext (*git2_api.git_repository_open_ext)
 #define git_repository_free (*git2_api.git_repository_free)

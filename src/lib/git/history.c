@@ -156,6 +156,8 @@ int history_open(struct history *h, struct repo *repo)
 	if (git_repository_odb(&odb, g) < 0)
 		return git2_error(BOSUN_EIO, "cannot open the object database");
 	h->odb = odb;
+	strbuf_init(&h->buf, 0);
+	packs_open(&h->packs, repo->common_dir);
 	if (repo->shallow)
 		read_shallow(h);
 	return 0;
@@ -169,6 +171,8 @@ void history_release(struct history *h)
 	free(h->parent_idx);
 	free(h->table);
 	free(h->shallow);
+	packs_close(&h->packs);
+	strbuf_release(&h->buf);
 	strbuf_release(&h->arena);
 	memset(h, 0, sizeof(*h));
 }
@@ -219,8 +223,19 @@ static int64_t parse_time(const char *line, size_t len)
 	return t;
 }
 
-/* Parse a raw commit: parents, committer time, message. */
-static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n)
+static void store_message(struct history *h, uint32_t idx, const char *p,
+			  size_t len)
+{
+	h->commits[idx].msg_off = (uint32_t)h->arena.len;
+	h->commits[idx].msg_len = (uint32_t)len;
+	h->commits[idx].msg_loaded = 1;
+	strbuf_add(&h->arena, p, len);
+}
+
+/* Parse a raw commit: parents, committer time, and the message when the
+ * whole object is there (complete). */
+static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n,
+			int complete)
 {
 	const char *p = d, *end = d + n;
 	uint32_t first = (uint32_t)h->nr_parent_idx, np = 0;
@@ -250,26 +265,45 @@ static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n
 	h->commits[idx].parents = first;
 	h->commits[idx].nr_parents = np;
 	h->commits[idx].time = t;
-	h->commits[idx].msg_off = (uint32_t)h->arena.len;
-	h->commits[idx].msg_len = (uint32_t)(end - p);
-	strbuf_add(&h->arena, p, (size_t)(end - p));
 	h->commits[idx].loaded = 1;
+	if (complete)
+		store_message(h, idx, p, (size_t)(end - p));
+	return 0;
+}
+
+/* The whole object, or (headers) at least its headers, into h->buf; 1 when
+ * the bytes are the whole object. */
+static int read_raw(struct history *h, const unsigned char *oid, int headers,
+		    int *complete)
+{
+	git_odb_object *obj;
+	int type, r;
+
+	r = packs_read(&h->packs, oid, &type, &h->buf, 0, headers);
+	if (r == 1 && type == GIT_OBJECT_COMMIT) {
+		*complete = h->packs.last_complete;
+		return 0;
+	}
+	if ((r = read_object(h, oid, &obj, GIT_OBJECT_COMMIT)) < 0)
+		return r;
+	strbuf_reset(&h->buf);
+	strbuf_add(&h->buf, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	*complete = 1;
 	return 0;
 }
 
 static int load_one(struct history *h, uint32_t idx)
 {
-	git_odb_object *obj;
-	int r;
+	int r, complete;
 
 	if (is_shallow(h, h->commits[idx].oid)) {
 		h->commits[idx].is_boundary = 1;
 		h->hit_boundary = 1;
 	}
-	if ((r = read_object(h, h->commits[idx].oid, &obj, GIT_OBJECT_COMMIT)) < 0)
+	if ((r = read_raw(h, h->commits[idx].oid, !h->want_messages, &complete)) < 0)
 		return r;
-	r = parse_commit(h, idx, git_odb_object_data(obj), git_odb_object_size(obj));
-	git_odb_object_free(obj);
+	r = parse_commit(h, idx, h->buf.buf, h->buf.len, complete);
 	if (r == 0 && h->commits[idx].is_boundary)
 		h->commits[idx].nr_parents = 0;
 	return r;
@@ -377,10 +411,24 @@ int history_resolve(struct history *h, const char *rev, uint32_t *out)
 	return history_load_oid(h, oid, out);
 }
 
-const char *history_message(const struct history *h, uint32_t idx, size_t *len)
+const char *history_message(struct history *h, uint32_t idx, size_t *len)
 {
-	const struct hcommit *c = &h->commits[idx];
+	struct hcommit *c = &h->commits[idx];
+	int complete;
 
+	if (!c->msg_loaded) {
+		const char *p;
+
+		/* Read errors here leave an empty message: the commit was read
+		 * once already, so the object exists. */
+		if (read_raw(h, c->oid, 0, &complete) < 0) {
+			error_clear();
+			strbuf_reset(&h->buf);
+		}
+		p = memmem(h->buf.buf, h->buf.len, "\n\n", 2);
+		p = p ? p + 2 : h->buf.buf + h->buf.len;
+		store_message(h, idx, p, (size_t)(h->buf.buf + h->buf.len - p));
+	}
 	*len = c->msg_len;
 	return h->arena.buf + c->msg_off;
 }

@@ -10,8 +10,8 @@
  *	history_release(&h);
  *
  * Commits are nodes in one array, named by index; each commit is read and
- * parsed once (one inflate per object: no libgit2 revwalk plus commit
- * lookup). Loading is an iterative depth-first walk, so a 10,000-commit
+ * parsed once, and a walk inflates only its headers (pack.h): messages are
+ * read when asked for. Loading is an iterative depth-first walk, so a 10,000-commit
  * history costs about as much as `git log --format=%B`. Walks over the loaded
  * graph use a generation mark (history_mark_new) instead of clearing flags.
  *
@@ -23,6 +23,7 @@
 #define BOSUN_LIB_GIT_HISTORY_H
 
 #include "core/strbuf.h"
+#include "lib/git/pack.h"
 #include "lib/git/repo.h"
 
 #include <stddef.h>
@@ -39,6 +40,7 @@ struct hcommit {
 	uint32_t mark;         /* generation mark of the last walk that saw it */
 	int32_t label;         /* free for callers (e.g. the release it is in) */
 	unsigned loaded : 1;
+	unsigned msg_loaded : 1; /* the walk read only the headers */
 	unsigned is_boundary : 1;
 };
 
@@ -56,6 +58,9 @@ struct history {
 	int hit_boundary;
 	unsigned char *shallow; /* sorted oids from .git/shallow */
 	size_t nr_shallow;
+	struct packs packs;     /* whole objects read without libgit2 */
+	struct strbuf buf;      /* scratch for one object */
+	int want_messages;      /* read whole commits while walking */
 };
 #define HISTORY_INIT { 0 }
 
@@ -74,7 +79,8 @@ int history_peel(struct history *h, const unsigned char *oid,
 /* Index of an already-loaded commit, or -1. */
 int64_t history_find(const struct history *h, const unsigned char *oid);
 
-const char *history_message(const struct history *h, uint32_t idx, size_t *len);
+/* The commit's message; read on first use (walks read only headers). */
+const char *history_message(struct history *h, uint32_t idx, size_t *len);
 static inline const uint32_t *history_parents(const struct history *h, uint32_t idx)
 {
 	return h->parent_idx + h->commits[idx].parents;

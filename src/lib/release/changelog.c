@@ -124,6 +124,16 @@ static void set_date(struct cl_release *rel, const struct history *h)
 	strftime(rel->date, sizeof(rel->date), "%Y-%m-%d", &tm);
 }
 
+/* An entry for a release being made now is dated today (UTC). */
+static void set_today(struct cl_release *rel)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(rel->date, sizeof(rel->date), "%Y-%m-%d", &tm);
+}
+
 static struct cl_release *new_release(struct changelog *cl, const char *version,
 				      const char *tag, uint32_t idx)
 {
@@ -197,6 +207,13 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 	size_t alloc = 0, i, n;
 
 	out->h = h;
+	if (h->hit_boundary) {
+		int r = error_set(BOSUN_EDATA,
+				  "shallow clone: a full changelog needs the whole history");
+
+		error_hint("run 'git fetch --unshallow --tags'");
+		return r;
+	}
 	rtags_sort(tags);
 	gen = history_mark_new(h);
 	history_mark_ancestors(h, head);
@@ -225,7 +242,7 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 	return 0;
 }
 
-int changelog_range(struct changelog *out, struct history *h, uint32_t base,
+int changelog_range(struct changelog *out, struct history *h, const uint32_t *base,
 		    uint32_t tip, const struct changelog_opts *opts,
 		    const char *title)
 {
@@ -233,7 +250,7 @@ int changelog_range(struct changelog *out, struct history *h, uint32_t base,
 	size_t n;
 
 	out->h = h;
-	n = version_range(h, tip, &base, 1, &list);
+	n = version_range(h, tip, base, base ? 1 : 0, &list);
 	collect(new_release(out, title, NULL, tip), h, list, n, opts);
 	free(list);
 	return 0;
@@ -245,14 +262,33 @@ int changelog_unreleased(struct changelog *out, struct history *h,
 			 const char *version, const char *tag)
 {
 	const struct rtag *cur = NULL;
+	struct semver v = SEMVER_INIT;
+	struct cl_release *rel;
 	uint32_t *list = NULL;
+	int stable = 0;
 	size_t n;
 
 	out->h = h;
-	if (version_current(&cur, h, tags, head, 1) < 0)
+	/* A stable release lists everything since the last stable one, its
+	 * prereleases' changes included; anything else, since the latest. */
+	if (version && semver_parse(&v, version, -1) == 0)
+		stable = !v.pre;
+	error_clear();
+	semver_release(&v);
+	if (version_current(&cur, h, tags, head, !stable) < 0)
 		error_clear();
+	if (h->hit_boundary && !cur) {
+		int r = error_set(BOSUN_EDATA,
+				  "shallow clone: the history ends before the last release");
+
+		error_hint("run 'git fetch --unshallow --tags'");
+		return r;
+	}
 	n = version_range(h, head, cur ? &cur->idx : NULL, cur ? 1 : 0, &list);
-	collect(new_release(out, version, tag, head), h, list, n, opts);
+	rel = new_release(out, version, tag, head);
+	if (version)
+		set_today(rel);
+	collect(rel, h, list, n, opts);
 	free(list);
 	return 0;
 }

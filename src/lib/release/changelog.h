@@ -65,13 +65,17 @@ struct changelog {
 int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		  uint32_t head, const struct changelog_opts *opts);
 /* One entry for the commits since the latest release reachable from head,
- * titled version (NULL: "Unreleased"). */
+ * titled version (NULL: "Unreleased"). A stable version lists everything
+ * since the last stable release (its prereleases' changes included) and is
+ * dated today; otherwise the entry starts at the latest release of any kind.
+ * A shallow clone that lacks the base is -BOSUN_EDATA. */
 int changelog_unreleased(struct changelog *out, struct history *h,
 			 struct rtags *tags, uint32_t head,
 			 const struct changelog_opts *opts,
 			 const char *version, const char *tag);
-/* One entry for the commits reachable from tip and not from base. */
-int changelog_range(struct changelog *out, struct history *h, uint32_t base,
+/* One entry for the commits reachable from tip and not from base (NULL:
+ * from the first commit). */
+int changelog_range(struct changelog *out, struct history *h, const uint32_t *base,
 		    uint32_t tip, const struct changelog_opts *opts,
 		    const char *title);
 

@@ -43,8 +43,9 @@ static void load_url(struct rel_env *env)
 	strbuf_release(&key);
 }
 
-int rel_env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
-		 const char *package, const char *format, const char *rev)
+static int env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
+		    const char *package, const char *format, const char *rev,
+		    int full)
 {
 	int r;
 
@@ -60,12 +61,25 @@ int rel_env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
 	if ((r = history_open(&env->h, repo)) < 0)
 		return r;
 	env->loaded = 1;
+	env->h.want_messages = full;
 	if ((r = history_resolve(&env->h, rev ? rev : "HEAD", &env->head)) < 0)
 		return r;
 	if ((r = rtags_collect(&env->tags, &env->h, env->format, package)) < 0)
 		return r;
 	load_url(env);
 	return 0;
+}
+
+int rel_env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
+		 const char *package, const char *format, const char *rev)
+{
+	return env_open(env, repo, cfg, package, format, rev, 0);
+}
+
+int rel_env_open_full(struct rel_env *env, struct repo *repo, struct config *cfg,
+		      const char *package, const char *format, const char *rev)
+{
+	return env_open(env, repo, cfg, package, format, rev, 1);
 }
 
 void rel_env_release(struct rel_env *env)
@@ -205,9 +219,14 @@ static int check_branch(struct rel_env *env, struct release_plan *plan)
 		if (!strcmp(allowed[i], b.buf))
 			break;
 	if (n && i == n) {
+		struct strbuf list = STRBUF_INIT;
+
+		for (i = 0; i < n; i++)
+			strbuf_addf(&list, "%s'%s'", i ? ", " : "", allowed[i]);
 		r = error_set(BOSUN_EFAIL,
 			      "releases are made from %s%s, not from '%s'",
-			      n > 1 ? "one of " : "", allowed[0], b.buf);
+			      n > 1 ? "one of " : "", list.buf, b.buf);
+		strbuf_release(&list);
 		error_hint("check out a release branch, or add '%s' to release.branches",
 			   b.buf);
 		goto out;
@@ -306,7 +325,7 @@ static void free_vec(char **v)
 
 /* Run one configured step; its output goes to plan->output. */
 static int run_step(struct release_plan *plan, struct rel_env *env,
-		    const json_t *step, const char *what)
+		    const json_t *step, const char *what, const char *name)
 {
 	const char *vars[] = { "{version}", plan->version, "{tag}", plan->tag,
 			       "{channel}", plan->channel, NULL };
@@ -330,12 +349,12 @@ static int run_step(struct release_plan *plan, struct rel_env *env,
 	strbuf_addbuf(&plan->output, &c.out);
 	if (r == 0 && c.timed_out)
 		r = error_set(BOSUN_EFAIL, "%s '%s' timed out after %d s", what,
-			      argv[0], c.timeout_ms / 1000);
+			      name, c.timeout_ms / 1000);
 	else if (r == 0 && c.status)
 		r = error_set(BOSUN_EFAIL, "%s '%s' failed with exit code %d", what,
-			      argv[0], c.status);
+			      name, c.status);
 	else if (r < 0)
-		error_prefix("%s", what);
+		error_prefix("%s '%s'", what, name);
 	child_release(&c);
 	free_vec(argv);
 	free_vec(envv);
@@ -353,17 +372,30 @@ static int run_steps(struct release_plan *plan, struct rel_env *env,
 
 	for (i = 0; i < json_array_size(steps); i++) {
 		const json_t *s = json_array_get(steps, i);
+		size_t k;
 		const char *name = json_string_value(json_object_get(s, "name"));
 		struct strbuf label = STRBUF_INIT;
 
-		strbuf_addf(&label, "%s %s", what, name ? name :
-			    json_string_value(json_array_get(json_object_get(s, "run"), 0)));
+		if (!name)
+			name = json_string_value(json_array_get(json_object_get(s, "run"), 0));
+		strbuf_addf(&label, "%s %s", what, name);
 		cb_step(cb, label.buf, STEP_START, NULL);
-		r = run_step(plan, env, s, what);
+		r = run_step(plan, env, s, what, name);
 		cb_step(cb, label.buf, r < 0 ? STEP_FAIL : STEP_OK, NULL);
 		strbuf_release(&label);
-		if (r < 0)
+		if (r < 0) {
+			/* Say which steps never ran, for the resume hint. */
+			strbuf_addf(&plan->skipped, "'%s'", name);
+			for (k = i + 1; k < json_array_size(steps); k++) {
+				const json_t *o = json_array_get(steps, k);
+				const char *on = json_string_value(json_object_get(o, "name"));
+
+				strbuf_addf(&plan->skipped, ", '%s'", on ? on :
+					    json_string_value(json_array_get(
+						    json_object_get(o, "run"), 0)));
+			}
 			return r;
+		}
 		if (done)
 			(*done)++;
 	}
@@ -382,7 +414,9 @@ static int run_tests(struct release_plan *plan, struct rel_env *env,
 	step = json_pack("{s:O, s:{}, s:I}", "run", run, "env", "timeout",
 			 (json_int_t)3600000);
 	cb_step(cb, "gate: tests", STEP_START, NULL);
-	r = run_step(plan, env, step, "test command");
+	r = run_step(plan, env, step, "the test command",
+		     json_string_value(json_array_get(run, json_array_size(run) > 2 &&
+			!strcmp(json_string_value(json_array_get(run, 1)), "-c") ? 2 : 0)));
 	cb_step(cb, "gate: tests", r < 0 ? STEP_FAIL : STEP_OK, NULL);
 	json_decref(step);
 	return r;
@@ -428,15 +462,10 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	plan->channel = xstrdup(rel_env_channel(env, &plan->next.next));
 	history_hex(env->h.commits[env->head].oid, plan->orig_head);
 	rel_env_changelog_opts(env, &co);
-	changelog_unreleased(&cl, &env->h, &env->tags, env->head, &co,
-			     plan->version, plan->tag);
-	/* The entry is dated today, not by the commit it will be made from. */
-	{
-		time_t now = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&now, &tm);
-		strftime(cl.rel[0].date, sizeof(cl.rel[0].date), "%Y-%m-%d", &tm);
+	if ((r = changelog_unreleased(&cl, &env->h, &env->tags, env->head, &co,
+				      plan->version, plan->tag)) < 0) {
+		changelog_release(&cl);
+		return r;
 	}
 	changelog_release_markdown(&sb, &cl, &cl.rel[0], &co);
 	plan->entry = strbuf_detach(&sb, NULL);
@@ -467,10 +496,23 @@ static int commit_and_tag(struct release_plan *plan, struct rel_env *env,
 	if (r == 0) {
 		const char *commit[] = { "commit", "--no-verify", "-q", "-m", msg.buf, NULL };
 
+		const char *head[] = { "rev-parse", "HEAD", NULL };
+		struct strbuf sha = STRBUF_INIT;
+
 		cb_step(cb, "commit", STEP_START, msg.buf);
 		r = git(env->repo, NULL, commit);
 		cb_step(cb, "commit", r < 0 ? STEP_FAIL : STEP_OK, msg.buf);
 		plan->committed = r == 0;
+		if (r == 0 && (r = git(env->repo, &sha, head)) == 0) {
+			strbuf_trim(&sha);
+			snprintf(plan->commit, sizeof(plan->commit), "%s", sha.buf);
+			strbuf_reset(&plan->push_cmd);
+			strbuf_addf(&plan->push_cmd,
+				    "git push --atomic %s %s:refs/heads/%s refs/tags/%s",
+				    config_str(env->cfg, "release.remote"), plan->commit,
+				    plan->branch, plan->tag);
+		}
+		strbuf_release(&sha);
 	}
 	if (r == 0) {
 		const char *tag[] = { "tag", "-a", plan->tag, "-m", tmsg.buf, NULL };
@@ -571,9 +613,6 @@ static int push(struct release_plan *plan, struct rel_env *env,
 		r = git(env->repo, NULL, args);
 		cb_step(cb, "push", r < 0 ? STEP_FAIL : STEP_OK, remote);
 	}
-	if (r < 0)
-		strbuf_addf(&plan->resume, "git push --atomic %s %s %s", remote,
-			    head.buf, tag.buf);
 	plan->pushed = r == 0;
 	strbuf_release(&head);
 	strbuf_release(&tag);
@@ -612,13 +651,15 @@ fail:
 		strbuf_addstr(&plan->resume,
 			      "nothing was pushed or published and the local commit "
 			      "and tag were undone; fix the cause and run 'bosun release' again");
-	} else if (!plan->resume.len) {
+	} else if (plan->skipped.len) {
 		strbuf_addf(&plan->resume,
 			    "%d publish step(s) succeeded, so the commit and tag %s "
-			    "were kept; finish the remaining steps by hand, then "
-			    "'git push --atomic %s HEAD:refs/heads/%s refs/tags/%s'",
-			    published, plan->tag, config_str(env->cfg, "release.remote"),
-			    plan->branch, plan->tag);
+			    "were kept; run the publish step(s) %s by hand, then '%s'",
+			    published, plan->tag, plan->skipped.buf, plan->push_cmd.buf);
+	} else {
+		strbuf_addf(&plan->resume,
+			    "%s was published, so the commit and tag were kept; "
+			    "finish with '%s'", plan->tag, plan->push_cmd.buf);
 	}
 	return r;
 }
@@ -635,6 +676,8 @@ void release_plan_release(struct release_plan *plan)
 	strbuf_release(&plan->resume);
 	strbuf_release(&plan->output);
 	strbuf_release(&plan->changelog_orig);
+	strbuf_release(&plan->push_cmd);
+	strbuf_release(&plan->skipped);
 	free(plan->changelog_path);
 	memset(plan, 0, sizeof(*plan));
 }

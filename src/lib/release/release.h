@@ -47,6 +47,10 @@ struct rel_env {
 
 int rel_env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
 		 const char *package, const char *format, const char *rev);
+/* As rel_env_open(), reading every commit message during the walk (for a
+ * whole-history changelog); otherwise messages are read on demand. */
+int rel_env_open_full(struct rel_env *env, struct repo *repo, struct config *cfg,
+		      const char *package, const char *format, const char *rev);
 void rel_env_release(struct rel_env *env);
 void rel_env_next_opts(const struct rel_env *env, struct next_opts *o);
 void rel_env_changelog_opts(const struct rel_env *env, struct changelog_opts *o);
@@ -76,6 +80,9 @@ struct release_plan {
 	char *entry;               /* the changelog entry, Markdown */
 	struct manifest_set ms;
 	char orig_head[41];
+	char commit[41];           /* the release commit, once made */
+	struct strbuf push_cmd;    /* the push that finishes the release */
+	struct strbuf skipped;     /* publish steps that did not run */
 	int committed, tagged, published, pushed;
 	struct strbuf resume;      /* what is left to do after a failure */
 	struct strbuf output;      /* the failing step's output */

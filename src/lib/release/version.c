@@ -316,6 +316,10 @@ static int check_pre_id(const char *id)
 			return error_set(BOSUN_EUSAGE,
 					 "prerelease id '%s' may hold only [0-9A-Za-z-]",
 					 id);
+	/* A numeric id ("1", "01") would make X.Y.Z-1.N: invalid or ambiguous. */
+	if (strspn(id, "0123456789") == strlen(id))
+		return error_set(BOSUN_EUSAGE,
+				 "prerelease id '%s' needs a letter (alpha, beta, rc, ...)", id);
 	return 0;
 }
 

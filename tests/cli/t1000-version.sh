@@ -219,4 +219,37 @@ test_expect_success '--tag-format without {version} is a usage error' '
 	cd p && test_expect_code 64 bosun version current --tag-format "v" 2>../err
 '
 
+test_expect_success 'packed, loose and annotated tags read the same' '
+	new_repo pk && commit "feat: a" && git tag -a v1.0.0 -m one && commit "fix: b" &&
+	git tag v1.0.1 && commit "feat: c" && git tag -a v1.1.0 -m three &&
+	test_eq 1.1.0 "$(bosun version current)" &&
+	git pack-refs --all && test_eq 1.1.0 "$(bosun version current)" &&
+	git tag -d v1.1.0 >/dev/null && test_eq 1.0.1 "$(bosun version current)" &&
+	git tag -a v1.1.0 -m again HEAD && test_eq 1.1.0 "$(bosun version current)" &&
+	git tag -f v1.0.1 HEAD >/dev/null && git tag -d v1.1.0 >/dev/null &&
+	bosun --json version current >../out &&
+	test_grep "\"commit\": \"$(git rev-parse HEAD)\"" ../out
+'
+
+test_expect_success 'a tag of a tree is skipped, not fatal' '
+	cd pk && git tag v2.0.0 "HEAD^{tree}" &&
+	test_eq 1.0.1 "$(bosun version current)" &&
+	bosun -v version current 2>../err >/dev/null && test_grep "v2.0.0: does not point to a commit" ../err
+'
+
+test_expect_success 'the commit cache is written, shared by worktrees, and never changes an answer' '
+	cd b && rm -f .git/bosun/commits.cache && bosun version next >../cache.a &&
+	test -s .git/bosun/commits.cache &&
+	bosun version next >../cache.b && test_cmp ../cache.a ../cache.b &&
+	BOSUN_NO_CACHE=1 bosun version next >../cache.c && test_cmp ../cache.a ../cache.c &&
+	git worktree add -q ../b-worktree && cd ../b-worktree && bosun version next >../cache.d && test_cmp ../cache.a ../cache.d
+'
+
+test_expect_success 'a corrupt commit cache is ignored' '
+	cd b && printf "BOSUNCC1\377\377\377\377garbage" >.git/bosun/commits.cache &&
+	bosun version next >../cache.e && test_cmp ../cache.a ../cache.e &&
+	head -c 100 /dev/urandom >.git/bosun/commits.cache &&
+	bosun version next >../cache.e && test_cmp ../cache.a ../cache.e
+'
+
 test_done

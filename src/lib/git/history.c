@@ -3,7 +3,9 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/lockfile.h"
 #include "lib/git/git2.h"
+#include "lib/git/refs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,20 +144,29 @@ out:
 	strbuf_release(&path);
 }
 
-int history_open(struct history *h, struct repo *repo)
+/* libgit2's object database, opened on first need: objects that are not
+ * whole in a pack (loose, deltified) and revisions we do not parse. */
+static int open_odb(struct history *h)
 {
 	git_repository *g;
 	git_odb *odb;
 	int r;
 
-	memset(h, 0, sizeof(*h));
-	strbuf_init(&h->arena, 0);
-	h->repo = repo;
-	if ((r = repo_git(repo, &g)) < 0)
+	if (h->odb)
+		return 0;
+	if ((r = repo_git(h->repo, &g)) < 0)
 		return r;
 	if (git_repository_odb(&odb, g) < 0)
 		return git2_error(BOSUN_EIO, "cannot open the object database");
 	h->odb = odb;
+	return 0;
+}
+
+int history_open(struct history *h, struct repo *repo)
+{
+	memset(h, 0, sizeof(*h));
+	strbuf_init(&h->arena, 0);
+	h->repo = repo;
 	strbuf_init(&h->buf, 0);
 	packs_open(&h->packs, repo->common_dir);
 	if (repo->shallow)
@@ -163,8 +174,12 @@ int history_open(struct history *h, struct repo *repo)
 	return 0;
 }
 
+static void cache_save(struct history *h);
+
 void history_release(struct history *h)
 {
+	if (h->repo)
+		cache_save(h);
 	if (h->odb)
 		git_odb_free(h->odb);
 	free(h->commits);
@@ -188,7 +203,10 @@ static int read_object(struct history *h, const unsigned char *oid,
 {
 	git_oid id;
 	char hex[41];
+	int r0;
 
+	if ((r0 = open_odb(h)) < 0)
+		return r0;
 	memcpy(id.id, oid, HISTORY_OIDSZ);
 	if (git_odb_read(out, h->odb, &id) < 0) {
 		int r;
@@ -303,10 +321,114 @@ static int load_one(struct history *h, uint32_t idx)
 	}
 	if ((r = read_raw(h, h->commits[idx].oid, !h->want_messages, &complete)) < 0)
 		return r;
+	h->nr_read++;
 	r = parse_commit(h, idx, h->buf.buf, h->buf.len, complete);
 	if (r == 0 && h->commits[idx].is_boundary)
 		h->commits[idx].nr_parents = 0;
 	return r;
+}
+
+/*
+ * The commit cache: "BOSUNCC1", a record count (uint32, native order), then
+ * per commit: the id (20 bytes), the committer time (int64), the number of
+ * parents (uint32) and their ids. A file that does not parse is ignored.
+ */
+static const char cache_magic[8] = { 'B', 'O', 'S', 'U', 'N', 'C', 'C', '1' };
+
+static int cache_path(struct history *h, struct strbuf *sb)
+{
+	const char *off = getenv("BOSUN_NO_CACHE");
+
+	if (off && *off && strcmp(off, "0"))
+		return -1;
+	fs_path_join(sb, h->repo->common_dir, "bosun/commits.cache");
+	return 0;
+}
+
+static void cache_load(struct history *h)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	const unsigned char *p, *end;
+	uint32_t n, i, k;
+
+	h->cache_loaded = 1;
+	if (cache_path(h, &path) < 0 || fs_read_file(&sb, path.buf, 1u << 30) < 0 ||
+	    sb.len < 12 || memcmp(sb.buf, cache_magic, 8))
+		goto out;
+	memcpy(&n, sb.buf + 8, 4);
+	p = (const unsigned char *)sb.buf + 12;
+	end = (const unsigned char *)sb.buf + sb.len;
+	for (i = 0; i < n; i++) {
+		uint32_t idx, np, first;
+		int64_t t;
+
+		if (end - p < 32)
+			break;
+		memcpy(&t, p + 20, 8);
+		memcpy(&np, p + 28, 4);
+		if ((size_t)(end - p - 32) < (size_t)np * HISTORY_OIDSZ)
+			break;
+		idx = intern(h, p);
+		if (h->commits[idx].loaded || is_shallow(h, p)) {
+			p += 32 + (size_t)np * HISTORY_OIDSZ;
+			continue;
+		}
+		first = (uint32_t)h->nr_parent_idx;
+		for (k = 0; k < np; k++) {
+			uint32_t par = intern(h, p + 32 + (size_t)k * HISTORY_OIDSZ);
+
+			ALLOC_GROW(h->parent_idx, h->nr_parent_idx + 1, h->alloc_parent_idx);
+			h->parent_idx[h->nr_parent_idx++] = par;
+		}
+		h->commits[idx].parents = first;
+		h->commits[idx].nr_parents = np;
+		h->commits[idx].time = t;
+		h->commits[idx].loaded = 1;
+		p += 32 + (size_t)np * HISTORY_OIDSZ;
+	}
+out:
+	error_clear();
+	strbuf_release(&path);
+	strbuf_release(&sb);
+}
+
+/* Write every loaded commit; best effort (a read-only repository, a held
+ * lock: the cache simply stays as it was). */
+static void cache_save(struct history *h)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	uint32_t n = 0;
+	size_t i, k;
+	char *dir = NULL;
+
+	/* Never disturb an error on its way to the user: no write then. */
+	if (error_kind() || !h->nr_read)
+		return;
+	if (cache_path(h, &path) < 0 ||
+	    repo_state_dir(h->repo, &dir, 1) < 0)
+		goto out;
+	strbuf_add(&sb, cache_magic, 8);
+	strbuf_add(&sb, &n, 4);
+	for (i = 0; i < h->nr; i++) {
+		const struct hcommit *c = &h->commits[i];
+
+		if (!c->loaded || c->is_boundary)
+			continue;
+		strbuf_add(&sb, c->oid, HISTORY_OIDSZ);
+		strbuf_add(&sb, &c->time, 8);
+		strbuf_add(&sb, &c->nr_parents, 4);
+		for (k = 0; k < c->nr_parents; k++)
+			strbuf_add(&sb, h->commits[h->parent_idx[c->parents + k]].oid,
+				   HISTORY_OIDSZ);
+		n++;
+	}
+	memcpy(sb.buf + 8, &n, 4);
+	write_file_atomic(path.buf, sb.buf, sb.len, 0666);
+out:
+	error_clear();
+	free(dir);
+	strbuf_release(&path);
+	strbuf_release(&sb);
 }
 
 static int load_closure(struct history *h, uint32_t tip)
@@ -341,8 +463,13 @@ static int load_closure(struct history *h, uint32_t tip)
 
 int history_load_oid(struct history *h, const unsigned char *oid, uint32_t *out)
 {
-	uint32_t idx = intern(h, oid);
-	int r = load_closure(h, idx);
+	uint32_t idx;
+	int r;
+
+	if (!h->cache_loaded && !h->want_messages)
+		cache_load(h);
+	idx = intern(h, oid);
+	r = load_closure(h, idx);
 
 	if (r < 0)
 		return r;
@@ -361,11 +488,22 @@ int history_peel(struct history *h, const unsigned char *oid,
 		git_odb_object *obj;
 		const char *d;
 		size_t n;
-		int r;
+		int r, type;
 
 		if (history_find(h, cur) >= 0) {
 			memcpy(commit_out, cur, HISTORY_OIDSZ);
 			return 0;
+		}
+		if (packs_read(&h->packs, cur, &type, &h->buf, 64, 0) == 1) {
+			if (type == GIT_OBJECT_COMMIT) {
+				memcpy(commit_out, cur, HISTORY_OIDSZ);
+				return 0;
+			}
+			if (type == GIT_OBJECT_TAG && h->buf.len > 47 &&
+			    !memcmp(h->buf.buf, "object ", 7) &&
+			    history_parse_hex(h->buf.buf + 7, 40, cur) == 0)
+				continue;
+			return error_set(BOSUN_ENOTFOUND, "not a commit");
 		}
 		if ((r = read_object(h, cur, &obj, GIT_OBJECT_ANY)) < 0)
 			return r;
@@ -386,13 +524,42 @@ int history_peel(struct history *h, const unsigned char *oid,
 	return error_set(BOSUN_EDATA, "tag chain too long");
 }
 
+/* HEAD, a full ref, a tag, a branch or a full hex id, without libgit2. */
+static int resolve_simple(struct history *h, const char *rev, unsigned char *oid)
+{
+	static const char *const forms[] = { "", "refs/tags/", "refs/heads/",
+					     "refs/remotes/", NULL };
+	struct strbuf name = STRBUF_INIT;
+	const char *const *f;
+	int r = -BOSUN_ENOTFOUND;
+
+	if (strlen(rev) == 40 && history_parse_hex(rev, 40, oid) == 0)
+		return 0;
+	if (strpbrk(rev, "~^@:{} "))
+		return -BOSUN_ENOTFOUND;
+	for (f = forms; *f && r == -BOSUN_ENOTFOUND; f++) {
+		if (f == forms && strcmp(rev, "HEAD") && strncmp(rev, "refs/", 5))
+			continue;
+		strbuf_reset(&name);
+		strbuf_addstr(&name, *f);
+		strbuf_addstr(&name, rev);
+		r = refs_resolve(h->repo, name.buf, oid);
+	}
+	strbuf_release(&name);
+	error_clear();
+	return r;
+}
+
 int history_resolve(struct history *h, const char *rev, uint32_t *out)
 {
 	git_object *obj = NULL, *peeled = NULL;
 	git_repository *g;
-	unsigned char oid[HISTORY_OIDSZ];
+	unsigned char oid[HISTORY_OIDSZ], commit[HISTORY_OIDSZ];
 	int r;
 
+	if (resolve_simple(h, rev, oid) == 0 && history_peel(h, oid, commit) == 0)
+		return history_load_oid(h, commit, out);
+	error_clear();
 	if ((r = repo_git(h->repo, &g)) < 0)
 		return r;
 	if (git_revparse_single(&obj, g, rev) < 0) {

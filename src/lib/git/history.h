@@ -15,6 +15,12 @@
  * history costs about as much as `git log --format=%B`. Walks over the loaded
  * graph use a generation mark (history_mark_new) instead of clearing flags.
  *
+ * A commit's parents and date never change (its id is the hash of its
+ * content), so they are kept in a cache in the common directory
+ * (bosun/commits.cache): a later walk reads no object for a commit it has
+ * seen. Messages are not cached. BOSUN_NO_CACHE=1 turns the cache off. The
+ * cache is written by history_release() when the walk read new commits.
+ *
  * In a shallow clone, a parent listed in .git/shallow is a boundary: the
  * commit is loaded with is_boundary set and its parents unknown; the caller
  * decides whether the answer it needs is still complete (h.hit_boundary).
@@ -61,6 +67,8 @@ struct history {
 	struct packs packs;     /* whole objects read without libgit2 */
 	struct strbuf buf;      /* scratch for one object */
 	int want_messages;      /* read whole commits while walking */
+	size_t nr_read;         /* commits read from the object store */
+	int cache_loaded;
 };
 #define HISTORY_INIT { 0 }
 

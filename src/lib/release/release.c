@@ -64,10 +64,7 @@ static int env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
 	env->h.want_messages = full;
 	if ((r = history_resolve(&env->h, rev ? rev : "HEAD", &env->head)) < 0)
 		return r;
-	if ((r = rtags_collect(&env->tags, &env->h, env->format, package)) < 0)
-		return r;
-	load_url(env);
-	return 0;
+	return rtags_collect(&env->tags, &env->h, env->format, package);
 }
 
 int rel_env_open(struct rel_env *env, struct repo *repo, struct config *cfg,
@@ -104,8 +101,13 @@ void rel_env_next_opts(const struct rel_env *env, struct next_opts *o)
 	o->initial = config_str(env->cfg, "release.initial");
 }
 
-void rel_env_changelog_opts(const struct rel_env *env, struct changelog_opts *o)
+void rel_env_changelog_opts(struct rel_env *env, struct changelog_opts *o)
 {
+	/* The remote's URL needs git's config (libgit2): only for changelogs. */
+	if (!env->url_loaded) {
+		load_url(env);
+		env->url_loaded = 1;
+	}
 	memset(o, 0, sizeof(*o));
 	o->sections = config_get(env->cfg, "changelog.sections");
 	o->other_title = config_str(env->cfg, "changelog.other");

@@ -42,6 +42,7 @@ struct rel_env {
 	struct strbuf url;         /* web URL for links, or empty */
 	enum cl_host host;
 	int loaded;
+	int url_loaded;
 };
 #define REL_ENV_INIT { 0 }
 
@@ -53,7 +54,7 @@ int rel_env_open_full(struct rel_env *env, struct repo *repo, struct config *cfg
 		      const char *package, const char *format, const char *rev);
 void rel_env_release(struct rel_env *env);
 void rel_env_next_opts(const struct rel_env *env, struct next_opts *o);
-void rel_env_changelog_opts(const struct rel_env *env, struct changelog_opts *o);
+void rel_env_changelog_opts(struct rel_env *env, struct changelog_opts *o);
 /* The npm dist-tag for a version: release.channels[pre id], else
  * release.channel_default. */
 const char *rel_env_channel(const struct rel_env *env, const struct semver *v);

@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "lib/git/git2.h"
+#include "lib/git/refs.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,17 @@ static void add_skipped(struct rtags *t, const char *name, const char *why)
 	t->skipped[t->nr_skipped++] = strbuf_detach(&sb, NULL);
 }
 
+static int on_ref(struct collect *c, const char *ref, const unsigned char *oid,
+		  const unsigned char *peeled);
+
 static int on_tag(const char *ref, git_oid *oid, void *data)
 {
-	struct collect *c = data;
+	return on_ref(data, ref, oid->id, NULL);
+}
+
+static int on_ref(struct collect *c, const char *ref, const unsigned char *oid,
+		  const unsigned char *peeled)
+{
 	const char *name = ref + strlen("refs/tags/");
 	size_t len = strlen(name);
 	struct semver v = SEMVER_INIT;
@@ -75,7 +84,12 @@ static int on_tag(const char *ref, git_oid *oid, void *data)
 		error_clear();
 		return 0;
 	}
-	r = history_peel(c->h, oid->id, commit);
+	if (peeled) {
+		memcpy(commit, peeled, HISTORY_OIDSZ);
+		r = 0;
+	} else {
+		r = history_peel(c->h, oid, commit);
+	}
 	if (r == 0)
 		r = history_load_oid(c->h, commit, &idx);
 	if (r < 0) {
@@ -97,6 +111,22 @@ static int on_tag(const char *ref, git_oid *oid, void *data)
 	return 0;
 }
 
+static int list_tags(struct collect *c)
+{
+	struct ref_list refs = REF_LIST_INIT;
+	size_t i;
+	int r = refs_list(c->h->repo, "refs/tags/", &refs);
+
+	for (i = 0; r == 0 && i < refs.nr; i++) {
+		const struct ref_item *it = &refs.items[i];
+
+		if (on_ref(c, it->name, it->oid, it->has_peeled ? it->peeled : NULL) < 0)
+			r = c->err;
+	}
+	ref_list_release(&refs);
+	return r;
+}
+
 int rtags_collect(struct rtags *out, struct history *h, const char *format,
 		  const char *package)
 {
@@ -107,8 +137,6 @@ int rtags_collect(struct rtags *out, struct history *h, const char *format,
 	int r;
 
 	if ((r = rtags_check_format(format, package)) < 0)
-		return r;
-	if ((r = repo_git(h->repo, &g)) < 0)
 		return r;
 	v = strstr(format, "{version}");
 	{
@@ -125,13 +153,19 @@ int rtags_collect(struct rtags *out, struct history *h, const char *format,
 	c.plen = pre.len;
 	c.suffix = suf.buf;
 	c.slen = suf.len;
-	r = git_tag_foreach(g, on_tag, &c);
-	if (c.err < 0)
-		r = c.err;
-	else if (r < 0 && r != GIT_ENOTFOUND)
-		r = git2_error(BOSUN_EIO, "cannot list tags");
-	else
-		r = 0;
+	r = list_tags(&c);
+	if (r == -BOSUN_EUNAVAILABLE) {
+		/* A ref store we do not read: libgit2 does. */
+		error_clear();
+		if ((r = repo_git(h->repo, &g)) == 0)
+			r = git_tag_foreach(g, on_tag, &c);
+		if (c.err < 0)
+			r = c.err;
+		else if (r < 0 && r != GIT_ENOTFOUND)
+			r = git2_error(BOSUN_EIO, "cannot list tags");
+		else
+			r = 0;
+	}
 	strbuf_release(&pre);
 	strbuf_release(&suf);
 	return r;

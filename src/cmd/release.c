@@ -90,8 +90,9 @@ static void print_plan(struct bosun_ctx *ctx, const struct release_plan *plan,
 static json_t *plan_json(const struct release_plan *plan, int dry_run,
 			 json_t *steps, int ok)
 {
-	return json_pack("{s:b, s:s, s:s, s:s?, s:s, s:s, s:b, s:s, s:o, s:s?}",
-			 "ok", ok, "version", plan->version, "tag", plan->tag,
+	return json_pack("{s:b, s:I, s:s, s:s, s:s?, s:s, s:s, s:b, s:s, s:o, s:s?}",
+			 "ok", ok, "id", (json_int_t)plan->record_id,
+			 "version", plan->version, "tag", plan->tag,
 			 "previous", plan->next.previous ? plan->next.previous->name : NULL,
 			 "level", bump_level_name(plan->next.level),
 			 "channel", plan->channel, "dry_run", dry_run,

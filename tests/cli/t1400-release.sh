@@ -214,4 +214,14 @@ test_expect_success 'the wrong-branch message names every allowed branch' '
 	test_grep "one of .main., .release., not from .feature." ../err
 '
 
+test_expect_success 'every release is a row in the shared store' '
+	command -v sqlite3 >/dev/null || return 0
+	cd r && sqlite3 "$(git rev-parse --git-common-dir)/bosun/state.db" \
+		"select tag, state, commit_id from releases order by id" >../out &&
+	test_grep "^v1.1.0|done|$(git rev-parse v1.1.0^{commit})$" ../out &&
+	test_grep "^v1.1.1|done|" ../out &&
+	cd ../bld && sqlite3 .git/bosun/state.db "select tag, state, message from releases" >../out &&
+	test_grep "^v1.1.0|undone|build .compile. failed" ../out
+'
+
 test_done

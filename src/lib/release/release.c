@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/run.h"
 #include "lib/git/git2.h"
+#include "lib/state/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,13 +622,95 @@ static int push(struct release_plan *plan, struct rel_env *env,
 	return r;
 }
 
+/*
+ * Every release is a row in the shared store (releases), so any agent in any
+ * worktree can see what was released and what failed. The store is a record,
+ * not a gate: if it cannot be opened, the release goes on and the log says so.
+ */
+static sqlite3_int64 record_start(struct release_plan *plan, struct state *st)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 id = 0;
+
+	if (!st || sqlite3_prepare_v2(state_db(st),
+		"INSERT INTO releases (version, tag, previous, channel, state, "
+		"started_at, updated_at) VALUES (?, ?, ?, ?, 'planned', "
+		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+		-1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, plan->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, plan->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, plan->next.previous ? plan->next.previous->name : NULL,
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, plan->channel, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(state_db(st));
+	sqlite3_finalize(s);
+	return id;
+}
+
+static void record(struct state *st, sqlite3_int64 id, const char *state,
+		   const char *commit, const char *message)
+{
+	sqlite3_stmt *s;
+
+	if (!st || !id || sqlite3_prepare_v2(state_db(st),
+		"UPDATE releases SET state = ?, commit_id = coalesce(?, commit_id), "
+		"message = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
+		"WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, commit && *commit ? commit : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, message, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, id);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+}
+
+static struct state *open_store(struct rel_env *env)
+{
+	struct state *st = NULL;
+
+	if (state_open(&st, env->repo->common_dir) < 0) {
+		log_event(LOG_DEGRADED, "state", "release not recorded: %s",
+			  error_message());
+		error_clear();
+		return NULL;
+	}
+	return st;
+}
+
+static int release_steps(struct release_plan *plan, struct rel_env *env,
+			 const struct release_args *args,
+			 const struct release_cb *cb);
+
 int release_run(struct release_plan *plan, struct rel_env *env,
 		const struct release_args *args, const struct release_cb *cb)
 {
-	int r, published = 0;
+	struct state *st;
+	int r;
 
 	if ((r = run_tests(plan, env, cb)) < 0)
 		return r;
+	st = open_store(env);
+	plan->record_id = (long long)record_start(plan, st);
+	r = release_steps(plan, env, args, cb);
+	if (r == 0)
+		record(st, plan->record_id, plan->pushed ? "done" : "tagged",
+		       plan->commit, NULL);
+	else
+		record(st, plan->record_id, plan->committed ? "failed" : "undone",
+		       plan->commit, error_message());
+	state_close(st);
+	return r;
+}
+
+static int release_steps(struct release_plan *plan, struct rel_env *env,
+			 const struct release_args *args,
+			 const struct release_cb *cb)
+{
+	int r, published = 0;
+
 	log_event(LOG_INFO, "release", "releasing %s from %s", plan->tag,
 		  plan->orig_head);
 	if ((r = write_files(plan, env, cb)) < 0 ||

@@ -85,6 +85,7 @@ struct release_plan {
 	struct strbuf push_cmd;    /* the push that finishes the release */
 	struct strbuf skipped;     /* publish steps that did not run */
 	int committed, tagged, published, pushed;
+	long long record_id;       /* the row in the store's releases table */
 	struct strbuf resume;      /* what is left to do after a failure */
 	struct strbuf output;      /* the failing step's output */
 	char *changelog_path;      /* as written, for undo */

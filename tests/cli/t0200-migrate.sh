@@ -1,0 +1,47 @@
+#!/bin/sh
+# bosun migrate: the shared store in git's common directory.
+. "$(dirname "$0")/lib.sh"
+command -v sqlite3 >/dev/null || skip_all "the sqlite3 program is needed to inspect the store"
+
+test_expect_success 'migrate creates the store in WAL mode with the schema' '
+	new_repo r && commit "feat: a" && bosun migrate >../out &&
+	test_grep "schema 1" ../out &&
+	test -f .git/bosun/state.db &&
+	test_eq wal "$(sqlite3 .git/bosun/state.db "pragma journal_mode")" &&
+	test_eq 1 "$(sqlite3 .git/bosun/state.db "pragma user_version")" &&
+	sqlite3 .git/bosun/state.db ".tables" >../out && test_grep releases ../out
+'
+
+test_expect_success 'a second migrate applies nothing' '
+	cd r && bosun --json migrate >../out && test_grep "\"applied\": 0" ../out
+'
+
+test_expect_success '--status reports the schema version' '
+	cd r && bosun migrate --status >../out && test_grep "schema 1 of 1" ../out
+'
+
+test_expect_success 'every worktree shares one store' '
+	cd r && git worktree add -q ../r-wt && cd ../r-wt &&
+	bosun --json migrate >../out &&
+	test_grep "\"path\": \"$TRASH/r/.git/bosun/state.db\"" ../out
+'
+
+test_expect_success 'a store from a newer bosun is refused, exit 65' '
+	new_repo n && commit "feat: a" && bosun migrate >/dev/null &&
+	sqlite3 .git/bosun/state.db "pragma user_version = 99" &&
+	test_expect_code 65 bosun migrate 2>../err && test_grep "newer" ../err
+'
+
+test_expect_success 'migrations run once when two processes race' '
+	new_repo race && commit "feat: a" &&
+	for i in 1 2 3 4 5 6; do bosun migrate >/dev/null & done; wait &&
+	test_eq 1 "$(sqlite3 .git/bosun/state.db "pragma user_version")" &&
+	test_eq 0 "$(sqlite3 .git/bosun/state.db "select count(*) from releases")"
+'
+
+test_expect_success 'outside a repository: exit 3' '
+	mkdir -p "$TRASH/plain" && cd "$TRASH/plain" &&
+	GIT_CEILING_DIRECTORIES="$TRASH" test_expect_code 3 bosun migrate 2>/dev/null
+'
+
+test_done

@@ -17,7 +17,7 @@
 
 static const char lint_usage[] = "bosun commit lint [FILE | - | --range A..B]";
 
-static void load_rules(struct config *cfg, struct lint_rules *rules)
+static int load_rules(struct config *cfg, struct lint_rules *rules)
 {
 	size_t n, i;
 	const char **skip;
@@ -39,7 +39,12 @@ static void load_rules(struct config *cfg, struct lint_rules *rules)
 			rules->skip_fixup = 1;
 		else if (!strcmp(skip[i], "release"))
 			rules->skip_release = 1;
+		else
+			return error_set(BOSUN_EDATA,
+					 "commit.skip: unknown kind '%s' (merge, revert, fixup or release)",
+					 skip[i]);
 	}
+	return 0;
 }
 
 /* Print a result; returns the number of problems. */
@@ -161,7 +166,8 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(lint_usage, "what should be linted? a FILE, '-' for stdin, or --range A..B");
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	load_rules(cfg, &rules);
+	if ((r = load_rules(cfg, &rules)) < 0)
+		return r;
 	if (ctx->json)
 		jarr = json_array();
 	if (range) {

@@ -1,6 +1,7 @@
 #include "cmd/common.h"
 
 #include "core/error.h"
+#include "core/log.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 
@@ -119,6 +120,7 @@ int ctx_config(struct bosun_ctx *ctx, struct config **out)
 
 	if (!ctx->cfg) {
 		struct repo *repo = NULL;
+		int lvl;
 		const char *root = NULL;
 
 		/* Outside a repository only the user file and env apply. */
@@ -128,6 +130,9 @@ int ctx_config(struct bosun_ctx *ctx, struct config **out)
 			error_clear();
 		if ((r = config_load(&ctx->cfg, root)) < 0)
 			return r;
+		lvl = log_level_parse(config_str(ctx->cfg, "log.level"));
+		if (lvl >= 0)
+			log_set_level((enum log_level)lvl);
 	}
 	*out = ctx->cfg;
 	return 0;

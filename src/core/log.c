@@ -253,6 +253,24 @@ static void error_restore(struct saved_error *s)
 	strbuf_release(&s->hint);
 }
 
+static enum log_level min_level = LOG_INFO;
+
+void log_set_level(enum log_level level)
+{
+	min_level = level;
+}
+
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+	size_t i;
+
+	for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT, clean = STRBUF_INIT;
@@ -261,6 +279,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	int saved_errno = errno;
 	va_list ap;
 
+	if (level < min_level && level != LOG_DEGRADED)
+		return;
 	if (!log_enabled())
 		return;
 	va_start(ap, fmt);

@@ -26,6 +26,10 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 void log_dir(struct strbuf *sb);
 /* Rotation threshold in bytes; tests lower it. */
 void log_set_max_size(size_t bytes);
+/* Events below level are not written (log.level); LOG_DEGRADED always is. */
+void log_set_level(enum log_level level);
+/* "debug", "info", "warn", "error" -> level; -1 when unknown. */
+int log_level_parse(const char *s);
 
 /* Replace anything that looks like a credential in s (len bytes) with
  * "[REDACTED]" and append the result to out: known token prefixes (ghp_,

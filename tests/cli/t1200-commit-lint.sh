@@ -103,4 +103,9 @@ test_expect_success 'every Conventional Commits spec example passes' '
 	for f in e1 e2 e3 e4 e5 e6 e7; do bosun commit lint $f || return 1; done
 '
 
+test_expect_success 'an unknown commit.skip kind is bad configuration (65)' '
+	printf "feat: x\n" >ok && BOSUN_COMMIT_SKIP=merge,bogus test_expect_code 65 bosun commit lint ok 2>err &&
+	test_grep "bogus" err
+'
+
 test_done

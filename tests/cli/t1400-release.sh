@@ -224,4 +224,25 @@ test_expect_success 'every release is a row in the shared store' '
 	test_grep "^v1.1.0|undone|build .compile. failed" ../out
 '
 
+test_expect_success 'releases are logged as JSON lines, credentials redacted' '
+	setup lg && printf "release:\n  build:\n    - { name: \"upload ghp_abcdefghijklmnopqrstuvwxyz0123456789\", run: [sh, -c, \"exit 2\"] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	test_expect_code 1 bosun release 2>/dev/null &&
+	log="$BOSUN_HOME/state/bosun/logs/bosun.log" && test -f "$log" &&
+	python3 -c "
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1])]
+assert any(l[\"event\"]==\"release\" and l[\"level\"]==\"error\" for l in lines), lines
+" "$log" &&
+	test_grep "REDACTED" "$log" && test_no_grep "ghp_abcdefghij" "$log"
+'
+
+test_expect_success 'log.level: error keeps info events out' '
+	setup ll && logf="$BOSUN_HOME/state/bosun/logs/bosun.log" && rm -f "$logf" &&
+	BOSUN_LOG_LEVEL=error bosun release >/dev/null 2>&1 &&
+	! grep -q "\"level\":\"info\"" "$logf" 2>/dev/null &&
+	commit "fix: more" && bosun release >/dev/null 2>&1 &&
+	test_grep "\"level\":\"info\"" "$logf"
+'
+
 test_done

@@ -263,7 +263,14 @@ if [ "$bosun_ok" = 1 ] &&
 	bench_say "  bosun version next says: $(head -n 1 "$BENCH_OUT/bosun-next.txt")"
 	b_nv=$(grep -m 1 -oE '[0-9]+\.[0-9]+\.[0-9]+[-+.0-9A-Za-z]*' "$BENCH_OUT/bosun-next.txt") || b_nv=''
 fi
+# Warm: after the first run, the commit cache in .git/bosun holds every
+# commit's parents and date. Cold: no cache, every commit read from the pack
+# (a fresh CI clone's first call).
 if bosun_run bosun-version-next 20 3 "$VITE" version next; then b_next=$REPLY; fi
+b_next_cold=''
+export BOSUN_NO_CACHE=1
+if bosun_run bosun-version-next-cold 10 1 "$VITE" version next; then b_next_cold=$REPLY; fi
+unset BOSUN_NO_CACHE
 
 # semantic-release needs a remote: a bare clone on this machine serves.
 p_sr='' sr_why='' sr_label=semantic-release sr_next=''
@@ -297,6 +304,8 @@ else
 	bench_skip semantic-release "$sr_why"
 fi
 row_abs "version next, vite" "$b_next" "$T_NEXT" "50 ms" "$sr_label" "$p_sr" "$sr_why"
+[ -n "$b_next_cold" ] &&
+	bench_row "version next, vite, cold (no cache)" "$(bench_fmt_s "$b_next_cold"; echo "$REPLY")" "" "" "" INFO
 # Cross-check, no target: both should name the same next version.
 if [ -n "$b_nv" ] && [ -n "${sr_next:-}" ]; then
 	if [ "$b_nv" = "$sr_next" ]; then same=same; else same=different; fi

@@ -253,7 +253,8 @@ static void error_restore(struct saved_error *s)
 	strbuf_release(&s->hint);
 }
 
-static enum log_level min_level = LOG_INFO;
+/* Until the configuration says otherwise (log.level), everything. */
+static enum log_level min_level = LOG_DEBUG;
 
 void log_set_level(enum log_level level)
 {

@@ -32,8 +32,9 @@
 /* bosun.yml is written by people; anything larger is a mistake. */
 #define CONFIG_FILE_CAP (1024 * 1024)
 #define STEP_TIMEOUT_MS 600000LL
-/* Bounded repetitions multiply regcomp's work; a version pattern needs few. */
-#define PATTERN_REPEAT_MAX 100000LL
+/* Limits on version patterns, which regcomp() can take ages over (below). */
+#define PATTERN_SIZE_MAX 10000LL
+#define PATTERN_DEPTH_MAX 64
 
 /* ---- the schema ---------------------------------------------------------- */
 
@@ -1042,32 +1043,120 @@ static int conv_steps(const struct src *s, const char *path,
 	return conv_list(s, path, n, conv_step, "a list of steps", out);
 }
 
-/* The number at p (capped just above PATTERN_REPEAT_MAX) into *n. */
-static const char *repeat_bound(const char *p, long long *n)
+/*
+ * A bound on the size of the automaton glibc's regcomp() builds for an
+ * extended regular expression. It copies a subexpression for every '+' and
+ * up to m times for {n,m}, so stacked repetitions multiply: "v" followed by
+ * twenty '+' takes a gigabyte. Version patterns are small; anything over
+ * PATTERN_SIZE_MAX, or nested deeper than PATTERN_DEPTH_MAX, is refused
+ * before regcomp() sees it.
+ */
+static long long re_alt(const char **p, int depth);
+
+static long long re_cap(long long n)
 {
-	for (*n = 0; *p >= '0' && *p <= '9'; p++)
-		if (*n <= PATTERN_REPEAT_MAX)
-			*n = *n * 10 + (*p - '0');
-	return p;
+	return n > PATTERN_SIZE_MAX ? PATTERN_SIZE_MAX + 1 : n;
 }
 
-/* The product of every {n,m} bound: a guard against patterns that would make
- * regcomp() build an enormous automaton. */
+/* Past a bracket expression at p (just after its '['). */
+static const char *re_bracket(const char *p)
+{
+	char close;
+
+	p += *p == '^';
+	p += *p == ']';
+	while (*p && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			close = p[1];
+			for (p += 2; *p && !(p[0] == close && p[1] == ']'); p++)
+				;
+			p += *p ? 2 : 0;
+		} else {
+			p++;
+		}
+	}
+	return *p ? p + 1 : p;
+}
+
+static long long re_atom(const char **p, int depth)
+{
+	const char *s = *p;
+	long long n = 1;
+
+	if (*s == '(') {
+		*p = s + 1;
+		n = depth < PATTERN_DEPTH_MAX ? re_alt(p, depth + 1)
+					      : PATTERN_SIZE_MAX + 1;
+		*p += **p == ')';
+		return n;
+	}
+	if (*s == '[')
+		*p = re_bracket(s + 1);
+	else
+		*p = s + (*s == '\\' && s[1] ? 2 : 1);
+	return n;
+}
+
+/* The larger bound of "{n}", "{n,}", "{,m}" or "{n,m}" at p (after '{'). */
+static long long re_bound(const char **p)
+{
+	long long n = 0, max = 1;
+
+	for (; (**p >= '0' && **p <= '9') || **p == ','; (*p)++) {
+		if (**p == ',') {
+			n = 0;
+			continue;
+		}
+		n = re_cap(n * 10 + (**p - '0'));
+		max = n > max ? n : max;
+	}
+	*p += **p == '}';
+	return max;
+}
+
+static long long re_piece(const char **p, int depth)
+{
+	long long n = re_atom(p, depth);
+
+	for (;;) {
+		if (**p == '*' || **p == '?') {
+			(*p)++;
+		} else if (**p == '+') {
+			(*p)++;
+			n = re_cap(n * 2);
+		} else if (**p == '{' && ((*p)[1] == ',' ||
+					  ((*p)[1] >= '0' && (*p)[1] <= '9'))) {
+			(*p)++;
+			n = re_cap(n * re_bound(p));
+		} else {
+			return n;
+		}
+	}
+}
+
+static long long re_alt(const char **p, int depth)
+{
+	long long n = 0;
+
+	while (**p && **p != ')' && n <= PATTERN_SIZE_MAX) {
+		if (**p == '|')
+			(*p)++;
+		else
+			n = re_cap(n + re_piece(p, depth));
+	}
+	return n;
+}
+
 static int pattern_too_big(const char *p)
 {
-	long long product = 1, lo, hi;
+	long long n = 0;
 
-	for (; (p = strchr(p, '{')); ) {
-		p = repeat_bound(p + 1, &lo);
-		hi = lo;
-		if (*p == ',')
-			p = repeat_bound(p + 1, &hi);
-		if (hi < lo)
-			hi = lo;
-		if (hi > 1 && (product *= hi) > PATTERN_REPEAT_MAX)
-			return 1;
+	/* A stray ')' is glibc's to judge; keep measuring after it. */
+	while (*p && n <= PATTERN_SIZE_MAX) {
+		n = re_cap(n + re_alt(&p, 0));
+		p += *p == ')';
 	}
-	return 0;
+	return n > PATTERN_SIZE_MAX;
 }
 
 static int check_pattern(const struct src *s, const char *path,
@@ -1078,7 +1167,8 @@ static int check_pattern(const struct src *s, const char *path,
 	int rc, r = 0;
 
 	if (pattern_too_big(n->text))
-		return yerr(s, n, "'%s' repeats too much", path);
+		return yerr(s, n, "'%s' is too complex a regular expression",
+			    path);
 	rc = regcomp(&re, n->text, REG_EXTENDED);
 	if (rc) {
 		regerror(rc, &re, msg, sizeof(msg));

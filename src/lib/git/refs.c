@@ -208,6 +208,8 @@ static void dedupe(struct ref_list *l, size_t nr_packed)
 {
 	size_t i, out = 0;
 
+	if (!l->nr)
+		return;
 	qsort(l->items, nr_packed, sizeof(*l->items), cmp_name);
 	qsort(l->items + nr_packed, l->nr - nr_packed, sizeof(*l->items), cmp_name);
 	for (i = nr_packed; i < l->nr; i++) {

@@ -453,7 +453,7 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	if (version_newest(&newest, &env->h, &env->tags, env->head) == 0) {
 		semver_format(&sb, &newest->ver);
 		r = release_check_sync(&plan->ms, sb.buf);
-		strbuf_reset(&sb);
+		strbuf_release(&sb);
 		if (r < 0)
 			return r;
 	}

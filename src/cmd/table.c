@@ -1,13 +1,19 @@
 /*
  * table.c - the one list of bosun's command groups. A group lives in
- * src/cmd/<group>.c and exports one struct cmd_entry.
+ * src/cmd/<group>.c and exports one struct cmd_entry; groups whose sources
+ * are built (src/lib/<group>/meson.build) are listed.
  */
+#include "bosun-config.h"
 #include "cmd/common.h"
 
 extern const struct cmd_entry cmd_version;
 extern const struct cmd_entry cmd_changelog;
 extern const struct cmd_entry cmd_commit;
 extern const struct cmd_entry cmd_release;
+extern const struct cmd_entry cmd_agents;
+extern const struct cmd_entry cmd_hooks;
+extern const struct cmd_entry cmd_scan;
+extern const struct cmd_entry cmd_deploy;
 extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 
@@ -16,6 +22,18 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_changelog,
 	&cmd_commit,
 	&cmd_release,
+#ifdef BOSUN_HAVE_AGENTS
+	&cmd_agents,
+#endif
+#ifdef BOSUN_HAVE_HOOKS
+	&cmd_hooks,
+#endif
+#ifdef BOSUN_HAVE_SCAN
+	&cmd_scan,
+#endif
+#ifdef BOSUN_HAVE_DEPLOY
+	&cmd_deploy,
+#endif
 	&cmd_config,
 	&cmd_migrate,
 	NULL,

@@ -138,6 +138,7 @@ static int type_matches(enum config_type type, const json_t *v)
 		return json_is_array(v);
 	case CFG_ARGV: return json_is_null(v) || json_is_array(v);
 	case CFG_STRMAP: return json_is_object(v);
+	case CFG_JSON: return v != NULL;
 	}
 	return 0;
 }
@@ -428,6 +429,14 @@ static void config__files__patterns_are_checked(void **state)
 		    "[{\"path\":\"package.json\","
 		    "\"pattern\":\"\\\"version\\\": \\\"([^\\\"]+)\\\"\"}]");
 	config_free(cfg);
+	cfg = load_ok("release:\n  files:\n"
+		      "    - path: a\n"
+		      "      pattern: '^version = \"([0-9]+\\.[0-9]+\\.[0-9]+"
+		      "(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?)\"'\n"
+		      "    - path: b\n"
+		      "      pattern: '(VERSION|version)[[:space:]]*[:=][]()[:space:]]{1,3}"
+		      "([[:digit:].]+)'\n");
+	config_free(cfg);
 	load_fails("release:\n  files:\n    - path: a\n      pattern: 'v[0-9'\n",
 		   "bosun.yml:4:17: 'release.files[0].pattern' is not a valid "
 		   "regular expression: Unmatched [, [^, [:, [., or [=");
@@ -437,7 +446,18 @@ static void config__files__patterns_are_checked(void **state)
 	load_fails("release:\n  files:\n    - path: a\n",
 		   "bosun.yml:3:7: 'release.files[0]' needs a 'pattern'");
 	load_fails("release:\n  files:\n    - path: a\n      pattern: '((a{999}){999})'\n",
-		   "bosun.yml:4:17: 'release.files[0].pattern' repeats too much");
+		   "bosun.yml:4:17: 'release.files[0].pattern' is too complex "
+		   "a regular expression");
+	/* glibc copies the subexpression for each '+': 2^20 copies. */
+	load_fails("release:\n  files:\n    - path: a\n"
+		   "      pattern: v++++++++++++++++++++(x)\n",
+		   "bosun.yml:4:16: 'release.files[0].pattern' is too complex "
+		   "a regular expression");
+	load_fails("release:\n  files:\n    - path: a\n      pattern: "
+		   "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+		   "(((((((((((((((((((((((((((((((x)\n",
+		   "bosun.yml:4:16: 'release.files[0].pattern' is too complex "
+		   "a regular expression");
 	load_fails("release:\n  files:\n    - path: a\n      patern: x\n",
 		   "bosun.yml:4:7: unknown key 'patern' in 'release.files[0]' "
 		   "(did you mean 'pattern'?)");

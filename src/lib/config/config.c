@@ -651,6 +651,8 @@ static int check_value(int idx, const json_t *v, struct strbuf *why)
 	for (i = 0; i < ARRAY_SIZE(key_checks); i++)
 		if (!strcmp(key_checks[i].key, config_schema[idx].key))
 			return key_checks[i].check(v, why);
+	if (config_schema[idx].check)
+		return config_schema[idx].check(v, why);
 	return 0;
 }
 
@@ -1255,6 +1257,53 @@ static int conv_sections(const struct src *s, const char *path,
 			 out);
 }
 
+/* Any value: sequences are arrays, mappings objects; a plain scalar that
+ * reads as null, a boolean or an integer is that, anything else a string. */
+static int conv_json(const struct src *s, const char *path,
+		     const struct ynode *n, json_t **out)
+{
+	struct strbuf sub = STRBUF_INIT;
+	long long ll;
+	size_t i;
+	int r = 0;
+
+	if (n->type == Y_SCALAR) {
+		if (is_null(n))
+			*out = json_null();
+		else if (n->plain && (!strcmp(n->text, "true") || !strcmp(n->text, "false")))
+			*out = json_boolean(!strcmp(n->text, "true"));
+		else if (n->plain && parse_ll(n->text, &ll) == 0)
+			*out = json_integer(ll);
+		else
+			*out = json_string(n->text);
+		return 0;
+	}
+	*out = n->type == Y_SEQ ? json_array() : json_object();
+	for (i = 0; r >= 0 && i < n->nr; i += n->type == Y_SEQ ? 1 : 2) {
+		json_t *item;
+
+		strbuf_reset(&sub);
+		if (n->type == Y_SEQ)
+			strbuf_addf(&sub, "%s[%zu]", path, i);
+		else if (!is_string(n->kids[i]))
+			r = type_err(s, path, n->kids[i], "a mapping with string keys");
+		else
+			strbuf_addf(&sub, "%s.%s", path, n->kids[i]->text);
+		if (r >= 0)
+			r = conv_json(s, sub.buf, n->kids[n->type == Y_SEQ ? i : i + 1], &item);
+		if (r >= 0 && n->type == Y_SEQ)
+			json_array_append_new(*out, item);
+		else if (r >= 0)
+			json_object_set_new(*out, n->kids[i]->text, item);
+	}
+	strbuf_release(&sub);
+	if (r < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 static conv_fn type_conv(enum config_type type)
 {
 	switch (type) {
@@ -1268,6 +1317,7 @@ static conv_fn type_conv(enum config_type type)
 	case CFG_STEPS: return conv_steps;
 	case CFG_FILES: return conv_files;
 	case CFG_SECTIONS: return conv_sections;
+	case CFG_JSON: return conv_json;
 	}
 	return conv_string;
 }

@@ -23,6 +23,8 @@
 #ifndef BOSUN_LIB_CONFIG_H
 #define BOSUN_LIB_CONFIG_H
 
+#include "core/strbuf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
@@ -39,6 +41,8 @@ enum config_type {
 	CFG_STEPS,     /* list of { name, run: ARGV, env: {NAME: value}, timeout, dir } */
 	CFG_FILES,     /* list of { path, pattern } (version files) */
 	CFG_SECTIONS,  /* list of { type, title } or mapping type -> title */
+	CFG_JSON,      /* any value, kept as written (plain scalars typed); the
+			* key's check function validates its shape */
 };
 
 struct config_key {
@@ -46,6 +50,9 @@ struct config_key {
 	enum config_type type;
 	const char *def;        /* the default, as JSON text */
 	const char *help;       /* one line */
+	/* Optional: 0, or -1 with "must be ..." (a field path inside the value
+	 * where it helps) in why; the message gets the key's FILE:LINE:COL. */
+	int (*check)(const json_t *v, struct strbuf *why);
 };
 
 /* The schema, terminated by an entry with key == NULL. */

@@ -67,5 +67,9 @@ const struct config_key config_schema[] = {
 	  "kinds of commit the linter skips" },
 	{ "log.level", CFG_STRING, "\"info\"",
 	  "least severe log level written: debug, info, warn or error" },
-	{ NULL, 0, NULL, NULL },
+	/* agents keys (issue: agent deployment) */
+	/* hooks keys (issue: hooks) */
+	/* scan keys (issue: secret scanning) */
+	/* deploy keys (issue: deployment watching) */
+	{ NULL, 0, NULL, NULL, NULL },
 };

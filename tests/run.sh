@@ -48,10 +48,9 @@ for f in $(cat "$list"); do
 	name=$(basename "$f")
 	log=$out/$name.log
 	rc=$(cat "$out/$name.rc" 2>/dev/null || echo 1)
-	p=$(grep -cE '^ok ' "$log" | tr -d ' ')
-	s=$(grep -cE '^ok .*# (SKIP|skip)' "$log" | tr -d ' ')
-	n=$(grep -cE '^not ok ' "$log" | tr -d ' ')
-	p=$((p - s))
+	p=$(grep -E '^ok ' "$log" | grep -cvE '# (SKIP|skip)' | tr -d ' ')
+	s=$(grep -cE '^(not )?ok .*# (SKIP|skip)' "$log" | tr -d ' ')
+	n=$(grep -E '^not ok ' "$log" | grep -cvE '# (SKIP|skip)' | tr -d ' ')
 	if [ "$n" -eq 0 ] && [ "$rc" -ne 0 ] && ! grep -q '^1\.\.0 # SKIP' "$log"; then
 		n=1 # died without saying which test failed
 		echo "not ok - $name exited with $rc" >>"$log"
@@ -65,7 +64,7 @@ for f in $(cat "$list"); do
 		"$([ "$s" -gt 0 ] && echo ", $s skipped")"
 	if [ "$n" -gt 0 ]; then
 		echo "---- $name ----"
-		grep -vE '^ok ' "$log" | head -n 60
+		grep -vE '^ok |# (SKIP|skip)' "$log" | head -n 60
 		echo "----"
 	fi
 	pass=$((pass + p)) fail=$((fail + n)) skip=$((skip + s))

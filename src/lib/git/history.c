@@ -1,6 +1,7 @@
 #include "lib/git/history.h"
 
 #include "core/alloc.h"
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
@@ -86,17 +87,6 @@ void history_hex(const unsigned char *oid, char *buf)
 	buf[2 * HISTORY_OIDSZ] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int history_parse_hex(const char *hex, size_t len, unsigned char *oid)
 {
 	size_t i;
@@ -104,7 +94,7 @@ int history_parse_hex(const char *hex, size_t len, unsigned char *oid)
 	if (len < 2 * HISTORY_OIDSZ)
 		return -1;
 	for (i = 0; i < HISTORY_OIDSZ; i++) {
-		int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
+		int a = ascii_hex_value(hex[2 * i]), b = ascii_hex_value(hex[2 * i + 1]);
 
 		if (a < 0 || b < 0)
 			return -1;
@@ -236,8 +226,11 @@ static int64_t parse_time(const char *line, size_t len)
 		return 0;
 	for (gt++; gt < line + len && *gt == ' '; gt++)
 		;
-	for (; gt < line + len && *gt >= '0' && *gt <= '9'; gt++)
+	for (; gt < line + len && *gt >= '0' && *gt <= '9'; gt++) {
+		if (t > (INT64_MAX - 9) / 10)
+			return INT64_MAX; /* a date past any real one */
 		t = t * 10 + (*gt - '0');
+	}
 	return t;
 }
 
@@ -431,9 +424,15 @@ out:
 	strbuf_release(&sb);
 }
 
+/*
+ * Load tip and every ancestor not loaded yet. Commits loaded earlier (by an
+ * earlier walk, or from the cache) are walked through, not stopped at: the
+ * cache may end anywhere, and a walk must reach the unloaded commits behind
+ * it. A walk mark keeps it linear.
+ */
 static int load_closure(struct history *h, uint32_t tip)
 {
-	uint32_t *stack = NULL;
+	uint32_t *stack = NULL, gen = history_mark_new(h);
 	size_t nr = 0, alloc = 0;
 	int r = 0;
 
@@ -442,16 +441,19 @@ static int load_closure(struct history *h, uint32_t tip)
 	while (nr) {
 		uint32_t idx = stack[--nr], i, np, first;
 
-		if (h->commits[idx].loaded)
+		if (h->commits[idx].mark == gen)
 			continue;
-		if ((r = load_one(h, idx)) < 0)
+		h->commits[idx].mark = gen;
+		if (!h->commits[idx].loaded && (r = load_one(h, idx)) < 0)
 			break;
+		if (h->commits[idx].is_boundary)
+			h->hit_boundary = 1;
 		np = h->commits[idx].nr_parents;
 		first = h->commits[idx].parents;
 		for (i = 0; i < np; i++) {
 			uint32_t p = h->parent_idx[first + i];
 
-			if (h->commits[p].loaded)
+			if (h->commits[p].mark == gen)
 				continue;
 			ALLOC_GROW(stack, nr + 1, alloc);
 			stack[nr++] = p;
@@ -598,6 +600,17 @@ const char *history_message(struct history *h, uint32_t idx, size_t *len)
 	}
 	*len = c->msg_len;
 	return h->arena.buf + c->msg_off;
+}
+
+char *history_message_rest(struct history *h, uint32_t idx)
+{
+	size_t len;
+	const char *msg = history_message(h, idx, &len);
+	const char *nl = memchr(msg, '\n', len);
+
+	if (!nl || nl + 1 >= msg + len)
+		return NULL;
+	return xstrndup(nl + 1, (size_t)(msg + len - nl - 1));
 }
 
 uint32_t history_mark_new(struct history *h)

@@ -94,6 +94,10 @@ static inline const uint32_t *history_parents(const struct history *h, uint32_t 
 	return h->parent_idx + h->commits[idx].parents;
 }
 
+/* A copy of the message after its first line (free() it), or NULL when
+ * there is none: what a squash commit lists its parts in. */
+char *history_message_rest(struct history *h, uint32_t idx);
+
 /* Start a new walk: marks from earlier walks no longer count. */
 uint32_t history_mark_new(struct history *h);
 /* Mark idx and every ancestor with the current generation mark; stops at

@@ -96,13 +96,16 @@ static void collect(struct cl_release *rel, struct history *h,
 	for (i = 0; i < n; i++) {
 		struct cc_commit parts[64];
 		size_t np;
+		char *rest;
 
 		if (cancel[i] || h->commits[list[i]].nr_parents > 1)
 			continue;
 		as_revert(&parsed[i]);
 		if (parsed[i].conventional)
 			add_entry(rel, opts, &parsed[i], list[i]);
-		np = parsed[i].body ? cc_parse_squashed(parts, 64, parsed[i].body) : 0;
+		rest = history_message_rest(h, list[i]);
+		np = rest ? cc_parse_squashed(parts, 64, rest) : 0;
+		free(rest);
 		for (k = 0; k < np; k++) {
 			if (!same_header(&parts[k], &parsed[i]))
 				add_entry(rel, opts, &parts[k], list[i]);
@@ -200,11 +203,71 @@ static void reverse_releases(struct changelog *cl)
 	}
 }
 
+/* Generation numbers: 1 for a root, else 1 + the highest of the parents'.
+ * An ancestor always has a lower number than its descendants. */
+static uint32_t *generations(struct history *h)
+{
+	uint32_t *gen = xcalloc(h->nr ? h->nr : 1, sizeof(*gen));
+	uint32_t *stack = NULL;
+	size_t nr = 0, alloc = 0, i;
+
+	for (i = 0; i < h->nr; i++) {
+		if (gen[i])
+			continue;
+		ALLOC_GROW(stack, nr + 1, alloc);
+		stack[nr++] = (uint32_t)i;
+		while (nr) {
+			uint32_t c = stack[nr - 1], k, best = 0;
+			const uint32_t *par = history_parents(h, c);
+			int pushed = 0;
+
+			if (gen[c] && gen[c] != UINT32_MAX) {
+				nr--; /* reached again through another child */
+				continue;
+			}
+			for (k = 0; k < h->commits[c].nr_parents; k++) {
+				uint32_t g = gen[par[k]];
+
+				if (!g || g == UINT32_MAX) {
+					/* Not numbered yet: it goes (again) on top,
+					 * so it is numbered before c. */
+					ALLOC_GROW(stack, nr + 1, alloc);
+					stack[nr++] = par[k];
+					gen[par[k]] = UINT32_MAX;
+					pushed = 1;
+				} else if (g > best) {
+					best = g;
+				}
+			}
+			if (pushed)
+				continue;
+			gen[c] = best + 1;
+			nr--;
+		}
+	}
+	free(stack);
+	return gen;
+}
+
+static const uint32_t *sort_gen;
+static const struct rtag *sort_tags;
+
+static int cmp_by_generation(const void *a, const void *b)
+{
+	const struct rtag *x = &sort_tags[*(const size_t *)a];
+	const struct rtag *y = &sort_tags[*(const size_t *)b];
+
+	if (sort_gen[x->idx] != sort_gen[y->idx])
+		return sort_gen[x->idx] < sort_gen[y->idx] ? -1 : 1;
+	return semver_cmp(&x->ver, &y->ver);
+}
+
 int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		  uint32_t head, const struct changelog_opts *opts)
 {
-	uint32_t *list = NULL, gen;
-	size_t alloc = 0, i, n;
+	uint32_t *list = NULL, gen, *gens;
+	size_t alloc = 0, i, k, n;
+	size_t *top, *order;
 
 	out->h = h;
 	if (h->hit_boundary) {
@@ -215,18 +278,33 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		return r;
 	}
 	rtags_sort(tags);
+	/* Of several tags on one commit, the highest speaks: top[commit] is
+	 * the last (highest) tag on it in version order. */
+	top = xcalloc(h->nr ? h->nr : 1, sizeof(*top));
+	for (i = 0; i < tags->nr; i++)
+		top[tags->items[i].idx] = i + 1;
+	/* Releases claim their commits ancestors first: a release holds what
+	 * is reachable from its tag and from no earlier (lower) tagged commit,
+	 * whatever the version numbers say. */
+	gens = generations(h);
+	order = xcalloc(tags->nr ? tags->nr : 1, sizeof(*order));
+	for (i = 0; i < tags->nr; i++)
+		order[i] = i;
+	sort_gen = gens;
+	sort_tags = tags->items;
+	qsort(order, tags->nr, sizeof(*order), cmp_by_generation);
 	gen = history_mark_new(h);
 	history_mark_ancestors(h, head);
 	reset_labels(h);
-	for (i = 0; i < tags->nr; i++) {
-		const struct rtag *t = &tags->items[i];
+	for (k = 0; k < tags->nr; k++) {
+		const struct rtag *t = &tags->items[order[k]];
 		struct cl_release *rel;
 		struct strbuf v = STRBUF_INIT;
 
 		if (h->commits[t->idx].mark != gen)
 			continue;
-		/* Several tags on one commit: the highest one speaks. */
-		if (i + 1 < tags->nr && tags->items[i + 1].idx == t->idx)
+		i = order[k];
+		if (top[t->idx] != i + 1)
 			continue;
 		n = claim(h, t->idx, (int32_t)i, &list, &alloc);
 		semver_format(&v, &t->ver);
@@ -238,6 +316,9 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 	if (n)
 		collect(new_release(out, NULL, NULL, head), h, list, n, opts);
 	free(list);
+	free(top);
+	free(order);
+	free(gens);
 	reverse_releases(out);
 	return 0;
 }
@@ -598,11 +679,19 @@ int changelog_web_url(struct strbuf *out, enum cl_host *host, const char *remote
 	}
 	strip_suffix(&hostpath, "/");
 	strip_suffix(&hostpath, ".git");
-	if (strstr(hostpath.buf, "github"))
-		*host = CL_HOST_GITHUB;
-	else if (strstr(hostpath.buf, "gitlab"))
-		*host = CL_HOST_GITLAB;
-	else {
+	/* The host alone decides: "example.com/github/x" is not GitHub. */
+	{
+		const char *slash = strchr(hostpath.buf, '/');
+		size_t hl = slash ? (size_t)(slash - hostpath.buf) : hostpath.len;
+
+		if (memmem(hostpath.buf, hl, "github", 6))
+			*host = CL_HOST_GITHUB;
+		else if (memmem(hostpath.buf, hl, "gitlab", 6))
+			*host = CL_HOST_GITLAB;
+		else
+			*host = CL_HOST_NONE;
+	}
+	if (*host == CL_HOST_NONE) {
 		strbuf_release(&hostpath);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include "lib/release/commit.h"
 
 #include "core/alloc.h"
+#include "core/ascii.h"
 #include "core/strbuf.h"
 
 #include <stdlib.h>
@@ -28,21 +29,6 @@ struct lines {
 	size_t nr;
 };
 
-static int is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_alnum(int c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9');
-}
-
-static int is_blank(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
 static int is_hex(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
@@ -58,7 +44,7 @@ static int has_prefix(const char *p, size_t len, const char *prefix)
 
 static size_t rtrim_len(const char *p, size_t len)
 {
-	while (len && is_blank((unsigned char)p[len - 1]))
+	while (len && ascii_is_blank((unsigned char)p[len - 1]))
 		len--;
 	return len;
 }
@@ -91,9 +77,9 @@ static int parse_header(struct cc_commit *c, const char *h, size_t len)
 	size_t i = 0, ts, sc = 0, se = 0, d;
 	int bang = 0;
 
-	if (!len || !is_alpha((unsigned char)h[0]))
+	if (!len || !ascii_is_alpha((unsigned char)h[0]))
 		return 0;
-	while (i < len && (is_alnum((unsigned char)h[i]) || h[i] == '-' ||
+	while (i < len && (ascii_is_alnum((unsigned char)h[i]) || h[i] == '-' ||
 			   h[i] == '_'))
 		i++;
 	ts = i;
@@ -104,8 +90,8 @@ static int parse_header(struct cc_commit *c, const char *h, size_t len)
 		if (i == len || h[i] != ')')
 			return 0;
 		se = i++;
-		if (se > sc && (is_blank((unsigned char)h[sc]) ||
-				is_blank((unsigned char)h[se - 1])))
+		if (se > sc && (ascii_is_blank((unsigned char)h[sc]) ||
+				ascii_is_blank((unsigned char)h[se - 1])))
 			return 0;
 	}
 	if (i < len && h[i] == '!') {
@@ -114,7 +100,7 @@ static int parse_header(struct cc_commit *c, const char *h, size_t len)
 	}
 	if (i + 1 >= len || h[i] != ':' || h[i + 1] != ' ')
 		return 0;
-	for (d = i + 1; d < len && is_blank((unsigned char)h[d]); d++)
+	for (d = i + 1; d < len && ascii_is_blank((unsigned char)h[d]); d++)
 		;
 	if (d == len)
 		return 0;
@@ -149,13 +135,13 @@ static size_t footer_token(const struct line *l, size_t *val)
 			return t;
 		}
 	} else {
-		if (!len || !is_alnum((unsigned char)p[0]))
+		if (!len || !ascii_is_alnum((unsigned char)p[0]))
 			return 0;
 		while (t < len &&
-		       (is_alnum((unsigned char)p[t]) || p[t] == '-'))
+		       (ascii_is_alnum((unsigned char)p[t]) || p[t] == '-'))
 			t++;
 	}
-	if (t + 2 >= len || is_blank((unsigned char)p[t + 2]))
+	if (t + 2 >= len || ascii_is_blank((unsigned char)p[t + 2]))
 		return 0;
 	if (p[t] == ':' && p[t + 1] == ' ')
 		*val = t + 2;

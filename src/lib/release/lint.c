@@ -11,6 +11,7 @@
 #include "lib/release/lint.h"
 
 #include "core/alloc.h"
+#include "core/ascii.h"
 #include "core/opts.h"
 #include "core/strbuf.h"
 
@@ -51,29 +52,14 @@ struct hdr {
 	int has_scope;
 };
 
-static int is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_alnum(int c)
-{
-	return is_alpha(c) || (c >= '0' && c <= '9');
-}
-
-static int is_blank(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
 static int is_token_char(int c)
 {
-	return is_alnum(c) || c == '-';
+	return ascii_is_alnum(c) || c == '-';
 }
 
 static size_t rtrim_len(const char *p, size_t len)
 {
-	while (len && is_blank((unsigned char)p[len - 1]))
+	while (len && ascii_is_blank((unsigned char)p[len - 1]))
 		len--;
 	return len;
 }
@@ -187,7 +173,7 @@ static int is_version_word(const char *p, size_t len)
 		if (i == s)
 			return 0;
 	}
-	return i == len || is_blank((unsigned char)p[i]) || p[i] == '-' ||
+	return i == len || ascii_is_blank((unsigned char)p[i]) || p[i] == '-' ||
 	       p[i] == '+';
 }
 
@@ -251,11 +237,11 @@ static const char *split_header(const char *h, size_t len, struct hdr *o)
 	size_t i = 0, j, sc;
 
 	memset(o, 0, sizeof(*o));
-	if (is_blank((unsigned char)h[0]))
+	if (ascii_is_blank((unsigned char)h[0]))
 		return "it starts with a space";
-	if (!is_alpha((unsigned char)h[0]))
+	if (!ascii_is_alpha((unsigned char)h[0]))
 		return "it does not start with a type";
-	while (i < len && (is_alnum((unsigned char)h[i]) || h[i] == '-' ||
+	while (i < len && (ascii_is_alnum((unsigned char)h[i]) || h[i] == '-' ||
 			   h[i] == '_'))
 		i++;
 	o->type = h;
@@ -269,14 +255,14 @@ static const char *split_header(const char *h, size_t len, struct hdr *o)
 		o->has_scope = 1;
 		o->scope = h + sc;
 		o->slen = i - sc;
-		if (o->slen && (is_blank((unsigned char)h[sc]) ||
-				is_blank((unsigned char)h[i - 1])))
+		if (o->slen && (ascii_is_blank((unsigned char)h[sc]) ||
+				ascii_is_blank((unsigned char)h[i - 1])))
 			return "the scope has spaces around it";
 		i++;
 	}
 	if (i < len && h[i] == '!')
 		i++;
-	for (j = i; j < len && is_blank((unsigned char)h[j]); j++)
+	for (j = i; j < len && ascii_is_blank((unsigned char)h[j]); j++)
 		;
 	if (j > i && j < len && h[j] == ':')
 		return "there is a space before ':'";
@@ -288,7 +274,7 @@ static const char *split_header(const char *h, size_t len, struct hdr *o)
 		return NULL;
 	if (h[i] != ' ')
 		return "':' is not followed by a space";
-	while (i < len && is_blank((unsigned char)h[i]))
+	while (i < len && ascii_is_blank((unsigned char)h[i]))
 		i++;
 	o->desc = h + i;
 	o->dlen = len - i;
@@ -510,7 +496,7 @@ static void check_breaking(struct lint_result *res, const struct mline *l)
 	if (!plural && (!memcmp(p, "BREAKING CHANGE", 15) ||
 			!memcmp(p, "BREAKING-CHANGE", 15))) {
 		if (l->len > 17 && p[16] == ' ' &&
-		    !is_blank((unsigned char)p[17]))
+		    !ascii_is_blank((unsigned char)p[17]))
 			return;
 		add_item(res, l->no, "footer-format",
 			 "write 'BREAKING CHANGE: what breaks and how to "
@@ -535,8 +521,8 @@ static int is_footer(const char *p, size_t len)
 	else
 		while (t < len && is_token_char((unsigned char)p[t]))
 			t++;
-	if (!t || !is_alnum((unsigned char)p[0]) || t + 2 >= len ||
-	    is_blank((unsigned char)p[t + 2]))
+	if (!t || !ascii_is_alnum((unsigned char)p[0]) || t + 2 >= len ||
+	    ascii_is_blank((unsigned char)p[t + 2]))
 		return 0;
 	return (p[t] == ':' && p[t + 1] == ' ') ||
 	       (p[t] == ' ' && p[t + 1] == '#');
@@ -553,13 +539,13 @@ static const char *near_footer(const char *p, size_t len, size_t *tlen)
 {
 	size_t t = 0, words = 1;
 
-	if (!len || !is_alpha((unsigned char)p[0]) || breaking_attempt(p, len))
+	if (!len || !ascii_is_alpha((unsigned char)p[0]) || breaking_attempt(p, len))
 		return NULL;
 	for (;;) {
 		while (t < len && is_token_char((unsigned char)p[t]))
 			t++;
 		if (t + 1 < len && p[t] == ' ' && words < 3 &&
-		    is_alnum((unsigned char)p[t + 1])) {
+		    ascii_is_alnum((unsigned char)p[t + 1])) {
 			t++;
 			words++;
 			continue;
@@ -573,7 +559,7 @@ static const char *near_footer(const char *p, size_t len, size_t *tlen)
 		return "has spaces; write them as '-' (only BREAKING CHANGE "
 		       "may contain a space)";
 	if (words == 1 && p[t] == ':' && t + 1 < len &&
-	    !is_blank((unsigned char)p[t + 1]) &&
+	    !ascii_is_blank((unsigned char)p[t + 1]) &&
 	    !is_url(p + t + 1, len - t - 1))
 		return "needs a space after ':'";
 	if (words == 1 && p[t] == '#')

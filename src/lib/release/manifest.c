@@ -12,6 +12,7 @@
 #include "lib/release/manifest.h"
 
 #include "core/alloc.h"
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
@@ -227,17 +228,6 @@ static int jscan_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The character of the escape at s[*i] (after the backslash), or -1 when
  * it is not a plain ASCII one. */
 static int jscan_unescape(const char *s, size_t n, size_t *i)
@@ -256,7 +246,7 @@ static int jscan_unescape(const char *s, size_t n, size_t *i)
 	if (n - *i < 5)
 		return -1;
 	for (k = 1; k <= 4; k++) {
-		if ((d = hex_value(s[*i + (size_t)k])) < 0)
+		if ((d = ascii_hex_value(s[*i + (size_t)k])) < 0)
 			return -1;
 		c = c * 16 + d;
 	}

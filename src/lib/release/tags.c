@@ -93,7 +93,7 @@ static int on_ref(struct collect *c, const char *ref, const unsigned char *oid,
 	if (r == 0)
 		r = history_load_oid(c->h, commit, &idx);
 	if (r < 0) {
-		if (r == -BOSUN_ENOTFOUND && !c->h->repo->shallow) {
+		if ((r == -BOSUN_ENOTFOUND || r == -BOSUN_EDATA) && !c->h->repo->shallow) {
 			add_skipped(c->out, name, "does not point to a commit");
 			error_clear();
 			semver_release(&v);

@@ -20,6 +20,8 @@ static int in_list(const char *type, const char *const *list, size_t nr)
 enum bump_level version_commit_level(const struct cc_commit *c,
 				     const struct bump_rules *rules)
 {
+	if (c->breaking)
+		return BUMP_MAJOR;
 	if (!c->conventional) {
 		/* git's 'Revert "..."' is a revert too (a revert of something
 		 * already released is a change to release). */
@@ -199,16 +201,20 @@ static ssize_t revert_target(struct history *h, const uint32_t *list,
 	return -1;
 }
 
-static void classify_one(struct next_result *res, uint32_t idx,
+static void classify_one(struct next_result *res, struct history *h, uint32_t idx,
 			 const struct cc_commit *c, const struct bump_rules *rules)
 {
+	char *rest = history_message_rest(h, idx);
 	struct cc_commit parts[64];
 	enum bump_level lvl = version_commit_level(c, rules);
 	size_t np, k;
 
 	if (lvl)
 		add_decided(res, idx, lvl, c->header);
-	np = c->body ? cc_parse_squashed(parts, 64, c->body) : 0;
+	/* The whole text after the header: a squash commit's last parts may
+	 * look like footers to the Conventional Commits parser. */
+	np = rest ? cc_parse_squashed(parts, 64, rest) : 0;
+	free(rest);
 	for (k = 0; k < np; k++) {
 		enum bump_level pl = version_commit_level(&parts[k], rules);
 
@@ -240,7 +246,7 @@ static void classify(struct next_result *res, struct history *h,
 	}
 	for (i = 0; i < n; i++)
 		if (!cancel[i] && h->commits[list[i]].nr_parents <= 1)
-			classify_one(res, list[i], &parsed[i], rules);
+			classify_one(res, h, list[i], &parsed[i], rules);
 	for (i = 0; i < n; i++)
 		cc_release(&parsed[i]);
 	free(parsed);

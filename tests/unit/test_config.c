@@ -157,8 +157,8 @@ static void config__schema__defaults_parse_and_match_types(void **state)
 		for (j = config_schema; j < k; j++)
 			assert_string_not_equal(j->key, k->key);
 	}
+	/* Other modules add their keys after the release engine's. */
 	assert_string_equal(config_schema[0].key, "release.tag");
-	assert_string_equal(k[-1].key, "log.level");
 }
 
 static void config__strlist__default_strings_are_available(void **state)
@@ -453,9 +453,17 @@ static void config__files__patterns_are_checked(void **state)
 		   "      pattern: v++++++++++++++++++++(x)\n",
 		   "bosun.yml:4:16: 'release.files[0].pattern' is too complex "
 		   "a regular expression");
-	load_fails("release:\n  files:\n    - path: a\n      pattern: "
-		   "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
-		   "(((((((((((((((((((((((((((((((x)\n",
+	/* Found by the fuzzer: seconds, or minutes, in regcomp(). */
+	load_fails("release:\n  files:\n    - path: a\n"
+		   "      pattern: \"\\\"+++'+++*++++++++++[^\\\"]+)\\\"\"\n",
+		   "bosun.yml:4:17: 'release.files[0].pattern' is too complex "
+		   "a regular expression");
+	load_fails("release:\n  files:\n    - path: a\n"
+		   "      pattern: ((a?)?b?){31,}(x)\n",
+		   "bosun.yml:4:16: 'release.files[0].pattern' is too complex "
+		   "a regular expression");
+	load_fails("release:\n  files:\n    - path: a\n"
+		   "      pattern: (x)a{300}\n",
 		   "bosun.yml:4:16: 'release.files[0].pattern' is too complex "
 		   "a regular expression");
 	load_fails("release:\n  files:\n    - path: a\n      patern: x\n",
@@ -543,6 +551,10 @@ static void config__structure__sections_and_top_level(void **state)
 		   "bosun.yml:3:1: only one YAML document is allowed");
 	load_fails("? [a]\n: b\n",
 		   "bosun.yml:1:3: keys must be strings, not a list");
+	load_fails("commit:\n  types: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+		   "[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+		   "]]]]]]]]]]\n",
+		   "bosun.yml:2:72: nested more than 64 levels deep");
 	load_fails("release:\n  remote: \"a\\0b\"\n",
 		   "bosun.yml:2:12: NUL characters are not allowed");
 }
@@ -856,7 +868,10 @@ static void config__dump__lists_every_key_in_schema_order(void **state)
 	const char *key;
 	size_t i = 0;
 
-	assert_int_equal(json_object_size(dump), 26);
+	while (config_schema[i].key)
+		i++;
+	assert_int_equal(json_object_size(dump), i);
+	i = 0;
 	json_object_foreach(dump, key, v) {
 		assert_string_equal(key, config_schema[i].key);
 		assert_non_null(json_object_get(v, "value"));

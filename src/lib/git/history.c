@@ -338,6 +338,81 @@ static int cache_path(struct history *h, struct strbuf *sb)
 	return 0;
 }
 
+/*
+ * A cached commit counts as loaded only when its parents are loaded too,
+ * which load_closure() relies on: one whose parent is not in the file (a
+ * shallow boundary, never saved; a file cut short) is read again, and so are
+ * its descendants. Parents are interned after their children, so one pass
+ * from the end settles nearly everything; repeat until nothing changes.
+ */
+static void cache_check_closure(struct history *h)
+{
+	int changed = 1;
+	size_t i;
+	uint32_t k;
+
+	while (changed) {
+		changed = 0;
+		for (i = h->nr; i-- > 0;) {
+			struct hcommit *c = &h->commits[i];
+
+			if (!c->loaded)
+				continue;
+			for (k = 0; k < c->nr_parents; k++)
+				if (!h->commits[h->parent_idx[c->parents + k]].loaded)
+					break;
+			if (k < c->nr_parents) {
+				c->loaded = 0;
+				changed = 1;
+			}
+		}
+	}
+}
+
+/*
+ * A cache file is data we did not just read from git: one that makes a
+ * commit its own ancestor would send walks in circles. Depth-first search
+ * with three colours (0 new, 1 on the path, 2 done) over the loaded commits.
+ */
+static int cache_has_cycle(struct history *h)
+{
+	unsigned char *colour = xcalloc(h->nr ? h->nr : 1, 1);
+	uint32_t *stack = NULL, *next = NULL;
+	size_t nr = 0, alloc = 0, i;
+	int cycle = 0;
+
+	next = xcalloc(h->nr ? h->nr : 1, sizeof(*next));
+	for (i = 0; i < h->nr && !cycle; i++) {
+		if (colour[i] || !h->commits[i].loaded)
+			continue;
+		ALLOC_GROW(stack, nr + 1, alloc);
+		stack[nr++] = (uint32_t)i;
+		colour[i] = 1;
+		while (nr && !cycle) {
+			uint32_t c = stack[nr - 1];
+			const struct hcommit *hc = &h->commits[c];
+
+			if (!hc->loaded || next[c] >= hc->nr_parents) {
+				colour[c] = 2;
+				nr--;
+				continue;
+			}
+			c = h->parent_idx[hc->parents + next[stack[nr - 1]]++];
+			if (colour[c] == 1)
+				cycle = 1;
+			else if (!colour[c]) {
+				colour[c] = 1;
+				ALLOC_GROW(stack, nr + 1, alloc);
+				stack[nr++] = c;
+			}
+		}
+	}
+	free(colour);
+	free(next);
+	free(stack);
+	return cycle;
+}
+
 static void cache_load(struct history *h)
 {
 	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
@@ -379,6 +454,15 @@ static void cache_load(struct history *h)
 		h->commits[idx].loaded = 1;
 		p += 32 + (size_t)np * HISTORY_OIDSZ;
 	}
+	if (cache_has_cycle(h)) {
+		/* Not a history: forget the whole file, read objects instead. */
+		size_t c;
+
+		for (c = 0; c < h->nr; c++)
+			h->commits[c].loaded = 0;
+		goto out;
+	}
+	cache_check_closure(h);
 out:
 	error_clear();
 	strbuf_release(&path);
@@ -425,40 +509,43 @@ out:
 }
 
 /*
- * Load tip and every ancestor not loaded yet. Commits loaded earlier (by an
- * earlier walk, or from the cache) are walked through, not stopped at: the
- * cache may end anywhere, and a walk must reach the unloaded commits behind
- * it. A walk mark keeps it linear.
+ * Load tip and every ancestor not loaded yet. A loaded commit's ancestors
+ * are loaded too, so the walk stops there and collecting a thousand tags
+ * costs no extra walks. cache_load() keeps that true for the cache, and a
+ * walk that fails takes back what it loaded, so that a later walk through
+ * those commits does not stop short of the missing one.
  */
 static int load_closure(struct history *h, uint32_t tip)
 {
-	uint32_t *stack = NULL, gen = history_mark_new(h);
-	size_t nr = 0, alloc = 0;
+	uint32_t *stack = NULL, *done = NULL;
+	size_t nr = 0, alloc = 0, nr_done = 0, alloc_done = 0, i;
 	int r = 0;
 
 	ALLOC_GROW(stack, nr + 1, alloc);
 	stack[nr++] = tip;
 	while (nr) {
-		uint32_t idx = stack[--nr], i, np, first;
+		uint32_t idx = stack[--nr], k, np, first;
 
-		if (h->commits[idx].mark == gen)
+		if (h->commits[idx].loaded)
 			continue;
-		h->commits[idx].mark = gen;
-		if (!h->commits[idx].loaded && (r = load_one(h, idx)) < 0)
+		if ((r = load_one(h, idx)) < 0)
 			break;
-		if (h->commits[idx].is_boundary)
-			h->hit_boundary = 1;
+		ALLOC_GROW(done, nr_done + 1, alloc_done);
+		done[nr_done++] = idx;
 		np = h->commits[idx].nr_parents;
 		first = h->commits[idx].parents;
-		for (i = 0; i < np; i++) {
-			uint32_t p = h->parent_idx[first + i];
+		for (k = 0; k < np; k++) {
+			uint32_t p = h->parent_idx[first + k];
 
-			if (h->commits[p].mark == gen)
+			if (h->commits[p].loaded)
 				continue;
 			ALLOC_GROW(stack, nr + 1, alloc);
 			stack[nr++] = p;
 		}
 	}
+	for (i = 0; r < 0 && i < nr_done; i++)
+		h->commits[done[i]].loaded = 0;
+	free(done);
 	free(stack);
 	return r;
 }

@@ -91,7 +91,8 @@ int64_t history_find(const struct history *h, const unsigned char *oid);
 const char *history_message(struct history *h, uint32_t idx, size_t *len);
 static inline const uint32_t *history_parents(const struct history *h, uint32_t idx)
 {
-	return h->parent_idx + h->commits[idx].parents;
+	/* No parent array yet (a root commit only): nothing to point into. */
+	return h->parent_idx ? h->parent_idx + h->commits[idx].parents : NULL;
 }
 
 /* A copy of the message after its first line (free() it), or NULL when

@@ -8,9 +8,10 @@
  *	json_t *j = changelog_json(&cl);
  *	changelog_release(&cl);
  *
- * A release's commits are those reachable from its tag and from no lower
- * release (tags in version order; a maintenance release claims its own
- * commits first). Of several tags on one commit only the highest gets an
+ * A release's commits are those reachable from its tag and from no earlier
+ * tagged commit: tagged commits claim theirs ancestors first (in generation
+ * order, whatever the version numbers say), so a maintenance release claims
+ * its own commits before a later release that merged them. Of several tags on one commit only the highest gets an
  * entry. Each entry: "## [X.Y.Z] - YYYY-MM-DD" (UTC date of the tagged
  * commit), a BREAKING CHANGES section with the footer text, then the
  * configured sections in order, then "other" when it has a title. Merge

@@ -181,7 +181,8 @@ static int cmp_tag(const void *a, const void *b)
 
 void rtags_sort(struct rtags *t)
 {
-	qsort(t->items, t->nr, sizeof(*t->items), cmp_tag);
+	if (t->nr > 1)
+		qsort(t->items, t->nr, sizeof(*t->items), cmp_tag);
 }
 
 void rtags_release(struct rtags *t)

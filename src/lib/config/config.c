@@ -32,9 +32,13 @@
 /* bosun.yml is written by people; anything larger is a mistake. */
 #define CONFIG_FILE_CAP (1024 * 1024)
 #define STEP_TIMEOUT_MS 600000LL
+/* Deeper than any configuration needs; see ydoc_open(). */
+#define YAML_DEPTH_MAX 64
 /* Limits on version patterns, which regcomp() can take ages over (below). */
+#define PATTERN_LEN_MAX 512
+#define PATTERN_BOUND_MAX 255LL
+#define PATTERN_COPIES_MAX 400LL
 #define PATTERN_SIZE_MAX 10000LL
-#define PATTERN_DEPTH_MAX 64
 
 /* ---- the schema ---------------------------------------------------------- */
 
@@ -180,12 +184,19 @@ static struct ynode *ydoc_add(struct ydoc *d, enum ytype type)
 	return n;
 }
 
-static void ydoc_open(struct ydoc *d, enum ytype type)
+/* Converting a value walks it recursively and names every level in its
+ * messages ("x[0][0]..."), so depth is bounded here, once for all types. */
+static int ydoc_open(struct ydoc *d, const struct src *s, enum ytype type)
 {
-	struct ynode *n = ydoc_add(d, type);
+	struct ynode *n;
 
+	if (d->depth >= YAML_DEPTH_MAX)
+		return src_error(s, d->line, d->col, "nested more than %d "
+				 "levels deep", YAML_DEPTH_MAX);
+	n = ydoc_add(d, type);
 	ALLOC_GROW(d->open, d->depth + 1, d->open_alloc);
 	d->open[d->depth++] = n;
+	return 0;
 }
 
 /*
@@ -268,11 +279,9 @@ static int ydoc_event(struct ydoc *d, const struct src *s, struct fy_event *ev)
 					 "only one YAML document is allowed");
 		return 0;
 	case FYET_MAPPING_START:
-		ydoc_open(d, Y_MAP);
-		return 0;
+		return ydoc_open(d, s, Y_MAP);
 	case FYET_SEQUENCE_START:
-		ydoc_open(d, Y_SEQ);
-		return 0;
+		return ydoc_open(d, s, Y_SEQ);
 	case FYET_MAPPING_END:
 	case FYET_SEQUENCE_END:
 		if (d->depth)
@@ -1046,19 +1055,18 @@ static int conv_steps(const struct src *s, const char *path,
 }
 
 /*
- * A bound on the size of the automaton glibc's regcomp() builds for an
- * extended regular expression. It copies a subexpression for every '+' and
- * up to m times for {n,m}, so stacked repetitions multiply: "v" followed by
- * twenty '+' takes a gigabyte. Version patterns are small; anything over
- * PATTERN_SIZE_MAX, or nested deeper than PATTERN_DEPTH_MAX, is refused
- * before regcomp() sees it.
+ * glibc's regcomp() takes exponential time and memory over some patterns:
+ * it copies a subexpression for each '+' and {n,m}, and computes closures
+ * over nested optional repetitions ("a+++++++++++++" or "((a?)?b?){31,}"
+ * take seconds to minutes). A version pattern needs none of that, so before
+ * regcomp() sees a pattern it must be short, repeat nothing that is itself
+ * repeated more than one level up, and keep its bounds small.
  */
-static long long re_alt(const char **p, int depth);
-
-static long long re_cap(long long n)
-{
-	return n > PATTERN_SIZE_MAX ? PATTERN_SIZE_MAX + 1 : n;
-}
+struct re_scan {
+	const char *p;
+	long long size;		/* atoms, each counted once per copy */
+	int bad;
+};
 
 /* Past a bracket expression at p (just after its '['). */
 static const char *re_bracket(const char *p)
@@ -1080,85 +1088,89 @@ static const char *re_bracket(const char *p)
 	return *p ? p + 1 : p;
 }
 
-static long long re_atom(const char **p, int depth)
+/* Past the atom at p: a group, a bracket expression, an escape or a char. */
+static const char *re_skip_atom(const char *p)
 {
-	const char *s = *p;
-	long long n = 1;
+	int open = 0;
 
-	if (*s == '(') {
-		*p = s + 1;
-		n = depth < PATTERN_DEPTH_MAX ? re_alt(p, depth + 1)
-					      : PATTERN_SIZE_MAX + 1;
-		*p += **p == ')';
-		return n;
-	}
-	if (*s == '[')
-		*p = re_bracket(s + 1);
-	else
-		*p = s + (*s == '\\' && s[1] ? 2 : 1);
-	return n;
+	do {
+		if (*p == '[')
+			p = re_bracket(p + 1);
+		else if (*p == '\\' && p[1])
+			p += 2;
+		else
+			open += (*p == '(') - (*p == ')' && open), p++;
+	} while (open && *p);
+	return p;
 }
 
-/* The larger bound of "{n}", "{n,}", "{,m}" or "{n,m}" at p (after '{'). */
-static long long re_bound(const char **p)
-{
-	long long n = 0, max = 1;
-
-	for (; (**p >= '0' && **p <= '9') || **p == ','; (*p)++) {
-		if (**p == ',') {
-			n = 0;
-			continue;
-		}
-		n = re_cap(n * 10 + (**p - '0'));
-		max = n > max ? n : max;
-	}
-	*p += **p == '}';
-	return max;
-}
-
-static long long re_piece(const char **p, int depth)
-{
-	long long n = re_atom(p, depth);
-
-	for (;;) {
-		if (**p == '*' || **p == '?') {
-			(*p)++;
-		} else if (**p == '+') {
-			(*p)++;
-			n = re_cap(n * 2);
-		} else if (**p == '{' && ((*p)[1] == ',' ||
-					  ((*p)[1] >= '0' && (*p)[1] <= '9'))) {
-			(*p)++;
-			n = re_cap(n * re_bound(p));
-		} else {
-			return n;
-		}
-	}
-}
-
-static long long re_alt(const char **p, int depth)
+/* One quantifier at *p; *bound is how many copies it may make. */
+static int re_quantifier(const char **p, long long *bound)
 {
 	long long n = 0;
 
-	while (**p && **p != ')' && n <= PATTERN_SIZE_MAX) {
-		if (**p == '|')
-			(*p)++;
-		else
-			n = re_cap(n + re_piece(p, depth));
+	if (**p == '*' || **p == '?' || **p == '+') {
+		(*p)++;
+		*bound = 2;
+		return 1;
 	}
-	return n;
+	if (**p != '{' || !((*p)[1] == ',' || ((*p)[1] >= '0' && (*p)[1] <= '9')))
+		return 0;
+	for (*bound = 1, (*p)++; (**p >= '0' && **p <= '9') || **p == ','; (*p)++) {
+		n = **p == ',' ? 0 : n * 10 + (**p - '0');
+		if (n > *bound)
+			*bound = n > PATTERN_BOUND_MAX ? PATTERN_BOUND_MAX + 1 : n;
+	}
+	*p += **p == '}';
+	return 1;
+}
+
+static void re_alt(struct re_scan *rs, int depth, long long copies);
+
+/* An atom and its quantifier; depth quantifiers apply to it from outside,
+ * which together make copies of it. */
+static void re_piece(struct re_scan *rs, int depth, long long copies)
+{
+	const char *atom = rs->p, *q = re_skip_atom(atom);
+	long long bound = 1, again;
+
+	if (re_quantifier(&q, &bound)) {
+		depth++;
+		copies *= bound;
+		if (re_quantifier(&q, &again))
+			rs->bad = 1;	/* "a+*": a repetition of a repetition */
+	}
+	rs->size += copies;
+	if (depth > 2 || bound > PATTERN_BOUND_MAX ||
+	    copies > PATTERN_COPIES_MAX || rs->size > PATTERN_SIZE_MAX)
+		rs->bad = 1;
+	if (*atom == '(' && !rs->bad) {
+		rs->p = atom + 1;
+		re_alt(rs, depth, copies);
+	}
+	rs->p = q;
+}
+
+static void re_alt(struct re_scan *rs, int depth, long long copies)
+{
+	while (*rs->p && *rs->p != ')' && !rs->bad) {
+		if (*rs->p == '|')
+			rs->p++;
+		else
+			re_piece(rs, depth, copies);
+	}
 }
 
 static int pattern_too_big(const char *p)
 {
-	long long n = 0;
+	struct re_scan rs = { p, 0, strlen(p) > PATTERN_LEN_MAX };
 
-	/* A stray ')' is glibc's to judge; keep measuring after it. */
-	while (*p && n <= PATTERN_SIZE_MAX) {
-		n = re_cap(n + re_alt(&p, 0));
-		p += *p == ')';
+	/* A stray ')' is regcomp()'s to judge; keep measuring after it. */
+	while (*rs.p && !rs.bad) {
+		re_alt(&rs, 0, 1);
+		rs.p += *rs.p == ')';
 	}
-	return n > PATTERN_SIZE_MAX;
+	return rs.bad;
 }
 
 static int check_pattern(const struct src *s, const char *path,
@@ -1695,7 +1707,8 @@ static int env_argv(const char *var, const char *text, json_t **out)
 	return 0;
 }
 
-/* Structured values (steps, files, sections) are YAML or JSON text. */
+/* Structured values (steps, files, sections, JSON) are YAML or JSON text;
+ * an empty one is an empty list (null for JSON). */
 static int env_yaml(const char *var, int idx, const char *text, json_t **out)
 {
 	const struct src s = { var, 1 };
@@ -1704,7 +1717,8 @@ static int env_yaml(const char *var, int idx, const char *text, json_t **out)
 
 	r = ydoc_parse(&d, &s, text, strlen(text));
 	if (r >= 0 && !d.root)
-		*out = json_array();
+		*out = config_schema[idx].type == CFG_JSON ? json_null()
+							   : json_array();
 	else if (r >= 0)
 		r = type_conv(config_schema[idx].type)(&s, config_schema[idx].key,
 						       d.root, out);

@@ -4,6 +4,7 @@
  * of help. The order here is the order of "bosun config" and config_dump().
  */
 #include "lib/config/config.h"
+#include "lib/hooks/hooks.h"
 
 const struct config_key config_schema[] = {
 	{ "release.tag", CFG_STRING, "\"v{version}\"",
@@ -69,7 +70,49 @@ const struct config_key config_schema[] = {
 	  "least severe log level written: debug, info, warn or error" },
 	/* agents keys (issue: agent deployment) */
 	/* hooks keys (issue: hooks) */
+	{ "hooks.install", CFG_STRLIST, "[\"pre-commit\",\"commit-msg\",\"pre-push\"]",
+	  "hooks bosun hooks install writes shims for", hooks_check_install },
+	{ "hooks.parallel", CFG_BOOL, "true",
+	  "run consecutive parallel checks at the same time" },
+	{ "hooks.fail_fast", CFG_BOOL, "false",
+	  "stop a hook's checks at the first failure" },
+	{ "hooks.pre-commit.checks", CFG_JSON, "[]",
+	  "checks run before a commit (see docs/hooks.md)", hooks_check_pre_commit },
+	{ "hooks.pre-merge-commit.checks", CFG_JSON, "[]",
+	  "checks run before a merge commit", hooks_check_pre_merge_commit },
+	{ "hooks.prepare-commit-msg.checks", CFG_JSON, "[]",
+	  "checks run before the message editor opens", hooks_check_prepare_commit_msg },
+	{ "hooks.commit-msg.checks", CFG_JSON, "[]",
+	  "checks of the commit message (e.g. commit-lint)", hooks_check_commit_msg },
+	{ "hooks.post-commit.checks", CFG_JSON, "[]",
+	  "checks run after a commit (cannot block it)", hooks_check_post_commit },
+	{ "hooks.post-checkout.checks", CFG_JSON, "[]",
+	  "checks run after a checkout or switch", hooks_check_post_checkout },
+	{ "hooks.post-merge.checks", CFG_JSON, "[]",
+	  "checks run after a merge or pull", hooks_check_post_merge },
+	{ "hooks.pre-push.checks", CFG_JSON, "[]",
+	  "checks run before a push (secrets, behind, branch-name ...)", hooks_check_pre_push },
+	{ "hooks.pre-rebase.checks", CFG_JSON, "[]",
+	  "checks run before a rebase", hooks_check_pre_rebase },
+	{ "hooks.post-rewrite.checks", CFG_JSON, "[]",
+	  "checks run after an amend or rebase", hooks_check_post_rewrite },
 	/* scan keys (issue: secret scanning) */
+	{ "scan.default_rules", CFG_BOOL, "true",
+	  "scan with bosun's built-in rules (false: only scan.rules)" },
+	{ "scan.rules", CFG_STRLIST, "[]",
+	  "extra rule files (YAML), relative to the repository root" },
+	{ "scan.disable", CFG_STRLIST, "[]",
+	  "ids of rules not to use" },
+	{ "scan.max_file_size", CFG_INT, "10485760",
+	  "files and blobs larger than this many bytes are skipped (0: no cap)" },
+	{ "scan.entropy", CFG_BOOL, "true",
+	  "apply the rules' entropy thresholds (false reports every match)" },
+	{ "scan.ignore_file", CFG_STRING, "\".bosunignore\"",
+	  "file of gitignore-like patterns of paths not to scan" },
+	{ "scan.baseline", CFG_STRING, "\"\"",
+	  "baseline file of accepted findings; empty for none" },
+	{ "scan.threads", CFG_INT, "0",
+	  "threads reading and scanning files (0: one per CPU)" },
 	/* deploy keys (issue: deployment watching) */
 	{ NULL, 0, NULL, NULL, NULL },
 };

@@ -103,8 +103,16 @@ static int from_env(struct repo *r, const char *git_dir)
 {
 	const char *wt = getenv("GIT_WORK_TREE");
 
+	struct strbuf cd = STRBUF_INIT;
+	int linked;
+
 	r->gitdir = abs_path(NULL, git_dir);
-	if (!is_bare_gitdir(r->gitdir))
+	/* A linked worktree's git dir (git sets GIT_DIR to it when it runs
+	 * hooks there) has HEAD and a commondir file, but no objects. */
+	fs_path_join(&cd, r->gitdir, "commondir");
+	linked = fs_exists(cd.buf);
+	strbuf_release(&cd);
+	if (!linked && !is_bare_gitdir(r->gitdir))
 		return error_set(BOSUN_ENOTFOUND,
 				 "not a git repository: GIT_DIR='%s'", git_dir);
 	if (wt)

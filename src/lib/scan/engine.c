@@ -1,0 +1,635 @@
+/*
+ * engine.c - the scanning engine (see scan.h): one Vectorscan database for
+ * all rules, PCRE2 to confirm, then the decisions.
+ *
+ * Vectorscan reports where a match *ends*. A candidate window reaches back
+ * from there by the rule's longest match (Vectorscan tells it, capped at
+ * WINDOW_BACK for unbounded rules) and a little forward, and PCRE2 finds
+ * the real matches in it. A rule's matches already confirmed cover the
+ * following end reports, so a long token costs one PCRE2 run, not one per
+ * byte.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "lib/scan/scan.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/lockfile.h"
+#include "lib/scan/hsapi.h"
+#include "lib/scan/scan_int.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW_BACK 8192
+#define WINDOW_AHEAD 256
+#define CACHE_MAGIC "bosun-scan-db 1\n"
+/* A pathological regex gives up on a candidate instead of hanging. */
+#define MATCH_LIMIT 1000000
+
+/* ---- hashing ------------------------------------------------------------- */
+
+uint64_t scan_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* ---- the database -------------------------------------------------------- */
+
+static uint64_t rules_key(const struct scan_rules *rs)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *v = hs_version();
+	size_t i;
+
+	h = scan_hash(h, v, strlen(v) + 1);
+	for (i = 0; i < rs->nr; i++)
+		h = scan_hash(h, rs->items[i]->regex, strlen(rs->items[i]->regex) + 1);
+	return h;
+}
+
+static void cache_path(struct strbuf *sb, const struct scan_engine *e)
+{
+	strbuf_addf(sb, "%s/scan-%016llx.db", e->cache_dir,
+		    (unsigned long long)e->key);
+}
+
+/* Read the cached database; 0 when there is none usable (not an error). */
+static int cache_load(struct scan_engine *e)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	size_t hdr = strlen(CACHE_MAGIC), meta = e->nr * 2 * sizeof(uint32_t);
+	int ok = 0;
+
+	if (!e->cache_dir)
+		return 0;
+	cache_path(&path, e);
+	if (fs_read_file(&sb, path.buf, 256u << 20) == 0 && sb.len > hdr + meta &&
+	    !memcmp(sb.buf, CACHE_MAGIC, hdr) &&
+	    hs_deserialize_database(sb.buf + hdr + meta, sb.len - hdr - meta,
+				    &e->db) == HS_SUCCESS) {
+		size_t i;
+		uint32_t v[2];
+
+		for (i = 0; i < e->nr; i++) {
+			memcpy(v, sb.buf + hdr + i * sizeof(v), sizeof(v));
+			e->flags[i] = v[0];
+			e->width[i] = v[1];
+		}
+		ok = 1;
+	}
+	error_clear();
+	strbuf_release(&path);
+	strbuf_release(&sb);
+	return ok;
+}
+
+/* Keep the database for the next run; failing to is not an error. */
+static void cache_save(struct scan_engine *e)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	char *bytes = NULL;
+	size_t len = 0, i;
+
+	if (!e->cache_dir || hs_serialize_database(e->db, &bytes, &len) != HS_SUCCESS)
+		return;
+	strbuf_addstr(&sb, CACHE_MAGIC);
+	for (i = 0; i < e->nr; i++) {
+		uint32_t v[2] = { e->flags[i], e->width[i] };
+
+		strbuf_add(&sb, v, sizeof(v));
+	}
+	strbuf_add(&sb, bytes, len);
+	free(bytes);
+	cache_path(&path, e);
+	if (fs_mkdir_p(e->cache_dir) == 0)
+		write_file_atomic(path.buf, sb.buf, sb.len, 0644);
+	error_clear();
+	strbuf_release(&path);
+	strbuf_release(&sb);
+}
+
+/* Flags for rule i: exact when Vectorscan can, else prefilter (a superset
+ * of the matches, which PCRE2 then narrows). Also its longest match. */
+static int rule_flags(struct scan_engine *e, size_t i)
+{
+	const struct scan_rule *rule = e->rules->items[i];
+	static const unsigned tries[] = {
+		HS_FLAG_MULTILINE, HS_FLAG_MULTILINE | HS_FLAG_PREFILTER,
+	};
+	hs_compile_error_t *err = NULL;
+	hs_expr_info_t *info = NULL;
+	size_t t;
+
+	for (t = 0; t < ARRAY_SIZE(tries); t++) {
+		if (hs_expression_info(rule->regex, tries[t], &info, &err) == HS_SUCCESS)
+			break;
+		if (t + 1 == ARRAY_SIZE(tries)) {
+			int r = error_set(BOSUN_EDATA, "%s: rule '%s': Vectorscan cannot "
+					  "use this regex: %s", rule->origin, rule->id,
+					  err && err->message ? err->message : "?");
+
+			hs_free_compile_error(err);
+			return r;
+		}
+		hs_free_compile_error(err);
+		err = NULL;
+	}
+	e->flags[i] = tries[t];
+	e->width[i] = info->max_width > WINDOW_BACK ? WINDOW_BACK : info->max_width;
+	free(info);
+	return 0;
+}
+
+static int compile_db(struct scan_engine *e)
+{
+	const char **exprs = xcalloc(e->nr + 1, sizeof(*exprs));
+	unsigned *ids = xcalloc(e->nr + 1, sizeof(*ids));
+	hs_compile_error_t *err = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < e->nr && r == 0; i++) {
+		exprs[i] = e->rules->items[i]->regex;
+		ids[i] = (unsigned)i;
+		r = rule_flags(e, i);
+	}
+	if (r == 0 && hs_compile_multi(exprs, e->flags, ids, (unsigned)e->nr,
+				       HS_MODE_BLOCK, NULL, &e->db, &err) != HS_SUCCESS) {
+		int bad = err ? err->expression : -1;
+
+		r = error_set(BOSUN_EDATA, "%s%scannot compile the rules: %s",
+			      bad >= 0 ? e->rules->items[bad]->origin : "",
+			      bad >= 0 ? ": " : "", err && err->message ? err->message : "?");
+		hs_free_compile_error(err);
+	}
+	free(exprs);
+	free(ids);
+	return r;
+}
+
+int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
+		    const struct scan_opts *o)
+{
+	struct scan_engine *e;
+	int r;
+
+	if ((r = hsapi_load()) < 0)
+		return r;
+	if (!rules->nr)
+		return error_set(BOSUN_EDATA, "no rules to scan with");
+	e = xcalloc(1, sizeof(*e));
+	e->rules = rules;
+	e->nr = rules->nr;
+	e->opts = *o;
+	e->cache_dir = o->cache_dir ? xstrdup(o->cache_dir) : NULL;
+	e->flags = xcalloc(e->nr, sizeof(*e->flags));
+	e->width = xcalloc(e->nr, sizeof(*e->width));
+	e->key = rules_key(rules);
+	pthread_mutex_init(&e->lock, NULL);
+	e->cached = cache_load(e);
+	if (!e->cached) {
+		if ((r = compile_db(e)) < 0) {
+			scan_engine_free(e);
+			return r;
+		}
+		cache_save(e);
+	}
+	if (hs_alloc_scratch(e->db, &e->scratch) != HS_SUCCESS) {
+		scan_engine_free(e);
+		return error_set(BOSUN_EINTERNAL, "cannot allocate Vectorscan scratch");
+	}
+	e->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
+	*out = e;
+	return 0;
+}
+
+void scan_engine_free(struct scan_engine *e)
+{
+	if (!e)
+		return;
+	if (e->scratch)
+		hs_free_scratch(e->scratch);
+	if (e->db)
+		hs_free_database(e->db);
+	pcre2_match_context_free(e->mctx);
+	pthread_mutex_destroy(&e->lock);
+	free(e->flags);
+	free(e->width);
+	free(e->cache_dir);
+	free(e);
+}
+
+int scan_engine_cached(const struct scan_engine *e)
+{
+	return e->cached;
+}
+
+/* ---- workers ------------------------------------------------------------- */
+
+struct scan_worker *scan_worker_new(struct scan_engine *e)
+{
+	struct scan_worker *w = xcalloc(1, sizeof(*w));
+
+	w->e = e;
+	if (hs_clone_scratch(e->scratch, &w->scratch) != HS_SUCCESS)
+		abort(); /* only memory can run out here */
+	w->md = pcre2_match_data_create(32, NULL);
+	w->covered = xcalloc(e->nr, sizeof(*w->covered));
+	w->last_end = xcalloc(e->nr, sizeof(*w->last_end));
+	return w;
+}
+
+void scan_worker_free(struct scan_worker *w)
+{
+	if (!w)
+		return;
+	hs_free_scratch(w->scratch);
+	pcre2_match_data_free(w->md);
+	free(w->covered);
+	free(w->last_end);
+	strbuf_release(&w->buf);
+	free(w);
+}
+
+/* The rule's PCRE2 code, compiled by the first thread that needs it. */
+static pcre2_code *rule_code(struct scan_worker *w, size_t id, int *group)
+{
+	struct scan_rule *rule = w->e->rules->items[id];
+	pcre2_code *re;
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&w->e->lock);
+	if (!rule->re && scan_rule_compile(rule) < 0)
+		error_clear();
+	re = rule->re;
+	pthread_mutex_unlock(&w->e->lock);
+	if (re && rule->secret_group < 0)
+		pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &n);
+	*group = rule->secret_group >= 0 ? rule->secret_group : n ? 1 : 0;
+	return re;
+}
+
+/* Line and column of off, counting on from the last one asked. */
+static void locate(struct scan_worker *w, size_t off, unsigned *line, unsigned *col)
+{
+	const char *p, *end = w->data + off;
+
+	if (off < w->lpos) {
+		w->lpos = 0;
+		w->lline = 1;
+		w->lstart = 0;
+	}
+	for (p = w->data + w->lpos; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+		w->lline++;
+		w->lstart = (size_t)(p - w->data) + 1;
+	}
+	w->lpos = off;
+	*line = w->lline;
+	*col = (unsigned)(off - w->lstart + 1);
+}
+
+static void line_bounds(const struct scan_worker *w, size_t off, size_t *s, size_t *e)
+{
+	const char *p;
+
+	*s = off;
+	while (*s && w->data[*s - 1] != '\n')
+		(*s)--;
+	p = memchr(w->data + off, '\n', w->len - off);
+	*e = p ? (size_t)(p - w->data) : w->len;
+}
+
+static int allowed_by_comment(const struct scan_worker *w, const struct scan_rule *rule,
+			      size_t ms, size_t me)
+{
+	size_t s, e;
+
+	line_bounds(w, ms, &s, &e);
+	if (e < me)
+		line_bounds(w, me ? me - 1 : 0, &e, &e); /* to the match's last line */
+	return scan_line_allows(w->data + s, e - s, rule->id);
+}
+
+static void fingerprint(char out[17], const struct scan_rule *rule, const char *path,
+			const char *line, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (len && isspace((unsigned char)*line)) {
+		line++;
+		len--;
+	}
+	while (len && isspace((unsigned char)line[len - 1]))
+		len--;
+	h = scan_hash(h, rule->id, strlen(rule->id) + 1);
+	h = scan_hash(h, path, strlen(path) + 1);
+	h = scan_hash(h, line, len);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static int keywords_ok(const struct scan_rule *rule, const char *m, size_t len)
+{
+	size_t i, j, k, n;
+
+	if (!rule->nr_keywords)
+		return 1;
+	for (i = 0; i < rule->nr_keywords; i++) {
+		n = strlen(rule->keywords[i]);
+		for (j = 0; n && j + n <= len; j++) {
+			for (k = 0; k < n; k++)
+				if (tolower((unsigned char)m[j + k]) != rule->keywords[i][k])
+					break;
+			if (k == n)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The bytes of the first four characters of s (UTF-8 sequences whole),
+ * at most 16. */
+static size_t prefix_len(const char *s, size_t len)
+{
+	size_t i = 0, chars = 0;
+
+	/* Stray continuation bytes count too, or a secret of them would show. */
+	while (i < len && i < 16) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == 4)
+			break;
+		i++;
+	}
+	return i;
+}
+
+/* Decide about one confirmed match; record it when it stands. */
+static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
+		   size_t ss, size_t se)
+{
+	const struct scan_rule *rule = w->e->rules->items[id];
+	const struct scan_opts *o = &w->e->opts;
+	const char *secret = w->data + ss;
+	size_t slen = se - ss, ls, le;
+	struct scan_finding *f;
+	struct strbuf sb = STRBUF_INIT;
+	double h = scan_entropy(secret, slen);
+
+	if (!keywords_ok(rule, w->data + ms, me - ms) ||
+	    (o->entropy && rule->entropy > 0 && h < rule->entropy) ||
+	    scan_allow_secret(&rule->allow, secret, slen) ||
+	    scan_allow_secret(&w->e->rules->allow, secret, slen))
+		return;
+	if (allowed_by_comment(w, rule, ms, me)) {
+		w->rep->st.allowed++;
+		return;
+	}
+	ALLOC_GROW(w->rep->items, w->rep->nr + 1, w->rep->alloc);
+	f = &w->rep->items[w->rep->nr];
+	memset(f, 0, sizeof(*f));
+	line_bounds(w, ss, &ls, &le);
+	fingerprint(f->fingerprint, rule, w->path, w->data + ls, le - ls);
+	if (o->baseline && scan_baseline_has(o->baseline, f->fingerprint)) {
+		w->rep->st.baselined++;
+		return;
+	}
+	w->rep->nr++;
+	f->rule = rule;
+	f->rule_idx = (unsigned)id;
+	f->file = xstrdup(w->path);
+	f->commit = w->commit ? xstrdup(w->commit) : NULL;
+	locate(w, ss, &f->line, &f->column);
+	locate(w, se, &f->end_line, &f->end_column);
+	strbuf_add(&sb, secret, prefix_len(secret, slen));
+	strbuf_addstr(&sb, "****");
+	f->redacted = strbuf_detach(&sb, NULL);
+	f->entropy = h;
+	f->offset = ss;
+}
+
+/* Confirm the candidates of rule id around the end report `to`. */
+static void confirm(struct scan_worker *w, size_t id, size_t to)
+{
+	size_t back = w->e->width[id], start, limit, off, ms, me;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
+	pcre2_code *re;
+	int group, rc;
+
+	if (!(re = rule_code(w, id, &group))) {
+		w->covered[id] = SIZE_MAX;
+		return;
+	}
+	start = to > back ? to - back : 0;
+	if (start < w->last_end[id])
+		start = w->last_end[id];
+	limit = w->len - to > WINDOW_AHEAD ? to + WINDOW_AHEAD : w->len;
+	for (off = start; off < to; off = me > ms ? me : ms + 1) {
+		rc = pcre2_match(re, (PCRE2_SPTR)w->data, limit, off, 0, w->md, w->e->mctx);
+		if (rc < 0 || ov[0] >= to)
+			break;
+		ms = ov[0];
+		me = ov[1];
+		if (me > w->covered[id])
+			w->covered[id] = me;
+		w->last_end[id] = me > ms ? me : ms + 1;
+		if (rc > group && ov[2 * group] != PCRE2_UNSET)
+			decide(w, id, ms, me, ov[2 * group], ov[2 * group + 1]);
+		else
+			decide(w, id, ms, me, ms, me);
+	}
+	if (to > w->covered[id])
+		w->covered[id] = to;
+}
+
+static int on_match(unsigned int id, unsigned long long from,
+		    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct scan_worker *w = ctx;
+
+	if (to > w->covered[id])
+		confirm(w, id, (size_t)to);
+	return 0;
+}
+
+/* Rules that do not look at this path are covered already. */
+static void path_filters(struct scan_worker *w, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < w->e->nr; i++) {
+		const struct scan_rule *rule = w->e->rules->items[i];
+
+		w->covered[i] = 0;
+		w->last_end[i] = 0;
+		if ((rule->paths.nr && !glob_list_match(&rule->paths, path)) ||
+		    glob_list_match(&rule->allow.paths, path) ||
+		    glob_list_match(&w->e->rules->allow.paths, path))
+			w->covered[i] = SIZE_MAX;
+	}
+}
+
+int scan_worker_buffer(struct scan_worker *w, const char *path, const char *commit,
+		       const char *buf, size_t len, struct scan_report *rep)
+{
+	const struct scan_opts *o = &w->e->opts;
+
+	if (o->max_file_size && len > o->max_file_size) {
+		rep->st.large++;
+		return 0;
+	}
+	if (memchr(buf, '\0', len < 8192 ? len : 8192)) {
+		rep->st.binary++;
+		return 0;
+	}
+	rep->st.files++;
+	rep->st.bytes += len;
+	if (!len)
+		return 0;
+	if (len > UINT_MAX)
+		return error_set(BOSUN_EDATA, "'%s' is too large to scan", path);
+	w->path = path;
+	w->commit = commit;
+	w->data = buf;
+	w->len = len;
+	w->rep = rep;
+	w->lpos = 0;
+	w->lline = 1;
+	w->lstart = 0;
+	path_filters(w, path);
+	if (hs_scan(w->e->db, buf, (unsigned)len, 0, w->scratch, on_match, w) != HS_SUCCESS)
+		return error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
+	return 0;
+}
+
+int scan_buffer(struct scan_engine *e, const char *path, const char *commit,
+		const char *buf, size_t len, struct scan_report *rep)
+{
+	struct scan_worker *w = scan_worker_new(e);
+	int r = scan_worker_buffer(w, path, commit, buf, len, rep);
+
+	scan_worker_free(w);
+	return r;
+}
+
+/* ---- allow comments ------------------------------------------------------ */
+
+static int id_in_list(const char *p, size_t n, const char *id)
+{
+	size_t idlen = strlen(id), i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && p[j] != ','; j++)
+			;
+		if (j - i == idlen && !memcmp(p + i, id, idlen))
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+int scan_line_allows(const char *line, size_t len, const char *rule_id)
+{
+	static const char tag[] = "bosun:allow";
+	size_t n = sizeof(tag) - 1, i, j;
+
+	for (i = 0; i + n <= len; i++) {
+		if (memcmp(line + i, tag, n))
+			continue;
+		if (i + n == len || line[i + n] != '=')
+			return 1;
+		for (j = i + n + 1; j < len && (isalnum((unsigned char)line[j]) ||
+						line[j] == '-' || line[j] == ','); j++)
+			;
+		if (id_in_list(line + i + n + 1, j - i - n - 1, rule_id))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct scan_finding *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (c)
+		return c;
+	if (x->commit != y->commit && (c = strcmp(x->commit ? x->commit : "",
+						  y->commit ? y->commit : "")))
+		return c;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if (x->rule_idx != y->rule_idx)
+		return x->rule_idx < y->rule_idx ? -1 : 1;
+	return x->end_column < y->end_column ? -1 : x->end_column > y->end_column;
+}
+
+static void finding_release(struct scan_finding *f)
+{
+	free(f->file);
+	free(f->commit);
+	free(f->redacted);
+}
+
+void scan_report_finish(struct scan_report *rep)
+{
+	size_t i, n = 0;
+
+	if (rep->nr > 1)
+		qsort(rep->items, rep->nr, sizeof(*rep->items), cmp_finding);
+	for (i = 0; i < rep->nr; i++) {
+		struct scan_finding *f = &rep->items[i];
+
+		if (n && !strcmp(f->file, rep->items[n - 1].file) &&
+		    f->offset == rep->items[n - 1].offset &&
+		    !strcmp(f->commit ? f->commit : "", rep->items[n - 1].commit ?
+			    rep->items[n - 1].commit : "")) {
+			finding_release(f);
+			continue;
+		}
+		rep->items[n++] = *f;
+	}
+	rep->nr = n;
+}
+
+void scan_report_release(struct scan_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nr; i++)
+		finding_release(&rep->items[i]);
+	free(rep->items);
+	memset(rep, 0, sizeof(*rep));
+}
+
+void scan_report_merge(struct scan_report *into, struct scan_report *from)
+{
+	size_t i;
+
+	ALLOC_GROW(into->items, into->nr + from->nr, into->alloc);
+	for (i = 0; i < from->nr; i++)
+		into->items[into->nr++] = from->items[i];
+	into->st.files += from->st.files;
+	into->st.bytes += from->st.bytes;
+	into->st.binary += from->st.binary;
+	into->st.large += from->st.large;
+	into->st.ignored += from->st.ignored;
+	into->st.allowed += from->st.allowed;
+	into->st.baselined += from->st.baselined;
+	free(from->items);
+	memset(from, 0, sizeof(*from));
+}

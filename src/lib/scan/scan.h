@@ -1,0 +1,128 @@
+/*
+ * scan.h - the secret scanner: Vectorscan finds candidate regions for every
+ * rule in one pass over a file, PCRE2 (JIT) confirms each candidate and
+ * extracts the secret, then entropy, allowlists, `bosun:allow` comments and
+ * the baseline decide.
+ *
+ *	struct scan_opts o = SCAN_OPTS_INIT;
+ *	struct scan_engine *e;
+ *	struct scan_report rep = SCAN_REPORT_INIT;
+ *	o.cache_dir = "/home/u/.cache/bosun";	// compiled databases, or NULL
+ *	if ((r = scan_engine_new(&e, &rules, &o)) < 0)	// rules stay owned by
+ *		return r;				// the caller, alive
+ *	r = scan_worktree(e, repo->workdir, &rep);	// or scan_paths,
+ *	...						// scan_staged, scan_history
+ *	scan_report_finish(&rep);	// sorted, duplicates removed
+ *	scan_report_release(&rep);
+ *	scan_engine_free(e);
+ *
+ * Findings never hold the secret itself: only its first four characters
+ * followed by "****", and a fingerprint (a hash of the rule, the file and
+ * the line's content) that a baseline can list to accept it.
+ */
+#ifndef BOSUN_LIB_SCAN_SCAN_H
+#define BOSUN_LIB_SCAN_SCAN_H
+
+#include "core/strbuf.h"
+#include "lib/scan/glob.h"
+#include "lib/scan/rules.h"
+
+#include <stddef.h>
+
+struct repo;
+
+/* A baseline: accepted fingerprints, sorted. */
+struct scan_baseline {
+	char **fps;
+	size_t nr, alloc;
+};
+#define SCAN_BASELINE_INIT { NULL, 0, 0 }
+
+struct scan_opts {
+	size_t max_file_size;           /* larger files are skipped (0: no cap) */
+	int entropy;                    /* apply the rules' entropy thresholds */
+	int threads;                    /* 0: one per CPU */
+	const char *cache_dir;          /* where compiled databases go; NULL: none */
+	const struct glob_list *ignore; /* .bosunignore, or NULL */
+	const struct scan_baseline *baseline; /* or NULL */
+};
+#define SCAN_OPTS_INIT { 10 * 1024 * 1024, 1, 0, NULL, NULL, NULL }
+
+struct scan_finding {
+	const struct scan_rule *rule;
+	char *file;
+	char *commit;           /* the commit that added the blob (history), or NULL */
+	unsigned line, column;  /* 1-based; the column counts bytes */
+	unsigned end_line, end_column;
+	char *redacted;         /* "ghp_****" */
+	char fingerprint[17];   /* 16 hex digits */
+	double entropy;
+	size_t offset;          /* the secret's offset in the file */
+	unsigned rule_idx;      /* the rule's place in the rules */
+};
+
+struct scan_stats {
+	size_t files, bytes;    /* scanned */
+	size_t binary, large, ignored;  /* skipped */
+	size_t allowed, baselined;      /* findings dropped */
+};
+
+struct scan_report {
+	struct scan_finding *items;
+	size_t nr, alloc;
+	struct scan_stats st;
+};
+#define SCAN_REPORT_INIT { NULL, 0, 0, { 0, 0, 0, 0, 0, 0, 0 } }
+
+struct scan_engine;
+
+/* Compile (or load from the cache) the database of rules; -BOSUN_EDATA
+ * names a rule neither Vectorscan nor PCRE2 can use, -BOSUN_EUNAVAILABLE
+ * when Vectorscan cannot be loaded. */
+int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
+		    const struct scan_opts *o);
+void scan_engine_free(struct scan_engine *e);
+/* 1 when the database came from the cache (for tests and -v). */
+int scan_engine_cached(const struct scan_engine *e);
+
+/* Scan one buffer, named path (commit may be NULL), into rep. Single
+ * thread; the callers below use several. */
+int scan_buffer(struct scan_engine *e, const char *path, const char *commit,
+		const char *buf, size_t len, struct scan_report *rep);
+
+/* Tracked and untracked-not-ignored files of the work tree at workdir
+ * (git ls-files); paths are relative to it. */
+int scan_worktree(struct scan_engine *e, const char *workdir, struct scan_report *rep);
+/* Files and directories (walked, skipping .git) as named. */
+int scan_paths(struct scan_engine *e, const char *const *paths, size_t n,
+	       struct scan_report *rep);
+/* The staged version of each added or changed file. */
+int scan_staged(struct scan_engine *e, const char *workdir, struct scan_report *rep);
+/* Blobs added or changed by the commits of range ("A..B", any revision
+ * expression git log takes), or of the whole history when range is NULL;
+ * each blob is scanned once. An A of forty zeros (a new branch in a
+ * pre-push hook) means the commits of B not on any remote-tracking ref. */
+int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
+		 struct scan_report *rep);
+
+/* Sort by file, line, column; drop a second finding of the same secret. */
+void scan_report_finish(struct scan_report *rep);
+void scan_report_release(struct scan_report *rep);
+
+/* 1 when the line (len bytes, no newline) has a `bosun:allow` comment that
+ * covers rule_id: "bosun:allow" alone covers every rule, and
+ * "bosun:allow=id1,id2" only those. */
+int scan_line_allows(const char *line, size_t len, const char *rule_id);
+
+/* ---- baselines (baseline.c) ---- */
+
+/* Parse a baseline file's text: {"version": 1, "findings": [{"fingerprint":
+ * "...", ...}, ...]}; errors are "NAME:LINE:COL: message", BOSUN_EDATA. */
+int scan_baseline_parse(struct scan_baseline *b, const char *name,
+			const char *text, size_t len);
+int scan_baseline_has(const struct scan_baseline *b, const char *fp);
+void scan_baseline_release(struct scan_baseline *b);
+/* The baseline file's text for the findings of rep (appended to sb). */
+void scan_baseline_format(struct strbuf *sb, const struct scan_report *rep);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * scan_int.h - what engine.c and sources.c share inside the scanner.
+ */
+#ifndef BOSUN_LIB_SCAN_SCAN_INT_H
+#define BOSUN_LIB_SCAN_SCAN_INT_H
+
+#include "lib/scan/scan.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct hs_database;
+struct hs_scratch;
+struct pcre2_real_match_context_8;
+struct pcre2_real_match_data_8;
+
+struct scan_engine {
+	struct scan_rules *rules;
+	size_t nr;
+	struct scan_opts opts;
+	char *cache_dir;
+	uint64_t key;
+	unsigned *flags;        /* Vectorscan flags per rule */
+	unsigned *width;        /* longest match per rule, capped */
+	struct hs_database *db;
+	struct hs_scratch *scratch;
+	struct pcre2_real_match_context_8 *mctx;
+	pthread_mutex_t lock;   /* compiling rules' PCRE2 code */
+	int cached;
+};
+
+/* One thread's scanning state. */
+struct scan_worker {
+	struct scan_engine *e;
+	struct hs_scratch *scratch;
+	struct pcre2_real_match_data_8 *md;
+	size_t *covered;        /* per rule: end reports up to here are done */
+	size_t *last_end;       /* per rule: end of the last confirmed match */
+	struct strbuf buf;      /* file contents */
+	/* the buffer being scanned */
+	const char *path, *commit, *data;
+	size_t len;
+	struct scan_report *rep;
+	size_t lpos, lstart;    /* locate(): last offset and its line's start */
+	unsigned lline;
+};
+
+struct scan_worker *scan_worker_new(struct scan_engine *e);
+void scan_worker_free(struct scan_worker *w);
+int scan_worker_buffer(struct scan_worker *w, const char *path, const char *commit,
+		       const char *buf, size_t len, struct scan_report *rep);
+void scan_report_merge(struct scan_report *into, struct scan_report *from);
+uint64_t scan_hash(uint64_t h, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,566 @@
+/*
+ * sources.c - what the scanner reads: files of the work tree or of given
+ * paths (read in parallel, one read() per file), staged blobs (git
+ * cat-file), and the blobs of a commit range or of the whole history
+ * (libgit2's object database), each blob once.
+ */
+#include "lib/scan/scan_int.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/run.h"
+#include "lib/git/git2.h"
+#include "lib/git/repo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* git's own output about a large history stays well below this. */
+#define GIT_OUT_CAP (1024u << 20)
+
+struct file_list {
+	char **items;
+	size_t nr, alloc;
+};
+
+static void file_list_add(struct file_list *fl, char *path)
+{
+	ALLOC_GROW(fl->items, fl->nr + 1, fl->alloc);
+	fl->items[fl->nr++] = path;
+}
+
+static void file_list_release(struct file_list *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->nr; i++)
+		free(fl->items[i]);
+	free(fl->items);
+}
+
+/* ---- reading files in parallel ------------------------------------------- */
+
+struct pool {
+	struct scan_engine *e;
+	const char *root;       /* paths are relative to it, or NULL */
+	struct file_list *fl;
+	size_t next;            /* atomically taken */
+	int err;                /* the first error, kept by the failing thread */
+	pthread_mutex_t lock;
+	char *errmsg;
+	int errkind;
+};
+
+/* Read path into sb: one read() for a regular file of known size. Returns
+ * 1 when read, 0 when it is to be skipped (gone, not a regular file,
+ * larger than cap: *large set), negative on error. */
+static int read_file(struct strbuf *sb, int dirfd, const char *path, size_t cap,
+		     int *large)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	*large = 0;
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP || errno == ENXIO ? 0 :
+		       error_errno(BOSUN_EIO, "cannot read '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	if (cap && (size_t)st.st_size > cap) {
+		close(fd);
+		*large = 1;
+		return 0;
+	}
+	strbuf_reset(sb);
+	strbuf_grow(sb, (size_t)st.st_size + 1);
+	for (;;) {
+		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_setlen(sb, sb->len + (size_t)n);
+		if (sb->len + 1 == sb->alloc) {
+			if (cap && sb->len > cap)
+				break;
+			strbuf_grow(sb, 65536);
+		}
+	}
+	close(fd);
+	if (n < 0)
+		return error_errno(BOSUN_EIO, "cannot read '%s'", path);
+	return 1;
+}
+
+static void pool_fail(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->err) {
+		p->err = 1;
+		p->errmsg = xstrdup(error_message());
+		p->errkind = error_kind();
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *pool_run(void *arg)
+{
+	struct pool *p = arg;
+	struct scan_worker *w = scan_worker_new(p->e);
+	struct scan_report *rep = xcalloc(1, sizeof(*rep));
+	int dirfd = AT_FDCWD, large, r;
+	size_t i;
+
+	if (p->root && (dirfd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		error_errno(BOSUN_EIO, "cannot open '%s'", p->root);
+		pool_fail(p);
+	}
+	while (dirfd != -1 && !p->err &&
+	       (i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->fl->nr) {
+		const char *path = p->fl->items[i];
+
+		if (p->e->opts.ignore && glob_list_match(p->e->opts.ignore, path)) {
+			rep->st.ignored++;
+			continue;
+		}
+		r = read_file(&w->buf, dirfd, path, p->e->opts.max_file_size, &large);
+		if (r > 0)
+			r = scan_worker_buffer(w, path, NULL, w->buf.buf, w->buf.len, rep);
+		else if (large)
+			rep->st.large++;
+		if (r < 0)
+			pool_fail(p);
+		/* A file of a hundred megabytes should not stay in memory. */
+		if (w->buf.alloc > (8u << 20))
+			strbuf_release(&w->buf);
+	}
+	if (dirfd >= 0 && dirfd != AT_FDCWD)
+		close(dirfd);
+	scan_worker_free(w);
+	return rep;
+}
+
+static int scan_file_list(struct scan_engine *e, const char *root,
+			  struct file_list *fl, struct scan_report *rep)
+{
+	struct pool p = { e, root, fl, 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+	pthread_t tids[16];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = e->opts.threads > 0 ? e->opts.threads : ncpu > 0 ? (int)ncpu : 1, i, started;
+	void *res;
+
+	if (n > 16)
+		n = 16;
+	if ((size_t)n > fl->nr / 8 + 1)
+		n = (int)(fl->nr / 8 + 1);
+	for (started = 1; started < n; started++)
+		if (pthread_create(&tids[started], NULL, pool_run, &p))
+			break;
+	res = pool_run(&p);
+	scan_report_merge(rep, res);
+	free(res);
+	for (i = 1; i < started; i++) {
+		pthread_join(tids[i], &res);
+		scan_report_merge(rep, res);
+		free(res);
+	}
+	pthread_mutex_destroy(&p.lock);
+	if (p.err) {
+		int r = error_set(p.errkind ? p.errkind : BOSUN_EIO, "%s", p.errmsg);
+
+		free(p.errmsg);
+		return r;
+	}
+	return 0;
+}
+
+/* ---- the work tree ------------------------------------------------------- */
+
+/* Split NUL-separated names into fl. */
+static void split_z(struct file_list *fl, const struct strbuf *out)
+{
+	size_t i = 0, n;
+
+	while (i < out->len) {
+		n = strlen(out->buf + i);
+		if (n)
+			file_list_add(fl, xstrndup(out->buf + i, n));
+		i += n + 1;
+	}
+}
+
+static int run_git(struct child *c, const char *dir, const char *const *argv,
+		   const char *what)
+{
+	int r;
+
+	c->argv = argv;
+	c->dir = dir;
+	c->capture = 1;
+	c->out_cap = GIT_OUT_CAP;
+	if ((r = child_run(c)) < 0)
+		return r;
+	if (c->status) {
+		strbuf_trim(&c->err);
+		return error_set(strstr(c->err.buf, "unknown revision") ||
+				 strstr(c->err.buf, "bad revision") ||
+				 strstr(c->err.buf, "ambiguous argument") ?
+				 BOSUN_EUSAGE : BOSUN_EIO, "%s failed: %s", what,
+				 c->err.len ? c->err.buf : "no message");
+	}
+	if (c->out.len >= GIT_OUT_CAP)
+		return error_set(BOSUN_EIO, "%s: too much output", what);
+	return 0;
+}
+
+int scan_worktree(struct scan_engine *e, const char *workdir, struct scan_report *rep)
+{
+	static const char *const argv[] = {
+		"git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+		"--deduplicate", NULL,
+	};
+	struct child c = CHILD_INIT;
+	struct file_list fl = { NULL, 0, 0 };
+	int r;
+
+	if ((r = run_git(&c, workdir, argv, "git ls-files")) == 0) {
+		split_z(&fl, &c.out);
+		r = scan_file_list(e, workdir, &fl, rep);
+	}
+	child_release(&c);
+	file_list_release(&fl);
+	return r;
+}
+
+/* ---- paths --------------------------------------------------------------- */
+
+static int walk(struct file_list *fl, struct strbuf *path)
+{
+	DIR *d = opendir(path->len ? path->buf : ".");
+	struct dirent *de;
+	size_t len = path->len;
+	int r = 0;
+
+	if (!d)
+		return error_errno(BOSUN_EIO, "cannot read directory '%s'", path->buf);
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
+			continue;
+		strbuf_setlen(path, len);
+		if (len && path->buf[len - 1] != '/')
+			strbuf_addch(path, '/');
+		strbuf_addstr(path, de->d_name);
+		if (de->d_type == DT_DIR)
+			r = walk(fl, path);
+		else if (de->d_type == DT_REG || de->d_type == DT_UNKNOWN)
+			file_list_add(fl, xstrdup(path->buf));
+	}
+	strbuf_setlen(path, len);
+	closedir(d);
+	return r;
+}
+
+int scan_paths(struct scan_engine *e, const char *const *paths, size_t n,
+	       struct scan_report *rep)
+{
+	struct file_list fl = { NULL, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		const char *p = paths[i];
+
+		while (p[0] == '.' && p[1] == '/' && p[2])
+			p += 2;
+		if (stat(p, &st) < 0) {
+			r = error_errno(errno == ENOENT ? BOSUN_ENOTFOUND : BOSUN_EIO,
+					"cannot scan '%s'", paths[i]);
+		} else if (S_ISDIR(st.st_mode)) {
+			strbuf_reset(&sb);
+			if (strcmp(p, "."))
+				strbuf_addstr(&sb, p);
+			r = walk(&fl, &sb);
+		} else {
+			file_list_add(&fl, xstrdup(p));
+		}
+	}
+	if (r == 0)
+		r = scan_file_list(e, NULL, &fl, rep);
+	strbuf_release(&sb);
+	file_list_release(&fl);
+	return r;
+}
+
+/* ---- blobs --------------------------------------------------------------- */
+
+struct blob {
+	char oid[41];
+	char *path;
+	char *commit;           /* NULL for staged blobs */
+};
+
+struct blob_list {
+	struct blob *items;
+	size_t nr, alloc;
+};
+
+static void blob_list_release(struct blob_list *bl)
+{
+	size_t i;
+
+	for (i = 0; i < bl->nr; i++) {
+		free(bl->items[i].path);
+		free(bl->items[i].commit);
+	}
+	free(bl->items);
+}
+
+static const struct blob *sort_base;
+
+static int cmp_idx(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_base[x].oid, sort_base[y].oid);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/* Each blob once: the first place it was seen (the oldest commit) wins. */
+static void blob_list_dedupe(struct blob_list *bl)
+{
+	size_t *idx = xcalloc(bl->nr + 1, sizeof(*idx)), i, n = 0;
+	char *dup = xcalloc(bl->nr + 1, 1);
+
+	for (i = 0; i < bl->nr; i++)
+		idx[i] = i;
+	sort_base = bl->items;
+	qsort(idx, bl->nr, sizeof(*idx), cmp_idx);
+	for (i = 1; i < bl->nr; i++)
+		if (!strcmp(bl->items[idx[i]].oid, bl->items[idx[i - 1]].oid))
+			dup[idx[i]] = 1;
+	for (i = 0; i < bl->nr; i++) {
+		if (dup[i]) {
+			free(bl->items[i].path);
+			free(bl->items[i].commit);
+			continue;
+		}
+		bl->items[n++] = bl->items[i];
+	}
+	bl->nr = n;
+	free(idx);
+	free(dup);
+}
+
+/*
+ * Parse `git diff --raw -z` or `git log --raw -z --format=%x01%H` output:
+ * "\x01<commit>\0" starts a commit; ":<mode> <mode> <old> <new> <S>\0<path>\0"
+ * is a changed file. Gitlinks (submodules) have no blob here.
+ */
+static void parse_raw(struct blob_list *bl, const struct strbuf *out)
+{
+	const char *p = out->buf, *end = out->buf + out->len, *commit = NULL;
+	size_t n;
+
+	while (p < end) {
+		n = strnlen(p, (size_t)(end - p));
+		if (*p == '\n') {
+			p++;
+			n--;
+		}
+		if (*p == '\x01') {
+			commit = p + 1;
+		} else if (*p == ':' && n >= 98 && p + n + 1 < end) {
+			const char *path = p + n + 1;
+			const char *newoid = p + 15 + 41;
+
+			if (strncmp(p + 8, "160000", 6) && strncmp(newoid, "0000000000", 10)) {
+				struct blob *b;
+
+				ALLOC_GROW(bl->items, bl->nr + 1, bl->alloc);
+				b = &bl->items[bl->nr++];
+				memcpy(b->oid, newoid, 40);
+				b->oid[40] = '\0';
+				b->path = xstrdup(path);
+				b->commit = commit ? xstrndup(commit, 40) : NULL;
+			}
+			n += strnlen(path, (size_t)(end - path)) + 1;
+		}
+		p += n + 1;
+	}
+}
+
+/* ---- staged blobs -------------------------------------------------------- */
+
+/* Parse `git cat-file --batch` output for the blobs of bl, in order. */
+static int scan_batch(struct scan_engine *e, struct blob_list *bl,
+		      const struct strbuf *out, struct scan_report *rep)
+{
+	struct scan_worker *w = scan_worker_new(e);
+	const char *p = out->buf, *end = out->buf + out->len, *nl;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < bl->nr && r == 0 && p < end; i++) {
+		unsigned long long size;
+		char type[16];
+
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))) ||
+		    sscanf(p, "%*40s %15s %llu", type, &size) != 2 ||
+		    size > (unsigned long long)(end - nl - 1)) {
+			rep->st.large += bl->nr - i; /* cut short by the output cap */
+			break;
+		}
+		if (e->opts.ignore && glob_list_match(e->opts.ignore, bl->items[i].path))
+			rep->st.ignored++;
+		else if (!strcmp(type, "blob"))
+			r = scan_worker_buffer(w, bl->items[i].path, NULL, nl + 1,
+					       (size_t)size, rep);
+		p = nl + 1 + size + 1;
+	}
+	scan_worker_free(w);
+	return r;
+}
+
+int scan_staged(struct scan_engine *e, const char *workdir, struct scan_report *rep)
+{
+	static const char *const diff[] = {
+		"git", "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
+		"--diff-filter=AMT", "--no-ext-diff", NULL,
+	};
+	static const char *const cat[] = { "git", "cat-file", "--batch", NULL };
+	struct child c = CHILD_INIT, b = CHILD_INIT;
+	struct blob_list bl = { NULL, 0, 0 };
+	struct strbuf in = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	if ((r = run_git(&c, workdir, diff, "git diff --cached")) < 0)
+		goto out;
+	parse_raw(&bl, &c.out);
+	if (!bl.nr)
+		goto out;
+	for (i = 0; i < bl.nr; i++)
+		strbuf_addf(&in, "%s\n", bl.items[i].oid);
+	b.in = in.buf;
+	b.in_len = in.len;
+	if ((r = run_git(&b, workdir, cat, "git cat-file")) < 0)
+		goto out;
+	r = scan_batch(e, &bl, &b.out, rep);
+out:
+	strbuf_release(&in);
+	blob_list_release(&bl);
+	child_release(&c);
+	child_release(&b);
+	return r;
+}
+
+/* ---- history ------------------------------------------------------------- */
+
+static int history_blobs(struct blob_list *bl, const char *workdir, const char *range)
+{
+	const char *argv[16] = {
+		"git", "log", "--reverse", "--raw", "-z", "--no-abbrev", "--no-renames",
+		"--diff-filter=AMT", "--format=%x01%H", "--no-ext-diff",
+	};
+	struct child c = CHILD_INIT;
+	struct strbuf tip = STRBUF_INIT;
+	size_t n = 10;
+	const char *dots = range ? strstr(range, "..") : NULL;
+	int r;
+
+	if (!range) {
+		argv[n++] = "--all";
+	} else if (dots && dots - range == 40 && strspn(range, "0") == 40) {
+		/* A new branch in a pre-push hook: what no remote has yet. */
+		strbuf_addstr(&tip, dots + 2 + (dots[2] == '.'));
+		argv[n++] = tip.buf;
+		argv[n++] = "--not";
+		argv[n++] = "--remotes";
+	} else {
+		argv[n++] = range;
+	}
+	argv[n++] = "--";
+	argv[n] = NULL;
+	if ((r = run_git(&c, workdir, argv, "git log")) == 0)
+		parse_raw(bl, &c.out);
+	child_release(&c);
+	strbuf_release(&tip);
+	return r;
+}
+
+static int scan_odb_blob(struct scan_worker *w, git_odb *odb, const struct blob *b,
+			 struct scan_report *rep)
+{
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	git_oid oid;
+	size_t size;
+	int r;
+
+	if (git_oid_fromstrn(&oid, b->oid, 40) < 0)
+		return git2_error(BOSUN_EINTERNAL, "bad object id");
+	if (git_odb_read_header(&size, &type, odb, &oid) < 0)
+		return git2_error(BOSUN_EIO, "cannot read a blob");
+	if (w->e->opts.max_file_size && size > w->e->opts.max_file_size) {
+		rep->st.large++;
+		return 0;
+	}
+	if (git_odb_read(&obj, odb, &oid) < 0)
+		return git2_error(BOSUN_EIO, "cannot read a blob");
+	r = scan_worker_buffer(w, b->path, b->commit, git_odb_object_data(obj),
+			       git_odb_object_size(obj), rep);
+	git_odb_object_free(obj);
+	return r;
+}
+
+int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
+		 struct scan_report *rep)
+{
+	struct blob_list bl = { NULL, 0, 0 };
+	struct scan_worker *w = NULL;
+	git_repository *g;
+	git_odb *odb = NULL;
+	size_t i;
+	int r;
+
+	if (range && range[0] == '-')
+		return error_set(BOSUN_EUSAGE, "'%s' is not a revision range", range);
+	if ((r = history_blobs(&bl, repo->workdir ? repo->workdir : repo->gitdir,
+			       range)) < 0)
+		goto out;
+	blob_list_dedupe(&bl);
+	if (!bl.nr)
+		goto out;
+	if ((r = repo_git(repo, &g)) < 0)
+		goto out;
+	if (git_repository_odb(&odb, g) < 0) {
+		r = git2_error(BOSUN_EIO, "cannot open the object database");
+		goto out;
+	}
+	w = scan_worker_new(e);
+	for (i = 0; i < bl.nr && r == 0; i++) {
+		if (e->opts.ignore && glob_list_match(e->opts.ignore, bl.items[i].path))
+			rep->st.ignored++;
+		else
+			r = scan_odb_blob(w, odb, &bl.items[i], rep);
+	}
+out:
+	scan_worker_free(w);
+	if (odb)
+		git_odb_free(odb);
+	blob_list_release(&bl);
+	return r;
+}

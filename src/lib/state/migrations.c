@@ -33,6 +33,46 @@ const struct state_migration state_migrations[] = {
 	  "	kind TEXT NOT NULL,\n"
 	  "	data TEXT\n"
 	  ");\n" },
+	/* bosun agents (docs/agents.md): one row per file bosun owns, and
+	 * one per deployment, clean or rollback with its manifest (what
+	 * each file was before and after, and where its backup is). */
+	{ 2, "agents",
+	  "CREATE TABLE agent_files (\n"
+	  "	target TEXT NOT NULL,\n"
+	  "	path TEXT NOT NULL,\n"
+	  "	template TEXT NOT NULL,\n"
+	  "	version TEXT NOT NULL,\n"
+	  "	hash TEXT NOT NULL,\n"
+	  "	deployed_at TEXT NOT NULL,\n"
+	  "	PRIMARY KEY (target, path)\n"
+	  ");\n"
+	  /* state: done, interrupted (settled after a kill) or rolled-back. */
+	  "CREATE TABLE agent_deploys (\n"
+	  "	id TEXT PRIMARY KEY,\n"
+	  "	kind TEXT NOT NULL,\n"
+	  "	state TEXT NOT NULL,\n"
+	  "	at TEXT NOT NULL,\n"
+	  "	manifest TEXT NOT NULL\n"
+	  ");\n" },
+	/* bosun deploy (docs/deploy.md): one row per finished watch, for the
+	 * DORA metrics of later issues. verdict: success, failed, timeout or
+	 * canceled; probes: the probes' last states as JSON. */
+	{ 3, "deploys",
+	  "CREATE TABLE deploys (\n"
+	  "	id INTEGER PRIMARY KEY,\n"
+	  "	commit_id TEXT NOT NULL,\n"
+	  "	started_at TEXT NOT NULL,\n"
+	  "	finished_at TEXT NOT NULL,\n"
+	  "	verdict TEXT NOT NULL,\n"
+	  "	probes TEXT,\n"
+	  "	attempts INTEGER NOT NULL,\n"
+	  "	requests INTEGER NOT NULL,\n"
+	  "	message TEXT,\n"
+	  "	remote TEXT,\n"
+	  "	branch TEXT,\n"
+	  "	duration_ms INTEGER NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX deploys_commit ON deploys (commit_id);\n" },
 };
 
 const int state_migrations_nr = (int)ARRAY_SIZE(state_migrations);

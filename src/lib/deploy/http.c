@@ -1,0 +1,244 @@
+/*
+ * http.c - libcurl behind dlopen(); see http.h.
+ */
+#include "bosun-config.h"
+#include "lib/deploy/http.h"
+
+#include "core/error.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Plain prototypes: curl's type-checking macros would hide the functions
+ * that the table below routes. */
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+
+#define CURL_FUNCS(X)            \
+	X(curl_global_init)      \
+	X(curl_easy_init)        \
+	X(curl_easy_setopt)      \
+	X(curl_easy_perform)     \
+	X(curl_easy_getinfo)     \
+	X(curl_easy_cleanup)     \
+	X(curl_easy_strerror)    \
+	X(curl_slist_append)     \
+	X(curl_slist_free_all)
+
+#define CURL_MEMBER(f) __typeof__(f) *f;
+static struct curl_api {
+	CURL_FUNCS(CURL_MEMBER)
+} curl_api;
+#undef CURL_MEMBER
+
+static int loaded;
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_BODY_CAP (1024 * 1024)
+
+static void *open_lib(void)
+{
+	static const char *const names[] = {
+		BOSUN_CURL_SONAME, "libcurl.so", "libcurl-gnutls.so.4", NULL,
+	};
+	const char *const *n;
+	void *h;
+
+	for (n = names; *n; n++)
+		if ((h = dlopen(*n, RTLD_NOW | RTLD_LOCAL)))
+			return h;
+	return NULL;
+}
+
+int http_load(void)
+{
+	void *h;
+
+	if (loaded)
+		return 0;
+	h = open_lib();
+	if (!h)
+		return error_set(BOSUN_EUNAVAILABLE, "cannot load libcurl (%s): %s",
+				 BOSUN_CURL_SONAME, dlerror());
+#define CURL_RESOLVE(f)                                                     \
+	if (!(*(void **)&curl_api.f = dlsym(h, #f)))                        \
+		return error_set(BOSUN_EUNAVAILABLE,                        \
+				 "libcurl has no '%s'; is it too old?", #f);
+	CURL_FUNCS(CURL_RESOLVE)
+#undef CURL_RESOLVE
+	if (curl_api.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return error_set(BOSUN_EUNAVAILABLE, "cannot initialise libcurl");
+	loaded = 1;
+	return 0;
+}
+
+/* From here on, calls go through the table. curl.h defines some of these
+ * names as macros that check the argument count: replace them. */
+#undef curl_global_init
+#define curl_global_init (*curl_api.curl_global_init)
+#undef curl_easy_init
+#define curl_easy_init (*curl_api.curl_easy_init)
+#undef curl_easy_setopt
+#define curl_easy_setopt (*curl_api.curl_easy_setopt)
+#undef curl_easy_perform
+#define curl_easy_perform (*curl_api.curl_easy_perform)
+#undef curl_easy_getinfo
+#define curl_easy_getinfo (*curl_api.curl_easy_getinfo)
+#undef curl_easy_cleanup
+#define curl_easy_cleanup (*curl_api.curl_easy_cleanup)
+#undef curl_easy_strerror
+#define curl_easy_strerror (*curl_api.curl_easy_strerror)
+#undef curl_slist_append
+#define curl_slist_append (*curl_api.curl_slist_append)
+#undef curl_slist_free_all
+#define curl_slist_free_all (*curl_api.curl_slist_free_all)
+
+struct sink {
+	struct strbuf *body;
+	size_t cap;
+	int over;
+	long long retry_after_ms;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+	struct sink *s = data;
+	size_t len = size * n;
+
+	if (s->body->len + len > s->cap) {
+		s->over = 1;
+		return 0;	/* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	strbuf_add(s->body, p, len);
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *data)
+{
+	struct sink *s = data;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+
+	if (len > sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1)) {
+		const char *v = p + sizeof(name) - 1;
+		size_t vl = len - (sizeof(name) - 1);
+
+		s->retry_after_ms = http_parse_retry_after(v, vl, (long long)time(NULL));
+	}
+	return len;
+}
+
+long long http_parse_retry_after(const char *v, size_t len, long long now_s)
+{
+	char buf[64];
+	struct tm tm;
+	long long secs = 0;
+	size_t i = 0, k = 0;
+
+	while (i < len && isspace((unsigned char)v[i]))
+		i++;
+	while (len > i && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (i == len || len - i >= sizeof(buf))
+		return -1;
+	memcpy(buf, v + i, len - i);
+	buf[len - i] = '\0';
+	for (k = 0; buf[k] && isdigit((unsigned char)buf[k]); k++)
+		if ((secs = secs * 10 + (buf[k] - '0')) > 86400LL * 365)
+			return -1;
+	if (k && !buf[k])
+		return secs * 1000;
+	memset(&tm, 0, sizeof(tm));
+	{
+		const char *end = strptime(buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		long long at;
+
+		if (!end || *end)
+			return -1;
+		at = (long long)timegm(&tm);
+		return at <= now_s ? 0 : (at - now_s) * 1000;
+	}
+}
+
+static struct curl_slist *make_headers(const char *const *h)
+{
+	struct curl_slist *list = NULL, *n;
+
+	for (; h && *h; h++) {
+		if (!(n = curl_slist_append(list, *h))) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = n;
+	}
+	return list;
+}
+
+static void set_options(CURL *c, const struct http_request *req,
+			struct curl_slist *hdrs, struct sink *s, char *errbuf)
+{
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+			 (long)(req->timeout_ms > 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS));
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "bosun/" BOSUN_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (req->body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+	if (req->method)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+}
+
+int http_request(const struct http_request *req, struct http_response *res)
+{
+	struct sink s = { &res->body, req->body_cap ? req->body_cap : DEFAULT_BODY_CAP, 0, -1 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	CURLcode cc;
+	CURL *c;
+	int r = 0;
+
+	if ((r = http_load()) < 0)
+		return r;
+	if (!(c = curl_easy_init()))
+		return error_set(BOSUN_EUNAVAILABLE, "cannot start a libcurl session");
+	if (req->headers && req->headers[0] && !(hdrs = make_headers(req->headers))) {
+		r = error_set(BOSUN_EINTERNAL, "cannot build the request headers");
+		goto out;
+	}
+	set_options(c, req, hdrs, &s, errbuf);
+	cc = curl_easy_perform(c);
+	if (s.over)
+		r = error_set(BOSUN_EDATA, "the answer is larger than %zu bytes", s.cap);
+	else if (cc != CURLE_OK)
+		r = error_set(BOSUN_EUNAVAILABLE, "%s", *errbuf ? errbuf : curl_easy_strerror(cc));
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+	res->retry_after_ms = s.retry_after_ms;
+out:
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+void http_response_release(struct http_response *res)
+{
+	strbuf_release(&res->body);
+	res->status = 0;
+	res->retry_after_ms = -1;
+}

@@ -1,0 +1,458 @@
+/*
+ * status.c - status.json, watch.log and watch.pid; see status.h.
+ */
+#include "lib/deploy/status.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATUS_CAP (1024 * 1024)
+#define CLAIM_WAIT_MS 2000
+#define STALE_LOCK_S 10
+
+void deploy_root(struct strbuf *out, const char *common_dir)
+{
+	strbuf_reset(out);
+	strbuf_addf(out, "%s/bosun/deploy", common_dir);
+}
+
+void deploy_dir(struct strbuf *out, const char *common_dir, const char *commit)
+{
+	strbuf_reset(out);
+	strbuf_addf(out, "%s/bosun/deploy/%s", common_dir, commit);
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+long long deploy_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void deploy_timestamp(struct strbuf *out, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strbuf_addf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (int)(ms % 1000));
+}
+
+long long deploy_parse_timestamp(const char *s)
+{
+	struct tm tm;
+	int ms = 0, n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon,
+			 &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 ||
+	    s[n])
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+/* ---- watchers ---------------------------------------------------------- */
+
+int proc_start_time(pid_t pid, unsigned long long *out)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	const char *p;
+	int field, r;
+
+	strbuf_addf(&path, "/proc/%d/stat", (int)pid);
+	r = fs_read_file(&sb, path.buf, 4096);
+	strbuf_release(&path);
+	if (r < 0) {
+		error_clear();
+		strbuf_release(&sb);
+		return -BOSUN_ENOTFOUND;
+	}
+	/* The command name (field 2) may hold spaces and ')': skip to the last
+	 * ')'; field 3 follows it. */
+	p = strrchr(sb.buf, ')');
+	/* Field 3 is the state: a zombie (Z) or a dead task (X) has ended,
+	 * even while its parent has not reaped it yet. */
+	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')) {
+		strbuf_release(&sb);
+		return -BOSUN_ENOTFOUND;
+	}
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	r = p ? 0 : -BOSUN_EDATA;
+	if (p)
+		*out = strtoull(p + 1, NULL, 10);
+	strbuf_release(&sb);
+	return r;
+}
+
+static int parse_pidfile(const char *s, struct watcher_id *w)
+{
+	long long pid;
+	unsigned long long start;
+	int n = 0;
+
+	if (sscanf(s, "%lld %llu%n", &pid, &start, &n) != 2 || pid <= 1 || pid > 1 << 30)
+		return -1;
+	w->pid = (pid_t)pid;
+	w->start = start;
+	return 0;
+}
+
+int watcher_read(const char *dir, struct watcher_id *w)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&path, "%s/watch.pid", dir);
+	if ((r = fs_read_file(&sb, path.buf, 256)) >= 0 && parse_pidfile(sb.buf, w) < 0)
+		r = error_set(BOSUN_EDATA, "'%s' does not hold a PID and a start time", path.buf);
+	strbuf_release(&sb);
+	strbuf_release(&path);
+	return r;
+}
+
+int watcher_alive(const struct watcher_id *w)
+{
+	unsigned long long start;
+
+	if (w->pid <= 0 || (kill(w->pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	if (proc_start_time(w->pid, &start) < 0)
+		return 0;
+	return start == w->start;
+}
+
+/* A claim lock left by a process killed in the microseconds it holds one. */
+static void remove_stale_lock(const char *lock_path)
+{
+	struct stat st;
+
+	if (!stat(lock_path, &st) && st.st_mtime + STALE_LOCK_S < time(NULL))
+		unlink(lock_path);
+}
+
+int watcher_claim(struct lockfile *lk, const char *dir, struct watcher_id *holder)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct watcher_id w;
+	int r;
+
+	strbuf_addf(&path, "%s/watch.pid", dir);
+	strbuf_addstr(&path, ".lock");
+	remove_stale_lock(path.buf);
+	strbuf_setlen(&path, path.len - 5);
+	if ((r = lock_acquire(lk, path.buf, CLAIM_WAIT_MS)) < 0)
+		goto out;
+	if (watcher_read(dir, &w) == 0 && watcher_alive(&w)) {
+		*holder = w;
+		lock_rollback(lk);
+		r = 1;
+	}
+	error_clear();
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+int watcher_claim_commit(struct lockfile *lk, pid_t pid)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long start = 0;
+	int r;
+
+	if ((r = proc_start_time(pid, &start)) < 0) {
+		lock_rollback(lk);
+		return error_set(BOSUN_EINTERNAL, "cannot read the start time of process %d",
+				 (int)pid);
+	}
+	strbuf_addf(&sb, "%d %llu\n", (int)pid, start);
+	if ((r = lock_write(lk, sb.buf, sb.len)) < 0)
+		lock_rollback(lk);
+	else
+		r = lock_commit(lk);
+	strbuf_release(&sb);
+	return r;
+}
+
+void watcher_release(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct watcher_id w;
+
+	if (watcher_read(dir, &w) == 0 && w.pid == getpid()) {
+		strbuf_addf(&path, "%s/watch.pid", dir);
+		unlink(path.buf);
+	}
+	error_clear();
+	strbuf_release(&path);
+}
+
+/* ---- status.json ------------------------------------------------------- */
+
+static json_t *made_up_status(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return json_pack("{s:s, s:s, s:n, s:s, s:[], s:i}", "commit",
+			 slash ? slash + 1 : dir, "state", "queued", "verdict",
+			 "message", "the watcher is starting", "probes", "attempts", 0);
+}
+
+int dstatus_load(json_t **out, const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	struct watcher_id w;
+	json_error_t jerr;
+	json_t *st = NULL;
+	int alive, r;
+
+	alive = watcher_read(dir, &w) == 0 && watcher_alive(&w);
+	error_clear();
+	strbuf_addf(&path, "%s/status.json", dir);
+	r = fs_read_file(&sb, path.buf, STATUS_CAP);
+	if (r == -BOSUN_ENOTFOUND && alive) {
+		error_clear();
+		st = made_up_status(dir);
+		r = 0;
+	} else if (r >= 0 && !(st = json_loadb(sb.buf, sb.len, 0, &jerr))) {
+		r = error_set(BOSUN_EDATA, "%s:%d:%d: %s", path.buf, jerr.line, jerr.column,
+			      jerr.text);
+	} else if (r >= 0 && !json_is_object(st)) {
+		r = error_set(BOSUN_EDATA, "%s: not a JSON object", path.buf);
+	}
+	if (r >= 0) {
+		int done = json_is_string(json_object_get(st, "verdict"));
+
+		json_object_set_new(st, "watcher", json_string(done ? "done" :
+							       alive ? "running" : "stale"));
+		json_object_set_new(st, "pid", alive ? json_integer(w.pid) : json_null());
+		*out = st;
+		st = NULL;
+	}
+	json_decref(st);
+	strbuf_release(&sb);
+	strbuf_release(&path);
+	return r;
+}
+
+int dstatus_write(const char *dir, const json_t *st)
+{
+	struct strbuf path = STRBUF_INIT;
+	char *text = json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int r;
+
+	strbuf_addf(&path, "%s/status.json", dir);
+	if (!text)
+		r = error_set(BOSUN_EINTERNAL, "cannot encode the status");
+	else {
+		size_t n = strlen(text);
+
+		text = xrealloc(text, n + 2);
+		text[n] = '\n';
+		r = write_file_atomic(path.buf, text, n + 1, 0644);
+	}
+	free(text);
+	strbuf_release(&path);
+	return r;
+}
+
+/* ---- the watch log ----------------------------------------------------- */
+
+int dlog_open(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT;
+	int fd;
+
+	strbuf_addf(&path, "%s/watch.log", dir);
+	fd = open(path.buf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fd = error_errno(BOSUN_EIO, "cannot open '%s'", path.buf);
+	strbuf_release(&path);
+	return fd;
+}
+
+void dlog_scrub(struct strbuf *out, const struct strbuf *secrets, const char *s, size_t len)
+{
+	struct strbuf a = STRBUF_INIT;
+	size_t off;
+
+	strbuf_add(&a, s, len);
+	for (off = 0; secrets && off < secrets->len; off += strlen(secrets->buf + off) + 1) {
+		const char *sec = secrets->buf + off;
+		size_t sl = strlen(sec);
+		char *hit;
+
+		while (sl && (hit = memmem(a.buf, a.len, sec, sl)))
+			strbuf_splice(&a, (size_t)(hit - a.buf), sl, "[REDACTED]", 10);
+	}
+	redact(out, a.buf, a.len);
+	strbuf_release(&a);
+}
+
+void dlog_line(int fd, const struct strbuf *secrets, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	deploy_timestamp(&line, deploy_now_ms());
+	strbuf_addch(&line, ' ');
+	dlog_scrub(&line, secrets, msg.buf, msg.len);
+	/* One event is one line: a newline inside becomes a space. */
+	for (i = 0; i < line.len; i++)
+		if (line.buf[i] == '\n' || line.buf[i] == '\r')
+			line.buf[i] = ' ';
+	strbuf_addch(&line, '\n');
+	/* The log never fails the watch: a failed write is dropped. */
+	if (fd >= 0 && write(fd, line.buf, line.len) < 0)
+		errno = 0;
+	strbuf_release(&msg);
+	strbuf_release(&line);
+}
+
+int dlog_tail(struct strbuf *out, const char *dir, int n)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	size_t end;
+	int r, seen = 0;
+
+	strbuf_addf(&path, "%s/watch.log", dir);
+	r = fs_read_file(&sb, path.buf, 0);
+	if (r == -BOSUN_ENOTFOUND) {
+		error_clear();
+		r = 0;
+	}
+	end = sb.len;
+	if (end && sb.buf[end - 1] == '\n')
+		end--;
+	while (end > 0 && seen < n) {
+		if (sb.buf[end - 1] == '\n' && ++seen == n)
+			break;
+		end--;
+	}
+	if (r >= 0)
+		strbuf_add(out, sb.buf + end, sb.len - end);
+	strbuf_release(&sb);
+	strbuf_release(&path);
+	return r;
+}
+
+/* ---- listing ----------------------------------------------------------- */
+
+static int is_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr("0123456789abcdef", s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int deploy_list_commits(char ***out, size_t *nr, const char *common_dir)
+{
+	struct strbuf root = STRBUF_INIT;
+	char **list = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+
+	deploy_root(&root, common_dir);
+	d = opendir(root.buf);
+	strbuf_release(&root);
+	while (d && (de = readdir(d))) {
+		if (strlen(de->d_name) != 40 || !is_hex(de->d_name, 40))
+			continue;
+		ALLOC_GROW(list, n + 1, alloc);
+		list[n++] = xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_str);
+	*out = list;
+	*nr = n;
+	return 0;
+}
+
+void deploy_list_free(char **list, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(list[i]);
+	free(list);
+}
+
+int deploy_find_prefix(char out[41], const char *common_dir, const char *prefix)
+{
+	size_t len = strlen(prefix), i, nr, hits = 0;
+	char **list;
+	int r = 0;
+
+	if (len < 4 || len > 40 || !is_hex(prefix, len))
+		return error_set(BOSUN_ENOTFOUND, "'%s' is not a commit id", prefix);
+	deploy_list_commits(&list, &nr, common_dir);
+	for (i = 0; i < nr; i++)
+		if (!strncmp(list[i], prefix, len) && hits++ == 0)
+			memcpy(out, list[i], 41);
+	if (!hits)
+		r = error_set(BOSUN_ENOTFOUND, "nothing known about '%s'", prefix);
+	else if (hits > 1)
+		r = error_set(BOSUN_EUSAGE, "'%s' is ambiguous: %zu watched commits start with it",
+			      prefix, hits);
+	deploy_list_free(list, nr);
+	return r;
+}
+
+long long deploy_parse_duration(const char *s)
+{
+	char *end;
+	long long n;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (end == s || errno || n > 1000000000LL)
+		return -1;
+	if (!*end || !strcmp(end, "s"))
+		return n * 1000;
+	if (!strcmp(end, "ms"))
+		return n;
+	if (!strcmp(end, "m"))
+		return n * 60000;
+	if (!strcmp(end, "h"))
+		return n * 3600000;
+	return -1;
+}

@@ -698,8 +698,17 @@ int hooks_run(struct repo *repo, const struct config *cfg,
 		goto out;
 	if ((r = hook_checks_load(&hc, cfg, o->hook)) < 0)
 		goto out;
-	if ((r = run_orig(&rc, rep)) < 0 || rep->failed || !hc.nr || o->off)
+	if ((r = run_orig(&rc, rep)) < 0 || rep->failed || o->off)
 		goto out;
+	if (!hc.nr) {
+		/* No checks; a push may still start the deployment watcher. */
+		if (!strcmp(o->hook, "pre-push") &&
+		    (r = push_refs_parse(&refs, o->in ? o->in : "", o->in_len)) == 0) {
+			rc.refs = &refs;
+			hk_deploy_trigger(&rc, &notes);
+		}
+		goto out;
+	}
 	if ((r = prepare_input(&rc, &hc, &refs, rep)) == 0)
 		r = run_checks(&rc, &hc, rep);
 	r2 = hk_stash_restore();

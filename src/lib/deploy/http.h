@@ -52,6 +52,9 @@ struct http_response {
 /* Load libcurl; -BOSUN_EUNAVAILABLE when it cannot. Cheap after the first. */
 int http_load(void);
 int http_request(const struct http_request *req, struct http_response *res);
+/* Make every later request in a short-lived child process, so that this
+ * process never loads libcurl (a long-running watcher stays small). */
+void http_set_isolated(int on);
 void http_response_release(struct http_response *res);
 
 /* Parse a Retry-After value (delta seconds or an IMF date, relative to

@@ -850,6 +850,8 @@ int watch_run(struct watch *w)
 	int r;
 
 	install_stop_handler();
+	/* A watcher lives for minutes: keep libcurl out of it (http.h). */
+	http_set_isolated(1);
 	if ((r = fs_mkdir_p(w->dir)) < 0)
 		return r;
 	if ((w->log_fd = dlog_open(w->dir)) < 0)

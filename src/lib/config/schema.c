@@ -70,6 +70,16 @@ const struct config_key config_schema[] = {
 	{ "log.level", CFG_STRING, "\"info\"",
 	  "least severe log level written: debug, info, warn or error" },
 	/* agents keys (issue: agent deployment) */
+	{ "agents.source", CFG_STRING, "\"agents\"",
+	  "folder of agent templates (JSON or Markdown), relative to the root" },
+	{ "agents.base", CFG_STRING, "\"base_agent.json\"",
+	  "base agent merged into every template, in agents.source; empty: none" },
+	{ "agents.targets", CFG_STRLIST, "[]",
+	  "CLIs to deploy to: claude, qwen, opencode, copilot; empty: detect" },
+	{ "agents.env", CFG_STRMAP, "{}",
+	  "discovery variables 'agents env' prints and 'agents verify' checks" },
+	{ "agents.lock_timeout", CFG_DURATION, "10000",
+	  "how long a deploy waits for another one to finish" },
 	/* hooks keys (issue: hooks) */
 	{ "hooks.install", CFG_STRLIST, "[\"pre-commit\",\"commit-msg\",\"pre-push\"]",
 	  "hooks bosun hooks install writes shims for", hooks_check_install },

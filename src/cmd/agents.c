@@ -1,0 +1,735 @@
+/*
+ * agents.c - bosun agents: deploy, diff, verify, list, clean, rollback, env
+ * (docs/agents.md).
+ */
+#include "cmd/common.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/run.h"
+#include "lib/agents/agents.h"
+#include "lib/config/config.h"
+#include "lib/git/repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What every verb opens: the repository, the configuration, the store and
+ * the targets. */
+struct agents_cmd {
+	struct agents_env env;
+	struct config *cfg;
+	struct opt_list targets;
+	int user;
+	int all_targets;   /* verify/list: every recorded target by default */
+};
+#define AGENTS_CMD_INIT { AGENTS_ENV_INIT, NULL, OPT_LIST_INIT, 0, 0 }
+
+static int cmd_open(struct bosun_ctx *ctx, struct agents_cmd *c)
+{
+	struct repo *repo;
+	const char **ids;
+	size_t nr;
+	int r;
+
+	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &c->cfg)) < 0)
+		return r;
+	if (!repo->workdir)
+		return error_set(BOSUN_EUSAGE, "bosun agents needs a work tree");
+	c->env.root = repo->workdir;
+	c->env.common_dir = repo->common_dir;
+	c->env.home = getenv("HOME");
+	c->env.user = c->user;
+	if (c->user && (!c->env.home || !*c->env.home))
+		return error_set(BOSUN_EUSAGE, "--user needs $HOME");
+	ids = c->targets.nr ? c->targets.items :
+	      config_strlist(c->cfg, "agents.targets", &nr);
+	if (c->targets.nr)
+		nr = c->targets.nr;
+	if ((r = agents_pick_targets(&c->env.targets, &c->env.targets_nr, ids, nr,
+				     c->env.root)) < 0)
+		return c->targets.nr ? r : error_set(BOSUN_EDATA, "agents.targets: %s",
+						     error_message());
+	return agents_env_open(&c->env);
+}
+
+static void cmd_close(struct agents_cmd *c)
+{
+	agents_env_close(&c->env);
+	opt_list_release(&c->targets);
+}
+
+static void print_problems(struct bosun_ctx *ctx, const struct agent_problems *pb)
+{
+	json_t *list;
+	size_t i;
+
+	if (!ctx->json) {
+		for (i = 0; i < pb->nr; i++)
+			fprintf(stderr, "%s\n", pb->items[i]);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < pb->nr; i++)
+		json_array_append_new(list, json_string(pb->items[i]));
+	out_json(json_pack("{s:{s:s, s:i, s:o}}", "error", "message",
+			   error_message(), "code", 65, "problems", list));
+}
+
+static int load_templates(struct bosun_ctx *ctx, struct agents_cmd *c,
+			  struct agent_set *set)
+{
+	struct agent_problems pb = AGENT_PROBLEMS_INIT;
+	struct strbuf dir = STRBUF_INIT;
+	const char *base = config_str(c->cfg, "agents.base");
+	int base_default = !strcmp(config_origin(c->cfg, "agents.base"), "default");
+	int r;
+
+	fs_path_join(&dir, c->env.root, config_str(c->cfg, "agents.source"));
+	r = agent_set_load(set, dir.buf, config_str(c->cfg, "agents.source"), base,
+			   base_default, &pb);
+	if (r == -BOSUN_ENOTFOUND)
+		error_hint("put agent templates in '%s' or set agents.source",
+			   config_str(c->cfg, "agents.source"));
+	if (pb.nr)
+		print_problems(ctx, &pb);
+	agent_problems_release(&pb);
+	strbuf_release(&dir);
+	return r;
+}
+
+/* ------------------------------------------------------------ reports */
+
+static const char *report_key(enum agent_act a)
+{
+	return a == ACT_CONFLICT ? "conflicts" : a == ACT_ERROR ? "errors" :
+	       agent_act_name(a);
+}
+
+static json_t *op_entry(const struct agent_op *op)
+{
+	json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "name", op->name ? op->name : "",
+			      "target", op->target, "path", op->path,
+			      "version", op->version ? op->version : "");
+
+	if (op->reason)
+		json_object_set_new(e, "reason", json_string(op->reason));
+	if (op->forced)
+		json_object_set_new(e, "forced", json_true());
+	return e;
+}
+
+static json_t *report_json(const struct agent_plan *plan, const char *id,
+			   int dry_run, const enum agent_act *acts, size_t acts_nr)
+{
+	json_t *o = json_pack("{s:s, s:b, s:s?}", "kind", plan->kind, "dry_run",
+			      dry_run, "id", id);
+	size_t i, k;
+
+	if (plan->rollback_of)
+		json_object_set_new(o, "rollback_of", json_string(plan->rollback_of));
+	for (k = 0; k < acts_nr; k++) {
+		json_t *list = json_array();
+
+		for (i = 0; i < plan->nr; i++)
+			if (plan->ops[i].act == acts[k])
+				json_array_append_new(list, op_entry(&plan->ops[i]));
+		json_object_set_new(o, report_key(acts[k]), list);
+	}
+	return o;
+}
+
+static void report_text(struct bosun_ctx *ctx, const struct agent_plan *plan,
+			int dry_run, const enum agent_act *acts, size_t acts_nr)
+{
+	size_t counts[ACT_ERROR + 1] = { 0 }, i, k;
+	struct strbuf sum = STRBUF_INIT;
+
+	for (i = 0; i < plan->nr; i++) {
+		const struct agent_op *op = &plan->ops[i];
+
+		counts[op->act]++;
+		if (op->act == ACT_SKIP && !ctx->verbose)
+			continue;
+		if (ctx->quiet && op->act != ACT_ERROR && op->act != ACT_CONFLICT &&
+		    op->act != ACT_MODIFIED)
+			continue;
+		printf("%-9s %s%s%s%s%s\n", agent_act_name(op->act), op->path,
+		       op->version && *op->version ? " " : "",
+		       op->version ? op->version : "", op->reason ? ": " : "",
+		       op->reason ? op->reason : "");
+	}
+	for (k = 0; k < acts_nr; k++)
+		strbuf_addf(&sum, "%s%zu %s", k ? ", " : "", counts[acts[k]],
+			    report_key(acts[k]));
+	if (!ctx->quiet)
+		fprintf(stderr, "%s%s: %s\n", dry_run ? "dry run, nothing changed; " : "",
+			plan->kind, sum.buf);
+	strbuf_release(&sum);
+}
+
+static int report(struct bosun_ctx *ctx, const struct agent_plan *plan,
+		  const char *id, int dry_run)
+{
+	static const enum agent_act deploy_acts[] = {
+		ACT_DEPLOY, ACT_UPDATE, ACT_MIGRATE, ACT_SKIP, ACT_MODIFIED,
+		ACT_CONFLICT, ACT_ERROR,
+	};
+	static const enum agent_act other_acts[] = {
+		ACT_REMOVE, ACT_RESTORE, ACT_MODIFIED, ACT_ERROR,
+	};
+	int deploy = !strcmp(plan->kind, "deploy");
+	const enum agent_act *acts = deploy ? deploy_acts : other_acts;
+	size_t n = deploy ? ARRAY_SIZE(deploy_acts) : ARRAY_SIZE(other_acts), i;
+
+	if (ctx->json)
+		out_json(report_json(plan, id, dry_run, acts, n));
+	else
+		report_text(ctx, plan, dry_run, acts, n);
+	for (i = 0; i < plan->nr; i++)
+		if (plan->ops[i].act == ACT_ERROR)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ running a plan */
+
+enum plan_kind { PLAN_DEPLOY, PLAN_CLEAN, PLAN_ROLLBACK };
+
+struct run_opts {
+	enum plan_kind kind;
+	int dry_run, flags;
+	struct opt_list only;
+};
+
+static int make_plan(struct bosun_ctx *ctx, struct agents_cmd *c,
+		     struct agent_plan *plan, struct run_opts *o)
+{
+	struct agent_set set = AGENT_SET_INIT;
+	int r;
+
+	if (o->kind == PLAN_CLEAN)
+		return agents_plan_clean(plan, &c->env);
+	if (o->kind == PLAN_ROLLBACK)
+		return agents_plan_rollback(plan, &c->env);
+	if ((r = load_templates(ctx, c, &set)) >= 0)
+		r = agents_plan_deploy(plan, &c->env, &set, o->only.items, o->only.nr,
+				       o->flags);
+	agent_set_release(&set);
+	return r;
+}
+
+static int run_plan(struct bosun_ctx *ctx, struct agents_cmd *c, struct run_opts *o)
+{
+	struct lockfile lk = LOCKFILE_INIT;
+	struct agent_plan plan = AGENT_PLAN_INIT;
+	char *id = NULL;
+	int r, locked = 0;
+
+	if ((r = cmd_open(ctx, c)) < 0)
+		goto out;
+	if (!o->dry_run) {
+		if ((r = agents_lock(&c->env, &lk, (int)config_int(c->cfg,
+						"agents.lock_timeout"))) < 0)
+			goto out;
+		locked = 1;
+	}
+	if ((r = make_plan(ctx, c, &plan, o)) < 0)
+		goto out;
+	if (!o->dry_run && (r = agents_apply(&plan, &c->env, &id)) < 0)
+		goto out;
+	r = report(ctx, &plan, id, o->dry_run);
+out:
+	if (locked)
+		agents_unlock(&lk);
+	free(id);
+	agent_plan_release(&plan);
+	opt_list_release(&o->only);
+	cmd_close(c);
+	return r;
+}
+
+/* ------------------------------------------------------------ deploy */
+
+static const char deploy_usage[] =
+	"bosun agents deploy [--dry-run] [--force] [--adopt] [--target T]... "
+	"[--only NAME]... [--user]";
+
+static int agents_deploy_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct run_opts o = { PLAN_DEPLOY, 0, 0, OPT_LIST_INIT };
+	int force = 0, adopt = 0;
+	const struct option opts[] = {
+		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would change, change nothing"),
+		OPT_BOOL('f', "force", &force, "overwrite files edited by a person (after a backup)"),
+		OPT_BOOL(0, "adopt", &adopt, "take over and migrate claude-mpm's agent files"),
+		OPT_LIST('t', "target", &c.targets, "T", "deploy to this CLI (claude, qwen, opencode, copilot)"),
+		OPT_LIST(0, "only", &o.only, "NAME", "deploy only this agent"),
+		OPT_BOOL(0, "user", &c.user, "deploy into the user's folders (~/.claude/agents, ...)"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, deploy_usage,
+		  "Write the agent files of every template for every target CLI; never\n"
+		  "touch a file bosun does not own, nor one a person edited.", argc, argv);
+	if (argc)
+		return cmd_usage_error(deploy_usage, "unexpected argument '%s'", argv[0]);
+	o.flags = (force ? AGENT_FORCE : 0) | (adopt ? AGENT_ADOPT : 0);
+	return run_plan(ctx, &c, &o);
+}
+
+/* ------------------------------------------------------------ clean */
+
+static const char clean_usage[] = "bosun agents clean [--dry-run] [--target T]... [--user]";
+
+static int agents_clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct run_opts o = { PLAN_CLEAN, 0, 0, OPT_LIST_INIT };
+	const struct option opts[] = {
+		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would be removed, remove nothing"),
+		OPT_LIST('t', "target", &c.targets, "T", "clean only this CLI's files"),
+		OPT_BOOL(0, "user", &c.user, "clean the user-level install"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, clean_usage,
+		  "Remove the agent files bosun deployed and nobody edited, after a backup.",
+		  argc, argv);
+	if (argc)
+		return cmd_usage_error(clean_usage, "unexpected argument '%s'", argv[0]);
+	return run_plan(ctx, &c, &o);
+}
+
+/* ------------------------------------------------------------ rollback */
+
+static const char rollback_usage[] = "bosun agents rollback [--dry-run]";
+
+static int agents_rollback_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct run_opts o = { PLAN_ROLLBACK, 0, 0, OPT_LIST_INIT };
+	const struct option opts[] = {
+		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would be restored, change nothing"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, rollback_usage,
+		  "Undo the latest deploy or clean: restore every file and record it\n"
+		  "changed (exit 3 when there is none).", argc, argv);
+	if (argc)
+		return cmd_usage_error(rollback_usage, "unexpected argument '%s'", argv[0]);
+	return run_plan(ctx, &c, &o);
+}
+
+/* ------------------------------------------------------------ diff */
+
+static int diff_one(const struct agent_op *op, struct strbuf *out)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	struct child ch = CHILD_INIT;
+	const char *argv[] = { "diff", "-u", "--label", NULL, "--label", NULL,
+			       NULL, "-", NULL };
+	int r;
+
+	strbuf_addf(&a, "a/%s", op->path);
+	strbuf_addf(&b, "b/%s", op->path);
+	argv[3] = op->prev_hash[0] ? a.buf : "/dev/null";
+	argv[5] = b.buf;
+	argv[6] = op->prev_hash[0] ? op->abs : "/dev/null";
+	ch.argv = argv;
+	ch.capture = 1;
+	ch.in = op->content.buf;
+	ch.in_len = op->content.len;
+	ch.timeout_ms = 30000;
+	r = child_run(&ch);
+	if (r >= 0 && ch.status > 1)
+		r = error_set(BOSUN_EUNAVAILABLE, "diff failed: %s", ch.err.buf);
+	if (r >= 0)
+		strbuf_addbuf(out, &ch.out);
+	child_release(&ch);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	return r;
+}
+
+static const char diff_usage[] =
+	"bosun agents diff [--force] [--adopt] [--target T]... [--only NAME]... [--user]";
+
+static int diff_plan(struct bosun_ctx *ctx, struct agent_plan *plan)
+{
+	json_t *list = json_array();
+	struct strbuf d = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < plan->nr && r >= 0; i++) {
+		const struct agent_op *op = &plan->ops[i];
+
+		strbuf_reset(&d);
+		if (op->write == 1 && (r = diff_one(op, &d)) < 0)
+			break;
+		if (op->act == ACT_SKIP)
+			continue;
+		if (ctx->json) {
+			json_t *e = op_entry(op);
+
+			json_object_set_new(e, "action", json_string(agent_act_name(op->act)));
+			json_object_set_new(e, "diff", json_string(d.buf));
+			json_array_append_new(list, e);
+		} else if (op->write) {
+			fwrite(d.buf, 1, d.len, stdout);
+		} else {
+			printf("# %s: %s%s%s\n", op->path, agent_act_name(op->act),
+			       op->reason ? ": " : "", op->reason ? op->reason : "");
+		}
+	}
+	if (r >= 0 && ctx->json)
+		out_json(json_pack("{s:O}", "changes", list));
+	json_decref(list);
+	strbuf_release(&d);
+	return r;
+}
+
+static int agents_diff_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct run_opts o = { PLAN_DEPLOY, 1, 0, OPT_LIST_INIT };
+	struct agent_plan plan = AGENT_PLAN_INIT;
+	int force = 0, adopt = 0, r;
+	const struct option opts[] = {
+		OPT_BOOL('f', "force", &force, "show what --force would overwrite"),
+		OPT_BOOL(0, "adopt", &adopt, "show what --adopt would migrate"),
+		OPT_LIST('t', "target", &c.targets, "T", "only this CLI"),
+		OPT_LIST(0, "only", &o.only, "NAME", "only this agent"),
+		OPT_BOOL(0, "user", &c.user, "the user-level install"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, diff_usage,
+		  "Show what a deploy would change, as a unified diff.", argc, argv);
+	if (argc)
+		return cmd_usage_error(diff_usage, "unexpected argument '%s'", argv[0]);
+	o.flags = (force ? AGENT_FORCE : 0) | (adopt ? AGENT_ADOPT : 0);
+	if ((r = cmd_open(ctx, &c)) >= 0 && (r = make_plan(ctx, &c, &plan, &o)) >= 0)
+		r = diff_plan(ctx, &plan);
+	agent_plan_release(&plan);
+	opt_list_release(&o.only);
+	cmd_close(&c);
+	return r;
+}
+
+/* ------------------------------------------------------------ verify */
+
+static int selected(const struct agents_cmd *c, const char *key)
+{
+	size_t i;
+
+	if (!c->targets.nr)
+		return 1;
+	if (!strncmp(key, "user:", 5))
+		key += 5;
+	for (i = 0; i < c->targets.nr; i++)
+		if (!strcmp(c->targets.items[i], key))
+			return 1;
+	return 0;
+}
+
+static void add_problem(json_t *list, const char *target, const char *path,
+			const char *problem)
+{
+	json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "target", target,
+					      "path", path, "problem", problem));
+}
+
+/* A recorded file: present, unchanged, frontmatter valid for its target. */
+static void verify_file(const struct agents_env *env, const struct agent_rec *rec,
+			json_t *problems)
+{
+	const struct agent_target *tg = agent_target_find(!strncmp(rec->target, "user:", 5) ?
+							  rec->target + 5 : rec->target);
+	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT, why = STRBUF_INIT;
+	const char *state;
+	json_t *fm = NULL;
+	char h[65];
+	size_t body;
+	int marker;
+
+	state = agents_file_state(env, rec, h);
+	if (strcmp(state, "ok")) {
+		add_problem(problems, rec->target, rec->path, state);
+		goto out;
+	}
+	agents_rec_path(&abs, env, rec->target, rec->path);
+	if (!tg || fs_read_file(&text, abs.buf, 4 * 1024 * 1024) < 0 ||
+	    agent_file_parse(&fm, &body, &marker, text.buf, text.len) < 0) {
+		strbuf_addf(&why, "invalid frontmatter: %s", error_message());
+		add_problem(problems, rec->target, rec->path, why.buf);
+		error_clear();
+		goto out;
+	}
+	if (!marker)
+		add_problem(problems, rec->target, rec->path, "no ownership marker");
+	if (agent_frontmatter_check(fm, tg, &why))
+		add_problem(problems, rec->target, rec->path, why.buf);
+out:
+	json_decref(fm);
+	strbuf_release(&abs);
+	strbuf_release(&text);
+	strbuf_release(&why);
+}
+
+/* "~/x" in a configured value means $HOME/x. */
+static void expand_home(struct strbuf *sb, const struct agents_env *env,
+			const char *v)
+{
+	strbuf_reset(sb);
+	if (!strncmp(v, "~/", 2) && env->home)
+		strbuf_addf(sb, "%s/%s", env->home, v + 2);
+	else
+		strbuf_addstr(sb, v);
+}
+
+static void verify_env(const struct agents_cmd *c, json_t *problems)
+{
+	json_t *env = config_get(c->cfg, "agents.env"), *v;
+	struct strbuf want = STRBUF_INIT, why = STRBUF_INIT;
+	const char *name, *got;
+
+	json_object_foreach(env, name, v) {
+		expand_home(&want, &c->env, json_string_value(v));
+		got = getenv(name);
+		if (got && !strcmp(got, want.buf))
+			continue;
+		strbuf_reset(&why);
+		strbuf_addf(&why, "%s is %s%s%s, want '%s' (see 'bosun agents env')",
+			    name, got ? "'" : "not set", got ? got : "", got ? "'" : "",
+			    want.buf);
+		add_problem(problems, "env", name, why.buf);
+	}
+	strbuf_release(&want);
+	strbuf_release(&why);
+}
+
+static const char verify_usage[] = "bosun agents verify [--target T]...";
+
+static int agents_verify_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct agent_rec *recs = NULL;
+	json_t *problems = NULL, *p;
+	struct strbuf jp = STRBUF_INIT;
+	size_t nr = 0, i, checked = 0;
+	int r;
+	const struct option opts[] = {
+		OPT_LIST('t', "target", &c.targets, "T", "check only this CLI's files"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, verify_usage,
+		  "Check that every file bosun owns is present, unchanged and valid for\n"
+		  "its CLI, and that agents.env is set (exit 1 with the list).", argc, argv);
+	if (argc)
+		return cmd_usage_error(verify_usage, "unexpected argument '%s'", argv[0]);
+	problems = json_array();
+	if ((r = cmd_open(ctx, &c)) < 0 || (r = agents_records(&recs, &nr, &c.env)) < 0)
+		goto out;
+	fs_path_join(&jp, c.env.agents_dir, "journal.json");
+	if (fs_exists(jp.buf))
+		add_problem(problems, "store", "journal.json",
+			    "a deploy was interrupted; the next deploy settles it");
+	for (i = 0; i < nr; i++)
+		if (selected(&c, recs[i].target)) {
+			verify_file(&c.env, &recs[i], problems);
+			checked++;
+		}
+	verify_env(&c, problems);
+	if (ctx->json) {
+		out_json(json_pack("{s:b, s:I, s:O}", "ok", !json_array_size(problems),
+				   "checked", (json_int_t)checked, "problems", problems));
+	} else {
+		json_array_foreach(problems, i, p)
+			printf("%s %s: %s\n", json_string_value(json_object_get(p, "target")),
+			       json_string_value(json_object_get(p, "path")),
+			       json_string_value(json_object_get(p, "problem")));
+		if (!ctx->quiet)
+			fprintf(stderr, "verify: %zu file%s checked, %zu problem%s\n", checked,
+				checked == 1 ? "" : "s", json_array_size(problems),
+				json_array_size(problems) == 1 ? "" : "s");
+	}
+	r = json_array_size(problems) ? 1 : 0;
+out:
+	json_decref(problems);
+	agent_recs_free(recs, nr);
+	strbuf_release(&jp);
+	cmd_close(&c);
+	return r;
+}
+
+/* ------------------------------------------------------------ list */
+
+static const char *list_state(const struct agents_env *env, const struct agent_rec *rec,
+			      const struct agent_tmpl *t)
+{
+	char h[65];
+	const char *s = agents_file_state(env, rec, h);
+
+	if (!t)
+		return strcmp(s, "ok") ? s : "orphaned";
+	if (!strcmp(s, "ok") && strcmp(rec->version, t->version))
+		return "outdated";
+	return s;
+}
+
+static json_t *list_agent(const struct agents_cmd *c, const struct agent_tmpl *t,
+			  const char *name, const struct agent_rec *recs, size_t nr)
+{
+	json_t *targets = json_array();
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(recs[i].template, name) && selected(c, recs[i].target))
+			json_array_append_new(targets, json_pack("{s:s, s:s, s:s, s:s}",
+				"target", recs[i].target, "path", recs[i].path,
+				"version", recs[i].version,
+				"state", list_state(&c->env, &recs[i], t)));
+	return json_pack("{s:s, s:s, s:o}", "name", name, "version",
+			 t ? t->version : "", "targets", targets);
+}
+
+static void print_list(json_t *agents)
+{
+	json_t *a, *t;
+	size_t i, j;
+
+	json_array_foreach(agents, i, a) {
+		struct strbuf sb = STRBUF_INIT;
+
+		json_array_foreach(json_object_get(a, "targets"), j, t)
+			strbuf_addf(&sb, "%s%s:%s", j ? " " : "",
+				    json_string_value(json_object_get(t, "target")),
+				    json_string_value(json_object_get(t, "state")));
+		printf("%-30s %-10s %s\n", json_string_value(json_object_get(a, "name")),
+		       json_string_value(json_object_get(a, "version")),
+		       sb.len ? sb.buf : "not deployed");
+		strbuf_release(&sb);
+	}
+}
+
+static const char list_usage[] = "bosun agents list [--target T]...";
+
+static int agents_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	struct agent_set set = AGENT_SET_INIT;
+	struct agent_rec *recs = NULL;
+	json_t *agents = NULL;
+	size_t nr = 0, i;
+	int r;
+	const struct option opts[] = {
+		OPT_LIST('t', "target", &c.targets, "T", "show only this CLI's files"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, list_usage,
+		  "List the agents: name, version, and each target's state (ok, outdated,\n"
+		  "modified, missing; orphaned when its template is gone).", argc, argv);
+	if (argc)
+		return cmd_usage_error(list_usage, "unexpected argument '%s'", argv[0]);
+	agents = json_array();
+	if ((r = cmd_open(ctx, &c)) < 0 || (r = load_templates(ctx, &c, &set)) < 0 ||
+	    (r = agents_records(&recs, &nr, &c.env)) < 0)
+		goto out;
+	for (i = 0; i < set.nr; i++)
+		json_array_append_new(agents, list_agent(&c, &set.items[i],
+							 set.items[i].name, recs, nr));
+	for (i = 0; i < nr; i++)
+		if (!agent_set_find(&set, recs[i].template) &&
+		    (!i || strcmp(recs[i].template, recs[i - 1].template)))
+			json_array_append_new(agents, list_agent(&c, NULL, recs[i].template,
+								 recs, nr));
+	if (ctx->json)
+		out_json(json_pack("{s:O}", "agents", agents));
+	else
+		print_list(agents);
+out:
+	json_decref(agents);
+	agent_recs_free(recs, nr);
+	agent_set_release(&set);
+	cmd_close(&c);
+	return r;
+}
+
+/* ------------------------------------------------------------ env */
+
+static void shell_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+static const char env_usage[] = "bosun agents env [--shell sh|fish]";
+
+static int agents_env_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct agents_cmd c = AGENTS_CMD_INIT;
+	const char *shell = "sh", *name;
+	struct strbuf sb = STRBUF_INIT, v = STRBUF_INIT;
+	json_t *env, *val, *out = NULL;
+	int r;
+	const struct option opts[] = {
+		OPT_CHOICE(0, "shell", &shell, "sh|fish", "the shell to print for"),
+		OPT_END(),
+	};
+
+	CMD_PARSE(opts, env_usage,
+		  "Print the discovery variables (agents.env) as export lines:\n"
+		  "eval \"$(bosun agents env)\".", argc, argv);
+	if (argc)
+		return cmd_usage_error(env_usage, "unexpected argument '%s'", argv[0]);
+	out = json_object();
+	if ((r = cmd_open(ctx, &c)) < 0)
+		goto out;
+	env = config_get(c.cfg, "agents.env");
+	json_object_foreach(env, name, val) {
+		expand_home(&v, &c.env, json_string_value(val));
+		json_object_set_new(out, name, json_string(v.buf));
+		strbuf_addf(&sb, strcmp(shell, "fish") ? "export %s=" : "set -gx %s ", name);
+		shell_quote(&sb, v.buf);
+		strbuf_addstr(&sb, strcmp(shell, "fish") ? "\n" : ";\n");
+	}
+	if (ctx->json)
+		out_json(json_pack("{s:O}", "env", out));
+	else
+		fwrite(sb.buf, 1, sb.len, stdout);
+out:
+	json_decref(out);
+	strbuf_release(&sb);
+	strbuf_release(&v);
+	cmd_close(&c);
+	return r;
+}
+
+static const struct sub_entry agents_subs[] = {
+	{ "deploy", "write the agent files for every target CLI", agents_deploy_cmd },
+	{ "diff", "show what a deploy would change", agents_diff_cmd },
+	{ "verify", "check the deployed files and the environment", agents_verify_cmd },
+	{ "list", "list the agents and their state per target", agents_list_cmd },
+	{ "clean", "remove the unmodified files bosun deployed", agents_clean_cmd },
+	{ "rollback", "undo the latest deploy or clean", agents_rollback_cmd },
+	{ "env", "print the discovery environment as export lines", agents_env_cmd },
+	{ NULL, NULL, NULL },
+};
+
+const struct cmd_entry cmd_agents = {
+	"agents", "agent files for Claude Code, Qwen Code, OpenCode and Copilot",
+	NULL, agents_subs,
+};

@@ -1,0 +1,44 @@
+/*
+ * internal.h - helpers shared by the agents module's files (not a public
+ * interface): YAML to JSON with the position of every value, and JSON to
+ * YAML through libfyaml's emitter.
+ */
+#ifndef BOSUN_LIB_AGENTS_INTERNAL_H
+#define BOSUN_LIB_AGENTS_INTERNAL_H
+
+#include "core/strbuf.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Parse one YAML (or JSON) document into JSON: mappings with scalar keys,
+ * sequences, and every scalar as a string except that plain true/false
+ * become booleans when bools is set. When marks is not NULL it gets
+ * {"/a/b/0": [line, col]} (1-based) for every node. line_offset is added to
+ * every line. Errors: -BOSUN_EDATA with "NAME:LINE:COL: message".
+ */
+int agent_yaml_parse(json_t **out, json_t **marks, const char *name,
+		     const char *text, size_t len, int line_offset);
+/* Emit a JSON object as a block YAML mapping (no document markers) through
+ * libfyaml's event emitter; strings that would not read back as the same
+ * string plain are double-quoted. */
+int agent_yaml_emit(struct strbuf *out, const json_t *obj);
+/* 0 when text is valid UTF-8 without NUL, else -1 with *line, *col. */
+int agent_utf8_check(const char *text, size_t len, int *line, int *col);
+
+/* The Claude Code alias of a model ("sonnet", "opus", "haiku",
+ * "inherit"), from an alias or a full "claude-..." id; NULL when unknown. */
+const char *agent_model_alias(const char *model);
+/* 1 when tool is a Claude Code tool bosun knows (or an "mcp__" tool). */
+int agent_tool_known(const char *tool);
+/* 1 when color is a colour the CLIs accept. */
+int agent_color_known(const char *color);
+
+/* The largest agent file bosun reads. */
+#define AGENT_FILE_MAX (4 * 1024 * 1024)
+/* 1 when rel (relative, no "..") names, below root, a regular file or
+ * nothing, with only real directories (no symlinks) on the way. */
+int agent_path_safe(const char *root, const char *rel);
+
+#endif

@@ -1,0 +1,445 @@
+/*
+ * plan.c - what deploy, clean and rollback would do, file by file, decided
+ * before anything is touched (agents.h). The decisions for deploy:
+ *
+ *	absent                               -> deployed
+ *	ours, unchanged on disk, same bytes  -> skipped
+ *	ours, unchanged on disk, new bytes   -> updated
+ *	ours, edited since we wrote it       -> modified (kept; --force: updated)
+ *	not ours, claude-mpm's               -> conflict (--adopt: migrated)
+ *	not ours                             -> conflict (never touched)
+ *	a symlink on the way, or not a file  -> error (never followed)
+ */
+#include "lib/agents/agents.h"
+#include "lib/agents/internal.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "lib/state/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ targets */
+
+static int on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p;
+	struct strbuf sb = STRBUF_INIT;
+	int found = 0;
+
+	for (p = path ? path : ""; !found && *p;) {
+		size_t n = strcspn(p, ":");
+
+		strbuf_reset(&sb);
+		strbuf_add(&sb, n ? p : ".", n ? n : 1);
+		strbuf_addf(&sb, "/%s", prog);
+		found = access(sb.buf, X_OK) == 0;
+		p += n + !!p[n];
+	}
+	strbuf_release(&sb);
+	return found;
+}
+
+int agents_pick_targets(const struct agent_target ***out, size_t *nr,
+			const char *const *ids, size_t ids_nr, const char *root)
+{
+	const struct agent_target **list = xcalloc(ids_nr + AGENT_TARGETS_NR + 1,
+						    sizeof(*list));
+	const struct agent_target *t;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < ids_nr; i++) {
+		if (!(t = agent_target_find(ids[i]))) {
+			free(list);
+			return error_set(BOSUN_EUSAGE, "unknown agent target '%s' (known: "
+					 "claude, qwen, opencode, copilot)", ids[i]);
+		}
+		for (j = 0; j < n && list[j] != t; j++)
+			;
+		if (j == n)
+			list[n++] = t;
+	}
+	for (t = agent_targets; !ids_nr && t->id; t++) {
+		fs_path_join(&sb, root, t->detect);
+		if (fs_exists(sb.buf) || on_path(t->program))
+			list[n++] = t;
+	}
+	if (!n)
+		list[n++] = &agent_targets[0];
+	strbuf_release(&sb);
+	*out = list;
+	*nr = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static struct agent_op *new_op(struct agent_plan *plan, const char *target,
+			       const char *path, const struct agents_env *env)
+{
+	struct agent_op *op;
+	struct strbuf abs = STRBUF_INIT;
+
+	ALLOC_GROW(plan->ops, plan->nr + 1, plan->alloc);
+	op = &plan->ops[plan->nr++];
+	memset(op, 0, sizeof(*op));
+	strbuf_init(&op->content, 0);
+	op->target = xstrdup(target);
+	op->path = xstrdup(path);
+	agents_rec_path(&abs, env, target, path);
+	op->abs = strbuf_detach(&abs, NULL);
+	return op;
+}
+
+static void set_reason(struct agent_op *op, const char *why)
+{
+	free(op->reason);
+	op->reason = xstrdup(why);
+}
+
+static void copy_rec(struct agent_rec *dst, const struct agent_rec *src)
+{
+	dst->target = xstrdup(src->target);
+	dst->path = xstrdup(src->path);
+	dst->template = xstrdup(src->template);
+	dst->version = xstrdup(src->version);
+	dst->deployed_at = xstrdup(src->deployed_at);
+	memcpy(dst->hash, src->hash, sizeof(dst->hash));
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct agent_rec *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+static const struct agent_rec *find_rec(const struct agent_rec *recs, size_t nr,
+					const char *target, const char *path)
+{
+	struct agent_rec key;
+
+	key.target = (char *)target;
+	key.path = (char *)path;
+	return bsearch(&key, recs, nr, sizeof(key), cmp_rec);
+}
+
+/* The row a deploy leaves: the template, its version, the new bytes' hash. */
+static void set_row(struct agent_op *op)
+{
+	op->rec_act = 1;
+	op->rec_template = xstrdup(op->name);
+	op->rec_version = xstrdup(op->version);
+	memcpy(op->rec_hash, op->new_hash, sizeof(op->rec_hash));
+}
+
+/* A file that has no row: ours by its marker, claude-mpm's, or a person's. */
+static void decide_unrecorded(struct agent_op *op, const struct strbuf *disk,
+			      int flags)
+{
+	json_t *fm = NULL;
+	size_t body;
+	int marker = 0;
+
+	if (agent_file_parse(&fm, &body, &marker, disk->buf, disk->len) < 0)
+		error_clear();
+	if (marker && !strcmp(op->prev_hash, op->new_hash)) {
+		op->act = ACT_SKIP;
+		set_row(op);
+	} else if (marker) {
+		op->act = flags & AGENT_FORCE ? ACT_UPDATE : ACT_MODIFIED;
+		op->forced = !!(flags & AGENT_FORCE);
+		set_reason(op, "carries bosun's marker but no record, and differs");
+	} else if (fm && agent_is_claude_mpm(fm) && (flags & AGENT_ADOPT)) {
+		const char *v = json_string_value(json_object_get(fm, "version"));
+		struct strbuf why = STRBUF_INIT;
+
+		op->act = ACT_MIGRATE;
+		strbuf_addf(&why, "from claude-mpm's version %s", v ? v : "(none)");
+		set_reason(op, why.buf);
+		strbuf_release(&why);
+	} else if (fm && agent_is_claude_mpm(fm)) {
+		op->act = ACT_CONFLICT;
+		set_reason(op, "written by claude-mpm; --adopt takes it over");
+	} else {
+		op->act = ACT_CONFLICT;
+		set_reason(op, "not written by bosun; never touched");
+	}
+	json_decref(fm);
+}
+
+static void decide(struct agent_op *op, const struct agent_rec *rec,
+		   const struct strbuf *disk, int flags)
+{
+	if (rec)
+		copy_rec(&op->old, rec);
+	if (!disk) {
+		op->act = ACT_DEPLOY;
+	} else if (!rec) {
+		decide_unrecorded(op, disk, flags);
+	} else if (!strcmp(op->prev_hash, rec->hash)) {
+		op->act = strcmp(op->prev_hash, op->new_hash) ? ACT_UPDATE : ACT_SKIP;
+		if (op->act == ACT_SKIP && strcmp(rec->version, op->version))
+			set_row(op);
+	} else if (!strcmp(op->prev_hash, op->new_hash)) {
+		op->act = ACT_SKIP;
+		set_row(op);
+	} else if (flags & AGENT_FORCE) {
+		op->act = ACT_UPDATE;
+		op->forced = 1;
+		set_reason(op, "edited since bosun wrote it; backed up and overwritten (--force)");
+	} else {
+		op->act = ACT_MODIFIED;
+		set_reason(op, "edited since bosun wrote it; kept (--force overwrites it)");
+	}
+	if (op->act == ACT_DEPLOY || op->act == ACT_UPDATE || op->act == ACT_MIGRATE) {
+		op->write = 1;
+		set_row(op);
+	}
+}
+
+static const char *target_dir(const struct agents_env *env,
+			      const struct agent_target *tg, struct strbuf *key)
+{
+	strbuf_reset(key);
+	strbuf_addf(key, "%s%s", env->user ? "user:" : "", tg->id);
+	return env->user ? tg->user_dir : tg->dir;
+}
+
+static int plan_one(struct agent_plan *plan, struct agents_env *env,
+		    const struct agent_tmpl *t, const struct agent_target *tg,
+		    const struct agent_rec *recs, size_t nr, int flags)
+{
+	struct strbuf key = STRBUF_INIT, rel = STRBUF_INIT, disk = STRBUF_INIT;
+	const char *dir = target_dir(env, tg, &key);
+	struct agent_op *op;
+	int r;
+
+	strbuf_addf(&rel, "%s/%s%s", dir, t->name, tg->suffix);
+	op = new_op(plan, key.buf, rel.buf, env);
+	op->name = xstrdup(t->name);
+	op->version = xstrdup(t->version);
+	if ((r = agent_render(&op->content, t, tg)) < 0)
+		goto out;
+	agent_sha256_hex(op->new_hash, op->content.buf, op->content.len);
+	if (!agent_path_safe(env->user ? env->home : env->root, rel.buf)) {
+		op->act = ACT_ERROR;
+		set_reason(op, "a symlink or a non-file is in the way; never followed");
+		goto out;
+	}
+	r = fs_read_file(&disk, op->abs, AGENT_FILE_MAX);
+	if (r < 0 && r != -BOSUN_ENOTFOUND) {
+		op->act = ACT_ERROR;
+		set_reason(op, error_message());
+		error_clear();
+		r = 0;
+		goto out;
+	}
+	if (r == 0)
+		agent_sha256_hex(op->prev_hash, disk.buf, disk.len);
+	error_clear();
+	decide(op, find_rec(recs, nr, key.buf, rel.buf), r == 0 ? &disk : NULL, flags);
+	r = 0;
+out:
+	strbuf_release(&key);
+	strbuf_release(&rel);
+	strbuf_release(&disk);
+	return r;
+}
+
+static int wanted(const char *name, const char *const *only, size_t only_nr)
+{
+	size_t i;
+
+	for (i = 0; i < only_nr; i++)
+		if (!strcmp(only[i], name))
+			return 1;
+	return !only_nr;
+}
+
+int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
+		       const struct agent_set *set, const char *const *only,
+		       size_t only_nr, int flags)
+{
+	struct agent_rec *recs = NULL;
+	size_t nr = 0, i, j;
+	int r;
+
+	for (i = 0; i < only_nr; i++)
+		if (!agent_set_find(set, only[i]))
+			return error_set(BOSUN_ENOTFOUND, "no agent template named '%s'",
+					 only[i]);
+	if ((r = agents_records(&recs, &nr, env)) < 0)
+		return r;
+	plan->kind = "deploy";
+	for (j = 0; j < env->targets_nr && r >= 0; j++)
+		for (i = 0; i < set->nr && r >= 0; i++)
+			if (wanted(set->items[i].name, only, only_nr))
+				r = plan_one(plan, env, &set->items[i], env->targets[j],
+					     recs, nr, flags);
+	agent_recs_free(recs, nr);
+	return r;
+}
+
+/* ------------------------------------------------------------ clean */
+
+static int target_selected(const struct agents_env *env, const char *key)
+{
+	size_t i;
+
+	if (!strncmp(key, "user:", 5) != !!env->user)
+		return 0;
+	if (env->user)
+		key += 5;
+	for (i = 0; i < env->targets_nr; i++)
+		if (!strcmp(env->targets[i]->id, key))
+			return 1;
+	return 0;
+}
+
+int agents_plan_clean(struct agent_plan *plan, struct agents_env *env)
+{
+	struct agent_rec *recs = NULL;
+	size_t nr = 0, i;
+	int r;
+
+	if ((r = agents_records(&recs, &nr, env)) < 0)
+		return r;
+	plan->kind = "clean";
+	for (i = 0; i < nr; i++) {
+		struct agent_op *op;
+		const char *state;
+
+		if (!target_selected(env, recs[i].target))
+			continue;
+		op = new_op(plan, recs[i].target, recs[i].path, env);
+		op->name = xstrdup(recs[i].template);
+		op->version = xstrdup(recs[i].version);
+		copy_rec(&op->old, &recs[i]);
+		state = agents_file_state(env, &recs[i], op->prev_hash);
+		if (!strcmp(state, "ok") || !strcmp(state, "missing")) {
+			op->act = ACT_REMOVE;
+			op->write = !strcmp(state, "ok") ? 2 : 0;
+			op->rec_act = 2;
+		} else {
+			op->act = strcmp(state, "modified") ? ACT_ERROR : ACT_MODIFIED;
+			set_reason(op, !strcmp(state, "modified") ?
+				   "edited since bosun wrote it; kept" : state);
+		}
+	}
+	agent_recs_free(recs, nr);
+	return 0;
+}
+
+/* ------------------------------------------------------------ rollback */
+
+static int last_deploy(struct agents_env *env, char **id, json_t **man)
+{
+	sqlite3 *db = state_db(env->st);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, manifest FROM agent_deploys WHERE "
+			       "kind IN ('deploy', 'clean') AND state IN ('done', "
+			       "'interrupted') ORDER BY rowid DESC LIMIT 1", -1, &s,
+			       NULL) != SQLITE_OK)
+		return error_set(BOSUN_EIO, "cannot read '%s': %s",
+				 state_path(env->st), sqlite3_errmsg(db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
+		*man = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW && *man)
+		return 0;
+	if (rc == SQLITE_ROW) {
+		free(*id);
+		return error_set(BOSUN_EINTERNAL, "the record of deployment is unreadable");
+	}
+	if (rc != SQLITE_DONE)
+		return error_set(BOSUN_EIO, "cannot read '%s': %s",
+				 state_path(env->st), sqlite3_errmsg(db));
+	return error_set(BOSUN_ENOTFOUND, "no agent deployment to roll back");
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Undo one manifest entry: the bytes before it (its backup, or no file)
+ * and the row before it. */
+static int plan_undo(struct agent_plan *plan, struct agents_env *env,
+		     const json_t *e)
+{
+	struct agent_op *op = new_op(plan, jstr(e, "target"), jstr(e, "path"), env);
+	const json_t *before = json_object_get(e, "before");
+	struct strbuf disk = STRBUF_INIT, bpath = STRBUF_INIT;
+	char h[65] = "";
+	int r = 0;
+
+	op->name = xstrdup(jstr(e, "name"));
+	op->version = xstrdup(json_is_object(before) ? jstr(before, "version") : "");
+	op->act = ACT_RESTORE;
+	memcpy(op->new_hash, jstr(e, "prev_hash"), strnlen(jstr(e, "prev_hash"), 64));
+	if (fs_read_file(&disk, op->abs, AGENT_FILE_MAX) == 0)
+		agent_sha256_hex(h, disk.buf, disk.len);
+	error_clear();
+	memcpy(op->prev_hash, h, sizeof(h));
+	if (!agent_path_safe(strncmp(op->target, "user:", 5) ? env->root : env->home,
+			     op->path)) {
+		op->act = ACT_ERROR;
+		set_reason(op, "a symlink or a non-file is in the way; never followed");
+		goto out;
+	}
+	if (strcmp(h, op->new_hash) && strcmp(h, jstr(e, "new_hash"))) {
+		op->act = ACT_MODIFIED;
+		set_reason(op, "edited since that deployment; kept");
+		goto out;
+	}
+	if (strcmp(h, op->new_hash)) {
+		op->write = op->new_hash[0] ? 1 : 2;
+		if (op->write == 1) {
+			fs_path_join(&bpath, env->agents_dir, jstr(e, "backup"));
+			if ((r = fs_read_file(&op->content, bpath.buf, AGENT_FILE_MAX)) < 0)
+				goto out;
+			op->backup = xstrdup(jstr(e, "backup"));
+		}
+	}
+	op->rec_act = json_is_object(before) ? 1 : 2;
+	if (op->rec_act == 1) {
+		op->rec_template = xstrdup(jstr(before, "template"));
+		op->rec_version = xstrdup(jstr(before, "version"));
+		memcpy(op->rec_hash, jstr(before, "hash"), strnlen(jstr(before, "hash"), 64));
+	}
+out:
+	strbuf_release(&disk);
+	strbuf_release(&bpath);
+	return r;
+}
+
+int agents_plan_rollback(struct agent_plan *plan, struct agents_env *env)
+{
+	json_t *man = NULL, *entries;
+	char *id = NULL;
+	size_t i;
+	int r;
+
+	if ((r = last_deploy(env, &id, &man)) < 0)
+		return r;
+	plan->kind = "rollback";
+	plan->rollback_of = id;
+	entries = json_object_get(man, "entries");
+	for (i = json_array_size(entries); i-- > 0 && r >= 0;)
+		r = plan_undo(plan, env, json_array_get(entries, i));
+	json_decref(man);
+	return r;
+}

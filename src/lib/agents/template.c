@@ -1,0 +1,616 @@
+/*
+ * template.c - agent templates: claude-mpm's JSON form and Markdown with
+ * YAML frontmatter, validated before anything is written (agents.h).
+ * Every problem is collected with FILE:LINE:COL and the field's path, so
+ * that one run shows them all.
+ */
+#include "lib/agents/agents.h"
+#include "lib/agents/internal.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "lib/release/semver.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEMPLATE_MAX_BYTES (1024 * 1024)
+
+void agent_problems_add(struct agent_problems *pb, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(pb->items, pb->nr + 1, pb->alloc);
+	pb->items[pb->nr++] = strbuf_detach(&sb, NULL);
+}
+
+void agent_problems_release(struct agent_problems *pb)
+{
+	size_t i;
+
+	for (i = 0; i < pb->nr; i++)
+		free(pb->items[i]);
+	free(pb->items);
+	pb->items = NULL;
+	pb->nr = pb->alloc = 0;
+}
+
+int agent_name_valid(const char *name)
+{
+	const char *p;
+	int prev_dash = 1;
+
+	if (!*name || strlen(name) > AGENT_NAME_MAX)
+		return 0;
+	for (p = name; *p; p++) {
+		if (*p == '-') {
+			if (prev_dash)
+				return 0;
+			prev_dash = 1;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			prev_dash = 0;
+		} else {
+			return 0;
+		}
+	}
+	return !prev_dash;
+}
+
+/* One template being read: its text, its values as JSON, and (for
+ * messages) the position of each value, computed on the first problem. */
+struct tsrc {
+	const char *file;
+	const char *text;
+	size_t len;
+	int md;
+	json_t *doc, *marks;
+	struct agent_problems *pb;
+	int bad;
+};
+
+static void locate(struct tsrc *ts, const char *ptr, int *line, int *col)
+{
+	struct strbuf p = STRBUF_INIT;
+	json_t *m;
+
+	*line = ts->md ? 2 : 1;
+	*col = 1;
+	if (!ts->marks && !ts->md &&
+	    agent_yaml_parse(&m, &ts->marks, ts->file, ts->text, ts->len, 0) == 0)
+		json_decref(m);
+	error_clear();
+	strbuf_addstr(&p, ptr);
+	/* The value, else the nearest parent that exists. */
+	for (;;) {
+		json_t *at = ts->marks ? json_object_get(ts->marks, p.buf) : NULL;
+		char *slash;
+
+		if (at) {
+			*line = (int)json_integer_value(json_array_get(at, 0));
+			*col = (int)json_integer_value(json_array_get(at, 1));
+			break;
+		}
+		if (!p.len || !(slash = strrchr(p.buf, '/')))
+			break;
+		strbuf_setlen(&p, (size_t)(slash - p.buf));
+	}
+	strbuf_release(&p);
+}
+
+/* "/capabilities/tools/2" -> "capabilities.tools[2]" */
+static void display_path(struct strbuf *sb, const char *ptr)
+{
+	const char *p = ptr;
+
+	while (*p == '/') {
+		const char *end = strchr(p + 1, '/');
+		size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+
+		if (n && strspn(p + 1, "0123456789") == n)
+			strbuf_addf(sb, "[%.*s]", (int)n, p + 1);
+		else
+			strbuf_addf(sb, "%s%.*s", sb->len ? "." : "", (int)n, p + 1);
+		p += n + 1;
+	}
+	if (!sb->len)
+		strbuf_addstr(sb, "(document)");
+}
+
+__attribute__((format(printf, 3, 4)))
+static void problem(struct tsrc *ts, const char *ptr, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT, path = STRBUF_INIT;
+	va_list ap;
+	int line, col;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	locate(ts, ptr, &line, &col);
+	display_path(&path, ptr);
+	agent_problems_add(ts->pb, "%s:%d:%d: %s: %s", ts->file, line, col,
+			   path.buf, msg.buf);
+	ts->bad = 1;
+	strbuf_release(&msg);
+	strbuf_release(&path);
+}
+
+/* The value at a JSON pointer of two levels at most. */
+static json_t *at(json_t *doc, const char *ptr)
+{
+	char first[64];
+	const char *slash = strchr(ptr + 1, '/');
+	size_t n = slash ? (size_t)(slash - ptr - 1) : strlen(ptr + 1);
+	json_t *v;
+
+	if (n >= sizeof(first))
+		return NULL;
+	memcpy(first, ptr + 1, n);
+	first[n] = '\0';
+	v = json_object_get(doc, first);
+	if (slash && v)
+		v = json_is_object(v) ? json_object_get(v, slash + 1) : NULL;
+	return v;
+}
+
+/* A string field: the first of ptrs present. *used gets its pointer.
+ * A present value that is not a non-empty string is a problem. */
+static char *get_str(struct tsrc *ts, const char *const *ptrs,
+		     const char **used, int required)
+{
+	const char *const *p;
+	json_t *v = NULL;
+
+	for (p = ptrs; *p && !v; p++)
+		v = at(ts->doc, *p);
+	if (used)
+		*used = v ? p[-1] : ptrs[0];
+	if (!v) {
+		if (required)
+			problem(ts, ptrs[0], "is required");
+		return NULL;
+	}
+	if (!json_is_string(v) || !json_string_length(v)) {
+		problem(ts, p[-1], "must be a non-empty string");
+		return NULL;
+	}
+	return xstrdup(json_string_value(v));
+}
+
+static void add_tool(struct agent_tmpl *t, const char *s, size_t n)
+{
+	t->tools = xrealloc(t->tools, (t->tools_nr + 1) * sizeof(*t->tools));
+	t->tools[t->tools_nr++] = xstrndup(s, n);
+}
+
+/* Tools as a list of strings, or (Claude Code's form) "Read, Write". */
+static void get_tools(struct tsrc *ts, struct agent_tmpl *t, const char *ptr)
+{
+	struct strbuf ip = STRBUF_INIT;
+	json_t *v = at(ts->doc, ptr), *x;
+	const char *s;
+	size_t i;
+
+	if (!v)
+		return;
+	t->tools_set = 1;
+	if (json_is_string(v)) {
+		for (s = json_string_value(v); *s;) {
+			size_t n = strcspn(s, ",");
+			const char *b = s, *e = s + n;
+
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			if (e > b)
+				add_tool(t, b, (size_t)(e - b));
+			s += n + !!s[n];
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			strbuf_reset(&ip);
+			strbuf_addf(&ip, "%s/%zu", ptr, i);
+			if (!json_is_string(x))
+				problem(ts, ip.buf, "must be a string");
+			else
+				add_tool(t, json_string_value(x), json_string_length(x));
+		}
+	} else {
+		problem(ts, ptr, "must be a list of tool names");
+	}
+	for (i = 0; i < t->tools_nr; i++) {
+		if (agent_tool_known(t->tools[i]))
+			continue;
+		strbuf_reset(&ip);
+		strbuf_addf(&ip, json_is_array(v) ? "%s/%zu" : "%s", ptr, i);
+		problem(ts, ip.buf, "unknown tool '%s' (Claude Code tool names: "
+			"Read, Write, Edit, Bash, Glob, Grep, ... or mcp__server__tool)",
+			t->tools[i]);
+	}
+	strbuf_release(&ip);
+}
+
+struct field_ptrs {
+	const char *id[3], *version[3], *description[3], *model[2],
+		*color[3], *tools;
+};
+
+static const struct field_ptrs json_ptrs = {
+	{ "/agent_id", "/id", NULL }, { "/agent_version", "/version", NULL },
+	{ "/metadata/description", "/description", NULL },
+	{ "/capabilities/model", NULL },
+	{ "/capabilities/color", "/metadata/color", NULL },
+	"/capabilities/tools",
+};
+
+static const struct field_ptrs md_ptrs = {
+	{ "/name", NULL, NULL }, { "/version", NULL, NULL },
+	{ "/description", NULL, NULL }, { "/model", NULL },
+	{ "/color", NULL, NULL }, "/tools",
+};
+
+/* "research_agent.json" -> "research_agent" */
+static char *file_stem(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	const char *dot;
+
+	base = base ? base + 1 : file;
+	dot = strrchr(base, '.');
+	return xstrndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+}
+
+static void check_name(struct tsrc *ts, struct agent_tmpl *t, const char *ptr)
+{
+	char *p;
+
+	for (p = t->name; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (!agent_name_valid(t->name))
+		problem(ts, ptr, "'%s' is not a valid agent name: use lowercase "
+			"letters, digits and single dashes (^[a-z0-9]+(-[a-z0-9]+)*$, "
+			"at most %d characters)", t->name, AGENT_NAME_MAX);
+}
+
+static void check_version(struct tsrc *ts, const char *v, const char *ptr)
+{
+	struct semver sv = SEMVER_INIT;
+
+	if (semver_parse(&sv, v, -1) < 0)
+		problem(ts, ptr, "'%s' is not a semantic version (like 1.2.0)", v);
+	semver_release(&sv);
+	error_clear();
+}
+
+static void read_fields(struct tsrc *ts, struct agent_tmpl *t, int is_base)
+{
+	const struct field_ptrs *f = ts->md ? &md_ptrs : &json_ptrs;
+	const char *used;
+
+	if (!json_is_object(ts->doc)) {
+		problem(ts, "", ts->md ? "the frontmatter must be a mapping"
+					: "a template must be a JSON object");
+		return;
+	}
+	t->name = get_str(ts, f->id, &used, !is_base && !ts->md);
+	if (!t->name && ts->md && !ts->bad)
+		t->name = file_stem(ts->file);
+	if (t->name && !is_base)
+		check_name(ts, t, used);
+	t->version = get_str(ts, f->version, &used, !is_base);
+	if (t->version)
+		check_version(ts, t->version, used);
+	t->description = get_str(ts, f->description, NULL, !is_base);
+	t->model = get_str(ts, f->model, &used, 0);
+	if (t->model && !agent_model_alias(t->model))
+		problem(ts, used, "unknown model '%s': use sonnet, opus, haiku, "
+			"inherit or a claude-* model id", t->model);
+	t->color = get_str(ts, f->color, &used, 0);
+	if (t->color && !agent_color_known(t->color))
+		problem(ts, used, "unknown color '%s'", t->color);
+	get_tools(ts, t, f->tools);
+}
+
+/* Markdown: "---\n" YAML "---\n" body. *fm and *fm_len: the YAML; *body:
+ * where the body starts. */
+static int split_md(const char *text, size_t len, size_t *fm_len, size_t *body)
+{
+	size_t i;
+
+	if (len < 4 || strncmp(text, "---\n", 4))
+		return -1;
+	for (i = 3; i < len; i++) {
+		if (text[i] != '\n' || len - i < 4 || strncmp(text + i + 1, "---", 3))
+			continue;
+		if (i + 4 == len || text[i + 4] == '\n' ||
+		    (text[i + 4] == '\r' && i + 5 < len && text[i + 5] == '\n')) {
+			*fm_len = i + 1 - 4;
+			*body = i + 4 == len ? len : i + 5 + (text[i + 4] == '\r');
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The body, without the blank lines around it. */
+static char *trim_body(const char *s, size_t n)
+{
+	while (n && (*s == '\n' || *s == '\r')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
+		     s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+static int parse_md(struct tsrc *ts, struct agent_tmpl *t, int is_base)
+{
+	size_t fm_len, body;
+
+	if (split_md(ts->text, ts->len, &fm_len, &body) < 0) {
+		agent_problems_add(ts->pb, "%s:1:1: a Markdown template starts "
+				   "with a '---' line, its YAML frontmatter and "
+				   "another '---' line", ts->file);
+		return -1;
+	}
+	if (agent_yaml_parse(&ts->doc, &ts->marks, ts->file, ts->text + 4,
+			     fm_len, 1) < 0) {
+		agent_problems_add(ts->pb, "%s", error_message());
+		error_clear();
+		return -1;
+	}
+	read_fields(ts, t, is_base);
+	t->instructions = trim_body(ts->text + body, ts->len - body);
+	if (!*t->instructions && !is_base)
+		agent_problems_add(ts->pb, "%s:%d:1: body: the instructions "
+				   "(the Markdown after the frontmatter) are empty",
+				   ts->file, 2 + (int)fm_len);
+	return 0;
+}
+
+static int parse_json(struct tsrc *ts, struct agent_tmpl *t, int is_base)
+{
+	json_error_t je;
+	int line, col;
+	char *instr;
+
+	if (agent_utf8_check(ts->text, ts->len, &line, &col) < 0) {
+		agent_problems_add(ts->pb, "%s:%d:%d: not valid UTF-8 text",
+				   ts->file, line, col);
+		return -1;
+	}
+	ts->doc = json_loadb(ts->text, ts->len, JSON_REJECT_DUPLICATES, &je);
+	if (!ts->doc) {
+		agent_problems_add(ts->pb, "%s:%d:%d: invalid JSON: %s", ts->file,
+				   je.line, je.column > 0 ? je.column : 1, je.text);
+		return -1;
+	}
+	read_fields(ts, t, is_base);
+	if ((instr = get_str(ts, (const char *const[]){ "/instructions", NULL },
+			     NULL, !is_base)))
+		t->instructions = instr;
+	else if (!t->instructions)
+		t->instructions = xstrdup("");
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int parse_any(struct agent_tmpl *out, const char *name, const char *text,
+		     size_t len, struct agent_problems *pb, int is_base)
+{
+	struct tsrc ts = { name, text, len, ends_with(name, ".md"), NULL, NULL, pb, 0 };
+	struct agent_tmpl t;
+	size_t before = pb->nr;
+
+	memset(&t, 0, sizeof(t));
+	if (ts.md)
+		parse_md(&ts, &t, is_base);
+	else
+		parse_json(&ts, &t, is_base);
+	json_decref(ts.doc);
+	json_decref(ts.marks);
+	t.file = xstrdup(name);
+	if (pb->nr > before) {
+		agent_tmpl_release(&t);
+		return -BOSUN_EDATA;
+	}
+	*out = t;
+	return 0;
+}
+
+int agent_tmpl_parse(struct agent_tmpl *out, const char *name,
+		     const char *text, size_t len, struct agent_problems *pb)
+{
+	return parse_any(out, name, text, len, pb, 0);
+}
+
+void agent_tmpl_merge_base(struct agent_tmpl *t, const struct agent_tmpl *base)
+{
+	size_t i;
+
+	if (!t->model && base->model)
+		t->model = xstrdup(base->model);
+	if (!t->color && base->color)
+		t->color = xstrdup(base->color);
+	if (!t->tools_set && base->tools_set) {
+		t->tools_set = 1;
+		for (i = 0; i < base->tools_nr; i++)
+			add_tool(t, base->tools[i], strlen(base->tools[i]));
+	}
+	if (base->instructions && *base->instructions) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, t->instructions ? t->instructions : "");
+		if (sb.len)
+			strbuf_addstr(&sb, "\n\n");
+		strbuf_addstr(&sb, base->instructions);
+		free(t->instructions);
+		t->instructions = strbuf_detach(&sb, NULL);
+	}
+}
+
+void agent_tmpl_release(struct agent_tmpl *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	free(t->name);
+	free(t->version);
+	free(t->description);
+	free(t->model);
+	free(t->color);
+	free(t->instructions);
+	for (i = 0; i < t->tools_nr; i++)
+		free(t->tools[i]);
+	free(t->tools);
+	free(t->file);
+	memset(t, 0, sizeof(*t));
+}
+
+void agent_set_release(struct agent_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->nr; i++)
+		agent_tmpl_release(&set->items[i]);
+	free(set->items);
+	set->items = NULL;
+	set->nr = set->alloc = 0;
+}
+
+static int cmp_tmpl(const void *a, const void *b)
+{
+	return strcmp(((const struct agent_tmpl *)a)->name,
+		      ((const struct agent_tmpl *)b)->name);
+}
+
+const struct agent_tmpl *agent_set_find(const struct agent_set *set,
+					const char *name)
+{
+	struct agent_tmpl key;
+
+	key.name = (char *)name;
+	return bsearch(&key, set->items, set->nr, sizeof(key), cmp_tmpl);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The template files of dir, sorted, without the base agent. */
+static int list_dir(char ***out, size_t *nr, const char *dir, const char *base)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t alloc = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (!d)
+		return error_errno(fs_is_dir(dir) || fs_exists(dir) ? BOSUN_EIO :
+				   BOSUN_ENOTFOUND, "cannot read the templates in '%s'", dir);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (base && !strcmp(de->d_name, base)) ||
+		    !(ends_with(de->d_name, ".json") || ends_with(de->d_name, ".md")))
+			continue;
+		ALLOC_GROW(*out, *nr + 1, alloc);
+		(*out)[(*nr)++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*nr)
+		qsort(*out, *nr, sizeof(**out), cmp_str);
+	return 0;
+}
+
+static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
+		    const char *file, struct agent_problems *pb, int is_base,
+		    int optional)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	int r;
+
+	fs_path_join(&path, dir, file);
+	r = fs_read_file(&text, path.buf, TEMPLATE_MAX_BYTES);
+	fs_path_join(&path, shown, file);
+	if (r == -BOSUN_ENOTFOUND && optional) {
+		error_clear();
+		r = 1;
+	} else if (r < 0) {
+		agent_problems_add(pb, "%s", error_message());
+		error_clear();
+	} else {
+		r = parse_any(t, path.buf, text.buf, text.len, pb, is_base);
+	}
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return r;
+}
+
+static void check_duplicates(struct agent_set *set, struct agent_problems *pb)
+{
+	size_t i;
+
+	for (i = 1; i < set->nr; i++)
+		if (!strcmp(set->items[i - 1].name, set->items[i].name))
+			agent_problems_add(pb, "%s:1:1: name: agent '%s' is also "
+					   "defined by '%s'", set->items[i].file,
+					   set->items[i].name, set->items[i - 1].file);
+}
+
+int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
+		   const char *base, int base_optional, struct agent_problems *pb)
+{
+	struct agent_tmpl b;
+	char **files;
+	size_t nr, i;
+	int have_base = 0, r;
+
+	memset(&b, 0, sizeof(b));
+	if (base && !*base)
+		base = NULL;
+	if ((r = list_dir(&files, &nr, dir, base)) < 0)
+		return r;
+	if (base)
+		have_base = load_one(&b, dir, shown, base, pb, 1, base_optional) == 0;
+	for (i = 0; i < nr; i++) {
+		struct agent_tmpl t;
+
+		if (load_one(&t, dir, shown, files[i], pb, 0, 0) < 0)
+			continue;
+		if (have_base)
+			agent_tmpl_merge_base(&t, &b);
+		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
+		set->items[set->nr++] = t;
+	}
+	if (set->nr)
+		qsort(set->items, set->nr, sizeof(*set->items), cmp_tmpl);
+	check_duplicates(set, pb);
+	for (i = 0; i < nr; i++)
+		free(files[i]);
+	free(files);
+	agent_tmpl_release(&b);
+	if (!pb->nr)
+		return 0;
+	agent_set_release(set);
+	return error_set(BOSUN_EDATA, "%zu problem%s in the agent templates in '%s'; "
+			 "nothing was changed", pb->nr, pb->nr == 1 ? "" : "s", shown);
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# bosun agents deploy killed with SIGKILL at random moments: every file is
+# old or new, never a mix, and the next deploy settles the store so that
+# verify finds nothing wrong.
+. "$(dirname "$0")/lib.sh"
+
+# templates N GEN: N templates whose instructions name generation GEN.
+templates() {
+	mkdir -p agents && i=0 &&
+	while [ $i -lt "$1" ]; do
+		printf '{"id":"agent-%d","version":"1.%d.0","metadata":{"description":"d %d"},"instructions":"generation %d of agent %d"}' \
+			$i "$2" $i "$2" $i >agents/a$i.json
+		i=$((i + 1))
+	done
+}
+
+# snapshot FILE: the hash of every agent file.
+snapshot() {
+	find .claude .qwen -type f -name "*.md" | sort | xargs sha256sum >"$1"
+}
+
+test_expect_success 'a deploy killed at random moments leaves old or new files and a consistent store' '
+	new_repo r && templates 150 0 && bosun agents deploy -t claude -t qwen >/dev/null 2>&1 &&
+	snapshot ../old && gen=1 && killed=0 &&
+	while [ $gen -le 10 ]; do
+		templates 150 $gen &&
+		# what the new generation looks like, deployed in a scratch clone
+		rm -rf ../ref && cp -r . ../ref && (cd ../ref && bosun agents deploy -t claude -t qwen >/dev/null 2>&1) &&
+		(cd ../ref && snapshot ../new) &&
+		{ bosun agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
+		pid=$! &&
+		sleep "0.$(awk -v s=$gen "BEGIN { srand(s); printf \"%03d\", rand() * 250 }")" &&
+		{ kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || true; } &&
+		{ wait $pid 2>/dev/null || true; } &&
+		snapshot ../now &&
+		cat ../old ../new | sort -u >../allowed &&
+		sort ../now | comm -23 - ../allowed >../bad &&
+		if [ -s ../bad ]; then echo "files neither old nor new:"; cat ../bad; return 1; fi &&
+		bosun agents deploy -t claude -t qwen >/dev/null 2>../err &&
+		test_grep " 0 modified" ../err &&
+		bosun agents verify >../out 2>&1 &&
+		snapshot ../old && test_cmp ../new ../old &&
+		test -z "$(find .claude .qwen -name "*.lock")" &&
+		gen=$((gen + 1)) || return 1
+	done &&
+	echo "killed $killed of 10 deploys in flight" &&
+	test "$killed" -gt 0
+'
+
+test_done

@@ -1,0 +1,205 @@
+/* Unit tests for lib/agents: templates, rendering and parsing back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "lib/agents/agents.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void agents__sha256__known_vectors(void **state)
+{
+	char h[65];
+	char big[1000];
+
+	agent_sha256_hex(h, "", 0);
+	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	agent_sha256_hex(h, "abc", 3);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	agent_sha256_hex(h, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56);
+	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(big, 'a', sizeof(big));
+	agent_sha256_hex(h, big, sizeof(big));
+	assert_string_equal(h, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+}
+
+static void agents__names__valid_and_invalid(void **state)
+{
+	assert_true(agent_name_valid("research-agent"));
+	assert_true(agent_name_valid("a1"));
+	assert_false(agent_name_valid(""));
+	assert_false(agent_name_valid("-a"));
+	assert_false(agent_name_valid("a-"));
+	assert_false(agent_name_valid("a--b"));
+	assert_false(agent_name_valid("A"));
+	assert_false(agent_name_valid("../x"));
+	assert_false(agent_name_valid("a/b"));
+	assert_false(agent_name_valid("a_b"));
+}
+
+/* A template with every hard case: quotes, colons, newlines, a value that
+ * looks like a boolean, a number, a leading '#', unicode. */
+static const char tricky[] =
+	"{\"agent_id\": \"tricky_one\", \"agent_version\": \"1.0.0-rc.1\","
+	" \"metadata\": {\"description\": \"yes\\n'quoted': \\\"x\\\" # not a comment\\n\\ttab, ünïcode: - [a]\"},"
+	" \"capabilities\": {\"model\": \"claude-opus-4-1-20250805\", \"color\": \"red\","
+	" \"tools\": [\"Read\", \"Write\", \"Bash\", \"WebSearch\", \"mcp__gh__search\"]},"
+	" \"instructions\": \"Line one.\\n---\\nLine three.\"}";
+
+static void parse_tmpl(struct agent_tmpl *t, const char *name, const char *text)
+{
+	struct agent_problems pb = AGENT_PROBLEMS_INIT;
+	int r = agent_tmpl_parse(t, name, text, strlen(text), &pb);
+
+	if (r < 0)
+		fail_msg("%s: %s", name, pb.nr ? pb.items[0] : error_message());
+	agent_problems_release(&pb);
+}
+
+static void agents__render__roundtrips_every_target(void **state)
+{
+	struct agent_tmpl t;
+	const struct agent_target *tg;
+
+	parse_tmpl(&t, "tricky.json", tricky);
+	assert_string_equal(t.name, "tricky-one");
+	for (tg = agent_targets; tg->id; tg++) {
+		struct strbuf out = STRBUF_INIT;
+		json_t *want = agent_frontmatter(&t, tg), *got = NULL;
+		size_t body;
+		int marker = 0;
+
+		assert_int_equal(agent_render(&out, &t, tg), 0);
+		if (agent_file_parse(&got, &body, &marker, out.buf, out.len) < 0)
+			fail_msg("%s: %s\n%s", tg->id, error_message(), out.buf);
+		assert_true(marker);
+		if (!json_equal(want, got)) {
+			char *a = json_dumps(want, 0), *b = json_dumps(got, 0);
+
+			fail_msg("%s: wrote %s, read back %s\n%s", tg->id, a, b, out.buf);
+		}
+		assert_string_equal(out.buf + body, "\nLine one.\n---\nLine three.\n");
+		json_decref(want);
+		json_decref(got);
+		strbuf_release(&out);
+	}
+	agent_tmpl_release(&t);
+}
+
+static void agents__render__claude_fields(void **state)
+{
+	struct agent_tmpl t;
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	json_t *fm;
+	size_t body;
+	int marker;
+
+	parse_tmpl(&t, "tricky.json", tricky);
+	assert_int_equal(agent_render(&out, &t, agent_target_find("claude")), 0);
+	assert_int_equal(agent_file_parse(&fm, &body, &marker, out.buf, out.len), 0);
+	assert_string_equal(json_string_value(json_object_get(fm, "model")), "opus");
+	assert_string_equal(json_string_value(json_object_get(fm, "tools")),
+			    "Read, Write, Bash, WebSearch, mcp__gh__search");
+	assert_int_equal(agent_frontmatter_check(fm, agent_target_find("claude"), &why), 0);
+	json_decref(fm);
+	strbuf_release(&out);
+	agent_tmpl_release(&t);
+}
+
+static void agents__markdown__parses(void **state)
+{
+	struct agent_tmpl t;
+
+	parse_tmpl(&t, "dir/my_agent.md",
+		   "---\nversion: 2.0.0\ndescription: d\ntools: [Read, Grep]\n---\n\n\nBody\n\n");
+	assert_string_equal(t.name, "my-agent");
+	assert_int_equal(t.tools_nr, 2);
+	assert_string_equal(t.tools[1], "Grep");
+	assert_string_equal(t.instructions, "Body");
+	agent_tmpl_release(&t);
+}
+
+/* Parse text (name) and expect the first problem to start with want. */
+static void expect_problem(const char *name, const char *text, const char *want)
+{
+	struct agent_problems pb = AGENT_PROBLEMS_INIT;
+	struct agent_tmpl t;
+
+	assert_int_equal(agent_tmpl_parse(&t, name, text, strlen(text), &pb), -BOSUN_EDATA);
+	assert_true(pb.nr > 0);
+	if (strncmp(pb.items[0], want, strlen(want)))
+		fail_msg("want '%s...', got '%s'", want, pb.items[0]);
+	agent_problems_release(&pb);
+	error_clear();
+}
+
+static void agents__errors__have_positions(void **state)
+{
+	expect_problem("t.json", "{\n \"id\": 5}", "t.json:2:8: id: must be a non-empty string");
+	expect_problem("t.json", "[1]", "t.json:1:1: (document): a template must be a JSON object");
+	expect_problem("t.json", "{\"a\":", "t.json:1:5: invalid JSON");
+	expect_problem("t.json", "\xff", "t.json:1:1: not valid UTF-8");
+	expect_problem("t.md", "no frontmatter", "t.md:1:1: a Markdown template starts");
+	expect_problem("t.md", "---\nversion: 1.0.0\ndescription: d\ntools: [Nope]\n---\nx\n",
+		       "t.md:4:9: tools[0]: unknown tool 'Nope'");
+	expect_problem("t.md", "---\nversion: x\ndescription: d\n---\nx\n",
+		       "t.md:2:10: version: 'x' is not a semantic version");
+	expect_problem("t.md", "---\na: &x 1\nb: *x\n---\nx\n", "t.md:3:5: aliases");
+	expect_problem("t.md", "---\na: 1\na: 2\n---\nx\n", "t.md:3:1: duplicate key");
+}
+
+static void agents__base__merges(void **state)
+{
+	struct agent_tmpl t, base;
+	char *tools[] = { (char *)"Read" };
+
+	parse_tmpl(&t, "a.md", "---\nversion: 1.0.0\ndescription: d\nmodel: opus\n---\nMine.\n");
+	memset(&base, 0, sizeof(base));
+	base.model = (char *)"haiku";
+	base.color = (char *)"green";
+	base.tools = tools;
+	base.tools_nr = 1;
+	base.tools_set = 1;
+	base.instructions = (char *)"Base.";
+	agent_tmpl_merge_base(&t, &base);
+	assert_string_equal(t.model, "opus");
+	assert_string_equal(t.color, "green");
+	assert_int_equal(t.tools_nr, 1);
+	assert_string_equal(t.instructions, "Mine.\n\nBase.");
+	agent_tmpl_release(&t);
+}
+
+static void agents__claude_mpm__detected(void **state)
+{
+	json_t *a = json_pack("{s:s}", "author", "claude-mpm");
+	json_t *b = json_pack("{s:s}", "version", "0002-0005");
+	json_t *c = json_pack("{s:s}", "version", "2.1.0");
+
+	assert_true(agent_is_claude_mpm(a));
+	assert_true(agent_is_claude_mpm(b));
+	assert_false(agent_is_claude_mpm(c));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(agents__sha256__known_vectors),
+		cmocka_unit_test(agents__names__valid_and_invalid),
+		cmocka_unit_test(agents__render__roundtrips_every_target),
+		cmocka_unit_test(agents__render__claude_fields),
+		cmocka_unit_test(agents__markdown__parses),
+		cmocka_unit_test(agents__errors__have_positions),
+		cmocka_unit_test(agents__base__merges),
+		cmocka_unit_test(agents__claude_mpm__detected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -163,11 +163,42 @@ static void report(const struct bosun_ctx *ctx, int code)
 	}
 }
 
+/*
+ * "bosun hook-shim PATH ARGS" is how the kernel runs a hook whose first line
+ * is "#!/path/to/bosun hook-shim" (src/lib/hooks/install.c): it becomes
+ * "bosun hooks run NAME ARGS", NAME being the hook file's name.
+ */
+static char **shim_argv(int *argc, char **argv)
+{
+	char **nv;
+	const char *name;
+	int i;
+
+	if (*argc < 3 || strcmp(argv[1], "hook-shim"))
+		return NULL;
+	name = strrchr(argv[2], '/');
+	name = name ? name + 1 : argv[2];
+	nv = calloc((size_t)*argc + 3, sizeof(*nv));
+	if (!nv)
+		return NULL;
+	nv[0] = argv[0];
+	nv[1] = (char *)"hooks";
+	nv[2] = (char *)"run";
+	nv[3] = (char *)name;
+	for (i = 3; i < *argc; i++)
+		nv[i + 1] = argv[i];
+	*argc += 1;
+	return nv;
+}
+
 int main(int argc, char **argv)
 {
 	struct bosun_ctx ctx = { 0 };
+	char **shim = shim_argv(&argc, argv);
 	int r;
 
+	if (shim)
+		argv = shim;
 	r = parse_global(&ctx, &argc, argv);
 	if (r > 0)
 		return fflush(stdout) != 0 || ferror(stdout) ? BOSUN_EIO : 0;
@@ -187,6 +218,7 @@ int main(int argc, char **argv)
 		r = code;
 	}
 	ctx_release(&ctx);
+	free(shim);
 	tempfile_cleanup();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return BOSUN_EIO;

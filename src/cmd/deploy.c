@@ -608,7 +608,7 @@ static int deploy_clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		OPT_END(),
 	};
 	struct strbuf dir = STRBUF_INIT, pidf = STRBUF_INIT;
-	json_t *removed = json_array(), *stale = json_array();
+	json_t *removed, *stale;
 	struct repo *repo;
 	char **list = NULL;
 	size_t nr = 0, i;
@@ -616,6 +616,8 @@ static int deploy_clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	CMD_PARSE(opts, clean_usage,
 		  "Remove old finished watches and stale watchers' files; running\n"
 		  "watchers are left alone.", argc, argv);
+	removed = json_array();
+	stale = json_array();
 	if (argc)
 		r = cmd_usage_error(clean_usage, "unexpected argument '%s'", argv[0]);
 	else if (days < 0)

@@ -12,9 +12,8 @@ test_expect_success 'install writes the three default shims, executable, with bo
 		test -x .git/hooks/$h || return 1
 		test_grep "^$h  *installed$" ../out || return 1
 	done &&
-	test_eq "#!/bin/sh" "$(head -n 1 .git/hooks/pre-commit)" &&
-	test_grep "^exec .$BOSUN. hooks run pre-commit \"\$@\"$" .git/hooks/pre-commit &&
-	test_eq 3 "$(wc -l <.git/hooks/pre-commit)" &&
+	test_eq "#!$BOSUN hook-shim" "$(head -n 1 .git/hooks/pre-commit)" &&
+	test_eq 2 "$(wc -l <.git/hooks/pre-commit)" &&
 	test_grep "hooks folder: $TRASH/r/.git/hooks" ../err &&
 	test ! -e .git/hooks/post-commit
 '
@@ -123,7 +122,7 @@ test_expect_success 'core.hooksPath with --force: shims there, the hook kept and
 	cd hp && sum=$(sha256sum <.husky/_/pre-commit) &&
 	bosun hooks install --force >/dev/null 2>../err &&
 	test_grep "hooks folder: $TRASH/hp/.husky/_" ../err &&
-	test_grep "hooks run pre-commit" .husky/_/pre-commit &&
+	test_grep "hook-shim" .husky/_/pre-commit &&
 	test_eq "$sum" "$(sha256sum <.git/bosun/hooks/orig/pre-commit)" &&
 	bosun hooks list >../out 2>../err && test_grep "(core.hooksPath)" ../err &&
 	test_grep "^pre-commit  *installed (+previous)" ../out &&
@@ -178,6 +177,20 @@ test_expect_success 'every verb has -h, and every option in it is in docs/hooks.
 			grep -q -- "$o" "$BOSUN_TOP/docs/hooks.md" || { echo "$v: $o"; return 1; }
 		done
 	done
+'
+
+test_expect_success 'a bosun whose path cannot go on a #! line gets the /bin/sh shim' '
+	new_repo sp && mkdir -p "../dir with space" && cp "$BOSUN" "../dir with space/bosun" &&
+	"../dir with space/bosun" hooks install pre-commit >/dev/null 2>&1 &&
+	test_eq "#!/bin/sh" "$(head -n 1 .git/hooks/pre-commit)" &&
+	echo x >x && git add x && git commit -q -m "feat: x" &&
+	"../dir with space/bosun" hooks uninstall >/dev/null 2>&1 && test ! -e .git/hooks/pre-commit
+'
+
+test_expect_success 'bosun hook-shim runs the hook named by the script path' '
+	new_repo hs && printf "hooks:\n  pre-commit:\n    checks:\n      - { name: says-hi, run: [sh, -c, \"echo hi-from-check\"] }\n" >bosun.yml &&
+	bosun hook-shim "$PWD/.git/hooks/pre-commit" >../out 2>&1 &&
+	test_grep "says-hi" ../out
 '
 
 test_done

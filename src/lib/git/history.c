@@ -128,7 +128,8 @@ static void read_shallow(struct history *h)
 			h->nr_shallow++;
 		p += len + (nl ? 1 : 0);
 	}
-	qsort(h->shallow, h->nr_shallow, HISTORY_OIDSZ, oid_cmp);
+	if (h->nr_shallow > 1)
+		qsort(h->shallow, h->nr_shallow, HISTORY_OIDSZ, oid_cmp);
 out:
 	strbuf_release(&sb);
 	strbuf_release(&path);

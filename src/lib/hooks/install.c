@@ -102,8 +102,26 @@ static void shell_quote(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '\'');
 }
 
+/*
+ * With an absolute path, the shim is bosun itself as the interpreter:
+ * "#!/path/to/bosun hook-shim". git executes the hook, the kernel runs
+ * "bosun hook-shim .git/hooks/NAME ARGS", and main.c turns that into
+ * "bosun hooks run NAME ARGS": no shell starts, which halves a hook's cost.
+ * A path the kernel cannot take on a #! line (too long, blanks) gets the
+ * /bin/sh shim instead, as does a bosun found on PATH.
+ */
+static int shebang_ok(const char *command)
+{
+	return command[0] == '/' && strlen(command) < 200 &&
+	       !strpbrk(command, " \t\n\r");
+}
+
 void hooks_shim_text(struct strbuf *sb, const char *command, const char *hook)
 {
+	if (shebang_ok(command)) {
+		strbuf_addf(sb, "#!%s hook-shim\n" HOOK_SHIM_MARK "\n", command);
+		return;
+	}
 	strbuf_addstr(sb, "#!/bin/sh\n" HOOK_SHIM_MARK "\nexec ");
 	if (strchr(command, '/'))
 		shell_quote(sb, command);
@@ -115,8 +133,9 @@ void hooks_shim_text(struct strbuf *sb, const char *command, const char *hook)
 /* HS_NONE, HS_BOSUN or HS_OTHER for the file at path. */
 static enum hook_state hook_state_of(const char *path)
 {
-	static const char head[] = "#!/bin/sh\n" HOOK_SHIM_MARK "\n";
-	char buf[sizeof(head)];
+	static const char mark[] = "\n" HOOK_SHIM_MARK "\n";
+	char buf[512];
+	const char *nl;
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -128,9 +147,15 @@ static enum hook_state hook_state_of(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return HS_OTHER;
-	n = read(fd, buf, sizeof(head) - 1);
+	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n == (ssize_t)sizeof(head) - 1 && !memcmp(buf, head, sizeof(head) - 1))
+	if (n <= 0)
+		return HS_OTHER;
+	buf[n] = '\0';
+	/* Either shim: a "#!" line, then the mark on the second line. */
+	nl = strchr(buf, '\n');
+	if (buf[0] == '#' && buf[1] == '!' && nl &&
+	    !strncmp(nl, mark, sizeof(mark) - 1))
 		return HS_BOSUN;
 	return HS_OTHER;
 }

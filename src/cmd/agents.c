@@ -87,8 +87,8 @@ static int load_templates(struct bosun_ctx *ctx, struct agents_cmd *c,
 	int r;
 
 	fs_path_join(&dir, c->env.root, config_str(c->cfg, "agents.source"));
-	r = agent_set_load(set, dir.buf, config_str(c->cfg, "agents.source"), base,
-			   base_default, &pb);
+	r = agents_load_set(set, &c->env, dir.buf, config_str(c->cfg, "agents.source"),
+			    base, base_default, &pb);
 	if (r == -BOSUN_ENOTFOUND)
 		error_hint("put agent templates in '%s' or set agents.source",
 			   config_str(c->cfg, "agents.source"));
@@ -455,15 +455,19 @@ static void verify_file(const struct agents_env *env, const struct agent_rec *re
 	json_t *fm = NULL;
 	char h[65];
 	size_t body;
-	int marker;
+	int marker, cached;
 
-	state = agents_file_state(env, rec, h);
+	state = agents_file_check(env, rec, h, &text, &cached);
 	if (strcmp(state, "ok")) {
 		add_problem(problems, rec->target, rec->path, state);
 		goto out;
 	}
+	/* Unchanged, by its stat, since this renderer wrote it: its
+	 * frontmatter is the renderer's, valid for its target. */
+	if (cached && tg && rec->renderer && !strcmp(rec->renderer, AGENT_RENDERER))
+		goto out;
 	agents_rec_path(&abs, env, rec->target, rec->path);
-	if (!tg || fs_read_file(&text, abs.buf, 4 * 1024 * 1024) < 0 ||
+	if (!tg || (cached && fs_read_file(&text, abs.buf, 4 * 1024 * 1024) < 0) ||
 	    agent_file_parse(&fm, &body, &marker, text.buf, text.len) < 0) {
 		strbuf_addf(&why, "invalid frontmatter: %s", error_message());
 		add_problem(problems, rec->target, rec->path, why.buf);

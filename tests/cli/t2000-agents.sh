@@ -353,4 +353,37 @@ test_expect_success '--user deploys under $HOME and records it apart' '
 	bosun agents clean --user -t claude >/dev/null 2>&1 && test ! -e "$HOME/.claude/agents/qa.md"
 '
 
+test_expect_success 'an edit that keeps the size and puts the mtime back is still seen (ctime)' '
+	setup rs && bosun agents deploy -t claude >/dev/null 2>&1 && sleep 1 &&
+	f=.claude/agents/qa.md &&
+	test_eq 1 "$(sqlite3 .git/bosun/state.db "select count(*) from agent_files where path=\"$f\" and st_hash=hash and st_ctime < st_ref")" &&
+	m=$(stat -c %y $f) && s=$(stat -c %s $f) &&
+	python3 -c "
+import sys; p = sys.argv[1]; b = open(p, \"rb\").read()
+open(p, \"r+b\").write(b.replace(b\"You test.\", b\"You TEST.\"))
+" $f &&
+	touch -d "$m" $f && test_eq "$s" "$(stat -c %s $f)" && test_eq "$m" "$(stat -c %y $f)" &&
+	test_eq "$(sqlite3 .git/bosun/state.db "select st_mtime from agent_files where path=\"$f\"")" \
+		"$(stat -c %.9Y $f | tr -d .)" &&
+	bosun agents deploy -t claude >../out 2>../err &&
+	test_grep "^modified  .claude/agents/qa.md" ../out && test_grep "You TEST" $f &&
+	test_expect_code 1 bosun agents verify -t claude >../out &&
+	test_grep "^claude .claude/agents/qa.md: modified" ../out
+'
+
+test_expect_success 'a no-op deploy reads no agent file and writes nothing; a changed template is re-rendered' '
+	setup rn && bosun agents deploy -t claude -t qwen >/dev/null 2>&1 && sleep 1 &&
+	before=$(files_digest) && bosun agents deploy -t claude -t qwen >../out 2>../err &&
+	test_grep "0 deployed, 0 updated, 0 migrated, 6 skipped" ../err &&
+	test_eq "$before" "$(files_digest)" && bosun agents verify >/dev/null &&
+	sed -i "s/You test./You test twice./" agents/qa.json &&
+	bosun agents deploy -t claude -t qwen >../out 2>../err &&
+	test_grep "^updated   .claude/agents/qa.md" ../out && test_grep "You test twice." .qwen/agents/qa.md &&
+	printf "{\"instructions\": \"Always be kind.\"}\n" >agents/base_agent.json &&
+	bosun agents deploy -t claude >../out 2>../err && test_grep "3 updated" ../err &&
+	test_grep "^Always be kind.$" .claude/agents/reviewer.md &&
+	sqlite3 .git/bosun/state.db "update agent_files set renderer=\"old\"" &&
+	bosun agents deploy -t claude >../out 2>../err && test_grep "3 skipped" ../err
+'
+
 test_done

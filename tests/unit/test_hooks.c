@@ -145,9 +145,19 @@ static void install__shim__names_the_hook(void **state)
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
-	hooks_shim_text(&sb, "/opt/it's/bosun", "pre-push");
+	/* An absolute path that fits a #! line: bosun is the interpreter. */
+	hooks_shim_text(&sb, "/opt/bosun/bin/bosun", "pre-push");
+	assert_string_equal(sb.buf, "#!/opt/bosun/bin/bosun hook-shim\n" HOOK_SHIM_MARK "\n");
+	strbuf_reset(&sb);
+	/* Blanks cannot stand on a #! line: a shell shim, quoted. */
+	hooks_shim_text(&sb, "/opt/it's here/bosun", "pre-push");
 	assert_string_equal(sb.buf, "#!/bin/sh\n" HOOK_SHIM_MARK "\n"
-			    "exec '/opt/it'\\''s/bosun' hooks run pre-push \"$@\"\n");
+			    "exec '/opt/it'\\''s here/bosun' hooks run pre-push \"$@\"\n");
+	strbuf_reset(&sb);
+	/* bosun from PATH: a shell shim. */
+	hooks_shim_text(&sb, "bosun", "commit-msg");
+	assert_string_equal(sb.buf, "#!/bin/sh\n" HOOK_SHIM_MARK "\n"
+			    "exec bosun hooks run commit-msg \"$@\"\n");
 	strbuf_release(&sb);
 }
 

@@ -65,13 +65,39 @@ struct agent_tmpl {
 	size_t tools_nr;
 	int tools_set;       /* tools given (possibly empty) */
 	char *file;          /* the template's path, for messages */
+	char *src;           /* its file name in the templates' folder */
+	char src_hash[65];   /* the SHA-256 of its bytes */
+	/* Lazy: taken from the store (name and version only) because a row
+	 * says this very file was rendered by this bosun; parsed on demand
+	 * (agent_set_parse()) from text when its bytes are needed. */
+	int lazy;
+	char *text;
+	size_t len;
 };
 
 struct agent_set {
 	struct agent_tmpl *items;  /* sorted by name */
 	size_t nr, alloc;
+	struct agent_tmpl base;    /* the base agent, for lazy templates */
+	int have_base;
+	char base_hash[65];        /* "" without a base agent */
 };
-#define AGENT_SET_INIT { NULL, 0, 0 }
+#define AGENT_SET_INIT { NULL, 0, 0, { 0 }, 0, "" }
+
+/*
+ * The version of what agent_render() emits: a row whose renderer is this
+ * and whose template and base hashes match holds the hash of exactly what
+ * a render would give now. Bump the number whenever render.c, template.c
+ * or the YAML emitter changes a single byte of output or validation.
+ */
+#define AGENT_RENDERER "bosun-agents-render/1"
+
+/* Whether the store already vouches for a template file: fills *name and
+ * *version and returns 1 when every target has a row rendered from
+ * exactly these bytes (src, src_hash, base_hash, AGENT_RENDERER). */
+typedef int agent_cached_fn(void *data, const char *src, const char *src_hash,
+			    const char *base_hash, const char **name,
+			    const char **version);
 
 /*
  * Load every *.json and *.md template in dir (not below it; messages name
@@ -83,6 +109,15 @@ struct agent_set {
  */
 int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
 		   const char *base, int base_optional, struct agent_problems *pb);
+/* The same, without parsing a template that cached() vouches for: it is
+ * kept lazy (name, version, bytes). cached NULL: parse every one. */
+int agent_set_load_cached(struct agent_set *set, const char *dir,
+			  const char *shown, const char *base, int base_optional,
+			  struct agent_problems *pb, agent_cached_fn *cached,
+			  void *data);
+/* Parse a lazy template of set now (merging the base agent). A problem
+ * is -BOSUN_EDATA with the first problem as the message. */
+int agent_set_parse(struct agent_set *set, struct agent_tmpl *t);
 /* Parse one template from memory (name is the file name, for messages and
  * for the Markdown form's default agent name). Problems go into pb;
  * returns 0 or -BOSUN_EDATA. */
@@ -142,6 +177,8 @@ void agent_sha256_hex(char out[65], const void *buf, size_t len);
 /* ------------------------------------------------------------ deployment */
 
 struct state;
+struct agent_rec;
+struct stat;
 
 /* Where a command works: the project root, $HOME for --user, the store. */
 struct agents_env {
@@ -153,8 +190,11 @@ struct agents_env {
 	size_t targets_nr;
 	struct state *st;         /* opened by agents_env_open() */
 	char *agents_dir;         /* <common_dir>/bosun/agents */
+	struct agent_rec *recs;   /* the rows, read once (agents_env_records()) */
+	size_t recs_nr;
+	int recs_loaded;
 };
-#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL }
+#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0 }
 int agents_env_open(struct agents_env *env);
 void agents_env_close(struct agents_env *env);
 
@@ -173,10 +213,19 @@ void agents_unlock(struct lockfile *lk);
 /* Settle the store after a killed deploy, from the journal (if any). */
 int agents_recover(struct agents_env *env);
 
+/* A file's stat as the store keeps it (times in ns). set: known. */
+struct agent_stat {
+	long long size, mtime, ctime, ino, ref;
+	int set;
+};
+
 /* A store row. */
 struct agent_rec {
 	char *target, *path, *template, *version, *deployed_at;
 	char hash[65];
+	char *src, *renderer;          /* NULL: unknown (an older row) */
+	char src_hash[65], base_hash[65];
+	struct agent_stat st;          /* the stat vouching for hash */
 };
 
 enum agent_act {
@@ -210,6 +259,10 @@ struct agent_op {
 	int rec_act;             /* 0: leave the row, 1: set it, 2: delete it */
 	char *rec_template, *rec_version;
 	char rec_hash[65];       /* the row to set (rec_act 1) */
+	char *rec_src;           /* and what it was rendered from (NULL: unknown) */
+	char rec_src_hash[65], rec_base_hash[65];
+	struct agent_stat st;    /* a stat vouching for prev_hash (plan), or
+				  * for the written bytes (apply) */
 };
 
 struct agent_plan {
@@ -229,7 +282,7 @@ int agent_plan_changes(const struct agent_plan *plan);
 /* Decide, for every template (only those in only[], when given) and every
  * target, what a deploy does. Changes nothing. */
 int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
-		       const struct agent_set *set, const char *const *only,
+		       struct agent_set *set, const char *const *only,
 		       size_t only_nr, int flags);
 /* clean: every recorded file of the targets, removed when unmodified. */
 int agents_plan_clean(struct agent_plan *plan, struct agents_env *env);
@@ -242,10 +295,25 @@ int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id);
 
 /* Every recorded row, sorted by target and path. */
 int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env);
+/* The same, read once per env and kept there (freed by agents_env_close()). */
+int agents_env_records(struct agents_env *env);
+/* Load the templates (agent_set_load()), leaving lazy those the store's
+ * rows vouch for in every target of env. */
+int agents_load_set(struct agent_set *set, struct agents_env *env,
+		    const char *dir, const char *shown, const char *base,
+		    int base_optional, struct agent_problems *pb);
 void agent_recs_free(struct agent_rec *recs, size_t nr);
 /* The state of a recorded file: "ok", "modified", "missing", "unsafe". */
 const char *agents_file_state(const struct agents_env *env,
 			      const struct agent_rec *rec, char hash[65]);
+/* The same; when text is not NULL it gets the bytes if they were read.
+ * *cached is set when the row's stat vouched for the file, unread. */
+const char *agents_file_check(const struct agents_env *env,
+			      const struct agent_rec *rec, char hash[65],
+			      struct strbuf *text, int *cached);
+/* 1 when st (of the file now) matches rec's recorded stat and the racy
+ * rule allows trusting it. */
+int agents_stat_fresh(const struct agent_rec *rec, const struct stat *st);
 /* The absolute path of a row's file. */
 void agents_rec_path(struct strbuf *sb, const struct agents_env *env,
 		     const char *target, const char *path);

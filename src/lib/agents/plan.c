@@ -18,8 +18,11 @@
 #include "core/fs.h"
 #include "lib/state/state.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ targets */
@@ -103,12 +106,14 @@ static void set_reason(struct agent_op *op, const char *why)
 
 static void copy_rec(struct agent_rec *dst, const struct agent_rec *src)
 {
+	*dst = *src;
 	dst->target = xstrdup(src->target);
 	dst->path = xstrdup(src->path);
 	dst->template = xstrdup(src->template);
 	dst->version = xstrdup(src->version);
 	dst->deployed_at = xstrdup(src->deployed_at);
-	memcpy(dst->hash, src->hash, sizeof(dst->hash));
+	dst->src = src->src ? xstrdup(src->src) : NULL;
+	dst->renderer = src->renderer ? xstrdup(src->renderer) : NULL;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -124,6 +129,8 @@ static const struct agent_rec *find_rec(const struct agent_rec *recs, size_t nr,
 {
 	struct agent_rec key;
 
+	if (!nr)
+		return NULL; /* bsearch() must not be handed a NULL array */
 	key.target = (char *)target;
 	key.path = (char *)path;
 	return bsearch(&key, recs, nr, sizeof(key), cmp_rec);
@@ -174,11 +181,11 @@ static void decide_unrecorded(struct agent_op *op, const struct strbuf *disk,
 }
 
 static void decide(struct agent_op *op, const struct agent_rec *rec,
-		   const struct strbuf *disk, int flags)
+		   const struct strbuf *disk, int present, int flags)
 {
 	if (rec)
 		copy_rec(&op->old, rec);
-	if (!disk) {
+	if (!present) {
 		op->act = ACT_DEPLOY;
 	} else if (!rec) {
 		decide_unrecorded(op, disk, flags);
@@ -211,40 +218,154 @@ static const char *target_dir(const struct agents_env *env,
 	return env->user ? tg->user_dir : tg->dir;
 }
 
+/* What a deploy's planning shares: the rows, a file-system time taken
+ * before any stat (for the racy rule), and each target folder's safety. */
+struct plan_ctx {
+	struct agent_set *set;
+	const struct agent_rec *recs;
+	size_t nr;
+	long long ref;
+	int dir_state[AGENT_TARGETS_NR + 1];  /* 0: not checked yet */
+};
+
+/* 1 when rec holds the hash of what t renders to for its target now. */
+static int rec_renders(const struct agent_rec *rec, const struct agent_tmpl *t,
+		       const struct agent_set *set)
+{
+	return rec && rec->src && rec->renderer && t->src &&
+	       !strcmp(rec->renderer, AGENT_RENDERER) && !strcmp(rec->src, t->src) &&
+	       !strcmp(rec->src_hash, t->src_hash) &&
+	       !strcmp(rec->base_hash, set->base_hash);
+}
+
+/* Render t for tg into op->content (parsing a lazy template first). */
+static int op_render(struct agent_op *op, struct agent_set *set,
+		     struct agent_tmpl *t, const struct agent_target *tg)
+{
+	char h[65];
+	int r;
+
+	if (op->content.len)
+		return 0;
+	if ((r = agent_set_parse(set, t)) < 0 || (r = agent_render(&op->content, t, tg)) < 0)
+		return r;
+	agent_sha256_hex(h, op->content.buf, op->content.len);
+	if (op->new_hash[0] && strcmp(h, op->new_hash))
+		return error_set(BOSUN_EINTERNAL, "'%s' renders to other bytes than "
+				 "its record says: AGENT_RENDERER needs a new version",
+				 op->path);
+	memcpy(op->new_hash, h, sizeof(h));
+	return 0;
+}
+
+/* The folders of dir below root: 1 all real folders, 2 some missing (so
+ * no file below), 3 unsafe (a symlink or a non-folder on the way). */
+static int dir_state(const char *root, const char *dir)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct stat st;
+	const char *c = dir;
+	int state = 1;
+
+	strbuf_addstr(&p, root);
+	while (state == 1 && *c) {
+		size_t n = strcspn(c, "/");
+
+		strbuf_addch(&p, '/');
+		strbuf_add(&p, c, n);
+		c += n + !!c[n];
+		if (lstat(p.buf, &st) < 0)
+			state = 2;
+		else if (!S_ISDIR(st.st_mode))
+			state = 3;
+	}
+	strbuf_release(&p);
+	return state;
+}
+
+static long long ns_of(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
 static int plan_one(struct agent_plan *plan, struct agents_env *env,
-		    const struct agent_tmpl *t, const struct agent_target *tg,
-		    const struct agent_rec *recs, size_t nr, int flags)
+		    struct plan_ctx *pc, size_t ti, struct agent_tmpl *t,
+		    const struct agent_target *tg, int flags)
 {
 	struct strbuf key = STRBUF_INIT, rel = STRBUF_INIT, disk = STRBUF_INIT;
 	const char *dir = target_dir(env, tg, &key);
+	const struct agent_rec *rec;
 	struct agent_op *op;
-	int r;
+	struct stat st;
+	int r = 0, present = 0, read = 0;
 
 	strbuf_addf(&rel, "%s/%s%s", dir, t->name, tg->suffix);
 	op = new_op(plan, key.buf, rel.buf, env);
 	op->name = xstrdup(t->name);
 	op->version = xstrdup(t->version);
-	if ((r = agent_render(&op->content, t, tg)) < 0)
+	rec = find_rec(pc->recs, pc->nr, key.buf, rel.buf);
+	/* The row says what this template renders to: no need to render. */
+	if (rec_renders(rec, t, pc->set))
+		memcpy(op->new_hash, rec->hash, sizeof(op->new_hash));
+	else if ((r = op_render(op, pc->set, t, tg)) < 0)
 		goto out;
-	agent_sha256_hex(op->new_hash, op->content.buf, op->content.len);
-	if (!agent_path_safe(env->user ? env->home : env->root, rel.buf)) {
+	if (!pc->dir_state[ti])
+		pc->dir_state[ti] = dir_state(env->user ? env->home : env->root, dir);
+	if (pc->dir_state[ti] == 3 || strstr(rel.buf, "..")) {
 		op->act = ACT_ERROR;
 		set_reason(op, "a symlink or a non-file is in the way; never followed");
 		goto out;
 	}
-	r = fs_read_file(&disk, op->abs, AGENT_FILE_MAX);
-	if (r < 0 && r != -BOSUN_ENOTFOUND) {
-		op->act = ACT_ERROR;
-		set_reason(op, error_message());
-		error_clear();
-		r = 0;
-		goto out;
+	if (pc->dir_state[ti] == 1 && lstat(op->abs, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			op->act = ACT_ERROR;
+			set_reason(op, "a symlink or a non-file is in the way; never followed");
+			goto out;
+		}
+		present = 1;
+		/* Unchanged since bosun wrote it, by its stat: not read. */
+		if (rec && agents_stat_fresh(rec, &st)) {
+			memcpy(op->prev_hash, rec->hash, sizeof(op->prev_hash));
+			op->st = rec->st;
+		} else {
+			read = 1;
+			memset(&op->st, 0, sizeof(op->st));
+			op->st.set = 1;
+			op->st.size = (long long)st.st_size;
+			op->st.mtime = ns_of(&st.st_mtim);
+			op->st.ctime = ns_of(&st.st_ctim);
+			op->st.ino = (long long)st.st_ino;
+			op->st.ref = pc->ref;
+			if (!st.st_mtim.tv_nsec && !st.st_ctim.tv_nsec)
+				op->st.ref -= op->st.ref % 2000000000LL;
+		}
+	} else if (pc->dir_state[ti] == 1 && errno != ENOENT) {
+		present = read = 1;
 	}
-	if (r == 0)
-		agent_sha256_hex(op->prev_hash, disk.buf, disk.len);
-	error_clear();
-	decide(op, find_rec(recs, nr, key.buf, rel.buf), r == 0 ? &disk : NULL, flags);
+	if (read) {
+		r = fs_read_file(&disk, op->abs, AGENT_FILE_MAX);
+		if (r < 0 && r != -BOSUN_ENOTFOUND) {
+			op->act = ACT_ERROR;
+			set_reason(op, error_message());
+			error_clear();
+			r = 0;
+			goto out;
+		}
+		present = r == 0;
+		if (present)
+			agent_sha256_hex(op->prev_hash, disk.buf, disk.len);
+		error_clear();
+	}
+	decide(op, rec, present ? &disk : NULL, present, flags);
 	r = 0;
+	if (op->write == 1 && (r = op_render(op, pc->set, t, tg)) < 0)
+		goto out;
+	if (op->rec_act == 1) {
+		memcpy(op->rec_hash, op->new_hash, sizeof(op->rec_hash));
+		op->rec_src = xstrdup(t->src ? t->src : "");
+		memcpy(op->rec_src_hash, t->src_hash, sizeof(op->rec_src_hash));
+		memcpy(op->rec_base_hash, pc->set->base_hash, sizeof(op->rec_base_hash));
+	}
 out:
 	strbuf_release(&key);
 	strbuf_release(&rel);
@@ -263,26 +384,129 @@ static int wanted(const char *name, const char *const *only, size_t only_nr)
 }
 
 int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
-		       const struct agent_set *set, const char *const *only,
+		       struct agent_set *set, const char *const *only,
 		       size_t only_nr, int flags)
 {
-	struct agent_rec *recs = NULL;
-	size_t nr = 0, i, j;
+	struct plan_ctx pc;
+	struct timespec ts;
+	size_t i, j;
 	int r;
 
 	for (i = 0; i < only_nr; i++)
 		if (!agent_set_find(set, only[i]))
 			return error_set(BOSUN_ENOTFOUND, "no agent template named '%s'",
 					 only[i]);
-	if ((r = agents_records(&recs, &nr, env)) < 0)
+	if ((r = agents_env_records(env)) < 0)
 		return r;
+	memset(&pc, 0, sizeof(pc));
+	pc.set = set;
+	pc.recs = env->recs;
+	pc.nr = env->recs_nr;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	pc.ref = ns_of(&ts);
 	plan->kind = "deploy";
 	for (j = 0; j < env->targets_nr && r >= 0; j++)
 		for (i = 0; i < set->nr && r >= 0; i++)
 			if (wanted(set->items[i].name, only, only_nr))
-				r = plan_one(plan, env, &set->items[i], env->targets[j],
-					     recs, nr, flags);
-	agent_recs_free(recs, nr);
+				r = plan_one(plan, env, &pc, j < AGENT_TARGETS_NR ? j :
+					     AGENT_TARGETS_NR, &set->items[i],
+					     env->targets[j], flags);
+	return r;
+}
+
+/* ------------------------------------------------------------ the cache */
+
+struct cache_ix {
+	const struct agents_env *env;
+	const struct agent_rec **by_src;  /* rows with a src, by src, target */
+	size_t nr;
+	struct strbuf key, path;
+};
+
+static int cmp_src(const void *a, const void *b)
+{
+	const struct agent_rec *x = *(const struct agent_rec *const *)a;
+	const struct agent_rec *y = *(const struct agent_rec *const *)b;
+	int c = strcmp(x->src, y->src);
+
+	return c ? c : strcmp(x->target, y->target);
+}
+
+static int tmpl_cached(void *data, const char *src, const char *src_hash,
+		       const char *base_hash, const char **name,
+		       const char **version)
+{
+	struct cache_ix *ix = data;
+	const struct agents_env *env = ix->env;
+	const struct agent_rec *found = NULL;
+	size_t j, lo, hi;
+
+	if (!env->targets_nr)
+		return 0;
+	for (j = 0; j < env->targets_nr; j++) {
+		const struct agent_target *tg = env->targets[j];
+		const struct agent_rec *hit = NULL;
+
+		target_dir(env, tg, &ix->key);
+		/* The first row of (src, target). */
+		for (lo = 0, hi = ix->nr; lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct agent_rec *m = ix->by_src[mid];
+			int c = strcmp(m->src, src);
+
+			if (!c)
+				c = strcmp(m->target, ix->key.buf);
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < ix->nr && !hit; lo++) {
+			const struct agent_rec *m = ix->by_src[lo];
+
+			if (strcmp(m->src, src) || strcmp(m->target, ix->key.buf))
+				break;
+			strbuf_reset(&ix->path);
+			strbuf_addf(&ix->path, "%s/%s%s", env->user ? tg->user_dir :
+				    tg->dir, m->template, tg->suffix);
+			if (!strcmp(m->renderer, AGENT_RENDERER) &&
+			    !strcmp(m->src_hash, src_hash) &&
+			    !strcmp(m->base_hash, base_hash) &&
+			    !strcmp(m->path, ix->path.buf) &&
+			    (!found || (!strcmp(found->template, m->template) &&
+					!strcmp(found->version, m->version))))
+				hit = m;
+		}
+		if (!hit)
+			return 0;
+		found = hit;
+	}
+	*name = found->template;
+	*version = found->version;
+	return 1;
+}
+
+int agents_load_set(struct agent_set *set, struct agents_env *env,
+		    const char *dir, const char *shown, const char *base,
+		    int base_optional, struct agent_problems *pb)
+{
+	struct cache_ix ix = { env, NULL, 0, STRBUF_INIT, STRBUF_INIT };
+	size_t i;
+	int r;
+
+	if ((r = agents_env_records(env)) < 0)
+		return r;
+	ix.by_src = xcalloc(env->recs_nr + 1, sizeof(*ix.by_src));
+	for (i = 0; i < env->recs_nr; i++)
+		if (env->recs[i].src && env->recs[i].renderer)
+			ix.by_src[ix.nr++] = &env->recs[i];
+	if (ix.nr)
+		qsort(ix.by_src, ix.nr, sizeof(*ix.by_src), cmp_src);
+	r = agent_set_load_cached(set, dir, shown, base, base_optional, pb,
+				  ix.nr ? tmpl_cached : NULL, &ix);
+	free(ix.by_src);
+	strbuf_release(&ix.key);
+	strbuf_release(&ix.path);
 	return r;
 }
 

@@ -42,6 +42,10 @@ void agents_env_close(struct agents_env *env)
 	env->agents_dir = NULL;
 	free(env->targets);
 	env->targets = NULL;
+	agent_recs_free(env->recs, env->recs_nr);
+	env->recs = NULL;
+	env->recs_nr = 0;
+	env->recs_loaded = 0;
 }
 
 void agents_rec_path(struct strbuf *sb, const struct agents_env *env,
@@ -175,6 +179,14 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return xstrdup(t ? t : "");
 }
 
+static void copy_hash(char out[65], const char *h)
+{
+	size_t n = h ? strnlen(h, 64) : 0;
+
+	memcpy(out, h ? h : "", n);
+	out[n] = '\0';
+}
+
 int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 {
 	sqlite3_stmt *s = NULL;
@@ -183,21 +195,47 @@ int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 	int rc, r = 0;
 
 	if (sqlite3_prepare_v2(state_db(env->st), "SELECT target, path, template, "
-			       "version, hash, deployed_at FROM agent_files "
-			       "ORDER BY target, path", -1, &s, NULL) != SQLITE_OK)
+			       "version, hash, deployed_at, src, src_hash, base_hash, "
+			       "renderer, st_size, st_mtime, st_ctime, st_ino, st_ref, "
+			       "st_hash, out_hash FROM agent_files ORDER BY target, path", -1,
+			       &s, NULL) != SQLITE_OK)
 		return db_fail(env, "cannot read");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct agent_rec *a;
 		const char *h = (const char *)sqlite3_column_text(s, 4);
+		const char *sh = (const char *)sqlite3_column_text(s, 15);
+		int k;
 
 		ALLOC_GROW(recs, n + 1, alloc);
 		a = &recs[n++];
+		memset(a, 0, sizeof(*a));
 		a->target = col_dup(s, 0);
 		a->path = col_dup(s, 1);
 		a->template = col_dup(s, 2);
 		a->version = col_dup(s, 3);
 		a->deployed_at = col_dup(s, 5);
-		snprintf(a->hash, sizeof(a->hash), "%s", h ? h : "");
+		copy_hash(a->hash, h);
+		/* What it was rendered from counts only for those bytes. */
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL &&
+		    sqlite3_column_type(s, 9) != SQLITE_NULL &&
+		    sqlite3_column_text(s, 16) &&
+		    !strcmp((const char *)sqlite3_column_text(s, 16), a->hash)) {
+			a->src = col_dup(s, 6);
+			a->renderer = col_dup(s, 9);
+			copy_hash(a->src_hash, (const char *)sqlite3_column_text(s, 7));
+			copy_hash(a->base_hash, (const char *)sqlite3_column_text(s, 8));
+		}
+		/* The stat counts only for the bytes it was taken of. */
+		a->st.set = sh && !strcmp(sh, a->hash);
+		for (k = 10; k <= 14; k++)
+			a->st.set &= sqlite3_column_type(s, k) == SQLITE_INTEGER;
+		if (a->st.set) {
+			a->st.size = sqlite3_column_int64(s, 10);
+			a->st.mtime = sqlite3_column_int64(s, 11);
+			a->st.ctime = sqlite3_column_int64(s, 12);
+			a->st.ino = sqlite3_column_int64(s, 13);
+			a->st.ref = sqlite3_column_int64(s, 14);
+		}
 	}
 	if (rc != SQLITE_DONE)
 		r = db_fail(env, "cannot read");
@@ -211,8 +249,22 @@ int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 	return 0;
 }
 
+int agents_env_records(struct agents_env *env)
+{
+	int r;
+
+	if (env->recs_loaded)
+		return 0;
+	if ((r = agents_records(&env->recs, &env->recs_nr, env)) < 0)
+		return r;
+	env->recs_loaded = 1;
+	return 0;
+}
+
 static void rec_release(struct agent_rec *a)
 {
+	free(a->src);
+	free(a->renderer);
 	free(a->target);
 	free(a->path);
 	free(a->template);
@@ -257,28 +309,67 @@ int agent_path_safe(const char *root, const char *rel)
 	return ok;
 }
 
-const char *agents_file_state(const struct agents_env *env,
-			      const struct agent_rec *rec, char hash[65])
+static long long ts_ns(const struct timespec *ts)
 {
-	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT;
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/*
+ * Git's index rule: the recorded size, mtime, ctime and inode must all
+ * match, and the recorded ctime must be older than st_ref, a file-system
+ * time taken before that stat: a change made after the stat then gets a
+ * ctime >= st_ref, which cannot equal the recorded one. ctime cannot be set
+ * by a person (touch -d sets mtime only), so an edit that keeps the size
+ * and puts the mtime back is still seen.
+ */
+int agents_stat_fresh(const struct agent_rec *rec, const struct stat *st)
+{
+	return rec->st.set && S_ISREG(st->st_mode) &&
+	       (long long)st->st_size == rec->st.size &&
+	       (long long)st->st_ino == rec->st.ino &&
+	       ts_ns(&st->st_mtim) == rec->st.mtime &&
+	       ts_ns(&st->st_ctim) == rec->st.ctime &&
+	       rec->st.ctime < rec->st.ref && rec->st.mtime < rec->st.ref;
+}
+
+const char *agents_file_check(const struct agents_env *env,
+			      const struct agent_rec *rec, char hash[65],
+			      struct strbuf *text, int *cached)
+{
+	struct strbuf abs = STRBUF_INIT, own = STRBUF_INIT;
+	struct strbuf *buf = text ? text : &own;
+	struct stat st;
 	const char *state;
 	int r;
 
 	hash[0] = '\0';
+	*cached = 0;
 	agents_rec_path(&abs, env, rec->target, rec->path);
 	if (!agent_path_safe(strncmp(rec->target, "user:", 5) ? env->root : env->home,
 		       rec->path)) {
 		state = "unsafe";
-	} else if ((r = fs_read_file(&text, abs.buf, AGENT_FILE_MAX)) < 0) {
+	} else if (lstat(abs.buf, &st) == 0 && agents_stat_fresh(rec, &st)) {
+		memcpy(hash, rec->hash, 65);
+		*cached = 1;
+		state = "ok";
+	} else if ((r = fs_read_file(buf, abs.buf, AGENT_FILE_MAX)) < 0) {
 		state = r == -BOSUN_ENOTFOUND ? "missing" : "unreadable";
 		error_clear();
 	} else {
-		agent_sha256_hex(hash, text.buf, text.len);
+		agent_sha256_hex(hash, buf->buf, buf->len);
 		state = strcmp(hash, rec->hash) ? "modified" : "ok";
 	}
 	strbuf_release(&abs);
-	strbuf_release(&text);
+	strbuf_release(&own);
 	return state;
+}
+
+const char *agents_file_state(const struct agents_env *env,
+			      const struct agent_rec *rec, char hash[65])
+{
+	int cached;
+
+	return agents_file_check(env, rec, hash, NULL, &cached);
 }
 
 /* ------------------------------------------------------------ plans */
@@ -309,6 +400,7 @@ void agent_plan_release(struct agent_plan *plan)
 		free(op->backup);
 		free(op->rec_template);
 		free(op->rec_version);
+		free(op->rec_src);
 		strbuf_release(&op->content);
 		rec_release(&op->old);
 	}
@@ -329,10 +421,18 @@ int agent_plan_changes(const struct agent_plan *plan)
 
 /* ------------------------------------------------------------ journal */
 
-static json_t *rec_json(const char *tmpl, const char *version, const char *hash)
+static json_t *rec_json(const char *tmpl, const char *version, const char *hash,
+			const char *src, const char *src_hash, const char *base_hash,
+			const char *renderer)
 {
-	return json_pack("{s:s, s:s, s:s}", "template", tmpl, "version", version,
-			 "hash", hash);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "template", tmpl, "version", version,
+			      "hash", hash);
+
+	if (src && renderer)
+		json_object_set_new(o, "src", json_pack("{s:s, s:s, s:s, s:s}", "file",
+				    src, "hash", src_hash, "base_hash", base_hash,
+				    "renderer", renderer));
+	return o;
 }
 
 static json_t *op_json(const struct agent_op *op)
@@ -344,10 +444,14 @@ static json_t *op_json(const struct agent_op *op)
 			      op->write == 2 ? "" : op->write ? op->new_hash : op->prev_hash);
 
 	json_object_set_new(e, "before", op->old.target ?
-		rec_json(op->old.template, op->old.version, op->old.hash) : json_null());
+		rec_json(op->old.template, op->old.version, op->old.hash, op->old.src,
+			 op->old.src_hash, op->old.base_hash, op->old.renderer) :
+		json_null());
 	if (op->rec_act == 1)
 		json_object_set_new(e, "after", rec_json(op->rec_template,
-							 op->rec_version, op->rec_hash));
+							 op->rec_version, op->rec_hash,
+							 op->rec_src, op->rec_src_hash,
+							 op->rec_base_hash, AGENT_RENDERER));
 	else if (op->rec_act == 2)
 		json_object_set_new(e, "after", json_null());
 	else
@@ -400,31 +504,64 @@ static int exec_sql(struct agents_env *env, const char *sql)
 	return 0;
 }
 
-static int row_set(struct agents_env *env, const char *target, const char *path,
-		   const json_t *rec, const char *at)
-{
-	sqlite3_stmt *s = NULL;
-	int r = 0;
+/* The two statements commit_rows() runs per row, prepared once. */
+struct row_stmts {
+	sqlite3_stmt *set, *del;
+};
 
-	if (rec && !json_is_null(rec))
-		r = sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO "
-			"agent_files (target, path, template, version, hash, "
-			"deployed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL);
-	else
-		r = sqlite3_prepare_v2(state_db(env->st), "DELETE FROM agent_files "
-			"WHERE target = ?1 AND path = ?2", -1, &s, NULL);
-	if (r != SQLITE_OK)
-		return db_fail(env, "cannot update");
+static int row_set(struct agents_env *env, struct row_stmts *rs,
+		   const char *target, const char *path, const json_t *rec,
+		   const char *at, const struct agent_stat *st)
+{
+	const json_t *src = json_object_get(rec, "src");
+	sqlite3_stmt *s;
+	int r, k;
+
+	if (rec && !json_is_null(rec)) {
+		if (!rs->set && sqlite3_prepare_v2(state_db(env->st), "INSERT OR "
+			"REPLACE INTO agent_files (target, path, template, version, "
+			"hash, deployed_at, src, src_hash, base_hash, renderer, st_size, "
+			"st_mtime, st_ctime, st_ino, st_ref, st_hash, out_hash) VALUES (?1, "
+			"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+			"?17)",
+			-1, &rs->set, NULL) != SQLITE_OK)
+			return db_fail(env, "cannot update");
+		s = rs->set;
+	} else {
+		if (!rs->del && sqlite3_prepare_v2(state_db(env->st), "DELETE FROM "
+			"agent_files WHERE target = ?1 AND path = ?2", -1, &rs->del,
+			NULL) != SQLITE_OK)
+			return db_fail(env, "cannot update");
+		s = rs->del;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	if (rec && !json_is_null(rec)) {
+	if (s == rs->set) {
+		const char *hash = json_string_value(json_object_get(rec, "hash"));
+
 		sqlite3_bind_text(s, 3, json_string_value(json_object_get(rec, "template")), -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, json_string_value(json_object_get(rec, "version")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, json_string_value(json_object_get(rec, "hash")), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 6, at, -1, SQLITE_STATIC);
+		if (json_is_object(src)) {
+			sqlite3_bind_text(s, 7, json_string_value(json_object_get(src, "file")), -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 8, json_string_value(json_object_get(src, "hash")), -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 9, json_string_value(json_object_get(src, "base_hash")), -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 10, json_string_value(json_object_get(src, "renderer")), -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 17, hash, -1, SQLITE_STATIC);
+		}
+		if (st && st->set) {
+			const long long v[] = { st->size, st->mtime, st->ctime, st->ino, st->ref };
+
+			for (k = 0; k < 5; k++)
+				sqlite3_bind_int64(s, 11 + k, v[k]);
+			sqlite3_bind_text(s, 16, hash, -1, SQLITE_STATIC);
+		}
 	}
 	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return r;
 }
 
@@ -466,10 +603,11 @@ static int deploy_row(struct agents_env *env, const json_t *man, const char *sta
 /* The rows a manifest leaves, each entry's row chosen by the file's hash
  * (after the change, or still before it), all in one transaction. */
 static int commit_rows(struct agents_env *env, const json_t *man, int check_disk,
-		       int *complete)
+		       const struct agent_stat *stats, int *complete)
 {
 	json_t *entries = json_object_get(man, "entries"), *e;
 	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT;
+	struct row_stmts rs = { NULL, NULL };
 	char at[32], h[65];
 	size_t i;
 	int r;
@@ -498,11 +636,15 @@ static int commit_rows(struct agents_env *env, const json_t *man, int check_disk
 					continue;
 			}
 		}
-		if ((r = row_set(env, target, path, pick, at)) < 0)
+		if ((r = row_set(env, &rs, target, path, pick, at,
+				 stats && pick == json_object_get(e, "after") ?
+				 &stats[i] : NULL)) < 0)
 			goto out;
 	}
 	r = deploy_row(env, man, *complete ? "done" : "interrupted", at);
 out:
+	sqlite3_finalize(rs.set);
+	sqlite3_finalize(rs.del);
 	if (r >= 0)
 		r = exec_sql(env, "COMMIT");
 	if (r < 0)
@@ -538,7 +680,7 @@ int agents_recover(struct agents_env *env)
 		r = error_set(BOSUN_EINTERNAL, "cannot read the journal '%s'", path.buf);
 		goto out;
 	}
-	if ((r = commit_rows(env, man, 1, &complete)) >= 0)
+	if ((r = commit_rows(env, man, 1, NULL, &complete)) >= 0)
 		r = fs_unlink(path.buf);
 out:
 	json_decref(man);
@@ -558,7 +700,8 @@ out:
  * writer of these files holds the deploy lock, so a "<file>.lock" found
  * here was left by a killed deploy and is removed.
  */
-static int put_file(const char *path, const char *buf, size_t len, int sync)
+static int put_file(const char *path, const char *buf, size_t len, int sync,
+		    struct stat *out)
 {
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf stale = STRBUF_INIT;
@@ -577,18 +720,22 @@ static int put_file(const char *path, const char *buf, size_t len, int sync)
 		goto fail;
 	if (sync)
 		return lock_commit(&lk);
-	if (close(lk.fd) < 0) {
-		lk.fd = -1;
-		r = error_errno(BOSUN_EIO, "cannot write '%s'", lk.lock_path);
-		goto fail;
-	}
-	lk.fd = -1;
 	if (rename(lk.lock_path, lk.path) < 0) {
 		r = error_errno(BOSUN_EIO, "cannot rename '%s' to '%s'",
 				lk.lock_path, lk.path);
 		goto fail;
 	}
 	tempfile_unregister(lk.lock_path);
+	/* The bytes we wrote, as renamed (a rename changes the ctime). */
+	if (out && fstat(lk.fd, out) < 0)
+		out->st_mode = 0;
+	if (close(lk.fd) < 0) {
+		lk.fd = -1;
+		free(lk.path);
+		free(lk.lock_path);
+		return error_errno(BOSUN_EIO, "cannot write '%s'", path);
+	}
+	lk.fd = -1;
 	free(lk.path);
 	free(lk.lock_path);
 	return 0;
@@ -597,7 +744,8 @@ fail:
 	return r;
 }
 
-static int write_dir_file(const char *path, const char *buf, size_t len)
+static int write_dir_file(const char *path, const char *buf, size_t len,
+			  struct stat *st)
 {
 	struct strbuf dir = STRBUF_INIT;
 	int r;
@@ -605,7 +753,7 @@ static int write_dir_file(const char *path, const char *buf, size_t len)
 	fs_dirname(&dir, path);
 	r = fs_mkdir_p(dir.buf);
 	strbuf_release(&dir);
-	return r < 0 ? r : put_file(path, buf, len, 0);
+	return r < 0 ? r : put_file(path, buf, len, 0, st);
 }
 
 /* Copy what is on disk now for every op that replaces or removes a file. */
@@ -628,7 +776,7 @@ static int backup_files(struct agent_plan *plan, struct agents_env *env,
 		strbuf_addf(&rel, "backups/%s/files/%s/%s", id, op->target, op->path);
 		fs_path_join(&dst, env->agents_dir, rel.buf);
 		op->backup = xstrdup(rel.buf);
-		r = write_dir_file(dst.buf, text.buf, text.len);
+		r = write_dir_file(dst.buf, text.buf, text.len, NULL);
 	}
 	strbuf_release(&text);
 	strbuf_release(&dst);
@@ -636,19 +784,89 @@ static int backup_files(struct agent_plan *plan, struct agents_env *env,
 	return r;
 }
 
+static void stat_keep(struct agent_stat *out, const struct stat *st,
+		      long long ref)
+{
+	memset(out, 0, sizeof(*out));
+	out->set = 1;
+	out->size = (long long)st->st_size;
+	out->mtime = ts_ns(&st->st_mtim);
+	out->ctime = ts_ns(&st->st_ctim);
+	out->ino = (long long)st->st_ino;
+	out->ref = ref;
+}
+
+/*
+ * A file-system time no later than any time stamp the file system gives
+ * from now on: the coarse clock it stamps files with, cut to whole
+ * (even) seconds on a file system whose time stamps have no nanoseconds.
+ */
+static long long fs_now(const struct stat *like)
+{
+	struct timespec ts;
+	long long t;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	t = ts_ns(&ts);
+	if (!like->st_mtim.tv_nsec && !like->st_ctim.tv_nsec)
+		t -= t % 2000000000LL;
+	return t;
+}
+
+/*
+ * Write the files; then, for the stat cache, stat each written file again:
+ * it is recorded when it is still the inode we wrote, with the same size,
+ * mtime and ctime as just after our rename (else a person changed it
+ * already, and the next run reads it). st_ref is taken before that stat.
+ */
 static int change_files(struct agent_plan *plan)
 {
+	struct stat *wrote = xcalloc(plan->nr ? plan->nr : 1, sizeof(*wrote)), now;
+	long long ref = 0, newest = 0;
 	size_t i;
-	int r = 0;
+	int r = 0, waits;
 
 	for (i = 0; i < plan->nr && r >= 0; i++) {
 		struct agent_op *op = &plan->ops[i];
 
+		if (op->write)
+			op->st.set = 0;
 		if (op->write == 1)
-			r = write_dir_file(op->abs, op->content.buf, op->content.len);
+			r = write_dir_file(op->abs, op->content.buf, op->content.len,
+					   &wrote[i]);
 		else if (op->write == 2)
 			r = fs_unlink(op->abs);
+		if (op->write == 1 && r >= 0 && wrote[i].st_mode &&
+		    ts_ns(&wrote[i].st_ctim) > newest)
+			newest = ts_ns(&wrote[i].st_ctim);
 	}
+	/* Files stamped in the current tick of the clock would be racy (read
+	 * by every run): wait for the next tick, a few ms at most. */
+	for (i = 0; i < plan->nr && !ref; i++)
+		if (plan->ops[i].write == 1 && wrote[i].st_mode)
+			ref = fs_now(&wrote[i]);
+	for (waits = 0; ref && ref <= newest && waits < 20; waits++) {
+		struct timespec nap = { 0, 1000000 };
+
+		nanosleep(&nap, NULL);
+		for (i = 0; i < plan->nr; i++)
+			if (plan->ops[i].write == 1 && wrote[i].st_mode) {
+				ref = fs_now(&wrote[i]);
+				break;
+			}
+	}
+	for (i = 0; i < plan->nr && r >= 0; i++) {
+		struct agent_op *op = &plan->ops[i];
+
+		if (op->write != 1 || !wrote[i].st_mode)
+			continue;
+		if (lstat(op->abs, &now) == 0 && now.st_ino == wrote[i].st_ino &&
+		    now.st_dev == wrote[i].st_dev && now.st_size == wrote[i].st_size &&
+		    ts_ns(&now.st_mtim) == ts_ns(&wrote[i].st_mtim) &&
+		    ts_ns(&now.st_ctim) == ts_ns(&wrote[i].st_ctim))
+			stat_keep(&op->st, &now, ref);
+	}
+	free(wrote);
 	return r;
 }
 
@@ -665,7 +883,7 @@ static void sync_fs(const char *dir)
 static int write_json(const char *path, const json_t *v)
 {
 	char *text = json_dumps(v, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	int r = put_file(path, text, strlen(text), 1);
+	int r = put_file(path, text, strlen(text), 1, NULL);
 
 	free(text);
 	return r;
@@ -675,7 +893,9 @@ int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id_out)
 {
 	struct strbuf jpath = STRBUF_INIT, mpath = STRBUF_INIT;
 	json_t *man = NULL;
+	struct agent_stat *stats;
 	char *id = NULL;
+	size_t i, n = 0;
 	int complete, r;
 
 	if (!agent_plan_changes(plan))
@@ -694,7 +914,22 @@ int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id_out)
 	if ((r = change_files(plan)) < 0)
 		goto out;
 	sync_fs(env->root);
-	if ((r = commit_rows(env, man, 0, &complete)) < 0)
+	stats = xcalloc(plan->nr ? plan->nr : 1, sizeof(*stats));
+	for (i = 0; i < plan->nr; i++)
+		if (plan->ops[i].write || plan->ops[i].rec_act) {
+			const struct agent_op *op = &plan->ops[i];
+
+			/* A stat vouches for the bytes it was taken of: those
+			 * written (new_hash), else those read (prev_hash). A
+			 * rollback may restore a person's bytes under our row. */
+			if (op->rec_act == 1 && !strcmp(op->write == 1 ? op->new_hash :
+							op->prev_hash, op->rec_hash))
+				stats[n] = op->st;
+			n++;
+		}
+	r = commit_rows(env, man, 0, stats, &complete);
+	free(stats);
+	if (r < 0)
 		goto out;
 	r = fs_unlink(jpath.buf);
 out:

@@ -482,6 +482,8 @@ void agent_tmpl_release(struct agent_tmpl *t)
 		free(t->tools[i]);
 	free(t->tools);
 	free(t->file);
+	free(t->src);
+	free(t->text);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -494,6 +496,9 @@ void agent_set_release(struct agent_set *set)
 	free(set->items);
 	set->items = NULL;
 	set->nr = set->alloc = 0;
+	agent_tmpl_release(&set->base);
+	set->have_base = 0;
+	set->base_hash[0] = '\0';
 }
 
 static int cmp_tmpl(const void *a, const void *b)
@@ -507,6 +512,8 @@ const struct agent_tmpl *agent_set_find(const struct agent_set *set,
 {
 	struct agent_tmpl key;
 
+	if (!set->nr)
+		return NULL;
 	key.name = (char *)name;
 	return bsearch(&key, set->items, set->nr, sizeof(key), cmp_tmpl);
 }
@@ -541,13 +548,18 @@ static int list_dir(char ***out, size_t *nr, const char *dir, const char *base)
 	return 0;
 }
 
+/* Read one template; parse it unless cached() vouches for it (then it
+ * stays lazy: name, version and bytes). hash gets its bytes' SHA-256. */
 static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		    const char *file, struct agent_problems *pb, int is_base,
-		    int optional)
+		    int optional, char hash[65], const char *base_hash,
+		    agent_cached_fn *cached, void *data)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	const char *name, *version;
 	int r;
 
+	memset(t, 0, sizeof(*t));
 	fs_path_join(&path, dir, file);
 	r = fs_read_file(&text, path.buf, TEMPLATE_MAX_BYTES);
 	fs_path_join(&path, shown, file);
@@ -558,11 +570,50 @@ static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		agent_problems_add(pb, "%s", error_message());
 		error_clear();
 	} else {
-		r = parse_any(t, path.buf, text.buf, text.len, pb, is_base);
+		agent_sha256_hex(hash, text.buf, text.len);
+		if (cached && cached(data, file, hash, base_hash, &name, &version)) {
+			t->name = xstrdup(name);
+			t->version = xstrdup(version);
+			t->file = xstrdup(path.buf);
+			t->lazy = 1;
+			t->len = text.len;
+			t->text = strbuf_detach(&text, NULL);
+			r = 0;
+		} else {
+			r = parse_any(t, path.buf, text.buf, text.len, pb, is_base);
+		}
+		if (r == 0) {
+			t->src = xstrdup(file);
+			memcpy(t->src_hash, hash, 65);
+		}
 	}
 	strbuf_release(&path);
 	strbuf_release(&text);
 	return r;
+}
+
+int agent_set_parse(struct agent_set *set, struct agent_tmpl *t)
+{
+	struct agent_problems pb = AGENT_PROBLEMS_INIT;
+	struct agent_tmpl n;
+	int r;
+
+	if (!t->lazy)
+		return 0;
+	if ((r = parse_any(&n, t->file, t->text, t->len, &pb, 0)) < 0) {
+		/* It was valid when its row was written by this renderer. */
+		r = error_set(BOSUN_EDATA, "%s", pb.nr ? pb.items[0] : t->file);
+		agent_problems_release(&pb);
+		return r;
+	}
+	if (set->have_base)
+		agent_tmpl_merge_base(&n, &set->base);
+	n.src = t->src;
+	memcpy(n.src_hash, t->src_hash, sizeof(n.src_hash));
+	t->src = NULL;
+	agent_tmpl_release(t);
+	*t = n;
+	return 0;
 }
 
 static void check_duplicates(struct agent_set *set, struct agent_problems *pb)
@@ -579,25 +630,41 @@ static void check_duplicates(struct agent_set *set, struct agent_problems *pb)
 int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
 		   const char *base, int base_optional, struct agent_problems *pb)
 {
-	struct agent_tmpl b;
-	char **files;
+	return agent_set_load_cached(set, dir, shown, base, base_optional, pb,
+				     NULL, NULL);
+}
+
+int agent_set_load_cached(struct agent_set *set, const char *dir,
+			  const char *shown, const char *base, int base_optional,
+			  struct agent_problems *pb, agent_cached_fn *cached,
+			  void *data)
+{
+	struct agent_tmpl *b = &set->base;
+	char **files, h[65];
 	size_t nr, i;
 	int have_base = 0, r;
 
-	memset(&b, 0, sizeof(b));
+	memset(b, 0, sizeof(*b));
+	set->base_hash[0] = '\0';
 	if (base && !*base)
 		base = NULL;
 	if ((r = list_dir(&files, &nr, dir, base)) < 0)
 		return r;
-	if (base)
-		have_base = load_one(&b, dir, shown, base, pb, 1, base_optional) == 0;
+	if (base) {
+		have_base = load_one(b, dir, shown, base, pb, 1, base_optional,
+				     h, "", NULL, NULL) == 0;
+		if (have_base)
+			memcpy(set->base_hash, h, sizeof(h));
+	}
+	set->have_base = have_base;
 	for (i = 0; i < nr; i++) {
 		struct agent_tmpl t;
 
-		if (load_one(&t, dir, shown, files[i], pb, 0, 0) < 0)
+		if (load_one(&t, dir, shown, files[i], pb, 0, 0, h, set->base_hash,
+			     cached, data) < 0)
 			continue;
-		if (have_base)
-			agent_tmpl_merge_base(&t, &b);
+		if (have_base && !t.lazy)
+			agent_tmpl_merge_base(&t, b);
 		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
 		set->items[set->nr++] = t;
 	}
@@ -607,7 +674,6 @@ int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
 	for (i = 0; i < nr; i++)
 		free(files[i]);
 	free(files);
-	agent_tmpl_release(&b);
 	if (!pb->nr)
 		return 0;
 	agent_set_release(set);

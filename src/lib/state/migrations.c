@@ -73,6 +73,25 @@ const struct state_migration state_migrations[] = {
 	  "	duration_ms INTEGER NOT NULL\n"
 	  ");\n"
 	  "CREATE INDEX deploys_commit ON deploys (commit_id);\n" },
+	/* bosun agents' stat cache (docs/agents.md, "Speed"): what a row's
+	 * bytes were rendered from (the template file, its SHA-256, the base
+	 * agent's SHA-256 and the renderer's version; out_hash: the hash
+	 * they render to, which they vouch for), and the file's stat
+	 * when bosun wrote it (size, mtime and ctime in ns, inode; st_ref: a
+	 * file-system time before that stat, for the racy-git rule; st_hash:
+	 * the hash the stat vouches for). NULL: unknown, read and hash. */
+	{ 4, "agents-cache",
+	  "ALTER TABLE agent_files ADD COLUMN src TEXT;\n"
+	  "ALTER TABLE agent_files ADD COLUMN src_hash TEXT;\n"
+	  "ALTER TABLE agent_files ADD COLUMN base_hash TEXT;\n"
+	  "ALTER TABLE agent_files ADD COLUMN renderer TEXT;\n"
+	  "ALTER TABLE agent_files ADD COLUMN out_hash TEXT;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_size INTEGER;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_mtime INTEGER;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_ctime INTEGER;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_ino INTEGER;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_ref INTEGER;\n"
+	  "ALTER TABLE agent_files ADD COLUMN st_hash TEXT;\n" },
 };
 
 const int state_migrations_nr = (int)ARRAY_SIZE(state_migrations);

@@ -386,4 +386,35 @@ test_expect_success 'a no-op deploy reads no agent file and writes nothing; a ch
 	bosun agents deploy -t claude >../out 2>../err && test_grep "3 skipped" ../err
 '
 
+test_expect_success 'an unchanged template costs a stat: its bytes are read only when needed' '
+	setup ts && bosun agents deploy -t claude >/dev/null 2>&1 && sleep 1 &&
+	bosun agents deploy -t claude >/dev/null 2>&1 &&
+	test_eq 3 "$(sqlite3 .git/bosun/state.db "select count(*) from agent_templates where ctime < ref and mtime < ref")" &&
+	test_eq "$(sha256sum agents/qa.json | cut -d" " -f1)" \
+		"$(sqlite3 .git/bosun/state.db "select hash from agent_templates where name=\"qa.json\"")" &&
+	if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -e trace=openat -o ../trace "$BOSUN" agents deploy -t claude >../out 2>../err &&
+		test_grep "3 skipped" ../err &&
+		! grep "agents/qa.json\|agents/reviewer.md\|agents/research_agent.json" ../trace
+	fi
+'
+
+test_expect_success 'a template edited in place, same size, mtime put back, is read again (ctime)' '
+	setup tc && bosun agents deploy -t claude >/dev/null 2>&1 && sleep 1 &&
+	bosun agents deploy -t claude >/dev/null 2>&1 &&
+	f=agents/qa.json &&
+	test_eq 1 "$(sqlite3 .git/bosun/state.db "select count(*) from agent_templates where name=\"qa.json\" and ctime < ref")" &&
+	m=$(stat -c %y $f) && s=$(stat -c %s $f) &&
+	python3 -c "
+import sys; p = sys.argv[1]; b = open(p, \"rb\").read()
+open(p, \"r+b\").write(b.replace(b\"You test.\", b\"You TEST.\"))
+" $f &&
+	touch -d "$m" $f && test_eq "$s" "$(stat -c %s $f)" && test_eq "$m" "$(stat -c %y $f)" &&
+	test_eq "$(sqlite3 .git/bosun/state.db "select mtime from agent_templates where name=\"qa.json\"")" \
+		"$(stat -c %.9Y $f | tr -d .)" &&
+	bosun agents deploy -t claude >../out 2>../err &&
+	test_grep "^updated   .claude/agents/qa.md" ../out && test_grep "You TEST." .claude/agents/qa.md &&
+	test_grep "1 updated" ../err && bosun agents verify -t claude >/dev/null
+'
+
 test_done

@@ -36,6 +36,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #define AGENT_MARKER "# managed-by: bosun-agents"
 #define AGENT_NAME_MAX 64
@@ -73,6 +74,9 @@ struct agent_tmpl {
 	int lazy;
 	char *text;
 	size_t len;
+	/* Lazy with text NULL: its stat vouched for src_hash (the template
+	 * stat cache), so it is read from path only when parsed. */
+	char *path;
 };
 
 struct agent_set {
@@ -100,6 +104,24 @@ typedef int agent_cached_fn(void *data, const char *src, const char *src_hash,
 			    const char **version);
 
 /*
+ * The template stat cache (the racy-git rule is the caller's business):
+ * stat_hash() returns 1 and fills hash with the SHA-256 that a stored
+ * stat of src vouches for when st matches it; then the file is not read
+ * unless cached() turns it down. stat_seen() gets the stat taken just
+ * before a template's bytes were read, and their hash. Both may be NULL.
+ */
+typedef int agent_stat_hash_fn(void *data, const char *src,
+			       const struct stat *st, char hash[65]);
+typedef void agent_stat_seen_fn(void *data, const char *src,
+				const struct stat *st, const char *hash);
+struct agent_load_cache {
+	agent_cached_fn *cached;
+	agent_stat_hash_fn *stat_hash;
+	agent_stat_seen_fn *stat_seen;
+	void *data;
+};
+
+/*
  * Load every *.json and *.md template in dir (not below it; messages name
  * the files as shown/FILE), merging the
  * base agent (base, relative to dir; NULL or "" for none; a missing default
@@ -113,8 +135,8 @@ int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
  * kept lazy (name, version, bytes). cached NULL: parse every one. */
 int agent_set_load_cached(struct agent_set *set, const char *dir,
 			  const char *shown, const char *base, int base_optional,
-			  struct agent_problems *pb, agent_cached_fn *cached,
-			  void *data);
+			  struct agent_problems *pb,
+			  const struct agent_load_cache *cache);
 /* Parse a lazy template of set now (merging the base agent). A problem
  * is -BOSUN_EDATA with the first problem as the message. */
 int agent_set_parse(struct agent_set *set, struct agent_tmpl *t);
@@ -314,6 +336,19 @@ const char *agents_file_check(const struct agents_env *env,
 /* 1 when st (of the file now) matches rec's recorded stat and the racy
  * rule allows trusting it. */
 int agents_stat_fresh(const struct agent_rec *rec, const struct stat *st);
+/* A template file's stat as the store keeps it (agent_templates). */
+struct agent_tstat {
+	char *name;
+	struct agent_stat st;
+	char hash[65];
+};
+/* The stored template stats of the templates folder dir, sorted by name. */
+int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,
+		      struct agents_env *env, const char *dir);
+/* Store these (replacing those of the same names), in one transaction. */
+int agents_tmpl_stats_put(struct agents_env *env, const char *dir,
+			  const struct agent_tstat *v, size_t nr);
+void agent_tstats_free(struct agent_tstat *v, size_t nr);
 /* The absolute path of a row's file. */
 void agents_rec_path(struct strbuf *sb, const struct agents_env *env,
 		     const char *target, const char *path);

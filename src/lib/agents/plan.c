@@ -486,27 +486,140 @@ static int tmpl_cached(void *data, const char *src, const char *src_hash,
 	return 1;
 }
 
+/* The template stat cache: the stored stats (by name), the reference
+ * time taken before any template's stat, and the stats to store. */
+struct tstat_ix {
+	struct agent_tstat *have, *put;
+	size_t have_nr, put_nr, put_alloc;
+	long long ref;
+};
+
+static int cmp_tstat(const void *a, const void *b)
+{
+	return strcmp(((const struct agent_tstat *)a)->name,
+		      ((const struct agent_tstat *)b)->name);
+}
+
+static const struct agent_tstat *tstat_find(const struct tstat_ix *tx,
+					    const char *name)
+{
+	struct agent_tstat key;
+
+	if (!tx->have_nr)
+		return NULL;
+	key.name = (char *)name;
+	return bsearch(&key, tx->have, tx->have_nr, sizeof(key), cmp_tstat);
+}
+
+/* 1 when st is the stored stat a (size, inode, mtime, ctime). */
+static int tstat_same(const struct agent_stat *a, const struct stat *st)
+{
+	return a->set && (long long)st->st_size == a->size &&
+	       (long long)st->st_ino == a->ino &&
+	       ns_of(&st->st_mtim) == a->mtime && ns_of(&st->st_ctim) == a->ctime;
+}
+
+/* The racy-git rule: trust a stored stat only when it was stamped before
+ * the reference time taken before it was taken. */
+static int tstat_trusted(const struct agent_stat *a)
+{
+	return a->mtime < a->ref && a->ctime < a->ref;
+}
+
+struct load_ix {
+	struct cache_ix ix;
+	struct tstat_ix tx;
+};
+
+static int tmpl_cached_cb(void *data, const char *src, const char *src_hash,
+			  const char *base_hash, const char **name,
+			  const char **version)
+{
+	struct load_ix *lx = data;
+
+	return lx->ix.nr && tmpl_cached(&lx->ix, src, src_hash, base_hash, name,
+					version);
+}
+
+static int tmpl_stat_hash(void *data, const char *src, const struct stat *st,
+			  char hash[65])
+{
+	struct load_ix *lx = data;
+	const struct agent_tstat *a = tstat_find(&lx->tx, src);
+
+	if (!a || !tstat_same(&a->st, st) || !tstat_trusted(&a->st))
+		return 0;
+	memcpy(hash, a->hash, 65);
+	return 1;
+}
+
+static void tmpl_stat_seen(void *data, const char *src, const struct stat *st,
+			   const char *hash)
+{
+	struct load_ix *lx = data;
+	struct tstat_ix *tx = &lx->tx;
+	const struct agent_tstat *a = tstat_find(tx, src);
+	struct agent_tstat *n;
+	long long ref = tx->ref;
+
+	if (a && tstat_same(&a->st, st) && tstat_trusted(&a->st) &&
+	    !strcmp(a->hash, hash))
+		return;
+	/* Without nanoseconds, stamps are cut to the second (or two). */
+	if (!st->st_mtim.tv_nsec && !st->st_ctim.tv_nsec)
+		ref -= ref % 2000000000LL;
+	if (ns_of(&st->st_mtim) >= ref || ns_of(&st->st_ctim) >= ref)
+		return;  /* racy: a later change could keep this stat */
+	ALLOC_GROW(tx->put, tx->put_nr + 1, tx->put_alloc);
+	n = &tx->put[tx->put_nr++];
+	memset(n, 0, sizeof(*n));
+	n->name = xstrdup(src);
+	n->st.set = 1;
+	n->st.size = (long long)st->st_size;
+	n->st.mtime = ns_of(&st->st_mtim);
+	n->st.ctime = ns_of(&st->st_ctim);
+	n->st.ino = (long long)st->st_ino;
+	n->st.ref = ref;
+	memcpy(n->hash, hash, 65);
+}
+
 int agents_load_set(struct agent_set *set, struct agents_env *env,
 		    const char *dir, const char *shown, const char *base,
 		    int base_optional, struct agent_problems *pb)
 {
-	struct cache_ix ix = { env, NULL, 0, STRBUF_INIT, STRBUF_INIT };
+	struct load_ix lx;
+	struct agent_load_cache cache = { tmpl_cached_cb, tmpl_stat_hash,
+					  tmpl_stat_seen, &lx };
+	struct timespec ts;
 	size_t i;
 	int r;
 
 	if ((r = agents_env_records(env)) < 0)
 		return r;
-	ix.by_src = xcalloc(env->recs_nr + 1, sizeof(*ix.by_src));
+	memset(&lx, 0, sizeof(lx));
+	lx.ix.env = env;
+	strbuf_init(&lx.ix.key, 0);
+	strbuf_init(&lx.ix.path, 0);
+	/* The reference time comes before any template's stat. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	lx.tx.ref = ns_of(&ts);
+	if (agents_tmpl_stats(&lx.tx.have, &lx.tx.have_nr, env, dir) < 0)
+		error_clear();  /* a cache: without it, every template is read */
+	lx.ix.by_src = xcalloc(env->recs_nr + 1, sizeof(*lx.ix.by_src));
 	for (i = 0; i < env->recs_nr; i++)
 		if (env->recs[i].src && env->recs[i].renderer)
-			ix.by_src[ix.nr++] = &env->recs[i];
-	if (ix.nr)
-		qsort(ix.by_src, ix.nr, sizeof(*ix.by_src), cmp_src);
-	r = agent_set_load_cached(set, dir, shown, base, base_optional, pb,
-				  ix.nr ? tmpl_cached : NULL, &ix);
-	free(ix.by_src);
-	strbuf_release(&ix.key);
-	strbuf_release(&ix.path);
+			lx.ix.by_src[lx.ix.nr++] = &env->recs[i];
+	if (lx.ix.nr)
+		qsort(lx.ix.by_src, lx.ix.nr, sizeof(*lx.ix.by_src), cmp_src);
+	r = agent_set_load_cached(set, dir, shown, base, base_optional, pb, &cache);
+	/* Best effort: a store we cannot update now only costs reads later. */
+	if (r >= 0 && agents_tmpl_stats_put(env, dir, lx.tx.put, lx.tx.put_nr) < 0)
+		error_clear();
+	agent_tstats_free(lx.tx.have, lx.tx.have_nr);
+	agent_tstats_free(lx.tx.put, lx.tx.put_nr);
+	free(lx.ix.by_src);
+	strbuf_release(&lx.ix.key);
+	strbuf_release(&lx.ix.path);
 	return r;
 }
 

@@ -249,6 +249,102 @@ int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 	return 0;
 }
 
+static int exec_sql(struct agents_env *env, const char *sql);
+
+int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,
+		      struct agents_env *env, const char *dir)
+{
+	sqlite3_stmt *s = NULL;
+	struct agent_tstat *v = NULL;
+	size_t n = 0, alloc = 0;
+	int rc, k;
+
+	*out = NULL;
+	*nr = 0;
+	if (sqlite3_prepare_v2(state_db(env->st), "SELECT name, size, mtime, ctime, "
+			       "ino, ref, hash FROM agent_templates WHERE dir = ?1 "
+			       "ORDER BY name", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(env, "cannot read");
+	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(s, 6);
+		struct agent_tstat *a;
+
+		if (!h || strlen(h) != 64 || !sqlite3_column_text(s, 0))
+			continue;
+		ALLOC_GROW(v, n + 1, alloc);
+		a = &v[n++];
+		memset(a, 0, sizeof(*a));
+		a->name = col_dup(s, 0);
+		a->st.set = 1;
+		for (k = 1; k <= 5; k++)
+			a->st.set &= sqlite3_column_type(s, k) == SQLITE_INTEGER;
+		a->st.size = sqlite3_column_int64(s, 1);
+		a->st.mtime = sqlite3_column_int64(s, 2);
+		a->st.ctime = sqlite3_column_int64(s, 3);
+		a->st.ino = sqlite3_column_int64(s, 4);
+		a->st.ref = sqlite3_column_int64(s, 5);
+		copy_hash(a->hash, h);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		agent_tstats_free(v, n);
+		return db_fail(env, "cannot read");
+	}
+	*out = v;
+	*nr = n;
+	return 0;
+}
+
+int agents_tmpl_stats_put(struct agents_env *env, const char *dir,
+			  const struct agent_tstat *v, size_t nr)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int r, k;
+
+	if (!nr)
+		return 0;
+	if ((r = exec_sql(env, "BEGIN IMMEDIATE")) < 0)
+		return r;
+	if (sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO "
+			       "agent_templates (dir, name, size, mtime, ctime, ino, "
+			       "ref, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		r = db_fail(env, "cannot update");
+		goto out;
+	}
+	for (i = 0; i < nr && r >= 0; i++) {
+		const long long x[] = { v[i].st.size, v[i].st.mtime, v[i].st.ctime,
+					v[i].st.ino, v[i].st.ref };
+
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, v[i].name, -1, SQLITE_STATIC);
+		for (k = 0; k < 5; k++)
+			sqlite3_bind_int64(s, 3 + k, x[k]);
+		sqlite3_bind_text(s, 8, v[i].hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			r = db_fail(env, "cannot update");
+	}
+out:
+	sqlite3_finalize(s);
+	if (r >= 0)
+		r = exec_sql(env, "COMMIT");
+	if (r < 0)
+		sqlite3_exec(state_db(env->st), "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+void agent_tstats_free(struct agent_tstat *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		free(v[i].name);
+	free(v);
+}
+
 int agents_env_records(struct agents_env *env)
 {
 	int r;

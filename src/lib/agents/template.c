@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TEMPLATE_MAX_BYTES (1024 * 1024)
 
@@ -484,6 +485,7 @@ void agent_tmpl_release(struct agent_tmpl *t)
 	free(t->file);
 	free(t->src);
 	free(t->text);
+	free(t->path);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -549,18 +551,38 @@ static int list_dir(char ***out, size_t *nr, const char *dir, const char *base)
 }
 
 /* Read one template; parse it unless cached() vouches for it (then it
- * stays lazy: name, version and bytes). hash gets its bytes' SHA-256. */
+ * stays lazy: name, version and bytes). hash gets its bytes' SHA-256.
+ * With a stat cache, a template whose stat vouches for its hash, and
+ * cached() for that hash, is not even read: it stays lazy without bytes. */
 static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		    const char *file, struct agent_problems *pb, int is_base,
 		    int optional, char hash[65], const char *base_hash,
-		    agent_cached_fn *cached, void *data)
+		    const struct agent_load_cache *cache)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	agent_cached_fn *cached = cache ? cache->cached : NULL;
 	const char *name, *version;
-	int r;
+	struct stat st;
+	int r, have_st = 0;
 
 	memset(t, 0, sizeof(*t));
 	fs_path_join(&path, dir, file);
+	if (cache && (cache->stat_hash || cache->stat_seen))
+		have_st = stat(path.buf, &st) == 0 && S_ISREG(st.st_mode);
+	if (have_st && cached && cache->stat_hash &&
+	    cache->stat_hash(cache->data, file, &st, hash) &&
+	    cached(cache->data, file, hash, base_hash, &name, &version)) {
+		t->name = xstrdup(name);
+		t->version = xstrdup(version);
+		t->path = strbuf_detach(&path, NULL);
+		fs_path_join(&path, shown, file);
+		t->file = xstrdup(path.buf);
+		t->lazy = 1;
+		t->src = xstrdup(file);
+		memcpy(t->src_hash, hash, 65);
+		strbuf_release(&path);
+		return 0;
+	}
 	r = fs_read_file(&text, path.buf, TEMPLATE_MAX_BYTES);
 	fs_path_join(&path, shown, file);
 	if (r == -BOSUN_ENOTFOUND && optional) {
@@ -571,7 +593,9 @@ static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		error_clear();
 	} else {
 		agent_sha256_hex(hash, text.buf, text.len);
-		if (cached && cached(data, file, hash, base_hash, &name, &version)) {
+		if (have_st && cache->stat_seen)
+			cache->stat_seen(cache->data, file, &st, hash);
+		if (cached && cached(cache->data, file, hash, base_hash, &name, &version)) {
 			t->name = xstrdup(name);
 			t->version = xstrdup(version);
 			t->file = xstrdup(path.buf);
@@ -600,6 +624,26 @@ int agent_set_parse(struct agent_set *set, struct agent_tmpl *t)
 
 	if (!t->lazy)
 		return 0;
+	/* Its stat vouched for its bytes: read them now, and make sure they
+	 * are still those (else it changed under us: the next run sees it). */
+	if (!t->text) {
+		struct strbuf text = STRBUF_INIT;
+		char h[65];
+
+		if ((r = fs_read_file(&text, t->path, TEMPLATE_MAX_BYTES)) < 0) {
+			strbuf_release(&text);
+			return r;
+		}
+		agent_sha256_hex(h, text.buf, text.len);
+		if (strcmp(h, t->src_hash)) {
+			strbuf_release(&text);
+			return error_set(BOSUN_EDATA, "'%s' changed while bosun was "
+					 "reading it; nothing was changed, run again",
+					 t->file);
+		}
+		t->len = text.len;
+		t->text = strbuf_detach(&text, NULL);
+	}
 	if ((r = parse_any(&n, t->file, t->text, t->len, &pb, 0)) < 0) {
 		/* It was valid when its row was written by this renderer. */
 		r = error_set(BOSUN_EDATA, "%s", pb.nr ? pb.items[0] : t->file);
@@ -631,13 +675,13 @@ int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
 		   const char *base, int base_optional, struct agent_problems *pb)
 {
 	return agent_set_load_cached(set, dir, shown, base, base_optional, pb,
-				     NULL, NULL);
+				     NULL);
 }
 
 int agent_set_load_cached(struct agent_set *set, const char *dir,
 			  const char *shown, const char *base, int base_optional,
-			  struct agent_problems *pb, agent_cached_fn *cached,
-			  void *data)
+			  struct agent_problems *pb,
+			  const struct agent_load_cache *cache)
 {
 	struct agent_tmpl *b = &set->base;
 	char **files, h[65];
@@ -652,7 +696,7 @@ int agent_set_load_cached(struct agent_set *set, const char *dir,
 		return r;
 	if (base) {
 		have_base = load_one(b, dir, shown, base, pb, 1, base_optional,
-				     h, "", NULL, NULL) == 0;
+				     h, "", NULL) == 0;
 		if (have_base)
 			memcpy(set->base_hash, h, sizeof(h));
 	}
@@ -661,7 +705,7 @@ int agent_set_load_cached(struct agent_set *set, const char *dir,
 		struct agent_tmpl t;
 
 		if (load_one(&t, dir, shown, files[i], pb, 0, 0, h, set->base_hash,
-			     cached, data) < 0)
+			     cache) < 0)
 			continue;
 		if (have_base && !t.lazy)
 			agent_tmpl_merge_base(&t, b);

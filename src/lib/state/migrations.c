@@ -92,6 +92,23 @@ const struct state_migration state_migrations[] = {
 	  "ALTER TABLE agent_files ADD COLUMN st_ino INTEGER;\n"
 	  "ALTER TABLE agent_files ADD COLUMN st_ref INTEGER;\n"
 	  "ALTER TABLE agent_files ADD COLUMN st_hash TEXT;\n" },
+	/* bosun agents' template stat cache (docs/agents.md, "Speed"): the
+	 * stat of each template file of a templates folder (dir: its absolute
+	 * path; name: the file's name) when bosun read it (size, mtime and
+	 * ctime in ns, inode; ref: a file-system time before that stat, for
+	 * the racy-git rule), and the SHA-256 of the bytes it vouches for. */
+	{ 5, "agents-template-stat",
+	  "CREATE TABLE agent_templates (\n"
+	  "	dir TEXT NOT NULL,\n"
+	  "	name TEXT NOT NULL,\n"
+	  "	size INTEGER NOT NULL,\n"
+	  "	mtime INTEGER NOT NULL,\n"
+	  "	ctime INTEGER NOT NULL,\n"
+	  "	ino INTEGER NOT NULL,\n"
+	  "	ref INTEGER NOT NULL,\n"
+	  "	hash TEXT NOT NULL,\n"
+	  "	PRIMARY KEY (dir, name)\n"
+	  ");\n" },
 };
 
 const int state_migrations_nr = (int)ARRAY_SIZE(state_migrations);

@@ -17,36 +17,6 @@
 
 static const char lint_usage[] = "bosun commit lint [FILE | - | --range A..B]";
 
-static int load_rules(struct config *cfg, struct lint_rules *rules)
-{
-	size_t n, i;
-	const char **skip;
-
-	rules->types = config_strlist(cfg, "commit.types", &n);
-	rules->nr_types = n;
-	rules->scopes = config_strlist(cfg, "commit.scopes", &n);
-	rules->nr_scopes = n;
-	rules->header_max = (int)config_int(cfg, "commit.header_max");
-	skip = config_strlist(cfg, "commit.skip", &n);
-	rules->skip_merge = rules->skip_revert = rules->skip_fixup =
-		rules->skip_release = 0;
-	for (i = 0; i < n; i++) {
-		if (!strcmp(skip[i], "merge"))
-			rules->skip_merge = 1;
-		else if (!strcmp(skip[i], "revert"))
-			rules->skip_revert = 1;
-		else if (!strcmp(skip[i], "fixup"))
-			rules->skip_fixup = 1;
-		else if (!strcmp(skip[i], "release"))
-			rules->skip_release = 1;
-		else
-			return error_set(BOSUN_EDATA,
-					 "commit.skip: unknown kind '%s' (merge, revert, fixup or release)",
-					 skip[i]);
-	}
-	return 0;
-}
-
 /* Print a result; returns the number of problems. */
 static size_t report(struct bosun_ctx *ctx, const char *name,
 		     const struct lint_result *res, json_t *jarr)
@@ -166,7 +136,7 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(lint_usage, "what should be linted? a FILE, '-' for stdin, or --range A..B");
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	if ((r = load_rules(cfg, &rules)) < 0)
+	if ((r = lint_rules_from_config(&rules, cfg)) < 0)
 		return r;
 	if (ctx->json)
 		jarr = json_array();

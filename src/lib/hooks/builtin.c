@@ -31,33 +31,15 @@ static void fail(struct hook_result *res, const char *reason)
 
 /* ---- commit-lint ------------------------------------------------------------ */
 
+/* The rules as `bosun commit lint` reads them; a bad commit.skip is the
+ * check's failure, said in why. */
 static int lint_rules_from(const struct config *cfg, struct lint_rules *rules,
 			   struct strbuf *why)
 {
-	size_t n, i;
-	const char **skip;
-
-	rules->types = config_strlist(cfg, "commit.types", &n);
-	rules->nr_types = n;
-	rules->scopes = config_strlist(cfg, "commit.scopes", &n);
-	rules->nr_scopes = n;
-	rules->header_max = (int)config_int(cfg, "commit.header_max");
-	skip = config_strlist(cfg, "commit.skip", &n);
-	rules->skip_merge = rules->skip_revert = rules->skip_fixup =
-		rules->skip_release = 0;
-	for (i = 0; i < n; i++) {
-		if (!strcmp(skip[i], "merge"))
-			rules->skip_merge = 1;
-		else if (!strcmp(skip[i], "revert"))
-			rules->skip_revert = 1;
-		else if (!strcmp(skip[i], "fixup"))
-			rules->skip_fixup = 1;
-		else if (!strcmp(skip[i], "release"))
-			rules->skip_release = 1;
-		else {
-			strbuf_addf(why, "commit.skip: unknown kind '%s'\n", skip[i]);
-			return -1;
-		}
+	if (lint_rules_from_config(rules, cfg) < 0) {
+		strbuf_addf(why, "%s\n", error_message());
+		error_clear();
+		return -1;
 	}
 	return 0;
 }

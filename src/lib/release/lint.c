@@ -11,6 +11,8 @@
 #include "lib/release/lint.h"
 
 #include "core/alloc.h"
+#include "core/error.h"
+#include "lib/config/config.h"
 #include "core/ascii.h"
 #include "core/opts.h"
 #include "core/strbuf.h"
@@ -644,4 +646,34 @@ void lint_result_release(struct lint_result *res)
 	}
 	free(res->items);
 	memset(res, 0, sizeof(*res));
+}
+
+int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg)
+{
+	size_t n, i;
+	const char **skip;
+
+	rules->types = config_strlist(cfg, "commit.types", &n);
+	rules->nr_types = n;
+	rules->scopes = config_strlist(cfg, "commit.scopes", &n);
+	rules->nr_scopes = n;
+	rules->header_max = (int)config_int(cfg, "commit.header_max");
+	skip = config_strlist(cfg, "commit.skip", &n);
+	rules->skip_merge = rules->skip_revert = rules->skip_fixup =
+		rules->skip_release = 0;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(skip[i], "merge"))
+			rules->skip_merge = 1;
+		else if (!strcmp(skip[i], "revert"))
+			rules->skip_revert = 1;
+		else if (!strcmp(skip[i], "fixup"))
+			rules->skip_fixup = 1;
+		else if (!strcmp(skip[i], "release"))
+			rules->skip_release = 1;
+		else
+			return error_set(BOSUN_EDATA,
+					 "commit.skip: unknown kind '%s' (merge, revert, fixup or release)",
+					 skip[i]);
+	}
+	return 0;
 }

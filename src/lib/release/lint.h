@@ -72,4 +72,10 @@ const char *lint_skip(const char *msg, size_t len,
 		      const struct lint_rules *rules);
 void lint_result_release(struct lint_result *res);
 
+struct config;
+/* The rules from the configuration (commit.types, commit.scopes,
+ * commit.header_max, commit.skip); the strings stay the config's. An
+ * unknown commit.skip kind is -BOSUN_EDATA. */
+int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg);
+
 #endif

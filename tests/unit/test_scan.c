@@ -54,7 +54,7 @@ static void scan_text(const char *rules_text, const char *path, const char *text
 {
 	struct scan_rules *rsp = &kept[nr_kept++];
 	struct scan_opts o = SCAN_OPTS_INIT;
-	struct scan_engine *e;
+	struct scan_engine *e = NULL;
 
 	o.baseline = b;
 	if (scan_rules_parse(rsp, "t.yml", rules_text, strlen(rules_text)) < 0 ||

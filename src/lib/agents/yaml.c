@@ -8,6 +8,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/utf8.h"
+#include "lib/config/ydiag.h"
 
 #include <libfyaml.h>
 #include <string.h>
@@ -34,37 +36,6 @@ struct yparse {
 	struct strbuf path;
 };
 
-static size_t utf8_len(const unsigned char *p, size_t left)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 int agent_utf8_check(const char *text, size_t len, int *line, int *col)
 {
 	const unsigned char *p = (const unsigned char *)text;
@@ -73,7 +44,7 @@ int agent_utf8_check(const char *text, size_t len, int *line, int *col)
 	*line = 1;
 	*col = 1;
 	for (i = 0; i < len; i += n, (*col)++) {
-		if (!p[i] || !(n = utf8_len(p + i, len - i)))
+		if (!p[i] || !(n = utf8_seq_len(p + i, len - i)))
 			return -1;
 		if (p[i] == '\n') {
 			(*line)++;
@@ -293,27 +264,6 @@ static int on_event(struct yparse *y, struct fy_event *ev)
 	}
 }
 
-static void diag_discard(struct fy_diag *diag, void *user,
-			 const char *buf, size_t len)
-{
-}
-
-static struct fy_diag *quiet_diag(void)
-{
-	struct fy_diag_cfg dc;
-	struct fy_diag *diag;
-
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.output_fn = diag_discard;
-	dc.level = FYET_ERROR;
-	dc.colorize = false;
-	diag = fy_diag_create(&dc);
-	if (diag)
-		fy_diag_set_collect_errors(diag, true);
-	return diag;
-}
-
 static int diag_error(struct yparse *y, struct fy_diag *diag)
 {
 	struct fy_diag_error *e;
@@ -348,7 +298,7 @@ static int run_parser(struct yparse *y, const char *text, size_t len)
 	int r = 0;
 
 	pcfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2;
-	pcfg.diag = quiet_diag();
+	pcfg.diag = ydiag_quiet();
 	if (pcfg.diag)
 		p = fy_parser_create(&pcfg);
 	if (!p || fy_parser_set_string(p, text, len)) {

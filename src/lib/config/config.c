@@ -17,6 +17,8 @@
 #include "core/fs.h"
 #include "core/opts.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
+#include "lib/config/ydiag.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -297,29 +299,6 @@ static int ydoc_event(struct ydoc *d, const struct src *s, struct fy_event *ev)
 	}
 }
 
-static void diag_discard(struct fy_diag *diag, void *user,
-			 const char *buf, size_t len)
-{
-}
-
-/* A diagnostic object that collects errors and never writes to stderr. */
-static struct fy_diag *quiet_diag(void)
-{
-	struct fy_diag_cfg dc;
-	struct fy_diag *diag;
-
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.output_fn = diag_discard;
-	dc.user = NULL;
-	dc.level = FYET_ERROR;
-	dc.colorize = false;
-	diag = fy_diag_create(&dc);
-	if (diag)
-		fy_diag_set_collect_errors(diag, true);
-	return diag;
-}
-
 static int diag_error(const struct src *s, struct fy_diag *diag,
 		      const struct ydoc *d)
 {
@@ -330,39 +309,6 @@ static int diag_error(const struct src *s, struct fy_diag *diag,
 		if (e->type >= FYET_ERROR && e->msg)
 			return src_error(s, e->line, e->column, "%s", e->msg);
 	return src_error(s, d->line, d->col, "invalid YAML");
-}
-
-/* The length of the UTF-8 sequence at p, or 0 if it is not valid. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (left < n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
 }
 
 /* A YAML stream is Unicode text. Checking first also keeps libfyaml 0.7.12
@@ -377,7 +323,7 @@ static int check_text(const struct src *s, const char *text, size_t len)
 		if (!p[i])
 			return src_error(s, line, col,
 					 "NUL characters are not allowed");
-		if (!(n = utf8_seq(p + i, len - i)))
+		if (!(n = utf8_seq_len(p + i, len - i)))
 			return src_error(s, line, col, "not valid UTF-8");
 		if (p[i] == '\n') {
 			line++;
@@ -400,7 +346,7 @@ static int ydoc_parse(struct ydoc *d, const struct src *s,
 	d->input = text;
 	d->input_len = len;
 	pcfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2;
-	pcfg.diag = quiet_diag();
+	pcfg.diag = ydiag_quiet();
 	if (pcfg.diag)
 		p = fy_parser_create(&pcfg);
 	if (!p || fy_parser_set_string(p, text, len)) {

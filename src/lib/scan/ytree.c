@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "lib/config/ydiag.h"
 
 #include <libfyaml.h>
 #include <stdarg.h>
@@ -111,28 +112,6 @@ static int event(struct ytree *t, struct fy_event *ev)
 	}
 }
 
-static void diag_discard(struct fy_diag *diag, void *user, const char *buf,
-			 size_t len)
-{
-}
-
-static struct fy_diag *quiet_diag(void)
-{
-	struct fy_diag_cfg dc;
-	struct fy_diag *diag;
-
-	fy_diag_cfg_default(&dc);
-	dc.fp = NULL;
-	dc.output_fn = diag_discard;
-	dc.user = NULL;
-	dc.level = FYET_ERROR;
-	dc.colorize = false;
-	diag = fy_diag_create(&dc);
-	if (diag)
-		fy_diag_set_collect_errors(diag, true);
-	return diag;
-}
-
 static int diag_error(struct ytree *t, struct fy_diag *diag)
 {
 	struct fy_diag_error *e;
@@ -197,7 +176,7 @@ int ytree_parse(struct ytree *t, const char *name, const char *text, size_t len)
 	if ((r = check_text(t, text, len)) < 0)
 		return r;
 	pcfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2;
-	pcfg.diag = quiet_diag();
+	pcfg.diag = ydiag_quiet();
 	if (pcfg.diag)
 		p = fy_parser_create(&pcfg);
 	if (!p || fy_parser_set_string(p, text, len)) {

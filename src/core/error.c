@@ -6,9 +6,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-static struct strbuf last_msg = STRBUF_INIT;
-static struct strbuf last_hint = STRBUF_INIT;
-static int last_kind;
+/* One error per thread: a worker thread's error is its own until it
+ * hands it over (see error_release()). */
+static _Thread_local struct strbuf last_msg = STRBUF_INIT;
+static _Thread_local struct strbuf last_hint = STRBUF_INIT;
+static _Thread_local int last_kind;
 
 static int valid_kind(int kind)
 {
@@ -109,6 +111,13 @@ void error_clear(void)
 {
 	strbuf_reset(&last_msg);
 	strbuf_reset(&last_hint);
+	last_kind = 0;
+}
+
+void error_release(void)
+{
+	strbuf_release(&last_msg);
+	strbuf_release(&last_hint);
 	last_kind = 0;
 }
 

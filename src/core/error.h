@@ -46,6 +46,9 @@ const char *error_message(void);
 const char *error_hint_text(void);
 int error_kind(void);
 void error_clear(void);
+/* Clear and free the calling thread's error (before a worker thread ends:
+ * each thread has its own). */
+void error_release(void);
 
 /* The exit code for a negative return value r (or the recorded kind). */
 int error_exit_code(int r);

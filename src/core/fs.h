@@ -40,4 +40,10 @@ int fs_remove_tree(const char *dir);
  * (and so on), else ~/.local/state/bosun, ~/.config/bosun, ~/.cache/bosun. */
 void fs_user_dir(struct strbuf *sb, const char *kind);
 
+struct stat;
+/* stat() (or lstat() with nofollow) each of n paths, on a few threads when
+ * there are many: st[i], and err[i] 0 or the errno. Records no error. */
+void fs_stat_many(const char *const *paths, size_t n, int nofollow,
+		  struct stat *st, int *err);
+
 #endif

@@ -224,8 +224,9 @@ static int run_plan(struct bosun_ctx *ctx, struct agents_cmd *c, struct run_opts
 {
 	struct lockfile lk = LOCKFILE_INIT;
 	struct agent_plan plan = AGENT_PLAN_INIT;
-	char *id = NULL;
-	int r, locked = 0;
+	struct strbuf src = STRBUF_INIT;
+	char *id = NULL, key[65];
+	int r, locked = 0, snap = 0;
 
 	if ((r = cmd_open(ctx, c)) < 0)
 		goto out;
@@ -235,15 +236,30 @@ static int run_plan(struct bosun_ctx *ctx, struct agents_cmd *c, struct run_opts
 			goto out;
 		locked = 1;
 	}
-	if ((r = make_plan(ctx, c, &plan, o)) < 0)
+	/* A plain deploy may find, by the no-op snapshot, that nothing moved
+	 * (BOSUN_NO_CACHE=1: it plans in full, and keeps no snapshot). */
+	if (o->kind == PLAN_DEPLOY && !o->flags && !o->only.nr && !c->user &&
+	    (!getenv("BOSUN_NO_CACHE") || !strcmp(getenv("BOSUN_NO_CACHE"), "0"))) {
+		fs_path_join(&src, c->env.root, config_str(c->cfg, "agents.source"));
+		agents_snapshot_key(key, &c->env, src.buf, config_str(c->cfg, "agents.base"),
+				    o->flags);
+		snap = 1 + agents_snapshot_use(&plan, &c->env, key);
+	}
+	if (snap != 2 && (r = make_plan(ctx, c, &plan, o)) < 0)
 		goto out;
 	if (!o->dry_run && (r = agents_apply(&plan, &c->env, &id)) < 0)
 		goto out;
+	/* Best effort: without it, the next no-op only plans in full. */
+	if (snap == 1 && !o->dry_run &&
+	    agents_snapshot_save(&c->env, key, src.buf, config_str(c->cfg, "agents.base"),
+				 &plan) < 0)
+		error_clear();
 	r = report(ctx, &plan, id, o->dry_run);
 out:
 	if (locked)
 		agents_unlock(&lk);
 	free(id);
+	strbuf_release(&src);
 	agent_plan_release(&plan);
 	opt_list_release(&o->only);
 	cmd_close(c);

@@ -353,4 +353,30 @@ void agent_tstats_free(struct agent_tstat *v, size_t nr);
 void agents_rec_path(struct strbuf *sb, const struct agents_env *env,
 		     const char *target, const char *path);
 
+/*
+ * The no-op snapshot (snapshot.c): after a deploy that found every file
+ * up to date, the stat of all it read, so that the next deploy with the
+ * same settings (key) and nothing moved skips the planning.
+ */
+void agents_snapshot_key(char key[65], const struct agents_env *env,
+			 const char *src_dir, const char *base, int flags);
+/* Keep a snapshot for plan when every op is a skip (else nothing). */
+int agents_snapshot_save(struct agents_env *env, const char *key,
+			 const char *src_dir, const char *base,
+			 const struct agent_plan *plan);
+/* 1 and plan filled (every file skipped) when the snapshot for key holds
+ * and nothing in it moved; else 0 and plan untouched. */
+int agents_snapshot_use(struct agent_plan *plan, struct agents_env *env,
+			const char *key);
+/* One snapshot line (kind 's', 'l' or 'o'; mode 0: absent). */
+struct agent_snap_entry {
+	char kind;
+	long long mode, ino, size, mtime, ctime;
+	char *path, *target, *rel, *name, *version;
+};
+/* Parse a snapshot's data; -BOSUN_EDATA when it is not one. */
+int agent_snapshot_parse(struct agent_snap_entry **out, size_t *nr,
+			 const char *data, size_t len);
+void agent_snapshot_free(struct agent_snap_entry *e, size_t nr);
+
 #endif

@@ -41,4 +41,12 @@ int agent_color_known(const char *color);
  * nothing, with only real directories (no symlinks) on the way. */
 int agent_path_safe(const char *root, const char *rel);
 
+struct agent_plan;
+struct stat;
+/* Make the plan's changes to files: write (op->write 1) through a lock
+ * file and rename(), or remove (2), on a few threads when there are many;
+ * wrote[i] gets the stat of op i's file just after its rename (st_mode 0
+ * when unknown). Folders are made as needed. */
+int agents_write_files(struct agent_plan *plan, struct stat *wrote);
+
 #endif

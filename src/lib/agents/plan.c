@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/parallel.h"
 #include "lib/state/state.h"
 
 #include <errno.h>
@@ -220,8 +221,20 @@ static const char *target_dir(const struct agents_env *env,
 
 /* What a deploy's planning shares: the rows, a file-system time taken
  * before any stat (for the racy rule), and each target folder's safety. */
+/* What is done ahead of planning, on threads, for one file: its lstat,
+ * and its rendering (t NULL: none). */
+struct pre_render {
+	struct agent_tmpl *t;
+	const struct agent_target *tg;
+	struct strbuf content;
+	char hash[65];
+	int stat_err;            /* 0, or lstat()'s errno */
+	struct stat st;
+};
+
 struct plan_ctx {
 	struct agent_set *set;
+	struct pre_render *pre;  /* [target * set->nr + template] */
 	const struct agent_rec *recs;
 	size_t nr;
 	long long ref;
@@ -288,9 +301,22 @@ static long long ns_of(const struct timespec *ts)
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* The lstat() taken ahead, else taken now. */
+static int pre_lstat(const struct pre_render *pre, const char *abs, struct stat *st)
+{
+	if (!pre)
+		return lstat(abs, st);
+	if (pre->stat_err) {
+		errno = pre->stat_err;
+		return -1;
+	}
+	*st = pre->st;
+	return 0;
+}
+
 static int plan_one(struct agent_plan *plan, struct agents_env *env,
 		    struct plan_ctx *pc, size_t ti, struct agent_tmpl *t,
-		    const struct agent_target *tg, int flags)
+		    const struct agent_target *tg, int flags, struct pre_render *pre)
 {
 	struct strbuf key = STRBUF_INIT, rel = STRBUF_INIT, disk = STRBUF_INIT;
 	const char *dir = target_dir(env, tg, &key);
@@ -305,10 +331,17 @@ static int plan_one(struct agent_plan *plan, struct agents_env *env,
 	op->version = xstrdup(t->version);
 	rec = find_rec(pc->recs, pc->nr, key.buf, rel.buf);
 	/* The row says what this template renders to: no need to render. */
-	if (rec_renders(rec, t, pc->set))
+	if (rec_renders(rec, t, pc->set)) {
 		memcpy(op->new_hash, rec->hash, sizeof(op->new_hash));
-	else if ((r = op_render(op, pc->set, t, tg)) < 0)
+	} else if (pre && pre->t) {
+		struct strbuf tmp = op->content;
+
+		op->content = pre->content;
+		pre->content = tmp;
+		memcpy(op->new_hash, pre->hash, sizeof(op->new_hash));
+	} else if ((r = op_render(op, pc->set, t, tg)) < 0) {
 		goto out;
+	}
 	if (!pc->dir_state[ti])
 		pc->dir_state[ti] = dir_state(env->user ? env->home : env->root, dir);
 	if (pc->dir_state[ti] == 3 || strstr(rel.buf, "..")) {
@@ -316,7 +349,7 @@ static int plan_one(struct agent_plan *plan, struct agents_env *env,
 		set_reason(op, "a symlink or a non-file is in the way; never followed");
 		goto out;
 	}
-	if (pc->dir_state[ti] == 1 && lstat(op->abs, &st) == 0) {
+	if (pc->dir_state[ti] == 1 && pre_lstat(pre, op->abs, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
 			op->act = ACT_ERROR;
 			set_reason(op, "a symlink or a non-file is in the way; never followed");
@@ -383,6 +416,79 @@ static int wanted(const char *name, const char *const *only, size_t only_nr)
 	return !only_nr;
 }
 
+static int render_ahead(void *data, size_t i)
+{
+	struct pre_render *p = (struct pre_render *)data + i;
+	int r;
+
+	if (!p->t)
+		return 0;
+	if ((r = agent_render(&p->content, p->t, p->tg)) < 0)
+		return r;
+	agent_sha256_hex(p->hash, p->content.buf, p->content.len);
+	return 0;
+}
+
+/*
+ * Render, on a few threads, every file whose row does not say what it
+ * renders to (all of them on a first deploy): rendering is most of a
+ * deploy's own work. Templates are parsed first, here, one at a time.
+ */
+static int pre_render(struct plan_ctx *pc, struct agents_env *env,
+		      const char *const *only, size_t only_nr)
+{
+	struct agent_set *set = pc->set;
+	struct strbuf key = STRBUF_INIT, rel = STRBUF_INIT, abs = STRBUF_INIT;
+	size_t i, j, k, n = env->targets_nr * set->nr, want = 0;
+	char **paths = xcalloc(n ? n : 1, sizeof(*paths));
+	struct stat *st = xcalloc(n ? n : 1, sizeof(*st));
+	int *err = xcalloc(n ? n : 1, sizeof(*err)), r = 0;
+
+	pc->pre = xcalloc(n ? n : 1, sizeof(*pc->pre));
+	for (j = 0; j < env->targets_nr && r >= 0; j++)
+		for (i = 0; i < set->nr && r >= 0; i++) {
+			struct agent_tmpl *t = &set->items[i];
+			const struct agent_target *tg = env->targets[j];
+			const char *dir;
+
+			k = j * set->nr + i;
+			if (!wanted(t->name, only, only_nr))
+				continue;
+			dir = target_dir(env, tg, &key);
+			strbuf_reset(&rel);
+			strbuf_addf(&rel, "%s/%s%s", dir, t->name, tg->suffix);
+			agents_rec_path(&abs, env, key.buf, rel.buf);
+			paths[k] = xstrdup(abs.buf);
+			if (rec_renders(find_rec(pc->recs, pc->nr, key.buf, rel.buf), t, set))
+				continue;
+			if ((r = agent_set_parse(set, t)) < 0)
+				break;
+			pc->pre[k].t = t;
+			pc->pre[k].tg = tg;
+			want++;
+		}
+	strbuf_release(&key);
+	strbuf_release(&rel);
+	strbuf_release(&abs);
+	/* Every file's lstat (a missing path fails with ENOENT). */
+	for (k = 0; k < n; k++)
+		if (!paths[k])
+			paths[k] = xstrdup("");
+	if (r >= 0)
+		fs_stat_many((const char *const *)paths, n, 1, st, err);
+	for (k = 0; k < n; k++) {
+		pc->pre[k].st = st[k];
+		pc->pre[k].stat_err = err[k];
+		free(paths[k]);
+	}
+	free(paths);
+	free(st);
+	free(err);
+	if (r >= 0 && want)
+		r = parallel_for(n, 64, render_ahead, pc->pre);
+	return r;
+}
+
 int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
 		       struct agent_set *set, const char *const *only,
 		       size_t only_nr, int flags)
@@ -405,12 +511,17 @@ int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	pc.ref = ns_of(&ts);
 	plan->kind = "deploy";
+	r = pre_render(&pc, env, only, only_nr);
 	for (j = 0; j < env->targets_nr && r >= 0; j++)
 		for (i = 0; i < set->nr && r >= 0; i++)
 			if (wanted(set->items[i].name, only, only_nr))
 				r = plan_one(plan, env, &pc, j < AGENT_TARGETS_NR ? j :
 					     AGENT_TARGETS_NR, &set->items[i],
-					     env->targets[j], flags);
+					     env->targets[j], flags,
+					     &pc.pre[j * set->nr + i]);
+	for (i = 0; i < env->targets_nr * set->nr; i++)
+		strbuf_release(&pc.pre[i].content);
+	free(pc.pre);
 	return r;
 }
 

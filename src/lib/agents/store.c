@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,55 +518,202 @@ int agent_plan_changes(const struct agent_plan *plan)
 
 /* ------------------------------------------------------------ journal */
 
-static json_t *rec_json(const char *tmpl, const char *version, const char *hash,
-			const char *src, const char *src_hash, const char *base_hash,
-			const char *renderer)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s}", "template", tmpl, "version", version,
-			      "hash", hash);
+/*
+ * The manifest: what a change does to each file and row. Kept as JSON
+ * text (the journal, the backups' manifest.json, the agent_deploys row)
+ * and read back as entries; written here directly, not through jansson,
+ * because a deploy of thousands of files would spend more time building
+ * and dumping the tree than writing the files.
+ */
 
-	if (src && renderer)
-		json_object_set_new(o, "src", json_pack("{s:s, s:s, s:s, s:s}", "file",
-				    src, "hash", src_hash, "base_hash", base_hash,
-				    "renderer", renderer));
-	return o;
+/* One row's values; tmpl NULL: no row. */
+struct row_vals {
+	const char *tmpl, *version, *hash, *src, *src_hash, *base_hash, *renderer;
+};
+
+/* One manifest entry. */
+struct man_entry {
+	const char *target, *path, *prev_hash, *new_hash;
+	struct row_vals before, after;
+};
+
+static void js_str(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run;
+
+	if (!s) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	strbuf_addch(sb, '"');
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		strbuf_add(sb, run, (size_t)(s - run));
+		strbuf_addch(sb, '\\');
+		if (c == '"' || c == '\\') {
+			strbuf_addch(sb, (char)c);
+		} else if (c == '\n') {
+			strbuf_addch(sb, 'n');
+		} else if (c == '\t') {
+			strbuf_addch(sb, 't');
+		} else {
+			strbuf_addstr(sb, "u00");
+			strbuf_addch(sb, hex[c >> 4]);
+			strbuf_addch(sb, hex[c & 15]);
+		}
+		run = s + 1;
+	}
+	strbuf_add(sb, run, (size_t)(s - run));
+	strbuf_addch(sb, '"');
 }
 
-static json_t *op_json(const struct agent_op *op)
+static void js_key(struct strbuf *sb, int first, const char *key, const char *v)
 {
-	json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "target", op->target,
-			      "path", op->path, "name", op->name ? op->name : "",
-			      "action", agent_act_name(op->act),
-			      "prev_hash", op->prev_hash, "new_hash",
-			      op->write == 2 ? "" : op->write ? op->new_hash : op->prev_hash);
-
-	json_object_set_new(e, "before", op->old.target ?
-		rec_json(op->old.template, op->old.version, op->old.hash, op->old.src,
-			 op->old.src_hash, op->old.base_hash, op->old.renderer) :
-		json_null());
-	if (op->rec_act == 1)
-		json_object_set_new(e, "after", rec_json(op->rec_template,
-							 op->rec_version, op->rec_hash,
-							 op->rec_src, op->rec_src_hash,
-							 op->rec_base_hash, AGENT_RENDERER));
-	else if (op->rec_act == 2)
-		json_object_set_new(e, "after", json_null());
-	else
-		json_object_set_new(e, "after", json_incref(json_object_get(e, "before")));
-	json_object_set_new(e, "backup", op->backup ? json_string(op->backup) : json_null());
-	return e;
+	strbuf_addstr(sb, first ? "{\"" : ",\"");
+	strbuf_addstr(sb, key);
+	strbuf_addstr(sb, "\":");
+	js_str(sb, v);
 }
 
-static json_t *plan_manifest(const struct agent_plan *plan, const char *id)
+static void js_rec(struct strbuf *sb, const struct row_vals *v)
 {
-	json_t *entries = json_array();
+	if (!v->tmpl) {
+		strbuf_addstr(sb, "null");
+		return;
+	}
+	js_key(sb, 1, "template", v->tmpl);
+	js_key(sb, 0, "version", v->version);
+	js_key(sb, 0, "hash", v->hash);
+	if (v->src && v->renderer) {
+		strbuf_addstr(sb, ",\"src\":");
+		js_key(sb, 1, "file", v->src);
+		js_key(sb, 0, "hash", v->src_hash);
+		js_key(sb, 0, "base_hash", v->base_hash);
+		js_key(sb, 0, "renderer", v->renderer);
+		strbuf_addch(sb, '}');
+	}
+	strbuf_addch(sb, '}');
+}
+
+static void vals_old(struct row_vals *v, const struct agent_op *op)
+{
+	memset(v, 0, sizeof(*v));
+	if (!op->old.target)
+		return;
+	v->tmpl = op->old.template;
+	v->version = op->old.version;
+	v->hash = op->old.hash;
+	v->src = op->old.src;
+	v->src_hash = op->old.src_hash;
+	v->base_hash = op->old.base_hash;
+	v->renderer = op->old.renderer;
+}
+
+/* An op as a manifest entry (pointing into the op). */
+static void op_entry(struct man_entry *e, const struct agent_op *op)
+{
+	e->target = op->target;
+	e->path = op->path;
+	e->prev_hash = op->prev_hash;
+	e->new_hash = op->write == 2 ? "" : op->write ? op->new_hash : op->prev_hash;
+	vals_old(&e->before, op);
+	memset(&e->after, 0, sizeof(e->after));
+	if (op->rec_act == 1) {
+		e->after.tmpl = op->rec_template;
+		e->after.version = op->rec_version;
+		e->after.hash = op->rec_hash;
+		e->after.src = op->rec_src;
+		e->after.src_hash = op->rec_src_hash;
+		e->after.base_hash = op->rec_base_hash;
+		e->after.renderer = AGENT_RENDERER;
+	} else if (op->rec_act != 2) {
+		e->after = e->before;
+	}
+}
+
+/* The ops a change acts on (a file written or removed, or a row). */
+static int op_counts(const struct agent_op *op)
+{
+	return op->write || op->rec_act;
+}
+
+static char *plan_manifest(const struct agent_plan *plan, const char *id)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct man_entry e;
 	size_t i;
+	int first = 1;
 
-	for (i = 0; i < plan->nr; i++)
-		if (plan->ops[i].write || plan->ops[i].rec_act)
-			json_array_append_new(entries, op_json(&plan->ops[i]));
-	return json_pack("{s:s, s:s, s:s?, s:o}", "id", id, "kind", plan->kind,
-			 "rollback_of", plan->rollback_of, "entries", entries);
+	js_key(&sb, 1, "id", id);
+	js_key(&sb, 0, "kind", plan->kind);
+	js_key(&sb, 0, "rollback_of", plan->rollback_of);
+	strbuf_addstr(&sb, ",\"entries\":[");
+	for (i = 0; i < plan->nr; i++) {
+		const struct agent_op *op = &plan->ops[i];
+
+		if (!op_counts(op))
+			continue;
+		op_entry(&e, op);
+		if (!first)
+			strbuf_addch(&sb, ',');
+		first = 0;
+		js_key(&sb, 1, "target", e.target);
+		js_key(&sb, 0, "path", e.path);
+		js_key(&sb, 0, "name", op->name ? op->name : "");
+		js_key(&sb, 0, "action", agent_act_name(op->act));
+		js_key(&sb, 0, "prev_hash", e.prev_hash);
+		js_key(&sb, 0, "new_hash", e.new_hash);
+		strbuf_addstr(&sb, ",\"before\":");
+		js_rec(&sb, &e.before);
+		strbuf_addstr(&sb, ",\"after\":");
+		js_rec(&sb, &e.after);
+		strbuf_addstr(&sb, ",\"backup\":");
+		js_str(&sb, op->backup);
+		strbuf_addch(&sb, '}');
+	}
+	strbuf_addstr(&sb, "]}");
+	return strbuf_detach(&sb, NULL);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void vals_json(struct row_vals *v, const json_t *rec)
+{
+	const json_t *src = json_object_get(rec, "src");
+
+	memset(v, 0, sizeof(*v));
+	if (!json_is_object(rec) || !jstr(rec, "hash"))
+		return;
+	v->tmpl = jstr(rec, "template");
+	v->version = jstr(rec, "version");
+	v->hash = jstr(rec, "hash");
+	if (json_is_object(src)) {
+		v->src = jstr(src, "file");
+		v->src_hash = jstr(src, "hash");
+		v->base_hash = jstr(src, "base_hash");
+		v->renderer = jstr(src, "renderer");
+	}
+	if (!v->tmpl)
+		v->tmpl = "";
+}
+
+/* A journal's entry (pointing into the JSON); -1 when it is not one. */
+static int json_entry(struct man_entry *e, const json_t *j)
+{
+	e->target = jstr(j, "target");
+	e->path = jstr(j, "path");
+	e->prev_hash = jstr(j, "prev_hash");
+	e->new_hash = jstr(j, "new_hash");
+	vals_json(&e->before, json_object_get(j, "before"));
+	vals_json(&e->after, json_object_get(j, "after"));
+	return e->target && e->path && e->prev_hash && e->new_hash ? 0 : -1;
 }
 
 static void now_iso(char out[32])
@@ -606,14 +754,13 @@ struct row_stmts {
 };
 
 static int row_set(struct agents_env *env, struct row_stmts *rs,
-		   const char *target, const char *path, const json_t *rec,
+		   const char *target, const char *path, const struct row_vals *v,
 		   const char *at, const struct agent_stat *st)
 {
-	const json_t *src = json_object_get(rec, "src");
 	sqlite3_stmt *s;
 	int r, k;
 
-	if (rec && !json_is_null(rec)) {
+	if (v->tmpl) {
 		if (!rs->set && sqlite3_prepare_v2(state_db(env->st), "INSERT OR "
 			"REPLACE INTO agent_files (target, path, template, version, "
 			"hash, deployed_at, src, src_hash, base_hash, renderer, st_size, "
@@ -635,25 +782,23 @@ static int row_set(struct agents_env *env, struct row_stmts *rs,
 	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
 	if (s == rs->set) {
-		const char *hash = json_string_value(json_object_get(rec, "hash"));
-
-		sqlite3_bind_text(s, 3, json_string_value(json_object_get(rec, "template")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, json_string_value(json_object_get(rec, "version")), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, v->tmpl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, v->version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, v->hash, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 6, at, -1, SQLITE_STATIC);
-		if (json_is_object(src)) {
-			sqlite3_bind_text(s, 7, json_string_value(json_object_get(src, "file")), -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 8, json_string_value(json_object_get(src, "hash")), -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 9, json_string_value(json_object_get(src, "base_hash")), -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 10, json_string_value(json_object_get(src, "renderer")), -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 17, hash, -1, SQLITE_STATIC);
+		if (v->src && v->renderer) {
+			sqlite3_bind_text(s, 7, v->src, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 8, v->src_hash, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 9, v->base_hash, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 10, v->renderer, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 17, v->hash, -1, SQLITE_STATIC);
 		}
 		if (st && st->set) {
-			const long long v[] = { st->size, st->mtime, st->ctime, st->ino, st->ref };
+			const long long n[] = { st->size, st->mtime, st->ctime, st->ino, st->ref };
 
 			for (k = 0; k < 5; k++)
-				sqlite3_bind_int64(s, 11 + k, v[k]);
-			sqlite3_bind_text(s, 16, hash, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(s, 11 + k, n[k]);
+			sqlite3_bind_text(s, 16, v->hash, -1, SQLITE_STATIC);
 		}
 	}
 	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
@@ -661,86 +806,133 @@ static int row_set(struct agents_env *env, struct row_stmts *rs,
 	return r;
 }
 
-static int deploy_row(struct agents_env *env, const json_t *man, const char *state,
-		      const char *at)
+/* What the agent_deploys row says of a change. */
+struct deploy_info {
+	const char *id, *kind, *rollback_of, *text;
+};
+
+static int deploy_row(struct agents_env *env, const struct deploy_info *d,
+		      const char *state, const char *at)
 {
 	sqlite3_stmt *s = NULL;
-	char *text = json_dumps(man, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	const char *undone = json_string_value(json_object_get(man, "rollback_of"));
 	int r;
 
 	r = sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO agent_deploys "
 			       "(id, kind, state, at, manifest) VALUES (?1, ?2, ?3, ?4, ?5)",
 			       -1, &s, NULL);
-	if (r != SQLITE_OK) {
-		free(text);
+	if (r != SQLITE_OK)
 		return db_fail(env, "cannot update");
-	}
-	sqlite3_bind_text(s, 1, json_string_value(json_object_get(man, "id")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, json_string_value(json_object_get(man, "kind")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, d->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, d->text, -1, SQLITE_STATIC);
 	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
 	sqlite3_finalize(s);
-	free(text);
-	if (r >= 0 && undone && !strcmp(state, "done")) {
+	if (r >= 0 && d->rollback_of && !strcmp(state, "done")) {
 		if (sqlite3_prepare_v2(state_db(env->st), "UPDATE agent_deploys SET "
 				       "state = 'rolled-back' WHERE id = ?1", -1, &s,
 				       NULL) != SQLITE_OK)
 			return db_fail(env, "cannot update");
-		sqlite3_bind_text(s, 1, undone, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 1, d->rollback_of, -1, SQLITE_STATIC);
 		r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
 		sqlite3_finalize(s);
 	}
 	return r;
 }
 
-/* The rows a manifest leaves, each entry's row chosen by the file's hash
- * (after the change, or still before it), all in one transaction. */
-static int commit_rows(struct agents_env *env, const json_t *man, int check_disk,
-		       const struct agent_stat *stats, int *complete)
+/*
+ * The file system is synced once, after the files are written and before
+ * the store says they are there; the sync runs on a thread while the
+ * store's rows are prepared, and the store commits only after it.
+ */
+struct fs_sync {
+	pthread_t thread;
+	int fd, started;
+};
+
+static void *run_syncfs(void *arg)
 {
-	json_t *entries = json_object_get(man, "entries"), *e;
+	syncfs(((struct fs_sync *)arg)->fd);
+	return NULL;
+}
+
+static void sync_start(struct fs_sync *s, const char *dir)
+{
+	sigset_t all, old;
+
+	s->started = 0;
+	if ((s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	s->started = pthread_create(&s->thread, NULL, run_syncfs, s) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!s->started)
+		syncfs(s->fd);
+}
+
+static void sync_wait(struct fs_sync *s)
+{
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	s->started = 0;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/*
+ * The rows a change leaves, all in one transaction: each entry's "after"
+ * row, with stats[i] when given. With check_disk (settling a killed
+ * change), each row is chosen by the file's hash now: "after" when the
+ * new bytes are there, "before" when the old ones still are, else the row
+ * is left alone and the change is recorded as interrupted.
+ */
+static int commit_rows(struct agents_env *env, const struct deploy_info *d,
+		       const struct man_entry *ents, size_t nr, int check_disk,
+		       const struct agent_stat *stats, struct fs_sync *sync)
+{
 	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT;
 	struct row_stmts rs = { NULL, NULL };
 	char at[32], h[65];
 	size_t i;
-	int r;
+	int r, complete = 1;
 
 	now_iso(at);
-	*complete = 1;
 	if ((r = exec_sql(env, "BEGIN IMMEDIATE")) < 0)
 		return r;
-	json_array_foreach(entries, i, e) {
-		const char *target = json_string_value(json_object_get(e, "target"));
-		const char *path = json_string_value(json_object_get(e, "path"));
-		const json_t *pick = json_object_get(e, "after");
+	/* Rows change: no no-op snapshot holds any more (snapshot.c). */
+	if ((r = exec_sql(env, "DELETE FROM agent_snapshot")) < 0)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		const struct man_entry *e = &ents[i];
+		const struct row_vals *pick = &e->after;
 
 		if (check_disk) {
-			agents_rec_path(&abs, env, target, path);
+			agents_rec_path(&abs, env, e->target, e->path);
 			strbuf_reset(&text);
 			h[0] = '\0';
 			if (fs_read_file(&text, abs.buf, AGENT_FILE_MAX) == 0)
 				agent_sha256_hex(h, text.buf, text.len);
 			error_clear();
-			if (strcmp(h, json_string_value(json_object_get(e, "new_hash")))) {
-				*complete = 0;
-				pick = !strcmp(h, json_string_value(json_object_get(e, "prev_hash"))) ?
-				       json_object_get(e, "before") : NULL;
-				if (!pick)
+			if (strcmp(h, e->new_hash)) {
+				complete = 0;
+				if (strcmp(h, e->prev_hash))
 					continue;
+				pick = &e->before;
 			}
 		}
-		if ((r = row_set(env, &rs, target, path, pick, at,
-				 stats && pick == json_object_get(e, "after") ?
-				 &stats[i] : NULL)) < 0)
+		if ((r = row_set(env, &rs, e->target, e->path, pick, at,
+				 stats && pick == &e->after ? &stats[i] : NULL)) < 0)
 			goto out;
 	}
-	r = deploy_row(env, man, *complete ? "done" : "interrupted", at);
+	r = deploy_row(env, d, complete ? "done" : "interrupted", at);
 out:
 	sqlite3_finalize(rs.set);
 	sqlite3_finalize(rs.del);
+	if (sync)
+		sync_wait(sync);
 	if (r >= 0)
 		r = exec_sql(env, "COMMIT");
 	if (r < 0)
@@ -756,11 +948,52 @@ static void journal_path(struct strbuf *sb, const struct agents_env *env)
 	fs_path_join(sb, env->agents_dir, "journal.json");
 }
 
+/* A settled journal becomes the deployment's manifest in its backups. */
+static int rename_journal(const char *journal, const char *manifest)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int r;
+
+	fs_dirname(&dir, manifest);
+	r = fs_mkdir_p(dir.buf);
+	strbuf_release(&dir);
+	if (r >= 0 && rename(journal, manifest) < 0)
+		r = error_errno(BOSUN_EIO, "cannot rename '%s' to '%s'", journal, manifest);
+	return r;
+}
+
+/* Where a deployment's manifest stays once it is done. */
+static void manifest_path(struct strbuf *sb, const struct agents_env *env,
+			  const char *id)
+{
+	strbuf_reset(sb);
+	strbuf_addf(sb, "%s/backups/%s/manifest.json", env->agents_dir, id);
+}
+
+/* Remove the "<file>.lock" a killed writer may have left for each entry. */
+static void sweep_locks(struct agents_env *env, const struct man_entry *ents,
+			size_t nr)
+{
+	struct strbuf lock = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		agents_rec_path(&lock, env, ents[i].target, ents[i].path);
+		strbuf_addstr(&lock, ".lock");
+		unlink(lock.buf);
+	}
+	strbuf_release(&lock);
+}
+
 int agents_recover(struct agents_env *env)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, mpath = STRBUF_INIT;
+	struct man_entry *ents = NULL;
+	struct deploy_info d;
+	const json_t *list, *j;
 	json_t *man = NULL;
-	int complete, r;
+	size_t i, nr = 0;
+	int r;
 
 	journal_path(&path, env);
 	r = fs_read_file(&text, path.buf, 64 * 1024 * 1024);
@@ -771,17 +1004,34 @@ int agents_recover(struct agents_env *env)
 	}
 	if (r < 0)
 		goto out;
-	if (!(man = json_loadb(text.buf, text.len, 0, NULL))) {
-		/* A journal is renamed into place whole; a bad one is a bug. */
+	man = json_loadb(text.buf, text.len, 0, NULL);
+	d.id = jstr(man, "id");
+	d.kind = jstr(man, "kind");
+	d.rollback_of = jstr(man, "rollback_of");
+	d.text = text.buf;
+	list = json_object_get(man, "entries");
+	if (json_is_array(list))
+		ents = xcalloc(json_array_size(list) + 1, sizeof(*ents));
+	json_array_foreach(list, i, j)
+		if (json_entry(&ents[nr], j) == 0)
+			nr++;
+	/* A journal is renamed into place whole; a bad one is a bug. */
+	if (!ents || nr != json_array_size(list) || !d.id || !*d.id || !d.kind ||
+	    strchr(d.id, '/') || *d.id == '.') {
 		r = error_set(BOSUN_EINTERNAL, "cannot read the journal '%s'", path.buf);
 		goto out;
 	}
-	if ((r = commit_rows(env, man, 1, NULL, &complete)) >= 0)
-		r = fs_unlink(path.buf);
+	sweep_locks(env, ents, nr);
+	if ((r = commit_rows(env, &d, ents, nr, 1, NULL, NULL)) < 0)
+		goto out;
+	manifest_path(&mpath, env, d.id);
+	r = rename_journal(path.buf, mpath.buf);
 out:
+	free(ents);
 	json_decref(man);
 	strbuf_release(&path);
 	strbuf_release(&text);
+	strbuf_release(&mpath);
 	return r;
 }
 
@@ -922,20 +1172,14 @@ static int change_files(struct agent_plan *plan)
 	size_t i;
 	int r = 0, waits;
 
-	for (i = 0; i < plan->nr && r >= 0; i++) {
-		struct agent_op *op = &plan->ops[i];
-
-		if (op->write)
-			op->st.set = 0;
-		if (op->write == 1)
-			r = write_dir_file(op->abs, op->content.buf, op->content.len,
-					   &wrote[i]);
-		else if (op->write == 2)
-			r = fs_unlink(op->abs);
-		if (op->write == 1 && r >= 0 && wrote[i].st_mode &&
+	for (i = 0; i < plan->nr; i++)
+		if (plan->ops[i].write)
+			plan->ops[i].st.set = 0;
+	r = agents_write_files(plan, wrote);
+	for (i = 0; i < plan->nr; i++)
+		if (plan->ops[i].write == 1 && wrote[i].st_mode &&
 		    ts_ns(&wrote[i].st_ctim) > newest)
 			newest = ts_ns(&wrote[i].st_ctim);
-	}
 	/* Files stamped in the current tick of the clock would be racy (read
 	 * by every run): wait for the next tick, a few ms at most. */
 	for (i = 0; i < plan->nr && !ref; i++)
@@ -966,75 +1210,66 @@ static int change_files(struct agent_plan *plan)
 	return r;
 }
 
-static void sync_fs(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		syncfs(fd);
-		close(fd);
-	}
-}
-
-static int write_json(const char *path, const json_t *v)
-{
-	char *text = json_dumps(v, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	int r = put_file(path, text, strlen(text), 1, NULL);
-
-	free(text);
-	return r;
-}
 
 int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id_out)
 {
 	struct strbuf jpath = STRBUF_INIT, mpath = STRBUF_INIT;
-	json_t *man = NULL;
-	struct agent_stat *stats;
-	char *id = NULL;
+	struct man_entry *ents = NULL;
+	struct agent_stat *stats = NULL;
+	struct deploy_info d;
+	struct fs_sync sync = { 0, -1, 0 };
+	char *id = NULL, *text = NULL;
 	size_t i, n = 0;
-	int complete, r;
+	int r;
 
 	if (!agent_plan_changes(plan))
 		return 0;
 	id = new_id();
 	if ((r = backup_files(plan, env, id)) < 0)
 		goto out;
-	man = plan_manifest(plan, id);
-	strbuf_addf(&mpath, "%s/backups/%s", env->agents_dir, id);
-	if ((r = fs_mkdir_p(mpath.buf)) < 0)
-		goto out;
-	strbuf_addstr(&mpath, "/manifest.json");
+	text = plan_manifest(plan, id);
+
 	journal_path(&jpath, env);
-	if ((r = write_json(mpath.buf, man)) < 0 || (r = write_json(jpath.buf, man)) < 0)
+	if ((r = put_file(jpath.buf, text, strlen(text), 1, NULL)) < 0)
 		goto out;
 	if ((r = change_files(plan)) < 0)
 		goto out;
-	sync_fs(env->root);
-	stats = xcalloc(plan->nr ? plan->nr : 1, sizeof(*stats));
-	for (i = 0; i < plan->nr; i++)
-		if (plan->ops[i].write || plan->ops[i].rec_act) {
-			const struct agent_op *op = &plan->ops[i];
+	sync_start(&sync, env->root);
 
-			/* A stat vouches for the bytes it was taken of: those
-			 * written (new_hash), else those read (prev_hash). A
-			 * rollback may restore a person's bytes under our row. */
-			if (op->rec_act == 1 && !strcmp(op->write == 1 ? op->new_hash :
-							op->prev_hash, op->rec_hash))
-				stats[n] = op->st;
-			n++;
-		}
-	r = commit_rows(env, man, 0, stats, &complete);
-	free(stats);
-	if (r < 0)
+	ents = xcalloc(plan->nr + 1, sizeof(*ents));
+	stats = xcalloc(plan->nr + 1, sizeof(*stats));
+	for (i = 0; i < plan->nr; i++) {
+		const struct agent_op *op = &plan->ops[i];
+
+		if (!op_counts(op))
+			continue;
+		op_entry(&ents[n], op);
+		/* A stat vouches for the bytes it was taken of: those written
+		 * (new_hash), else those read (prev_hash). A rollback may
+		 * restore a person's bytes under our row. */
+		if (op->rec_act == 1 && !strcmp(op->write == 1 ? op->new_hash :
+						op->prev_hash, op->rec_hash))
+			stats[n] = op->st;
+		n++;
+	}
+	d.id = id;
+	d.kind = plan->kind;
+	d.rollback_of = plan->rollback_of;
+	d.text = text;
+	if ((r = commit_rows(env, &d, ents, n, 0, stats, &sync)) < 0)
 		goto out;
-	r = fs_unlink(jpath.buf);
+	manifest_path(&mpath, env, id);
+	r = rename_journal(jpath.buf, mpath.buf);
 out:
+	sync_wait(&sync);
 	if (r >= 0 && id_out) {
 		*id_out = id;
 		id = NULL;
 	}
 	free(id);
-	json_decref(man);
+	free(text);
+	free(ents);
+	free(stats);
 	strbuf_release(&jpath);
 	strbuf_release(&mpath);
 	return r;

@@ -10,9 +10,11 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/parallel.h"
 #include "lib/release/semver.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,10 +556,13 @@ static int list_dir(char ***out, size_t *nr, const char *dir, const char *base)
  * stays lazy: name, version and bytes). hash gets its bytes' SHA-256.
  * With a stat cache, a template whose stat vouches for its hash, and
  * cached() for that hash, is not even read: it stays lazy without bytes. */
+/* With quick, only what the stat cache vouches for is loaded (else 2);
+ * given, when not NULL, is the file's stat (st_mode 0: none). */
 static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		    const char *file, struct agent_problems *pb, int is_base,
 		    int optional, char hash[65], const char *base_hash,
-		    const struct agent_load_cache *cache)
+		    const struct agent_load_cache *cache, int quick,
+		    const struct stat *given)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	agent_cached_fn *cached = cache ? cache->cached : NULL;
@@ -567,8 +572,12 @@ static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 
 	memset(t, 0, sizeof(*t));
 	fs_path_join(&path, dir, file);
-	if (cache && (cache->stat_hash || cache->stat_seen))
+	if (given && cache && (cache->stat_hash || cache->stat_seen)) {
+		st = *given;
+		have_st = S_ISREG(st.st_mode);
+	} else if (cache && (cache->stat_hash || cache->stat_seen)) {
 		have_st = stat(path.buf, &st) == 0 && S_ISREG(st.st_mode);
+	}
 	if (have_st && cached && cache->stat_hash &&
 	    cache->stat_hash(cache->data, file, &st, hash) &&
 	    cached(cache->data, file, hash, base_hash, &name, &version)) {
@@ -582,6 +591,10 @@ static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		memcpy(t->src_hash, hash, 65);
 		strbuf_release(&path);
 		return 0;
+	}
+	if (quick) {
+		strbuf_release(&path);
+		return 2;
 	}
 	r = fs_read_file(&text, path.buf, TEMPLATE_MAX_BYTES);
 	fs_path_join(&path, shown, file);
@@ -678,14 +691,110 @@ int agent_set_load(struct agent_set *set, const char *dir, const char *shown,
 				     NULL);
 }
 
+/*
+ * Loading many templates runs on a few threads: each file into its own
+ * slot with its own problems, the cache's callbacks one at a time.
+ */
+struct load_job {
+	const char *dir, *shown, *base_hash;
+	char **files;
+	size_t *pending;  /* the slots the quick pass left */
+	struct stat *st;  /* each file's, taken once */
+	struct load_slot {
+		struct agent_tmpl t;
+		struct agent_problems pb;
+		char hash[65];
+		int r;
+	} *slots;
+	const struct agent_load_cache *cache;
+	pthread_mutex_t mu;
+};
+
+static int locked_cached(void *data, const char *src, const char *src_hash,
+			 const char *base_hash, const char **name, const char **version)
+{
+	struct load_job *j = data;
+	int r;
+
+	pthread_mutex_lock(&j->mu);
+	r = j->cache->cached(j->cache->data, src, src_hash, base_hash, name, version);
+	pthread_mutex_unlock(&j->mu);
+	return r;
+}
+
+static int locked_stat_hash(void *data, const char *src, const struct stat *st,
+			    char hash[65])
+{
+	struct load_job *j = data;
+	int r;
+
+	pthread_mutex_lock(&j->mu);
+	r = j->cache->stat_hash(j->cache->data, src, st, hash);
+	pthread_mutex_unlock(&j->mu);
+	return r;
+}
+
+static void locked_stat_seen(void *data, const char *src, const struct stat *st,
+			     const char *hash)
+{
+	struct load_job *j = data;
+
+	pthread_mutex_lock(&j->mu);
+	j->cache->stat_seen(j->cache->data, src, st, hash);
+	pthread_mutex_unlock(&j->mu);
+}
+
+static int load_slot(void *data, size_t i)
+{
+	struct load_job *j = data;
+	struct load_slot *s = &j->slots[j->pending[i]];
+	struct agent_load_cache locked = {
+		j->cache && j->cache->cached ? locked_cached : NULL,
+		j->cache && j->cache->stat_hash ? locked_stat_hash : NULL,
+		j->cache && j->cache->stat_seen ? locked_stat_seen : NULL,
+		j,
+	};
+
+	s->r = load_one(&s->t, j->dir, j->shown, j->files[j->pending[i]], &s->pb, 0, 0, s->hash,
+			j->base_hash, j->cache ? &locked : NULL, 0,
+			j->st ? &j->st[j->pending[i]] : NULL);
+	return 0;
+}
+
+/* job->st: every file's stat, on threads when there are many. */
+static void stat_all(struct load_job *job, const char *dir, size_t nr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **paths = xcalloc(nr ? nr : 1, sizeof(*paths));
+	int *err = xcalloc(nr ? nr : 1, sizeof(*err));
+	size_t i;
+
+	job->st = xcalloc(nr ? nr : 1, sizeof(*job->st));
+	for (i = 0; i < nr; i++) {
+		strbuf_reset(&sb);
+		fs_path_join(&sb, dir, job->files[i]);
+		paths[i] = xstrdup(sb.buf);
+	}
+	fs_stat_many((const char *const *)paths, nr, 0, job->st, err);
+	for (i = 0; i < nr; i++) {
+		if (err[i])
+			job->st[i].st_mode = 0;
+		free(paths[i]);
+	}
+	free(paths);
+	free(err);
+	strbuf_release(&sb);
+}
+
 int agent_set_load_cached(struct agent_set *set, const char *dir,
 			  const char *shown, const char *base, int base_optional,
 			  struct agent_problems *pb,
 			  const struct agent_load_cache *cache)
 {
 	struct agent_tmpl *b = &set->base;
+	struct load_job job;
 	char **files, h[65];
-	size_t nr, i;
+	size_t nr, i, k;
 	int have_base = 0, r;
 
 	memset(b, 0, sizeof(*b));
@@ -696,22 +805,49 @@ int agent_set_load_cached(struct agent_set *set, const char *dir,
 		return r;
 	if (base) {
 		have_base = load_one(b, dir, shown, base, pb, 1, base_optional,
-				     h, "", NULL) == 0;
+				     h, "", NULL, 0, NULL) == 0;
 		if (have_base)
 			memcpy(set->base_hash, h, sizeof(h));
 	}
 	set->have_base = have_base;
-	for (i = 0; i < nr; i++) {
-		struct agent_tmpl t;
-
-		if (load_one(&t, dir, shown, files[i], pb, 0, 0, h, set->base_hash,
-			     cache) < 0)
-			continue;
-		if (have_base && !t.lazy)
-			agent_tmpl_merge_base(&t, b);
-		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
-		set->items[set->nr++] = t;
+	memset(&job, 0, sizeof(job));
+	job.dir = dir;
+	job.shown = shown;
+	job.base_hash = set->base_hash;
+	job.files = files;
+	job.cache = cache;
+	job.slots = xcalloc(nr ? nr : 1, sizeof(*job.slots));
+	pthread_mutex_init(&job.mu, NULL);
+	/* What the stat cache vouches for costs a stat: done here; the rest
+	 * is read and parsed on threads. */
+	job.pending = xcalloc(nr ? nr : 1, sizeof(*job.pending));
+	if (cache)
+		stat_all(&job, dir, nr);
+	for (i = 0, k = 0; i < nr; i++) {
+		job.slots[i].r = cache ? load_one(&job.slots[i].t, dir, shown, files[i],
+						  &job.slots[i].pb, 0, 0, job.slots[i].hash,
+						  set->base_hash, cache, 1, &job.st[i]) : 2;
+		if (job.slots[i].r == 2)
+			job.pending[k++] = i;
 	}
+	parallel_for(k, 64, load_slot, &job);
+	free(job.pending);
+	free(job.st);
+	pthread_mutex_destroy(&job.mu);
+	for (i = 0; i < nr; i++) {
+		struct load_slot *s = &job.slots[i];
+
+		for (k = 0; k < s->pb.nr; k++)
+			agent_problems_add(pb, "%s", s->pb.items[k]);
+		agent_problems_release(&s->pb);
+		if (s->r < 0)
+			continue;
+		if (have_base && !s->t.lazy)
+			agent_tmpl_merge_base(&s->t, b);
+		ALLOC_GROW(set->items, set->nr + 1, set->alloc);
+		set->items[set->nr++] = s->t;
+	}
+	free(job.slots);
 	if (set->nr)
 		qsort(set->items, set->nr, sizeof(*set->items), cmp_tmpl);
 	check_duplicates(set, pb);

@@ -109,6 +109,17 @@ const struct state_migration state_migrations[] = {
 	  "	hash TEXT NOT NULL,\n"
 	  "	PRIMARY KEY (dir, name)\n"
 	  ");\n" },
+	/* bosun agents' no-op snapshot (docs/agents.md, "Speed"): per work
+	 * tree (root), the settings it holds for (key, a SHA-256) and the
+	 * stat of every path a deploy that changed nothing read (data, the
+	 * text format of src/lib/agents/snapshot.c). Removed with any change
+	 * to agent_files. */
+	{ 6, "agents-snapshot",
+	  "CREATE TABLE agent_snapshot (\n"
+	  "	root TEXT PRIMARY KEY,\n"
+	  "	key TEXT NOT NULL,\n"
+	  "	data BLOB NOT NULL\n"
+	  ");\n" },
 };
 
 const int state_migrations_nr = (int)ARRAY_SIZE(state_migrations);

@@ -1167,7 +1167,7 @@ static long long fs_now(const struct stat *like)
  */
 static int change_files(struct agent_plan *plan)
 {
-	struct stat *wrote = xcalloc(plan->nr ? plan->nr : 1, sizeof(*wrote)), now;
+	struct stat *wrote = xcalloc(plan->nr ? plan->nr : 1, sizeof(*wrote));
 	long long ref = 0, newest = 0;
 	size_t i;
 	int r = 0, waits;
@@ -1195,16 +1195,31 @@ static int change_files(struct agent_plan *plan)
 				break;
 			}
 	}
-	for (i = 0; i < plan->nr && r >= 0; i++) {
-		struct agent_op *op = &plan->ops[i];
+	if (r >= 0) {
+		const char **paths = xcalloc(plan->nr + 1, sizeof(*paths));
+		struct stat *now = xcalloc(plan->nr + 1, sizeof(*now));
+		int *err = xcalloc(plan->nr + 1, sizeof(*err));
+		size_t n = 0;
 
-		if (op->write != 1 || !wrote[i].st_mode)
-			continue;
-		if (lstat(op->abs, &now) == 0 && now.st_ino == wrote[i].st_ino &&
-		    now.st_dev == wrote[i].st_dev && now.st_size == wrote[i].st_size &&
-		    ts_ns(&now.st_mtim) == ts_ns(&wrote[i].st_mtim) &&
-		    ts_ns(&now.st_ctim) == ts_ns(&wrote[i].st_ctim))
-			stat_keep(&op->st, &now, ref);
+		for (i = 0; i < plan->nr; i++)
+			if (plan->ops[i].write == 1 && wrote[i].st_mode)
+				paths[n++] = plan->ops[i].abs;
+		fs_stat_many(paths, n, 1, now, err);
+		for (i = 0, n = 0; i < plan->nr; i++) {
+			struct agent_op *op = &plan->ops[i];
+			const struct stat *a = &now[n];
+
+			if (op->write != 1 || !wrote[i].st_mode)
+				continue;
+			if (!err[n++] && a->st_ino == wrote[i].st_ino &&
+			    a->st_dev == wrote[i].st_dev && a->st_size == wrote[i].st_size &&
+			    ts_ns(&a->st_mtim) == ts_ns(&wrote[i].st_mtim) &&
+			    ts_ns(&a->st_ctim) == ts_ns(&wrote[i].st_ctim))
+				stat_keep(&op->st, a, ref);
+		}
+		free(paths);
+		free(now);
+		free(err);
 	}
 	free(wrote);
 	return r;

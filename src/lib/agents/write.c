@@ -1,7 +1,8 @@
 /*
  * write.c - writing a plan's agent files: each through "<file>.lock" and
- * rename(), so that a kill leaves the old bytes or the new, never a mix;
- * on a few threads when there are many, one target folder per thread.
+ * rename() (or, for a new file, unnamed and then linked), so that a kill
+ * leaves the old bytes or the new, never a mix; on a few threads when
+ * there are many, one target folder per thread.
  *
  * The threads make only system calls and record the first failure; the
  * error is reported by the caller's thread. They run with every signal
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -58,6 +60,49 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A file that was absent when planned: written unnamed (O_TMPFILE) and
+ * linked in whole, one folder entry instead of two (a lock file, then a
+ * rename), and a file that appeared since is never replaced (EEXIST).
+ * 0 done, -1 failed (errno, *what), 1 not possible here (no O_TMPFILE on
+ * this file system, no /proc): the caller uses a lock file.
+ */
+static int link_new(const struct agent_op *op, struct stat *out, const char **what)
+{
+	const char *slash = strrchr(op->abs, '/');
+	char proc[64], *dir;
+	int fd, saved;
+
+	if (!slash || slash == op->abs)
+		return 1;
+	dir = xstrndup(op->abs, (size_t)(slash - op->abs));
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	free(dir);
+	if (fd < 0)
+		return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL ? 1 : -1;
+	*what = "write";
+	if (write_all(fd, op->content.buf, op->content.len) < 0)
+		goto fail;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	*what = "create";
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, op->abs, AT_SYMLINK_FOLLOW) < 0) {
+		if (errno == ENOENT && access("/proc/self/fd", X_OK) < 0) {
+			close(fd);
+			return 1;
+		}
+		goto fail;
+	}
+	if (fstat(fd, out) < 0)
+		out->st_mode = 0;
+	*what = "write";
+	return close(fd) < 0 ? -1 : 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 /* One file through its lock file; 0, or -1 with errno and *what set. */
 static int put_one(const struct agent_op *op, struct stat *out,
 		   const char **what)
@@ -66,6 +111,11 @@ static int put_one(const struct agent_op *op, struct stat *out,
 	char *lock = xmalloc(len + sizeof(".lock"));
 	int fd, saved;
 
+	*what = "create";
+	if (!op->prev_hash[0] && (fd = link_new(op, out, what)) <= 0) {
+		free(lock);
+		return fd;
+	}
 	memcpy(lock, op->abs, len);
 	memcpy(lock + len, ".lock", sizeof(".lock"));
 	*what = "create";

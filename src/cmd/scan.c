@@ -18,9 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Rule files, baselines and .bosunignore are written by people. */
-#define INPUT_CAP (16u << 20)
-
 static const char secrets_usage[] =
 	"bosun scan secrets [PATH...] [--staged] [--range A..B | --history] "
 	"[--format text|json|sarif] [--baseline FILE] [--write-baseline FILE] "
@@ -34,121 +31,10 @@ struct scan_args {
 	size_t nr_paths;
 };
 
-struct scan_setup {
-	struct scan_rules rules;
-	struct glob_list ignore;
-	struct scan_baseline baseline;
-	struct scan_opts opts;
-	struct strbuf cache;
-	const char *root;       /* the work tree's top, or NULL outside one */
-};
-
-static void setup_release(struct scan_setup *s)
-{
-	scan_rules_release(&s->rules);
-	glob_list_release(&s->ignore);
-	scan_baseline_release(&s->baseline);
-	strbuf_release(&s->cache);
-}
-
-/* path as given, or relative to root when it is relative and root is set. */
-static void resolve(struct strbuf *sb, const char *root, const char *path)
-{
-	strbuf_reset(sb);
-	if (root && path[0] != '/')
-		fs_path_join(sb, root, path);
-	else
-		strbuf_addstr(sb, path);
-}
-
-static int load_rule_file(struct scan_rules *rs, const char *path, const char *shown)
-{
-	struct strbuf text = STRBUF_INIT;
-	int r = fs_read_file(&text, path, INPUT_CAP);
-
-	if (r == -BOSUN_ENOTFOUND)
-		r = error_set(BOSUN_ENOTFOUND, "rule file '%s' not found", shown);
-	if (r == 0)
-		r = scan_rules_parse(rs, shown, text.buf, text.len);
-	strbuf_release(&text);
-	return r;
-}
-
-static int load_rules(struct scan_setup *s, const struct config *cfg,
-		      const struct scan_args *a)
-{
-	struct strbuf path = STRBUF_INIT;
-	const char **list;
-	size_t n, i;
-	int r = 0;
-
-	if (config_bool(cfg, "scan.default_rules"))
-		r = scan_rules_add_default(&s->rules);
-	list = config_strlist(cfg, "scan.rules", &n);
-	for (i = 0; r == 0 && i < n; i++) {
-		resolve(&path, s->root, list[i]);
-		r = load_rule_file(&s->rules, path.buf, list[i]);
-	}
-	for (i = 0; r == 0 && i < a->rules.nr; i++)
-		r = load_rule_file(&s->rules, a->rules.items[i], a->rules.items[i]);
-	list = config_strlist(cfg, "scan.disable", &n);
-	for (i = 0; r == 0 && i < n; i++)
-		if ((r = scan_rules_disable(&s->rules, list[i])) < 0)
-			r = error_set(BOSUN_EDATA, "scan.disable: no rule '%s'", list[i]);
-	strbuf_release(&path);
-	return r;
-}
-
-static int load_ignore(struct scan_setup *s, const struct config *cfg)
-{
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-	const char *name = config_str(cfg, "scan.ignore_file");
-	int r = 0;
-
-	if (name && *name) {
-		resolve(&path, s->root, name);
-		r = fs_read_file(&text, path.buf, INPUT_CAP);
-		if (r == -BOSUN_ENOTFOUND) {
-			error_clear();
-			r = 0;
-		}
-		glob_list_parse(&s->ignore, text.buf, text.len);
-	}
-	strbuf_release(&path);
-	strbuf_release(&text);
-	return r;
-}
-
-static int load_baseline(struct scan_setup *s, const struct config *cfg,
-			 const struct scan_args *a)
-{
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-	const char *name = a->baseline;
-	int r = 0;
-
-	if (!name) {
-		name = config_str(cfg, "scan.baseline");
-		if (!name || !*name || a->write_baseline)
-			return 0;
-		resolve(&path, s->root, name);
-	} else {
-		strbuf_addstr(&path, name);
-	}
-	r = fs_read_file(&text, path.buf, INPUT_CAP);
-	if (r == -BOSUN_ENOTFOUND)
-		r = error_set(BOSUN_ENOTFOUND, "baseline '%s' not found", name);
-	if (r == 0)
-		r = scan_baseline_parse(&s->baseline, name, text.buf, text.len);
-	strbuf_release(&path);
-	strbuf_release(&text);
-	return r;
-}
-
 static int setup(struct bosun_ctx *ctx, struct scan_setup *s, const struct scan_args *a,
 		 struct repo **repo)
 {
 	struct config *cfg;
-	long long max;
 	int r;
 
 	*repo = NULL;
@@ -158,21 +44,11 @@ static int setup(struct bosun_ctx *ctx, struct scan_setup *s, const struct scan_
 		error_clear();
 		*repo = NULL;
 	}
-	s->root = *repo ? (*repo)->workdir : NULL;
-	if ((r = ctx_config(ctx, &cfg)) < 0 || (r = load_rules(s, cfg, a)) < 0 ||
-	    (r = load_ignore(s, cfg)) < 0 || (r = load_baseline(s, cfg, a)) < 0)
+	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	max = config_int(cfg, "scan.max_file_size");
-	s->opts.max_file_size = max > 0 ? (size_t)max : 0;
-	s->opts.entropy = config_bool(cfg, "scan.entropy");
-	s->opts.threads = (int)config_int(cfg, "scan.threads");
-	s->opts.ignore = &s->ignore;
-	s->opts.baseline = s->baseline.nr ? &s->baseline : NULL;
-	if (!getenv("BOSUN_NO_CACHE") || !strcmp(getenv("BOSUN_NO_CACHE"), "0")) {
-		fs_user_dir(&s->cache, "cache");
-		s->opts.cache_dir = s->cache.buf;
-	}
-	return 0;
+	return scan_setup_load(s, cfg, *repo ? (*repo)->workdir : NULL,
+			       (const char *const *)a->rules.items, a->rules.nr,
+			       a->baseline, a->write_baseline != NULL);
 }
 
 static int run_scope(struct scan_engine *e, struct repo *repo,
@@ -181,7 +57,13 @@ static int run_scope(struct scan_engine *e, struct repo *repo,
 	if (a->staged) {
 		if (!repo->workdir)
 			return error_set(BOSUN_EUSAGE, "--staged needs a work tree");
-		return scan_staged(e, repo->workdir, rep);
+		struct strbuf objects = STRBUF_INIT;
+		int r;
+
+		fs_path_join(&objects, repo->common_dir, "objects");
+		r = scan_staged(e, repo->workdir, objects.buf, rep);
+		strbuf_release(&objects);
+		return r;
 	}
 	if (a->range || a->history)
 		return scan_history(e, repo, a->range, rep);
@@ -302,39 +184,36 @@ static json_t *report_sarif(const struct scan_rules *rs, const struct scan_repor
 			 "columnKind", "utf16CodeUnits");
 }
 
+static void colors(struct bosun_ctx *ctx, struct scan_colors *c)
+{
+	c->bold = c_bold(ctx);
+	c->red = c_red(ctx);
+	c->green = c_green(ctx);
+	c->reset = c_reset(ctx);
+}
+
 static void print_text(struct bosun_ctx *ctx, const struct scan_report *rep)
 {
-	size_t i;
+	struct strbuf sb = STRBUF_INIT;
+	struct scan_colors c;
 
-	for (i = 0; i < rep->nr; i++) {
-		const struct scan_finding *f = &rep->items[i];
-
-		printf("%s%s:%u:%u%s: %s%s%s: %s", c_bold(ctx), f->file, f->line, f->column,
-		       c_reset(ctx), c_red(ctx), f->rule->id, c_reset(ctx),
-		       f->rule->description);
-		if (f->commit)
-			printf(" (commit %.12s)", f->commit);
-		printf("\n    secret %s  fingerprint %s\n", f->redacted, f->fingerprint);
-	}
+	colors(ctx, &c);
+	scan_format_findings(&sb, rep, &c);
+	fputs(sb.buf, stdout);
+	strbuf_release(&sb);
 }
 
 static void print_summary(struct bosun_ctx *ctx, const struct scan_report *rep)
 {
-	const struct scan_stats *st = &rep->st;
+	struct strbuf sb = STRBUF_INIT;
+	struct scan_colors c;
 
 	if (ctx->quiet)
 		return;
-	fprintf(stderr, "%s%zu secret%s found%s in %zu file%s (%.1f MB)",
-		rep->nr ? c_red(ctx) : c_green(ctx), rep->nr, rep->nr == 1 ? "" : "s",
-		c_reset(ctx), st->files, st->files == 1 ? "" : "s",
-		(double)st->bytes / 1e6);
-	if (st->binary || st->large || st->ignored)
-		fprintf(stderr, "; skipped %zu binary, %zu too large, %zu ignored",
-			st->binary, st->large, st->ignored);
-	if (st->allowed || st->baselined)
-		fprintf(stderr, "; %zu allowed, %zu in the baseline", st->allowed,
-			st->baselined);
-	fputc('\n', stderr);
+	colors(ctx, &c);
+	scan_format_summary(&sb, rep, &c);
+	fputs(sb.buf, stderr);
+	strbuf_release(&sb);
 }
 
 static int write_baseline(struct bosun_ctx *ctx, const char *path,
@@ -403,8 +282,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		OPT_LIST(0, "rules", &a.rules, "FILE", "add the rules of FILE (repeatable)"),
 		OPT_END(),
 	};
-	struct scan_setup s = { SCAN_RULES_INIT, GLOB_LIST_INIT, SCAN_BASELINE_INIT,
-				SCAN_OPTS_INIT, STRBUF_INIT, NULL };
+	struct scan_setup s = SCAN_SETUP_INIT;
 	struct scan_report rep = SCAN_REPORT_INIT;
 	struct scan_engine *e = NULL;
 	struct repo *repo;
@@ -427,7 +305,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 out:
 	scan_report_release(&rep);
 	scan_engine_free(e);
-	setup_release(&s);
+	scan_setup_release(&s);
 	opt_list_release(&a.rules);
 	return r;
 }

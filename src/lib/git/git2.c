@@ -20,7 +20,7 @@ static void *open_lib(void)
 	void *h;
 
 	for (n = names; *n; n++)
-		if ((h = dlopen(*n, RTLD_NOW | RTLD_LOCAL)))
+		if ((h = dlopen(*n, RTLD_LAZY | RTLD_LOCAL)))
 			return h;
 	return NULL;
 }

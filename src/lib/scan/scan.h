@@ -96,8 +96,19 @@ int scan_worktree(struct scan_engine *e, const char *workdir, struct scan_report
 /* Files and directories (walked, skipping .git) as named. */
 int scan_paths(struct scan_engine *e, const char *const *paths, size_t n,
 	       struct scan_report *rep);
-/* The staged version of each added or changed file. */
-int scan_staged(struct scan_engine *e, const char *workdir, struct scan_report *rep);
+/* The staged version of each added or changed file; blobs are read from
+ * objects_dir (git's, or NULL) when loose, else through git cat-file. */
+int scan_staged(struct scan_engine *e, const char *workdir, const char *objects_dir,
+		struct scan_report *rep);
+/* The same in two steps, so that the engine can be made meanwhile: the
+ * list of staged blobs (and the bytes of the loose ones, each up to
+ * max_size, 0: any), then their scan. */
+struct scan_staged;
+int scan_staged_list(struct scan_staged **out, const char *workdir,
+		     const char *objects_dir, size_t max_size);
+int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
+		     const char *workdir, struct scan_report *rep);
+void scan_staged_free(struct scan_staged *st);
 /* Blobs added or changed by the commits of range ("A..B", any revision
  * expression git log takes), or of the whole history when range is NULL;
  * each blob is scanned once. An A of forty zeros (a new branch in a
@@ -124,5 +135,37 @@ int scan_baseline_has(const struct scan_baseline *b, const char *fp);
 void scan_baseline_release(struct scan_baseline *b);
 /* The baseline file's text for the findings of rep (appended to sb). */
 void scan_baseline_format(struct strbuf *sb, const struct scan_report *rep);
+
+/* ---- set up from the configuration (setup.c) ---- */
+
+struct config;
+struct scan_setup {
+	struct scan_rules rules;
+	struct glob_list ignore;
+	struct scan_baseline baseline;
+	struct scan_opts opts;
+	struct strbuf cache;
+	const char *root;       /* the work tree's top, or NULL outside one */
+};
+#define SCAN_SETUP_INIT { SCAN_RULES_INIT, GLOB_LIST_INIT, SCAN_BASELINE_INIT, \
+			  SCAN_OPTS_INIT, STRBUF_INIT, NULL }
+/* The rules (scan.default_rules, scan.rules, then extra_rules; minus
+ * scan.disable), the ignore file, the baseline (the file given, else
+ * scan.baseline unless writing one) and the options, paths relative to
+ * root (NULL: outside a work tree). */
+int scan_setup_load(struct scan_setup *s, const struct config *cfg, const char *root,
+		    const char *const *extra_rules, size_t nr_extra,
+		    const char *baseline, int writing_baseline);
+void scan_setup_release(struct scan_setup *s);
+
+/* Escapes to colour the text form ("" for none). */
+struct scan_colors {
+	const char *bold, *red, *green, *reset;
+};
+/* The text form: two lines per finding, and the one-line summary. */
+void scan_format_findings(struct strbuf *out, const struct scan_report *rep,
+			  const struct scan_colors *c);
+void scan_format_summary(struct strbuf *out, const struct scan_report *rep,
+			 const struct scan_colors *c);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/run.h"
 #include "lib/git/git2.h"
+#include "lib/git/loose.h"
 #include "lib/git/repo.h"
 
 #include <dirent.h>
@@ -434,36 +435,109 @@ static int scan_batch(struct scan_engine *e, struct blob_list *bl,
 	return r;
 }
 
-int scan_staged(struct scan_engine *e, const char *workdir, struct scan_report *rep)
+/* The staged blobs: those read here (loose), in cat-file's form, and
+ * those left for git cat-file. */
+struct scan_staged {
+	struct blob_list all, loose, rest;
+	struct strbuf batch;
+};
+
+void scan_staged_free(struct scan_staged *st)
+{
+	if (!st)
+		return;
+	/* loose and rest share all's items. */
+	free(st->loose.items);
+	free(st->rest.items);
+	blob_list_release(&st->all);
+	strbuf_release(&st->batch);
+	free(st);
+}
+
+int scan_staged_list(struct scan_staged **out, const char *workdir,
+		     const char *objects_dir, size_t max_size)
 {
 	static const char *const diff[] = {
 		"git", "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
 		"--diff-filter=AMT", "--no-ext-diff", NULL,
 	};
-	static const char *const cat[] = { "git", "cat-file", "--batch", NULL };
-	struct child c = CHILD_INIT, b = CHILD_INIT;
-	struct blob_list bl = { NULL, 0, 0 };
-	struct strbuf in = STRBUF_INIT;
+	struct scan_staged *st = xcalloc(1, sizeof(*st));
+	struct child c = CHILD_INIT;
+	struct strbuf obj = STRBUF_INIT;
+	const char *env = getenv("GIT_OBJECT_DIRECTORY");
+	char type[8];
 	size_t i;
 	int r;
 
+	strbuf_init(&st->batch, 0);
+	*out = NULL;
 	if ((r = run_git(&c, workdir, diff, "git diff --cached")) < 0)
 		goto out;
-	parse_raw(&bl, &c.out);
-	if (!bl.nr)
-		goto out;
-	for (i = 0; i < bl.nr; i++)
-		strbuf_addf(&in, "%s\n", bl.items[i].oid);
+	parse_raw(&st->all, &c.out);
+	if (env && *env)
+		objects_dir = env;
+	/* A staged blob is loose (git add writes them so): read it here, as
+	 * cat-file would print it; git is asked for the others. */
+	for (i = 0; i < st->all.nr; i++) {
+		struct blob_list *to = &st->rest;
+
+		strbuf_reset(&obj);
+		if (objects_dir && loose_read(objects_dir, st->all.items[i].oid, type,
+					      &obj, max_size) == 0) {
+			strbuf_addf(&st->batch, "%s %s %zu\n", st->all.items[i].oid, type,
+				    obj.len);
+			strbuf_addbuf(&st->batch, &obj);
+			strbuf_addch(&st->batch, '\n');
+			to = &st->loose;
+		}
+		error_clear();
+		ALLOC_GROW(to->items, to->nr + 1, to->alloc);
+		to->items[to->nr++] = st->all.items[i];
+	}
+out:
+	strbuf_release(&obj);
+	child_release(&c);
+	if (r < 0)
+		scan_staged_free(st);
+	else
+		*out = st;
+	return r;
+}
+
+int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
+		     const char *workdir, struct scan_report *rep)
+{
+	static const char *const cat[] = { "git", "cat-file", "--batch", NULL };
+	struct child b = CHILD_INIT;
+	struct strbuf in = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	if (st->loose.nr && (r = scan_batch(e, &st->loose, &st->batch, rep)) < 0)
+		return r;
+	if (!st->rest.nr)
+		return 0;
+	for (i = 0; i < st->rest.nr; i++)
+		strbuf_addf(&in, "%s\n", st->rest.items[i].oid);
 	b.in = in.buf;
 	b.in_len = in.len;
-	if ((r = run_git(&b, workdir, cat, "git cat-file")) < 0)
-		goto out;
-	r = scan_batch(e, &bl, &b.out, rep);
-out:
+	if ((r = run_git(&b, workdir, cat, "git cat-file")) == 0)
+		r = scan_batch(e, &st->rest, &b.out, rep);
 	strbuf_release(&in);
-	blob_list_release(&bl);
-	child_release(&c);
 	child_release(&b);
+	return r;
+}
+
+int scan_staged(struct scan_engine *e, const char *workdir, const char *objects_dir,
+		struct scan_report *rep)
+{
+	struct scan_staged *st;
+	int r;
+
+	if ((r = scan_staged_list(&st, workdir, objects_dir, e->opts.max_file_size)) < 0)
+		return r;
+	r = scan_staged_scan(e, st, workdir, rep);
+	scan_staged_free(st);
 	return r;
 }
 

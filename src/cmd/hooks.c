@@ -3,11 +3,20 @@
  */
 #include "cmd/common.h"
 
+#include "bosun-config.h"
+
 #include "core/alloc.h"
 #include "core/error.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/hooks/hooks.h"
+#ifdef BOSUN_HAVE_SCAN
+#include "core/fs.h"
+#include "lib/scan/scan.h"
+
+#include <pthread.h>
+#include <signal.h>
+#endif
 
 #include <limits.h>
 #include <stdlib.h>
@@ -343,6 +352,81 @@ static int hooks_off(void)
 
 static const char run_usage[] = "bosun hooks run HOOK [ARG...]";
 
+#ifdef BOSUN_HAVE_SCAN
+/* The secrets check of a pre-commit hook, here rather than in a child
+ * `bosun scan secrets --staged`: the same setup, scan and text. The
+ * engine (Vectorscan loaded, its database read) is made on a thread
+ * while git lists the staged files. */
+struct staged_scan {
+	struct repo *repo;
+	const struct config *cfg;
+	struct scan_setup setup;
+	struct scan_engine *e;
+	int r;
+	struct strbuf err;
+};
+
+static void *make_engine(void *arg)
+{
+	struct staged_scan *ss = arg;
+
+	if ((ss->r = scan_engine_new(&ss->e, &ss->setup.rules, &ss->setup.opts)) < 0)
+		strbuf_addstr(&ss->err, error_message());
+	error_release();
+	return NULL;
+}
+
+static int scan_staged_here(void *data, struct strbuf *out)
+{
+	struct staged_scan *ss = data;
+	const struct scan_colors plain = { "", "", "", "" };
+	struct scan_report rep = SCAN_REPORT_INIT;
+	struct scan_staged *st = NULL;
+	struct strbuf objects = STRBUF_INIT;
+	pthread_t thread;
+	sigset_t all, old;
+	int r, threaded;
+
+	ss->e = NULL;
+	ss->r = 0;
+	strbuf_init(&ss->err, 0);
+	if ((r = scan_setup_load(&ss->setup, ss->cfg, ss->repo->workdir, NULL, 0,
+				 NULL, 0)) < 0)
+		goto out;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	threaded = !pthread_create(&thread, NULL, make_engine, ss);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fs_path_join(&objects, ss->repo->common_dir, "objects");
+	r = scan_staged_list(&st, ss->repo->workdir, objects.buf,
+			     ss->setup.opts.max_file_size);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		make_engine(ss);
+	if (r < 0)
+		goto out;
+	if ((r = ss->r) < 0) {
+		r = error_set(-r, "%s", ss->err.buf);
+		goto out;
+	}
+	if ((r = scan_staged_scan(ss->e, st, ss->repo->workdir, &rep)) < 0)
+		goto out;
+	scan_report_finish(&rep);
+	scan_format_findings(out, &rep, &plain);
+	scan_format_summary(out, &rep, &plain);
+	r = rep.nr ? 1 : 0;
+out:
+	scan_staged_free(st);
+	scan_report_release(&rep);
+	scan_engine_free(ss->e);
+	scan_setup_release(&ss->setup);
+	strbuf_release(&objects);
+	strbuf_release(&ss->err);
+	return r;
+}
+#endif
+
 static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	const struct option opts[] = { OPT_END() };
@@ -351,6 +435,9 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct strbuf in = STRBUF_INIT, self = STRBUF_INIT;
 	struct repo *repo;
 	struct config *cfg;
+#ifdef BOSUN_HAVE_SCAN
+	struct staged_scan ss;
+#endif
 	int n = opts_parse(opts, argc, argv, OPTS_STOP_AT_OPERAND), r;
 
 	if (n == OPTS_HELP) {
@@ -378,6 +465,14 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		o.self = self.buf;
 	error_clear();
 	o.have_scan = cmd_find("scan") != NULL;
+#ifdef BOSUN_HAVE_SCAN
+	memset(&ss, 0, sizeof(ss));
+	ss.repo = repo;
+	ss.cfg = cfg;
+	ss.setup = (struct scan_setup)SCAN_SETUP_INIT;
+	o.scan_staged = scan_staged_here;
+	o.scan_data = &ss;
+#endif
 	o.have_deploy = cmd_find("deploy") != NULL;
 	o.skip = getenv("BOSUN_SKIP");
 	o.off = hooks_off();

@@ -92,6 +92,50 @@ test_expect_success 'secrets: runs bosun scan secrets --staged; a clean commit p
 	echo "hello world" >a && git add a && git commit -q -m "feat: a" 2>../err &&
 	test_grep "ok    secrets" ../err
 '
+
+# The key is assembled at run time so that this file holds no secret.
+leak() {
+	printf "aws_key = \"%s%s\"\n" AKIA Z3MNQ7PRX4BV6TEW
+}
+
+test_expect_success 'secrets in this process reports what bosun scan secrets --staged does' '
+	cd sec && leak >leak.txt && echo "fine" >b && git add leak.txt b &&
+	test_expect_code 1 git commit -q -m "feat: leak" 2>../err &&
+	test_grep "FAIL  secrets" ../err &&
+	test_grep "leak.txt:1:12: aws-access-key-id: AWS access key ID" ../err &&
+	test_grep "secret AKIA\*\*\*\*  fingerprint [0-9a-f]\{16\}" ../err &&
+	test_grep "1 secret found in 2 files" ../err &&
+	test_expect_code 1 bosun scan secrets --staged >../scan.out 2>../scan.err &&
+	sed -n "s/^      //p" ../err | grep -v "^bosun pre-commit" >../hook.text &&
+	cat ../scan.out ../scan.err >../scan.text && test_cmp ../scan.text ../hook.text
+'
+
+test_expect_success 'secrets with a timeout runs as a child, with the same result' '
+	cd sec && cat >bosun.yml <<-\EOF &&
+	hooks:
+	  pre-commit:
+	    checks: [{builtin: secrets, timeout: 30s}]
+	EOF
+	test_expect_code 1 git commit -q -m "feat: leak" 2>../err2 &&
+	sed -n "s/^      //p" ../err2 | grep -v "^bosun pre-commit" | sort >../child.text &&
+	sort ../scan.text >../scan.sorted && test_cmp ../scan.sorted ../child.text
+'
+
+test_expect_success 'secrets finds a staged blob that is packed, not loose' '
+	cd sec && git checkout -q bosun.yml && git repack -q -a -d &&
+	oid=$(git rev-parse :leak.txt) &&
+	test ! -f .git/objects/$(echo $oid | cut -c1-2)/$(echo $oid | cut -c3-) &&
+	test_expect_code 1 git commit -q -m "feat: leak" 2>../err &&
+	test_grep "leak.txt:1:12: aws-access-key-id" ../err
+'
+
+test_expect_success 'secrets reports a scanner error (a bad rule file) as a failure' '
+	cd sec && git reset -q && rm leak.txt && git add b &&
+	printf "scan:\n  rules: [missing-rules.yml]\nhooks:\n  pre-commit:\n    checks: [secrets]\n" >bosun.yml &&
+	test_expect_code 1 git commit -q -m "feat: b" 2>../err &&
+	test_grep "FAIL  secrets .*scanner error" ../err &&
+	test_grep "rule file .missing-rules.yml. not found" ../err
+'
 fi
 
 # push_setup NAME: a clone of a bare remote with main pushed.

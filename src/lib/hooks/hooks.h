@@ -231,8 +231,15 @@ struct hook_run_opts {
 	int off;               /* BOSUN_HOOKS=0: only the kept original runs */
 	void (*on_result)(const struct hook_result *res, void *data);
 	void *data;
+	/* The secrets check on the staged files, run in this process rather
+	 * than as `bosun scan secrets --staged` (NULL: as a child): returns 0
+	 * clean, 1 found, < 0 an error; the report's text goes to out. Used
+	 * for a check with no timeout and no env (which need a child). */
+	int (*scan_staged)(void *data, struct strbuf *out);
+	void *scan_data;
 };
-#define HOOK_RUN_OPTS_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
+#define HOOK_RUN_OPTS_INIT { NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, 0, NULL, NULL, \
+			     NULL, NULL }
 
 /* Run the kept original hook, then the configured checks. A failing check
  * sets report.failed; a negative return is an error that stopped the run. */

@@ -12,6 +12,8 @@
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -459,32 +461,103 @@ static void free_secret_ranges(struct cmdset *s, const struct cmdjob *jobs,
 					free((char *)s->argvs[i][4]);
 }
 
+/*
+ * The secrets check on the staged files in this process (hook_run_opts'
+ * scan_staged): no bosun to start, no second configuration to read. It
+ * runs on a thread while the group's children run.
+ */
+struct inproc {
+	struct hk_run *rc;
+	struct cmdjob *job;     /* NULL: none in this group */
+	struct strbuf out;
+	int status;             /* 0 clean, 1 found, -1 error */
+	pthread_t thread;
+};
+
+static int in_process(const struct hk_run *rc, const struct hook_check *chk)
+{
+	return chk->builtin == HB_SECRETS && !rc->refs && rc->o->scan_staged &&
+	       !chk->timeout_ms && !chk->env;
+}
+
+static void run_scan(struct inproc *ip)
+{
+	int r = ip->rc->o->scan_staged(ip->rc->o->scan_data, &ip->out);
+
+	if (r < 0) {
+		strbuf_addf(&ip->out, "%s\n", error_message());
+		error_clear();
+	}
+	ip->status = r < 0 ? -1 : r;
+}
+
+static void *scan_thread(void *arg)
+{
+	run_scan(arg);
+	error_release();
+	return NULL;
+}
+
+static void collect_inproc(struct hook_report *rep, const struct inproc *ip,
+			   long long ms, int parallel)
+{
+	struct hook_result *res = &rep->items[ip->job->idx];
+
+	res->ms = ms;
+	res->parallel = parallel;
+	strbuf_addbuf(&res->out, &ip->out);
+	if (!ip->status)
+		return;
+	res->status = HR_FAIL;
+	if (ip->status < 0 && !res->reason)
+		res->reason = xstrdup("scanner error");
+}
+
 /* Run commands (and secrets) together; results in their order. */
 static int run_group(struct hk_run *rc, struct hook_report *rep,
 		     struct cmdjob *jobs, size_t nj, int parallel)
 {
 	struct strbuf hookvar = STRBUF_INIT, first_err = STRBUF_INIT;
+	struct inproc ip = { rc, NULL, STRBUF_INIT, 0, 0 };
 	struct cmdset s = { 0 };
 	long long t0 = hk_now_ms(), ms;
+	sigset_t all, old;
 	size_t k;
-	int r;
+	int r, threaded = 0;
 
 	strbuf_addf(&hookvar, "BOSUN_HOOK=%s", rc->o->hook);
 	for (k = 0; k < nj; k++)
-		if (jobs[k].chk->builtin == HB_SECRETS)
+		if (!ip.job && in_process(rc, jobs[k].chk))
+			ip.job = &jobs[k];
+		else if (jobs[k].chk->builtin == HB_SECRETS)
 			add_secrets(rc, &s, &jobs[k], hookvar.buf);
 		else
 			add_command(rc, &s, &jobs[k], hookvar.buf);
+	if (ip.job && s.nr && parallel) {
+		/* Signals stay with this thread, which runs the children. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		threaded = !pthread_create(&ip.thread, NULL, scan_thread, &ip);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (ip.job && !threaded)
+		run_scan(&ip);
 	r = hk_run_children(s.c, s.nr, parallel ? 0 : 1);
 	if (r < 0) {
 		strbuf_addstr(&first_err, error_message());
 		error_clear();
 	}
+	if (threaded)
+		pthread_join(ip.thread, NULL);
 	ms = hk_now_ms() - t0;
 	for (k = 0; k < nj; k++) {
-		collect(rep, &s, &jobs[k], ms, nj > 1, first_err.buf);
+		if (&jobs[k] == ip.job)
+			collect_inproc(rep, &ip, ms, nj > 1);
+		else
+			collect(rep, &s, &jobs[k], ms, nj > 1, first_err.buf);
 		finish(rc, rep, jobs[k].idx);
 	}
+	strbuf_release(&ip.out);
 	free_secret_ranges(&s, jobs, nj);
 	cmdset_release(&s);
 	strbuf_release(&first_err);

@@ -398,7 +398,7 @@ static int scan_staged_here(void *data, struct strbuf *out)
 	threaded = !pthread_create(&thread, NULL, make_engine, ss);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	fs_path_join(&objects, ss->repo->common_dir, "objects");
-	r = scan_staged_list(&st, ss->repo->workdir, objects.buf,
+	r = scan_staged_list(&st, ss->repo, ss->repo->workdir, objects.buf,
 			     ss->setup.opts.max_file_size);
 	if (threaded)
 		pthread_join(thread, NULL);

@@ -61,7 +61,7 @@ static int run_scope(struct scan_engine *e, struct repo *repo,
 		int r;
 
 		fs_path_join(&objects, repo->common_dir, "objects");
-		r = scan_staged(e, repo->workdir, objects.buf, rep);
+		r = scan_staged(e, repo, repo->workdir, objects.buf, rep);
 		strbuf_release(&objects);
 		return r;
 	}

@@ -96,15 +96,17 @@ int scan_worktree(struct scan_engine *e, const char *workdir, struct scan_report
 /* Files and directories (walked, skipping .git) as named. */
 int scan_paths(struct scan_engine *e, const char *const *paths, size_t n,
 	       struct scan_report *rep);
-/* The staged version of each added or changed file; blobs are read from
- * objects_dir (git's, or NULL) when loose, else through git cat-file. */
-int scan_staged(struct scan_engine *e, const char *workdir, const char *objects_dir,
-		struct scan_report *rep);
+/* The staged version of each added or changed file: listed from repo's
+ * index (or, when it cannot be read here or repo is NULL, by git diff
+ * --cached); blobs are read from objects_dir (git's, or NULL) when loose,
+ * else through git cat-file. BOSUN_STAGED_GIT=1 always asks git. */
+int scan_staged(struct scan_engine *e, struct repo *repo, const char *workdir,
+		const char *objects_dir, struct scan_report *rep);
 /* The same in two steps, so that the engine can be made meanwhile: the
  * list of staged blobs (and the bytes of the loose ones, each up to
  * max_size, 0: any), then their scan. */
 struct scan_staged;
-int scan_staged_list(struct scan_staged **out, const char *workdir,
+int scan_staged_list(struct scan_staged **out, struct repo *repo, const char *workdir,
 		     const char *objects_dir, size_t max_size);
 int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 		     const char *workdir, struct scan_report *rep);

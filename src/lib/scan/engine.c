@@ -187,7 +187,8 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	struct scan_engine *e;
 	int r;
 
-	if ((r = hsapi_load()) < 0)
+	/* A cached database needs only the runtime; compiling, libhs. */
+	if ((r = hsapi_load_runtime()) < 0)
 		return r;
 	if (!rules->nr)
 		return error_set(BOSUN_EDATA, "no rules to scan with");
@@ -202,7 +203,7 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	pthread_mutex_init(&e->lock, NULL);
 	e->cached = cache_load(e);
 	if (!e->cached) {
-		if ((r = compile_db(e)) < 0) {
+		if ((r = hsapi_load()) < 0 || (r = compile_db(e)) < 0) {
 			scan_engine_free(e);
 			return r;
 		}

@@ -12,13 +12,10 @@
 
 struct hsapi hsapi;
 
-static int loaded;
+static int loaded;          /* 1: libhs_runtime, 2: libhs */
 
-static void *open_lib(void)
+static void *open_lib(const char *const *names)
 {
-	static const char *const names[] = {
-		BOSUN_HS_SONAME, "libhs.so", NULL,
-	};
 	const char *const *n;
 	void *h;
 
@@ -28,26 +25,61 @@ static void *open_lib(void)
 	return NULL;
 }
 
-int hsapi_load(void)
+static int check_platform(void)
 {
-	void *h;
-
-	if (loaded)
-		return 0;
-	h = open_lib();
-	if (!h)
+	if (hsapi.hs_valid_platform() != HS_SUCCESS)
 		return error_set(BOSUN_EUNAVAILABLE,
-				 "cannot load Vectorscan (%s): %s", BOSUN_HS_SONAME,
-				 dlerror());
+				 "Vectorscan does not support this CPU");
+	return 0;
+}
+
 #define HSAPI_RESOLVE(f)                                                    \
 	if (!(*(void **)&hsapi.f = dlsym(h, #f)))                           \
 		return error_set(BOSUN_EUNAVAILABLE,                        \
 				 "Vectorscan has no '%s'; is it too old?", #f);
-	HSAPI_FUNCS(HSAPI_RESOLVE)
-#undef HSAPI_RESOLVE
-	if (hsapi.hs_valid_platform() != HS_SUCCESS)
+
+int hsapi_load(void)
+{
+	static const char *const names[] = { BOSUN_HS_SONAME, "libhs.so", NULL };
+	void *h;
+
+	if (loaded == 2)
+		return 0;
+	if (!(h = open_lib(names)))
 		return error_set(BOSUN_EUNAVAILABLE,
-				 "Vectorscan does not support this CPU");
-	loaded = 1;
+				 "cannot load Vectorscan (%s): %s", BOSUN_HS_SONAME,
+				 dlerror());
+	/* All of them from libhs, the runtime's too: no mixing. */
+	HSAPI_FUNCS(HSAPI_RESOLVE)
+	if (check_platform() < 0)
+		return -BOSUN_EUNAVAILABLE;
+	loaded = 2;
 	return 0;
+}
+
+static int load_runtime_lib(void)
+{
+	static const char *const names[] = {
+		BOSUN_HS_RUNTIME_SONAME, "libhs_runtime.so", NULL,
+	};
+	void *h = open_lib(names);
+
+	if (!h)
+		return 1;
+	HSAPI_RUNTIME_FUNCS(HSAPI_RESOLVE)
+	return check_platform();
+}
+
+int hsapi_load_runtime(void)
+{
+	int r;
+
+	if (loaded)
+		return 0;
+	if ((r = load_runtime_lib()) == 0) {
+		loaded = 1;
+		return 0;
+	}
+	error_clear();
+	return hsapi_load();
 }

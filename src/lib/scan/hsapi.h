@@ -3,7 +3,8 @@
  *
  * libhs is C++: linking it pulls libstdc++, libm and libgcc_s into every
  * start of bosun (about a millisecond measured here), and only `scan` needs
- * it. So the few functions the scanner calls are resolved at run time, as
+ * it; even loaded on demand, its relocations cost about 2 ms of each scan,
+ * so a scan with a cached database loads only libhs_runtime. So the few functions the scanner calls are resolved at run time, as
  * src/lib/git/git2.c does for libgit2. Include this header instead of
  * <hs/hs.h>, call hsapi_load() before the first call, and write the calls as
  * usual (hs_scan(...)): the macros below route them through the table.
@@ -13,10 +14,9 @@
 
 #include <hs/hs.h>
 
-#define HSAPI_FUNCS(X)               \
-	X(hs_compile_multi)          \
-	X(hs_free_compile_error)     \
-	X(hs_expression_info)        \
+/* The runtime's functions (scanning a compiled database), in both
+ * libhs_runtime and libhs; then the compiler's, in libhs only. */
+#define HSAPI_RUNTIME_FUNCS(X)       \
 	X(hs_alloc_scratch)          \
 	X(hs_clone_scratch)          \
 	X(hs_free_scratch)           \
@@ -26,6 +26,12 @@
 	X(hs_deserialize_database)   \
 	X(hs_version)                \
 	X(hs_valid_platform)
+
+#define HSAPI_FUNCS(X)               \
+	HSAPI_RUNTIME_FUNCS(X)       \
+	X(hs_compile_multi)          \
+	X(hs_free_compile_error)     \
+	X(hs_expression_info)
 
 #define HSAPI_MEMBER(f) __typeof__(f) *f;
 struct hsapi {
@@ -37,6 +43,10 @@ extern struct hsapi hsapi;
 /* Load libhs; -BOSUN_EUNAVAILABLE when it cannot be loaded or this CPU
  * lacks what it needs. Cheap after the first call. */
 int hsapi_load(void);
+/* Load what scanning a compiled (cached) database needs: libhs_runtime,
+ * plain C and about a tenth of libhs's relocations, or else libhs. The
+ * compiler's functions are unset until hsapi_load(). */
+int hsapi_load_runtime(void);
 
 #ifndef BOSUN_HSAPI_IMPL
 #define hs_compile_multi (*hsapi.hs_compile_multi)

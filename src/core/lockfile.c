@@ -31,6 +31,9 @@ struct tempfile_slot {
 };
 
 static struct tempfile_slot slots[TEMPFILE_MAX];
+/* Slots ever handed out: the loops stop there, so that a run that locks
+ * one file touches one slot's page, not all 128 (half a megabyte). */
+static volatile sig_atomic_t slots_used;
 static int handlers_installed;
 
 static const int cleanup_signals[] = {
@@ -46,7 +49,7 @@ static void remove_owned(void)
 	pid_t me = getpid();
 	size_t i;
 
-	for (i = 0; i < TEMPFILE_MAX; i++)
+	for (i = 0; i < (size_t)slots_used; i++)
 		if (slots[i].active && slots[i].owner == me)
 			unlink(slots[i].path);
 }
@@ -117,14 +120,17 @@ static int find_slot(const char *abs, int active)
 	pid_t me = getpid();
 	int i;
 
-	for (i = 0; i < TEMPFILE_MAX; i++) {
+	for (i = 0; i < slots_used; i++) {
 		if (active && slots[i].active && slots[i].owner == me &&
 		    !strcmp(slots[i].path, abs))
 			return i;
 		if (!active && !slots[i].active)
 			return i;
 	}
-	return -1;
+	if (active || slots_used >= TEMPFILE_MAX)
+		return -1;
+	/* A new slot, inactive until its owner sets it: safe to count first. */
+	return slots_used++;
 }
 
 /* Fill a free slot with path without activating it; -1 when impossible. */
@@ -166,7 +172,7 @@ void tempfile_forget_all(void)
 {
 	size_t i;
 
-	for (i = 0; i < TEMPFILE_MAX; i++)
+	for (i = 0; i < (size_t)slots_used; i++)
 		slots[i].active = 0;
 }
 
@@ -175,7 +181,7 @@ void tempfile_adopt_all(void)
 	pid_t me = getpid();
 	size_t i;
 
-	for (i = 0; i < TEMPFILE_MAX; i++)
+	for (i = 0; i < (size_t)slots_used; i++)
 		if (slots[i].active)
 			slots[i].owner = me;
 }
@@ -185,7 +191,7 @@ void tempfile_cleanup(void)
 	pid_t me = getpid();
 	size_t i;
 
-	for (i = 0; i < TEMPFILE_MAX; i++) {
+	for (i = 0; i < (size_t)slots_used; i++) {
 		if (!slots[i].active || slots[i].owner != me)
 			continue;
 		unlink(slots[i].path);

@@ -163,6 +163,26 @@ else
 	scell="skipped (secretlint not installed)"
 fi
 
+# ---- secretlint and bosun on one subtree ----------------------------------
+# secretlint may not finish the whole tree in any reasonable time; both
+# also scan one pinned subtree (date-fns's locales: thousands of small
+# real files), so that there is always an exact ratio on identical input.
+sub=$tree/date-fns/locale sub_b='' sub_sl='' sub_cell=''
+if [ -d "$sub" ] && [ -n "${slbin:-}" ]; then
+	sub_files=$(find "$sub" -type f | wc -l)
+	sub_mb=$(du -sk "$sub" | awk '{ printf "%.1f", $1 / 1024 }')
+	if (cd "$sub" && hyperfine -N --style basic --runs "$SCAN_RUNS" --warmup 1 -i \
+		--export-json "$BENCH_OUT/json/sub-bosun.json" -- "$bosun scan secrets .") \
+		>"$BENCH_OUT/logs/sub-bosun.log" 2>&1 &&
+		bench_json_field "$BENCH_OUT/json/sub-bosun.json" median; then
+		sub_b=$REPLY
+	fi
+	t0=$EPOCHREALTIME rc=0
+	(cd "$sub" && timeout "$slto" "$slbin" --secretlintrc "$rc_file" --format json \
+		--output /dev/null "**/*") >"$BENCH_OUT/logs/sub-secretlint.log" 2>&1 || rc=$?
+	[ "$rc" -le 1 ] && sub_sl=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+fi
+
 # ---- the table -------------------------------------------------------------
 
 res=INFO
@@ -187,6 +207,15 @@ if [ -n "$b" ]; then
 	fi
 else
 	bench_row "scan secrets (full tree)" "failed" "$fcell" "-" "<= $T_SCAN s" FAIL
+fi
+if [ -n "$sub_b" ] && [ -n "$sub_sl" ]; then
+	bench_fmt_s "$sub_b"; sub_bc=$REPLY
+	bench_fmt_s "$sub_sl"; sub_cell="secretlint $slver: $REPLY (one run)"
+	bench_ratio "$sub_sl" "$sub_b"; ratio=$REPLY
+	bench_check "$(awk -v a="$sub_sl" -v b="$sub_b" 'BEGIN { print a / b }')" ">=" "$T_SECRETLINT"
+	bench_row "vs secretlint, date-fns/locale ($sub_files files, $sub_mb MB)" "$sub_bc" "$sub_cell" "$ratio faster" ">= ${T_SECRETLINT}x faster" "$REPLY"
+elif [ -n "${slbin:-}" ]; then
+	bench_row "vs secretlint, date-fns/locale" "${sub_b:-failed}" "skipped (secretlint did not finish)" "-" ">= ${T_SECRETLINT}x faster" SKIP
 fi
 echo
 rc=0

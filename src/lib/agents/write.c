@@ -83,14 +83,20 @@ static int link_new(const struct agent_op *op, struct stat *out, const char **wh
 	*what = "write";
 	if (write_all(fd, op->content.buf, op->content.len) < 0)
 		goto fail;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	*what = "create";
-	if (linkat(AT_FDCWD, proc, AT_FDCWD, op->abs, AT_SYMLINK_FOLLOW) < 0) {
-		if (errno == ENOENT && access("/proc/self/fd", X_OK) < 0) {
-			close(fd);
-			return 1;
+	/* Linking the descriptor itself needs privileges on older kernels;
+	 * its /proc name works for anyone. */
+	if (linkat(fd, "", AT_FDCWD, op->abs, AT_EMPTY_PATH) < 0) {
+		if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+			goto fail;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, op->abs, AT_SYMLINK_FOLLOW) < 0) {
+			if (errno == ENOENT && access("/proc/self/fd", X_OK) < 0) {
+				close(fd);
+				return 1;
+			}
+			goto fail;
 		}
-		goto fail;
 	}
 	if (fstat(fd, out) < 0)
 		out->st_mode = 0;

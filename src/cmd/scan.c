@@ -14,8 +14,11 @@
 #include "lib/git/repo.h"
 #include "lib/scan/scan.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char secrets_usage[] =
@@ -251,6 +254,69 @@ static int output(struct bosun_ctx *ctx, const struct scan_args *a,
 	return rep->nr ? BOSUN_EFAIL : 0;
 }
 
+/*
+ * A progress line on a terminal for a scan that takes a while: after half
+ * a second, files and megabytes so far, ten times a second, on its own
+ * thread; wiped when the scan ends. Tests may set BOSUN_PROGRESS_MS, the
+ * period (the line starts after five).
+ */
+struct progress {
+	struct bosun_ctx *ctx;
+	struct scan_engine *e;
+	pthread_t thread;
+	int on, done, shown;
+};
+
+static void *progress_run(void *arg)
+{
+	struct progress *p = arg;
+	const char *env = getenv("BOSUN_PROGRESS_MS");
+	long ms = env && atol(env) > 0 ? atol(env) : 100;
+	struct timespec nap = { ms / 1000, (ms % 1000) * 1000000L };
+	int ticks = 0;
+
+	while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
+		size_t files, bytes;
+
+		nanosleep(&nap, NULL);
+		if (++ticks < 5)
+			continue;
+		scan_engine_progress(p->e, &files, &bytes);
+		fprintf(stderr, "\r\033[Kscanning: %zu file%s, %.1f MB", files,
+			files == 1 ? "" : "s", (double)bytes / 1e6);
+		fflush(stderr);
+		p->shown = 1;
+	}
+	return NULL;
+}
+
+static void progress_start(struct progress *p, struct bosun_ctx *ctx,
+			   struct scan_engine *e)
+{
+	sigset_t all, old;
+
+	memset(p, 0, sizeof(*p));
+	if (ctx->quiet || !isatty(STDERR_FILENO))
+		return;
+	p->ctx = ctx;
+	p->e = e;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	p->on = !pthread_create(&p->thread, NULL, progress_run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void progress_stop(struct progress *p)
+{
+	if (!p->on)
+		return;
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	pthread_join(p->thread, NULL);
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->on = 0;
+}
+
 static int check_args(struct scan_args *a, int argc, char **argv)
 {
 	int scopes = !!a->staged + !!a->range + !!a->history + !!argc;
@@ -285,6 +351,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct scan_setup s = SCAN_SETUP_INIT;
 	struct scan_report rep = SCAN_REPORT_INIT;
 	struct scan_engine *e = NULL;
+	struct progress prog;
 	struct repo *repo;
 	int r;
 
@@ -295,8 +362,12 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = check_args(&a, argc, argv)) < 0)
 		goto out;
 	if ((r = setup(ctx, &s, &a, &repo)) < 0 ||
-	    (r = scan_engine_new(&e, &s.rules, &s.opts)) < 0 ||
-	    (r = run_scope(e, repo, &a, &rep)) < 0)
+	    (r = scan_engine_new(&e, &s.rules, &s.opts)) < 0)
+		goto out;
+	progress_start(&prog, ctx, e);
+	r = run_scope(e, repo, &a, &rep);
+	progress_stop(&prog);
+	if (r < 0)
 		goto out;
 	scan_report_finish(&rep);
 	log_event(LOG_INFO, "scan", "scanned %zu files: %zu findings, %zu allowed, "

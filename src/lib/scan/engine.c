@@ -240,6 +240,12 @@ int scan_engine_cached(const struct scan_engine *e)
 	return e->cached;
 }
 
+void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes)
+{
+	*files = __atomic_load_n(&e->live_files, __ATOMIC_RELAXED);
+	*bytes = __atomic_load_n(&e->live_bytes, __ATOMIC_RELAXED);
+}
+
 /* ---- workers ------------------------------------------------------------- */
 
 struct scan_worker *scan_worker_new(struct scan_engine *e)
@@ -497,6 +503,8 @@ int scan_worker_buffer(struct scan_worker *w, const char *path, const char *comm
 	}
 	rep->st.files++;
 	rep->st.bytes += len;
+	__atomic_add_fetch(&w->e->live_files, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->e->live_bytes, len, __ATOMIC_RELAXED);
 	if (!len)
 		return 0;
 	if (len > UINT_MAX)

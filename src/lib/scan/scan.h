@@ -84,6 +84,9 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 void scan_engine_free(struct scan_engine *e);
 /* 1 when the database came from the cache (for tests and -v). */
 int scan_engine_cached(const struct scan_engine *e);
+/* Files and bytes scanned so far by any thread (for a progress line;
+ * may be read while a scan runs). */
+void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes);
 
 /* Scan one buffer, named path (commit may be NULL), into rep. Single
  * thread; the callers below use several. */

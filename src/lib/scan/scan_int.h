@@ -27,6 +27,7 @@ struct scan_engine {
 	struct pcre2_real_match_context_8 *mctx;
 	pthread_mutex_t lock;   /* compiling rules' PCRE2 code */
 	int cached;
+	size_t live_files, live_bytes;  /* scanned so far (atomic) */
 };
 
 /* One thread's scanning state. */

@@ -41,6 +41,14 @@ test_expect_success 'the snapshot is what answers (a version changed in it is wh
 	sqlite3 .git/bosun/state.db "delete from agent_snapshot"
 '
 
+test_expect_success 'a dry run may use the snapshot, and keeps none' '
+	cd r && bosun agents deploy $TG --dry-run 2>../err && test_grep " 6 skipped" ../err &&
+	sqlite3 .git/bosun/state.db "delete from agent_snapshot" &&
+	bosun agents deploy $TG --dry-run 2>../err && test_grep " 6 skipped" ../err &&
+	test_eq 0 "$(snap_rows)" && sleep 1.1 &&
+	bosun agents deploy $TG 2>/dev/null && test_eq 1 "$(snap_rows)"
+'
+
 test_expect_success 'a template edited since updates its files' '
 	cd r && template beta 2 &&
 	bosun agents deploy $TG >../out 2>../err && test_grep "0 deployed, 2 updated" ../err &&

@@ -1165,7 +1165,7 @@ static long long fs_now(const struct stat *like)
  * mtime and ctime as just after our rename (else a person changed it
  * already, and the next run reads it). st_ref is taken before that stat.
  */
-static int change_files(struct agent_plan *plan)
+static int change_files(struct agent_plan *plan, struct fs_sync *sync, const char *root)
 {
 	struct stat *wrote = xcalloc(plan->nr ? plan->nr : 1, sizeof(*wrote));
 	long long ref = 0, newest = 0;
@@ -1176,6 +1176,9 @@ static int change_files(struct agent_plan *plan)
 		if (plan->ops[i].write)
 			plan->ops[i].st.set = 0;
 	r = agents_write_files(plan, wrote);
+	/* The sync runs while the written files are stat'ed. */
+	if (r >= 0)
+		sync_start(sync, root);
 	for (i = 0; i < plan->nr; i++)
 		if (plan->ops[i].write == 1 && wrote[i].st_mode &&
 		    ts_ns(&wrote[i].st_ctim) > newest)
@@ -1247,9 +1250,8 @@ int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id_out)
 	journal_path(&jpath, env);
 	if ((r = put_file(jpath.buf, text, strlen(text), 1, NULL)) < 0)
 		goto out;
-	if ((r = change_files(plan)) < 0)
+	if ((r = change_files(plan, &sync, env->root)) < 0)
 		goto out;
-	sync_start(&sync, env->root);
 
 	ents = xcalloc(plan->nr + 1, sizeof(*ents));
 	stats = xcalloc(plan->nr + 1, sizeof(*stats));

@@ -297,5 +297,5 @@ void fs_stat_many(const char *const *paths, size_t n, int nofollow,
 	struct stat_many m = { paths, st, err, nofollow };
 
 	/* A stat is a few microseconds: a thread pays for itself past ~500. */
-	parallel_for(n, getenv("NOPAR") ? 1000000 : 512, stat_one, &m);
+	parallel_for(n, 512, stat_one, &m);
 }

@@ -34,10 +34,10 @@ static void keep_failure(struct pool *p, size_t i)
 	if (i < p->fail_at) {
 		p->fail_at = i;
 		p->fail_kind = error_kind() ? error_kind() : BOSUN_EINTERNAL;
-		const char *msg = error_message(), *hint = error_hint_text();
+		const char *hint = error_hint_text();
 
 		strbuf_reset(&p->msg);
-		strbuf_addstr(&p->msg, msg ? msg : "");
+		strbuf_addstr(&p->msg, error_message());
 		strbuf_reset(&p->hint);
 		strbuf_addstr(&p->hint, hint ? hint : "");
 	}

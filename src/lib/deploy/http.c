@@ -4,6 +4,7 @@
 #include "bosun-config.h"
 #include "lib/deploy/http.h"
 
+#include "core/dl.h"
 #include "core/error.h"
 
 #include <ctype.h>
@@ -49,13 +50,8 @@ static void *open_lib(void)
 	static const char *const names[] = {
 		BOSUN_CURL_SONAME, "libcurl.so", "libcurl-gnutls.so.4", NULL,
 	};
-	const char *const *n;
-	void *h;
 
-	for (n = names; *n; n++)
-		if ((h = dlopen(*n, RTLD_LAZY | RTLD_LOCAL)))
-			return h;
-	return NULL;
+	return dl_open_first(names);
 }
 
 int http_load(void)

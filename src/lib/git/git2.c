@@ -2,6 +2,7 @@
 #include "lib/git/git2.h"
 
 #include "bosun-config.h"
+#include "core/dl.h"
 #include "core/error.h"
 
 #include <dlfcn.h>
@@ -16,13 +17,8 @@ static void *open_lib(void)
 	static const char *const names[] = {
 		BOSUN_GIT2_SONAME, "libgit2.so", NULL,
 	};
-	const char *const *n;
-	void *h;
 
-	for (n = names; *n; n++)
-		if ((h = dlopen(*n, RTLD_LAZY | RTLD_LOCAL)))
-			return h;
-	return NULL;
+	return dl_open_first(names);
 }
 
 int git2_load(void)

@@ -5,6 +5,7 @@
 #include "lib/scan/hsapi.h"
 
 #include "bosun-config.h"
+#include "core/dl.h"
 #include "core/error.h"
 
 #include <dlfcn.h>
@@ -13,17 +14,6 @@
 struct hsapi hsapi;
 
 static int loaded;          /* 1: libhs_runtime, 2: libhs */
-
-static void *open_lib(const char *const *names)
-{
-	const char *const *n;
-	void *h;
-
-	for (n = names; *n; n++)
-		if ((h = dlopen(*n, RTLD_LAZY | RTLD_LOCAL)))
-			return h;
-	return NULL;
-}
 
 static int check_platform(void)
 {
@@ -45,7 +35,7 @@ int hsapi_load(void)
 
 	if (loaded == 2)
 		return 0;
-	if (!(h = open_lib(names)))
+	if (!(h = dl_open_first(names)))
 		return error_set(BOSUN_EUNAVAILABLE,
 				 "cannot load Vectorscan (%s): %s", BOSUN_HS_SONAME,
 				 dlerror());
@@ -62,7 +52,7 @@ static int load_runtime_lib(void)
 	static const char *const names[] = {
 		BOSUN_HS_RUNTIME_SONAME, "libhs_runtime.so", NULL,
 	};
-	void *h = open_lib(names);
+	void *h = dl_open_first(names);
 
 	if (!h)
 		return 1;

@@ -188,6 +188,62 @@ static void agents__claude_mpm__detected(void **state)
 	json_decref(c);
 }
 
+/* The snapshot reader: good lines parse to their fields; a line a C
+ * string would read differently (a NUL inside a field), an empty path, an
+ * agent line short of a field, or a number past long long is refused. */
+static void agents__snapshot__parse(void **state)
+{
+	static const char hdr[] = "bosun-agents-snapshot 1\n";
+	static const char good[] = "bosun-agents-snapshot 1\n"
+		"s 16877 12 4096 -5 7\t/r/agents\n"
+		"o 33188 13 80 1 2\t/r/.claude/agents/a.md\tclaude\t.claude/agents/a.md\ta\t1.0.0\n";
+	static const char *bad[] = {
+		"s 1 1 1 1 1\t\0x\n",
+		"s 1 1 1 1 1\tx\0\n",
+		"o 1 1 1 1 1\t/p\tclaude\t\0\tn\t1.0.0\n",
+		"s 1 1 1 1 1\t\n",
+		"o 1 1 1 1 1\t/p\tclaude\trel\tname\n",
+		"s 1 1 1 1 99999999999999999999\t/p\n",
+		"s 1 1 1 1\t/p\n",
+		"x 1 1 1 1 1\t/p\n",
+		"s 1 1 1 1 1\t/p",
+	};
+	struct agent_snap_entry *e;
+	size_t nr, i;
+
+	(void)state;
+	assert_int_equal(agent_snapshot_parse(&e, &nr, good, sizeof(good) - 1), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(e[0].kind, 's');
+	assert_int_equal(e[0].mode, 16877);
+	assert_int_equal(e[0].mtime, -5);
+	assert_string_equal(e[0].path, "/r/agents");
+	assert_null(e[0].target);
+	assert_string_equal(e[1].target, "claude");
+	assert_string_equal(e[1].rel, ".claude/agents/a.md");
+	assert_string_equal(e[1].name, "a");
+	assert_string_equal(e[1].version, "1.0.0");
+	agent_snapshot_free(e, nr);
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		size_t len = strlen(bad[i]);
+
+		/* The NUL cases: the line runs past the first NUL. */
+		if (i < 3)
+			len += strlen(bad[i] + len + 1) + 1;
+		strbuf_addstr(&sb, hdr);
+		strbuf_add(&sb, bad[i], len);
+		error_clear();
+		assert_int_equal(agent_snapshot_parse(&e, &nr, sb.buf, sb.len),
+				 -BOSUN_EDATA);
+		assert_null(e);
+		assert_int_equal(nr, 0);
+		strbuf_release(&sb);
+	}
+	error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +255,7 @@ int main(void)
 		cmocka_unit_test(agents__errors__have_positions),
 		cmocka_unit_test(agents__base__merges),
 		cmocka_unit_test(agents__claude_mpm__detected),
+		cmocka_unit_test(agents__snapshot__parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

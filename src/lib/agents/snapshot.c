@@ -80,7 +80,8 @@ static const char *number(const char *p, const char *end, long long *out, char s
 	return p + 1;
 }
 
-/* The next field up to a tab or the end of the line; NULL when empty. */
+/* The next field up to a tab or the end of the line; NULL when empty or
+ * when it holds a NUL (a path cannot, and a C string would cut it short). */
 static char *field(const char **p, const char *end)
 {
 	const char *s = *p, *e = s;
@@ -88,7 +89,9 @@ static char *field(const char **p, const char *end)
 	while (e < end && *e != '\t')
 		e++;
 	*p = e < end ? e + 1 : e;
-	return e > s ? xstrndup(s, (size_t)(e - s)) : NULL;
+	if (e == s || memchr(s, '\0', (size_t)(e - s)))
+		return NULL;
+	return xstrndup(s, (size_t)(e - s));
 }
 
 int agent_snapshot_parse(struct agent_snap_entry **out, size_t *nr,

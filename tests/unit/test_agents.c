@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "lib/agents/agents.h"
+#include "lib/agents/internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,48 @@ static void agents__snapshot__parse(void **state)
 	error_clear();
 }
 
+/* YAML to JSON: only plain true/false are booleans, marks name every value
+ * by its JSON pointer, and keys that are collections or repeat are refused
+ * at the key. */
+static void agents__yaml__to_json(void **state)
+{
+	static const char text[] = "t: true\nf: false\nq: 'true'\nn: fals\n"
+		"a/b~c:\n  - x\n  - {k: v}\ntrue: 1\n";
+	static const char bad_key[] = "a: 1\n? [x]\n: 2\n";
+	static const char dup[] = "a: 1\nb:\n  a: 1\n  a: 2\n";
+	json_t *v, *marks;
+
+	(void)state;
+	assert_int_equal(agent_yaml_parse(&v, &marks, "t.md", text, sizeof(text) - 1, 1), 0);
+	assert_true(json_is_true(json_object_get(v, "t")));
+	assert_true(json_is_false(json_object_get(v, "f")));
+	assert_string_equal(json_string_value(json_object_get(v, "q")), "true");
+	assert_string_equal(json_string_value(json_object_get(v, "n")), "fals");
+	assert_string_equal(json_string_value(json_object_get(v, "true")), "1");
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(marks, "/a~1b~0c/1/k"), 0)), 8);
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(marks, "/a~1b~0c/1/k"), 1)), 9);
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(marks, "/n"), 0)), 5);
+	assert_non_null(json_object_get(marks, ""));
+	json_decref(v);
+	json_decref(marks);
+
+	assert_int_equal(agent_yaml_parse(&v, NULL, "t.md", "", 0, 0), 0);
+	assert_true(json_is_null(v));
+
+	error_clear();
+	assert_int_equal(agent_yaml_parse(&v, NULL, "t.md", bad_key,
+					  sizeof(bad_key) - 1, 1), -BOSUN_EDATA);
+	assert_string_equal(error_message(), "t.md:3:3: keys must be strings");
+	error_clear();
+	assert_int_equal(agent_yaml_parse(&v, NULL, "t.md", dup, sizeof(dup) - 1, 0),
+			 -BOSUN_EDATA);
+	assert_string_equal(error_message(), "t.md:4:3: duplicate key");
+	error_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +299,7 @@ int main(void)
 		cmocka_unit_test(agents__base__merges),
 		cmocka_unit_test(agents__claude_mpm__detected),
 		cmocka_unit_test(agents__snapshot__parse),
+		cmocka_unit_test(agents__yaml__to_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

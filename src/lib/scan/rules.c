@@ -7,7 +7,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "lib/scan/ytree.h"
+#include "lib/yaml/ytree.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -380,7 +380,7 @@ static int parse_doc(struct scan_rules *rs, const struct parse *p,
 static int parse_text(struct scan_rules *rs, const char *name, const char *text,
 		      size_t len, int check)
 {
-	struct ytree t = YTREE_INIT;
+	struct ytree t = { 0 };
 	struct parse p = { &t, check };
 	struct scan_rule **v = NULL;
 	size_t nr = 0, i;

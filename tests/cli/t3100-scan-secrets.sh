@@ -186,6 +186,28 @@ test_expect_success 'binary files and files over scan.max_file_size are skipped'
 	test_grep "skipped 1 binary, 1 too large" ../err
 '
 
+# pgp_block N SEED: a PGP private key block of N 64-character lines.
+pgp_block() {
+	echo "-----BEGIN PGP PRIVATE KEY BLOCK-----"
+	echo
+	i=0
+	while [ $i -lt "$1" ]; do
+		printf "%s\n" "$(printf "%s" "$2$i" | sha256sum | cut -c1-64)"
+		i=$((i + 1))
+	done
+	echo "=abcd"
+	echo "-----END PGP PRIVATE KEY BLOCK-----"
+}
+
+test_expect_success 'a key block longer than the 8 KiB window is found, and the next one too' '
+	new_repo longkey && { echo "intro"; pgp_block 300 a; echo "between"; pgp_block 200 b; } >key.asc &&
+	test $(wc -c <key.asc) -gt 30000 &&
+	test_expect_code 1 bosun scan secrets key.asc >../out 2>../err &&
+	test_grep "^key.asc:4:1: pgp-private-key" ../out &&
+	test_grep "^key.asc:30[0-9]:1: pgp-private-key" ../out &&
+	test_grep "2 secrets found in 1 file" ../err
+'
+
 test_expect_success 'rules: scan.rules and --rules add, scan.disable and scan.default_rules remove' '
 	new_repo rules && echo "order ACME-1234567890abcdef" >a.txt && echo "t $T1" >b.txt &&
 	printf "rules:\n  - id: acme\n    description: ACME order key\n    regex: \"ACME-([0-9a-f]{16})\"\n" >acme.yml &&

@@ -7,7 +7,11 @@
  * WINDOW_BACK for unbounded rules) and a little forward, and PCRE2 finds
  * the real matches in it. A rule's matches already confirmed cover the
  * following end reports, so a long token costs one PCRE2 run, not one per
- * byte.
+ * byte. For an exact (not prefilter) rule a report proves a match ends
+ * there, so when none is found in the window it began further back (a
+ * large PGP key block): the window then reaches back LONG_BACK, at most
+ * LONG_TRIES times per rule and buffer, which bounds what a rule whose
+ * reports PCRE2 never confirms can cost.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "lib/scan/scan.h"
@@ -29,6 +33,8 @@
 
 #define WINDOW_BACK 8192
 #define WINDOW_AHEAD 256
+#define LONG_BACK (1024 * 1024)
+#define LONG_TRIES 8
 #define CACHE_MAGIC "bosun-scan-db 1\n"
 /* A pathological regex gives up on a candidate instead of hanging. */
 #define MATCH_LIMIT 1000000
@@ -258,6 +264,7 @@ struct scan_worker *scan_worker_new(struct scan_engine *e)
 	w->md = pcre2_match_data_create(32, NULL);
 	w->covered = xcalloc(e->nr, sizeof(*w->covered));
 	w->last_end = xcalloc(e->nr, sizeof(*w->last_end));
+	w->long_tries = xcalloc(e->nr, sizeof(*w->long_tries));
 	return w;
 }
 
@@ -269,6 +276,7 @@ void scan_worker_free(struct scan_worker *w)
 	pcre2_match_data_free(w->md);
 	free(w->covered);
 	free(w->last_end);
+	free(w->long_tries);
 	strbuf_release(&w->buf);
 	free(w);
 }
@@ -427,22 +435,14 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	f->offset = ss;
 }
 
-/* Confirm the candidates of rule id around the end report `to`. */
-static void confirm(struct scan_worker *w, size_t id, size_t to)
+/* PCRE2 over [start, limit) for the matches of rule id starting before to. */
+static void confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
+		       int group, size_t start, size_t to, size_t limit)
 {
-	size_t back = w->e->width[id], start, limit, off, ms, me;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
-	pcre2_code *re;
-	int group, rc;
+	size_t off, ms, me;
+	int rc;
 
-	if (!(re = rule_code(w, id, &group))) {
-		w->covered[id] = SIZE_MAX;
-		return;
-	}
-	start = to > back ? to - back : 0;
-	if (start < w->last_end[id])
-		start = w->last_end[id];
-	limit = w->len - to > WINDOW_AHEAD ? to + WINDOW_AHEAD : w->len;
 	for (off = start; off < to; off = me > ms ? me : ms + 1) {
 		rc = pcre2_match(re, (PCRE2_SPTR)w->data, limit, off, 0, w->md, w->e->mctx);
 		if (rc < 0 || ov[0] >= to)
@@ -456,6 +456,32 @@ static void confirm(struct scan_worker *w, size_t id, size_t to)
 			decide(w, id, ms, me, ov[2 * group], ov[2 * group + 1]);
 		else
 			decide(w, id, ms, me, ms, me);
+	}
+}
+
+/* Confirm the candidates of rule id around the end report `to`. */
+static void confirm(struct scan_worker *w, size_t id, size_t to)
+{
+	size_t back = w->e->width[id], start, limit;
+	pcre2_code *re;
+	int group;
+
+	if (!(re = rule_code(w, id, &group))) {
+		w->covered[id] = SIZE_MAX;
+		return;
+	}
+	start = to > back ? to - back : 0;
+	if (start < w->last_end[id])
+		start = w->last_end[id];
+	limit = w->len - to > WINDOW_AHEAD ? to + WINDOW_AHEAD : w->len;
+	confirm_in(w, id, re, group, start, to, limit);
+	if (w->covered[id] < to && back >= WINDOW_BACK && start > w->last_end[id] &&
+	    !(w->e->flags[id] & HS_FLAG_PREFILTER) && w->long_tries[id] < LONG_TRIES) {
+		size_t far = to > LONG_BACK ? to - LONG_BACK : 0;
+
+		w->long_tries[id]++;
+		confirm_in(w, id, re, group, far > w->last_end[id] ? far : w->last_end[id],
+			   to, limit);
 	}
 	if (to > w->covered[id])
 		w->covered[id] = to;
@@ -481,6 +507,7 @@ static void path_filters(struct scan_worker *w, const char *path)
 
 		w->covered[i] = 0;
 		w->last_end[i] = 0;
+		w->long_tries[i] = 0;
 		if ((rule->paths.nr && !glob_list_match(&rule->paths, path)) ||
 		    glob_list_match(&rule->allow.paths, path) ||
 		    glob_list_match(&w->e->rules->allow.paths, path))

@@ -37,6 +37,7 @@ struct scan_worker {
 	struct pcre2_real_match_data_8 *md;
 	size_t *covered;        /* per rule: end reports up to here are done */
 	size_t *last_end;       /* per rule: end of the last confirmed match */
+	unsigned *long_tries;   /* per rule: windows reaching back LONG_BACK */
 	struct strbuf buf;      /* file contents */
 	/* the buffer being scanned */
 	const char *path, *commit, *data;

@@ -22,7 +22,7 @@ static void walk_tree(const struct cache_tree *t, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct git_index ix = GIT_INDEX_INIT;
+	struct index_file ix = INDEX_FILE_INIT;
 	const unsigned char *p = data, *end = data + size, *oid;
 	const char *name;
 	size_t i, len;

@@ -18,7 +18,7 @@
 
 /*
  * Each test builds a repository state with a shell script and checks that
- * git_staged() lists exactly what `git diff --cached --raw -z --no-renames
+ * index_staged() lists exactly what `git diff --cached --raw -z --no-renames
  * --diff-filter=AMT` does (paths, ids; gitlinks left out), the oracle
  * being git itself.
  */
@@ -67,7 +67,7 @@ static int ours(struct gitfix *fx, const char *dir, struct strbuf *out)
 	struct repo *repo = gitfix_repo(fx, dir);
 	struct staged_list sl = STAGED_LIST_INIT;
 	size_t i;
-	int r = git_staged(repo, &sl);
+	int r = index_staged(repo, &sl);
 
 	for (i = 0; r == 0 && i < sl.nr; i++)
 		strbuf_addf(out, "%s %s\n", sl.items[i].path, sl.items[i].hex);

@@ -106,7 +106,7 @@ fail:
 
 /* ---- entries ------------------------------------------------------------------- */
 
-void index_release(struct git_index *ix)
+void index_release(struct index_file *ix)
 {
 	size_t i;
 
@@ -135,7 +135,7 @@ static const unsigned char *varint(const unsigned char *p, const unsigned char *
 	return p;
 }
 
-int index_parse(struct git_index *ix, const unsigned char *buf, size_t len)
+int index_parse(struct index_file *ix, const unsigned char *buf, size_t len)
 {
 	const unsigned char *p, *end;
 	uint32_t version, count, i;
@@ -265,7 +265,7 @@ int tree_next(const unsigned char **pp, const unsigned char *end, const char **n
 
 struct staged_ctx {
 	struct repo *repo;
-	const struct git_index *ix;
+	const struct index_file *ix;
 	struct packs packs;
 	struct strbuf objects;
 	struct staged_list *out;
@@ -469,10 +469,10 @@ static int other_format(struct repo *repo)
 	return r;
 }
 
-int git_staged(struct repo *repo, struct staged_list *out)
+int index_staged(struct repo *repo, struct staged_list *out)
 {
 	struct staged_ctx c = { repo, NULL, PACKS_INIT, STRBUF_INIT, out };
-	struct git_index ix = GIT_INDEX_INIT;
+	struct index_file ix = INDEX_FILE_INIT;
 	struct strbuf path = STRBUF_INIT, buf = STRBUF_INIT;
 	const char *env = getenv("GIT_INDEX_FILE");
 	unsigned char head[20], tree[20];

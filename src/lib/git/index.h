@@ -5,7 +5,7 @@
  * process.
  *
  *	struct staged_list st = STAGED_LIST_INIT;
- *	r = git_staged(repo, &st);
+ *	r = index_staged(repo, &st);
  *	// r == 0: st.items[i].path, .hex, .mode, in path order
  *	// r == 1: not readable here (split or sparse index, SHA-256, a
  *	//         deltified tree...): ask git
@@ -38,18 +38,18 @@ struct cache_tree {
 	size_t nr_sub;
 };
 
-struct git_index {
+struct index_file {
 	struct index_entry *e;
 	size_t nr, alloc;
 	struct cache_tree *tree;  /* NULL: no TREE extension */
 	int unsupported;          /* split or sparse, or an unknown required
-				   * extension: parse only, not for git_staged() */
+				   * extension: parse only, not for index_staged() */
 };
-#define GIT_INDEX_INIT { NULL, 0, 0, NULL, 0 }
+#define INDEX_FILE_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Parse an index file's bytes; -BOSUN_EDATA when they are not one. */
-int index_parse(struct git_index *ix, const unsigned char *buf, size_t len);
-void index_release(struct git_index *ix);
+int index_parse(struct index_file *ix, const unsigned char *buf, size_t len);
+void index_release(struct index_file *ix);
 
 /* One entry of a tree object at *p (before end): 1 with its name (len
  * bytes, not NUL-terminated), mode and id, and *p moved past it; 0 at the
@@ -69,7 +69,7 @@ struct staged_list {
 };
 #define STAGED_LIST_INIT { NULL, 0, 0 }
 
-int git_staged(struct repo *repo, struct staged_list *out);
+int index_staged(struct repo *repo, struct staged_list *out);
 void staged_list_release(struct staged_list *l);
 
 #endif

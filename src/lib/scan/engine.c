@@ -21,7 +21,7 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 #include "lib/scan/hsapi.h"
-#include "lib/scan/scan_int.h"
+#include "lib/scan/internal.h"
 
 #include <ctype.h>
 #include <limits.h>

@@ -4,7 +4,7 @@
  * cat-file), and the blobs of a commit range or of the whole history
  * (libgit2's object database), each blob once.
  */
-#include "lib/scan/scan_int.h"
+#include "lib/scan/internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -463,7 +463,7 @@ static int staged_native(struct blob_list *bl, struct repo *repo)
 	size_t i;
 	int r;
 
-	if (!repo || getenv("BOSUN_STAGED_GIT") || (r = git_staged(repo, &sl)) != 0)
+	if (!repo || getenv("BOSUN_STAGED_GIT") || (r = index_staged(repo, &sl)) != 0)
 		return 1;
 	for (i = 0; i < sl.nr; i++) {
 		struct blob *b;

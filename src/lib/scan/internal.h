@@ -1,8 +1,8 @@
 /*
- * scan_int.h - what engine.c and sources.c share inside the scanner.
+ * internal.h - what engine.c and sources.c share inside the scanner.
  */
-#ifndef BOSUN_LIB_SCAN_SCAN_INT_H
-#define BOSUN_LIB_SCAN_SCAN_INT_H
+#ifndef BOSUN_LIB_SCAN_INTERNAL_H
+#define BOSUN_LIB_SCAN_INTERNAL_H
 
 #include "lib/scan/scan.h"
 

@@ -6,6 +6,7 @@
 #include "core/strbuf.h"
 #include "lib/deploy/http.h"
 #include "lib/deploy/probe.h"
+#include "lib/json/json.h"
 #include "lib/deploy/status.h"
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/deploy: probes, tables, JSON pointers, timing, status. */
+/* Unit tests for lib/deploy: probes, tables, timing, status. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -34,25 +34,6 @@ static void load(struct probe_set *ps, const char *probes, const char *providers
 		fail_msg("%s", error_message());
 	json_decref(p);
 	json_decref(t);
-}
-
-static void pointer__rfc6901__finds_values(void **state)
-{
-	json_t *doc = parse("{\"a/b\": {\"m~n\": [10, {\"x\": \"y\"}]}, \"\": 1}");
-	const json_t *v;
-
-	(void)state;
-	assert_int_equal(json_pointer_get(doc, "/a~1b/m~0n/1/x", &v), 0);
-	assert_string_equal(json_string_value(v), "y");
-	assert_int_equal(json_pointer_get(doc, "/", &v), 0);
-	assert_int_equal(json_pointer_get(doc, "", &v), 0);
-	assert_ptr_equal(v, doc);
-	assert_int_equal(json_pointer_get(doc, "/a~1b/m~0n/01", &v), -BOSUN_ENOTFOUND);
-	assert_int_equal(json_pointer_get(doc, "/a~1b/m~0n/9", &v), -BOSUN_ENOTFOUND);
-	assert_int_equal(json_pointer_get(doc, "a", &v), -BOSUN_EDATA);
-	assert_int_equal(json_pointer_get(doc, "/a~2", &v), -BOSUN_EDATA);
-	error_clear();
-	json_decref(doc);
 }
 
 static void provider__digitalocean__maps_phases(void **state)
@@ -267,7 +248,6 @@ static void watcher__own_process__is_alive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pointer__rfc6901__finds_values),
 		cmocka_unit_test(provider__digitalocean__maps_phases),
 		cmocka_unit_test(provider__user_table__extends_builtin),
 		cmocka_unit_test(tables__every_value__is_a_state),

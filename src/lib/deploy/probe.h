@@ -100,13 +100,6 @@ enum deploy_state probe_eval_command(const struct probe *p, int exit_code,
 /* Map one raw state through p's table: DS_UNKNOWN when unmapped. */
 enum deploy_state probe_map(const struct probe *p, const char *raw);
 
-/* RFC 6901: *out is the value at ptr in doc (borrowed). -BOSUN_ENOTFOUND
- * when there is none, -BOSUN_EDATA for a malformed pointer. */
-int json_pointer_get(const json_t *doc, const char *ptr, const json_t **out);
-/* A scalar as text (strings as they are, numbers and booleans printed);
- * 0, or -1 for null, arrays and objects. */
-int json_scalar_text(const json_t *v, struct strbuf *out);
-
 /* Config checks for schema.c: "must be ..." with a field path in why. */
 int deploy_check_probes(const json_t *v, struct strbuf *why);
 int deploy_check_providers(const json_t *v, struct strbuf *why);

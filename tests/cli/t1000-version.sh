@@ -84,6 +84,17 @@ test_expect_success 'BREAKING CHANGE and BREAKING-CHANGE footers are major' '
 	test_eq 2.0.0 "$(bosun version next)"
 '
 
+test_expect_success 'indented and squash-bulleted BREAKING CHANGE notes are major' '
+	new_repo f3 && commit "feat: a" && git tag v1.0.0 &&
+	git commit -q --allow-empty -m "fix: b" -m "  BREAKING CHANGE: the API changed" &&
+	test_eq 2.0.0 "$(bosun version next)" &&
+	new_repo f4 && commit "feat: a" && git tag v1.0.0 &&
+	git commit -q --allow-empty -m "fix: squashed (#12)" \
+		-m "* fix: b" -m "* BREAKING CHANGE: the API changed" &&
+	test_eq 2.0.0 "$(bosun version next)" &&
+	bosun --json version next >out && test_grep "\"level\": \"major\"" out
+'
+
 test_expect_success 'below 1.0.0 a breaking change bumps the minor' '
 	new_repo z && commit "feat: a" && git tag v0.3.4 &&
 	commit "feat!: b" && test_eq 0.4.0 "$(bosun version next)" &&

@@ -274,6 +274,15 @@ static void lint__footer_format__breaking_case(void **state)
 	expect_clean("feat: x\n\nBREAKING CHANGE: y\n", NULL);
 	expect_clean("feat: x\n\nBREAKING-CHANGE: y\n", NULL);
 	expect_clean("feat: x\n\nThis is a breaking change for users.\n", NULL);
+	/* Indented and squash-bulleted notes count for the version (the
+	 * parser takes them, as conventional-commits-parser does), so their
+	 * misspellings are reported too. */
+	expect_clean("feat: x\n\n  BREAKING CHANGE: y\n", NULL);
+	expect_clean("feat: x\n\n* BREAKING CHANGE: y\n", NULL);
+	expect_only("feat: x\n\n* breaking change: y\n", "footer-format", 3, NULL,
+		    "capitals");
+	expect_only("feat: x\n\n  BREAKING CHANGES: y\n", "footer-format", 3, NULL,
+		    "singular");
 }
 
 static void lint__footer_format__tokens(void **state)

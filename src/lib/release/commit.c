@@ -5,9 +5,11 @@
  * non-blank line is the header, and the rest splits into body and footers.
  * The footers are the trailing run of paragraphs that each begin with a
  * "Token: value" or "Token #value" line (spec items 8 to 10); in addition a
- * line that begins with "BREAKING CHANGE: " anywhere after the header starts
- * the footers, so that a breaking change written in the middle of the body is
- * never missed when computing the next version.
+ * "BREAKING CHANGE:" line anywhere after the header starts the footers, so
+ * that a breaking change written in the middle of the body is never missed
+ * when computing the next version. As in conventional-commits-parser (what
+ * semantic-release reads), that line may be indented or bulleted with '*'
+ * (GitHub's squash messages list the squashed commits' lines as "* ...").
  */
 #include "lib/release/commit.h"
 
@@ -118,29 +120,49 @@ static int is_breaking_token(const char *p, size_t len)
 }
 
 /*
- * When l starts a footer, the length of its token, with *val set to where
- * the value starts (the '#' is kept: "Closes #1" and "Closes: #1" both give
- * "#1"); else 0. "BREAKING CHANGE:" may end the line, its value following
- * on the next lines.
+ * A breaking change note at p: "BREAKING CHANGE" or "BREAKING-CHANGE" after
+ * any blanks and '*' (an indented line, or a squash commit's "* " bullet),
+ * then ':' with blanks around it. Returns the token's length (15) with *tok
+ * at its start and *val where the value starts (it may be empty: the value
+ * then follows on the next lines); else 0.
  */
-static size_t footer_token(const struct line *l, size_t *val)
+static size_t breaking_note(const char *p, size_t len, size_t *tok,
+			    size_t *val)
+{
+	size_t s = 0, i;
+
+	while (s < len && (ascii_is_blank((unsigned char)p[s]) || p[s] == '*'))
+		s++;
+	if (len - s < 16 || !is_breaking_token(p + s, 15))
+		return 0;
+	for (i = s + 15; i < len && ascii_is_blank((unsigned char)p[i]); i++)
+		;
+	if (i == len || p[i] != ':')
+		return 0;
+	for (i++; i < len && ascii_is_blank((unsigned char)p[i]); i++)
+		;
+	*tok = s;
+	*val = i;
+	return 15;
+}
+
+/*
+ * When l starts a footer, the length of its token, with *tok set to where
+ * the token starts and *val to where the value starts (the '#' is kept:
+ * "Closes #1" and "Closes: #1" both give "#1"); else 0. Other tokens start
+ * the line and take ": " or " #" right after them.
+ */
+static size_t footer_token(const struct line *l, size_t *tok, size_t *val)
 {
 	const char *p = l->p;
 	size_t len = l->len, t = 0;
 
-	if (len >= 15 && is_breaking_token(p, 15)) {
-		t = 15;
-		if (len == 16 && p[15] == ':') {
-			*val = 16;
-			return t;
-		}
-	} else {
-		if (!len || !ascii_is_alnum((unsigned char)p[0]))
-			return 0;
-		while (t < len &&
-		       (ascii_is_alnum((unsigned char)p[t]) || p[t] == '-'))
-			t++;
-	}
+	if ((t = breaking_note(p, len, tok, val)))
+		return t;
+	if (!len || !ascii_is_alnum((unsigned char)p[0]))
+		return 0;
+	while (t < len && (ascii_is_alnum((unsigned char)p[t]) || p[t] == '-'))
+		t++;
 	if (t + 2 >= len || ascii_is_blank((unsigned char)p[t + 2]))
 		return 0;
 	if (p[t] == ':' && p[t + 1] == ' ')
@@ -149,14 +171,22 @@ static size_t footer_token(const struct line *l, size_t *val)
 		*val = t + 1;
 	else
 		return 0;
+	*tok = 0;
 	return t;
 }
 
 static int is_footer_start(const struct line *l)
 {
-	size_t val;
+	size_t tok, val;
 
-	return footer_token(l, &val) != 0;
+	return footer_token(l, &tok, &val) != 0;
+}
+
+static int is_breaking_line(const struct line *l)
+{
+	size_t tok, val;
+
+	return breaking_note(l->p, l->len, &tok, &val) != 0;
 }
 
 /*
@@ -166,7 +196,7 @@ static int is_footer_start(const struct line *l)
  */
 static size_t find_footers(const struct lines *ls, size_t b, size_t n)
 {
-	size_t f = n, i = n, val, s;
+	size_t f = n, i = n, s;
 
 	for (;;) {
 		while (i > b && !ls->v[i - 1].len)
@@ -181,20 +211,19 @@ static size_t find_footers(const struct lines *ls, size_t b, size_t n)
 		i = s;
 	}
 	for (i = b; i < f; i++)
-		if (footer_token(&ls->v[i], &val) == 15 &&
-		    is_breaking_token(ls->v[i].p, 15))
+		if (is_breaking_line(&ls->v[i]))
 			return i;
 	return f;
 }
 
-static void add_footer(struct cc_commit *c, const struct line *l, size_t t,
+static void add_footer(struct cc_commit *c, const char *token, size_t t,
 		       int lineno, struct strbuf *value)
 {
 	struct cc_footer *ft;
 
 	c->footers = xrealloc(c->footers, (c->nr_footers + 1) * sizeof(*ft));
 	ft = &c->footers[c->nr_footers++];
-	ft->token = xstrndup(l->p, t);
+	ft->token = xstrndup(token, t);
 	strbuf_trim(value);
 	ft->value = strbuf_detach(value, NULL);
 	ft->line = lineno;
@@ -205,17 +234,18 @@ static void parse_footers(struct cc_commit *c, const struct lines *ls,
 			  size_t f, size_t n)
 {
 	struct strbuf value = STRBUF_INIT;
+	const char *tok = NULL;
 	size_t i, t = 0, cur = 0;
 
 	for (i = f; i < n; i++) {
 		const struct line *l = &ls->v[i];
-		size_t nt, nval;
+		size_t nt, ntok, nval;
 
-		if ((nt = footer_token(l, &nval))) {
+		if ((nt = footer_token(l, &ntok, &nval))) {
 			if (i > f)
-				add_footer(c, &ls->v[cur], t, (int)cur + 1,
-					   &value);
+				add_footer(c, tok, t, (int)cur + 1, &value);
 			cur = i;
+			tok = l->p + ntok;
 			t = nt;
 			strbuf_add(&value, l->p + nval, l->len - nval);
 			continue;
@@ -224,7 +254,7 @@ static void parse_footers(struct cc_commit *c, const struct lines *ls,
 		strbuf_add(&value, l->p, l->len);
 	}
 	if (n > f)
-		add_footer(c, &ls->v[cur], t, (int)cur + 1, &value);
+		add_footer(c, tok, t, (int)cur + 1, &value);
 	strbuf_release(&value);
 }
 

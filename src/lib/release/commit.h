@@ -16,9 +16,13 @@
  * types case-insensitively.
  *
  * The footers are the trailing paragraphs that each open with a footer line;
- * a "BREAKING CHANGE: " line anywhere in the body also starts them (and the
+ * a "BREAKING CHANGE:" line anywhere in the body also starts them (and the
  * paragraphs after it belong to its value), so a breaking change is never
- * missed. A footer's value keeps the '#': "Closes #1" and "Closes: #1" both
+ * missed. That line may start with blanks and '*' ("  BREAKING CHANGE: x",
+ * a squash commit's "* BREAKING CHANGE: x"), and blanks may surround its
+ * ':'; the token is still stored as "BREAKING CHANGE". It must be written
+ * in capitals (spec item 16), which is where conventional-commits-parser,
+ * case-insensitive, differs. A footer's value keeps the '#': "Closes #1" and "Closes: #1" both
  * give "#1". A BREAKING CHANGE footer marks the commit breaking even when its
  * header is not conventional. cc_parse() overwrites *out without releasing
  * it (start from CC_COMMIT_INIT or a released commit).

@@ -486,18 +486,24 @@ static size_t breaking_attempt(const char *p, size_t len)
 	return t < len && p[t] == ':' ? t : 0;
 }
 
+/* After blanks and '*', as the parser reads a breaking change note
+ * (lib/release/commit.c), so "* breaking change: x" is reported too. */
 static void check_breaking(struct lint_result *res, const struct mline *l)
 {
 	const char *p = l->p;
-	size_t t = breaking_attempt(p, l->len);
+	size_t s = 0, len, t;
 	int plural;
 
-	if (!t)
+	while (s < l->len && (ascii_is_blank((unsigned char)p[s]) || p[s] == '*'))
+		s++;
+	p += s;
+	len = l->len - s;
+	if (!(t = breaking_attempt(p, len)))
 		return;
 	plural = p[15] == 's' || p[15] == 'S';
 	if (!plural && (!memcmp(p, "BREAKING CHANGE", 15) ||
 			!memcmp(p, "BREAKING-CHANGE", 15))) {
-		if (l->len > 17 && p[16] == ' ' &&
+		if (len > 17 && p[16] == ' ' &&
 		    !ascii_is_blank((unsigned char)p[17]))
 			return;
 		add_item(res, l->no, "footer-format",

@@ -4,6 +4,8 @@
 #   make check    deps + build + every test; ends with "N passed, N failed"
 #   make demo     build, then release a sample repository it creates
 #   make bench    run the benchmarks in bench/ against the peers
+#   make fuzz     run every libFuzzer harness FUZZ_SECONDS (60) from its seed
+#                 corpus in tests/fuzz/corpus/NAME, adding what it finds there
 #   make install PREFIX=/usr/local
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -47,6 +49,19 @@ bench: build
 
 asan:
 	$(MAKE) BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug" test
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+	ninja -C build-fuzz
+	for f in build-fuzz/tests/fuzz_*; do \
+		[ -f "$$f" ] && [ -x "$$f" ] || continue; \
+		n=$$(basename "$$f"); mkdir -p tests/fuzz/corpus/$$n; \
+		echo "== $$n"; \
+		"$$f" -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+			tests/fuzz/corpus/$$n 2>&1 | tail -n 3 || exit 1; \
+	done
 
 install: build
 	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null

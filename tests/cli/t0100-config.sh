@@ -53,6 +53,17 @@ test_expect_success 'a YAML syntax error: FILE:LINE:COL and exit 65' '
 	test_expect_code 65 bosun config 2>../err && test_grep "^bosun: bosun.yml:3:" ../err
 '
 
+test_expect_success 'a YAML input that crashed libfyaml: exit 65, no crash' '
+	cd r && echo LS0tCi0gPyAtOjo6CToKEDoJOgoQZDo6Q3o6OjoJOgoQOjo6OjoKEDo6Ojo6CToKEDo6Oi06OjovOjoJOgoQOjoJOgo6OjoJOgoQZDo6Q3o6Oi06Ojo6Ogk6ChA6Ojo6Ogk6ChA6Ci0tLQo= |
+		base64 -d >bosun.yml &&
+	test_expect_code 65 bosun config 2>../err &&
+	test_grep "^bosun: bosun.yml:2:3: an explicit key" ../err &&
+	mkdir -p agents && cp bosun.yml agents/crash.md && rm bosun.yml &&
+	test_expect_code 65 bosun agents deploy 2>../err &&
+	test_grep "crash.md:2:3: an explicit key" ../err &&
+	rm -r agents
+'
+
 test_expect_success 'a step without run is an error with its position' '
 	cd r && printf "release:\n  publish:\n    - name: npm\n" >bosun.yml &&
 	test_expect_code 65 bosun config 2>../err && test_grep "bosun.yml:3:" ../err

@@ -133,6 +133,43 @@ static void yaml__errors__offset_and_no_position(void **state)
 	ytree_release(&t);
 }
 
+/*
+ * libfyaml 0.7.12 faults in fy_parser_destroy() after a tab before an
+ * indicator after a key inside an explicit key. Each of these crashed
+ * bosun (exit 139) before check_text() refused them; the first is what
+ * fuzz_agents_template found.
+ */
+static void yaml__explicit_key_with_tab__refused_not_crashed(void **state)
+{
+	static const char *const crashers[] = {
+		"? a:\t:", "? a: \t:", "x:\n  ? a:\t:", "- ? a:\t:", "- - ? a:\t:",
+		"? a:\t- b", "? a\n? b:\t:", "--- !!map\n? a:\t:", " ? 'a':\t:",
+		"%YAML 1.2\n---\n? [a]:\t:", "x: 1\r? a:\t:", "\xef\xbb\xbf? a:\t:",
+		"---\n- ? -:::\t:\n\x10:\t:\n",
+	};
+	struct ytree t = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(crashers) / sizeof(*crashers); i++) {
+		assert_int_equal(ytree_parse(&t, "t.yml", crashers[i],
+					     strlen(crashers[i])), -BOSUN_EDATA);
+		assert_non_null(strstr(error_message(), "explicit key ('? ')"));
+		ytree_release(&t);
+	}
+	FAILS(&t, "a: 1\n  # c\n  ? b:\t:\n", "t.yml:3:3: an explicit key ('? ') "
+	      "cannot be used in a document with tabs; write 'key: value' or "
+	      "indent with spaces");
+	/* Without a tab, an explicit key still reads; a '?' inside a value or a
+	 * tab without an explicit key is no explicit key. */
+	parses(&t, "? a\n: b\n");
+	assert_string_equal(ynode_get(t.root, "a")->text, "b");
+	ytree_release(&t);
+	parses(&t, "q: what? yes\t\"?\"\nr: \"x\ty\"\n");
+	assert_string_equal(ynode_get(t.root, "q")->text, "what? yes\t\"?\"");
+	ytree_release(&t);
+}
+
 static void yaml__depth__bounded(void **state)
 {
 	struct ytree t = { .depth_max = 3 };
@@ -166,6 +203,7 @@ int main(void)
 		cmocka_unit_test(yaml__errors__have_positions),
 		cmocka_unit_test(yaml__errors__offset_and_no_position),
 		cmocka_unit_test(yaml__depth__bounded),
+		cmocka_unit_test(yaml__explicit_key_with_tab__refused_not_crashed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

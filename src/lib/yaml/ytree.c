@@ -225,24 +225,77 @@ static int diag_error(const struct ytree *t, struct fy_diag *diag)
 	return ytree_error(t, NULL, "invalid YAML");
 }
 
-/* A YAML stream is Unicode text. Checking first also keeps libfyaml 0.7.12
- * away from input it loops forever on ("%\xff"). */
+/* A line break as libfyaml counts them: LF, CR, and NEL, LS, PS. */
+static size_t line_break(const unsigned char *p, size_t len)
+{
+	if (p[0] == '\n' || p[0] == '\r')
+		return 1;
+	if (len >= 2 && p[0] == 0xc2 && p[1] == 0x85)
+		return 2;
+	if (len >= 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/*
+ * Whether the line at p opens with an explicit key: "? " after the
+ * indentation and any block indicators ("- ", "? ", ": ") before it.
+ * Returns the '?''s offset in the line plus one, or 0.
+ */
+static size_t explicit_key(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && p[i] == ' ')
+		i++;
+	while (i < len && (p[i] == '-' || p[i] == '?' || p[i] == ':') &&
+	       (i + 1 == len || p[i + 1] == ' ' || p[i + 1] == '\t' ||
+		line_break(p + i + 1, len - i - 1))) {
+		if (p[i] == '?')
+			return i + 1;
+		for (i++; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+			;
+	}
+	return 0;
+}
+
+/*
+ * A YAML stream is Unicode text. Checking first also keeps libfyaml 0.7.12
+ * away from input it loops forever on ("%\xff"), and from input it crashes
+ * on: a tab before an indicator after a key inside an explicit key ("? a:\t:")
+ * corrupts its indentation stack, and fy_parser_destroy() then faults. No
+ * document bosun reads needs an explicit key, so one with both an explicit
+ * key and a tab is refused here, at the '?'.
+ */
 static int check_text(const struct ytree *t, const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	int line = 1 + t->line_offset, col = 1;
-	size_t i, n;
+	int line = 1 + t->line_offset, col = 1, key_line = 0, key_col = 0;
+	int tab = 0, bol = 1;
+	size_t i, n, k;
 
 	for (i = 0; i < len; i += n, col++) {
+		if (bol && !key_line && (k = explicit_key(p + i, len - i))) {
+			key_line = line;
+			key_col = (int)k;
+		}
 		if (!p[i])
 			return error_at(t, line, col, "NUL characters are not allowed");
 		if (!(n = utf8_seq_len(p + i, len - i)))
 			return error_at(t, line, col, "not valid UTF-8");
+		if (p[i] == '\t')
+			tab = 1;
 		if (p[i] == '\n') {
 			line++;
 			col = 0;
 		}
+		bol = line_break(p + i, len - i) > 0 ||
+		      (!i && n == 3 && !memcmp(p, "\xef\xbb\xbf", 3));
 	}
+	if (key_line && tab)
+		return error_at(t, key_line, key_col, "an explicit key ('? ') "
+				"cannot be used in a document with tabs; "
+				"write 'key: value' or indent with spaces");
 	return 0;
 }
 

@@ -40,6 +40,8 @@ static const int cleanup_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
 };
 static struct sigaction old_actions[ARRAY_SIZE(cleanup_signals)];
+/* Other clean-ups run by the handler (core/run's children). */
+static void (*signal_cleanups[4])(void);
 
 #define LOCK_SUFFIX ".lock"
 #define WRITE_LOCK_TIMEOUT_MS 1000
@@ -59,6 +61,8 @@ static void on_signal(int sig)
 	int saved = errno;
 	size_t i;
 
+	for (i = 0; i < ARRAY_SIZE(signal_cleanups) && signal_cleanups[i]; i++)
+		signal_cleanups[i]();
 	remove_owned();
 	/* Hand the signal to whoever had it before us (by default: die). */
 	for (i = 0; i < ARRAY_SIZE(cleanup_signals); i++)
@@ -96,6 +100,18 @@ static void install_handlers(void)
 			continue;
 		sigaction(sig, &sa, NULL);
 	}
+}
+
+void cleanup_on_signal(void (*fn)(void))
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(signal_cleanups); i++)
+		if (!signal_cleanups[i] || signal_cleanups[i] == fn)
+			break;
+	if (i < ARRAY_SIZE(signal_cleanups))
+		signal_cleanups[i] = fn;
+	install_handlers();
 }
 
 /* The absolute form of path, so that a later chdir() does not matter. */

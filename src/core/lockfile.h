@@ -61,5 +61,8 @@ void tempfile_forget_all(void);
 void tempfile_adopt_all(void);
 /* Remove every registered file now (used by the exit and signal paths). */
 void tempfile_cleanup(void);
+/* Have the handler of the signals above call fn (async-signal-safe) before
+ * it removes the files; at most four such functions. */
+void cleanup_on_signal(void (*fn)(void));
 
 #endif

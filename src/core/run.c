@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/lockfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ extern char **environ;
 #define IO_CHUNK 65536
 
 /* One running child and our ends of its pipes (-1 when closed). */
-struct proc {
+struct run_proc {
 	struct child *c;
 	int in_fd, out_fd, err_fd, pidfd;
 	int in_pi, out_pi, err_pi, pid_pi; /* index in the pollfd array */
@@ -35,7 +36,56 @@ struct proc {
 	long backoff;                       /* waitpid polling without pidfd */
 	int running, reaped, termed, killed;
 	int wstatus;
+	int reg;                            /* slot in the registry, or -1 */
 };
+
+/*
+ * The children to kill when we die of a signal: a fixed array the handler
+ * can walk without locks. A slot's owner is written before its pid, and its
+ * pid cleared before the child is reaped (so a reused pid is never hit).
+ * The owner keeps a forked copy of us from killing its parent's children.
+ */
+#define REG_MAX 256
+
+static struct {
+	volatile pid_t pid;
+	volatile pid_t owner;
+} reg[REG_MAX];
+static volatile int reg_used;
+static int reg_hooked;
+
+static void kill_children(void)
+{
+	pid_t me = getpid();
+	int i;
+
+	for (i = 0; i < reg_used; i++)
+		if (reg[i].pid > 0 && reg[i].owner == me)
+			kill(reg[i].pid, SIGTERM);
+}
+
+static int reg_add(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < reg_used; i++)
+		if (!reg[i].pid)
+			break;
+	if (i == REG_MAX)
+		return -1; /* that many at once: this one is not tracked */
+	reg[i].owner = getpid();
+	reg[i].pid = pid;
+	if (i == reg_used)
+		reg_used++;
+	return i;
+}
+
+static void reg_del(int *i)
+{
+	if (*i >= 0)
+		reg[*i].pid = 0;
+	*i = -1;
+}
 
 static long long now_ms(void)
 {
@@ -177,36 +227,57 @@ static int open_pipe(struct pipes *pp, int which)
 	return 0;
 }
 
+/* A pipe whose parent end is the caller's: blocking, as any descriptor. */
+static int open_caller_pipe(struct pipes *pp, int which)
+{
+	int fl;
+
+	if (open_pipe(pp, which) < 0)
+		return -1;
+	fl = fcntl(pp->ours[which], F_GETFL);
+	if (fl >= 0)
+		fcntl(pp->ours[which], F_SETFL, fl & ~O_NONBLOCK);
+	return 0;
+}
+
 static int setup_stdio(const struct child *c, struct pipes *pp,
 		       posix_spawn_file_actions_t *fa)
 {
-	int r = 0;
+	int r = 0, out_piped = c->pipe_out || c->capture;
 
-	if (c->in) {
+	if (c->pipe_in)
+		r |= open_caller_pipe(pp, 0);
+	else if (c->in)
 		r |= open_pipe(pp, 0);
-		if (!r)
-			posix_spawn_file_actions_adddup2(fa, pp->theirs[0], 0);
-	} else if (!c->inherit_stdin) {
-		posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	}
-	if (c->capture) {
+	if (c->pipe_out)
+		r |= open_caller_pipe(pp, 1);
+	else if (c->capture)
 		r |= open_pipe(pp, 1);
-		if (!c->merge_err)
-			r |= open_pipe(pp, 2);
-		if (r)
-			return -1;
+	if (c->capture && !(out_piped && c->merge_err))
+		r |= open_pipe(pp, 2);
+	if (r)
+		return -1;
+	if (pp->theirs[0] >= 0)
+		posix_spawn_file_actions_adddup2(fa, pp->theirs[0], 0);
+	else if (!c->inherit_stdin)
+		posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	if (pp->theirs[1] >= 0)
 		posix_spawn_file_actions_adddup2(fa, pp->theirs[1], 1);
-		posix_spawn_file_actions_adddup2(fa, pp->theirs[c->merge_err ? 1 : 2], 2);
-	} else if (c->quiet) {
+	else if (c->quiet)
 		posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0);
+	if (out_piped && c->merge_err)
 		posix_spawn_file_actions_adddup2(fa, 1, 2);
-	}
-	return r ? -1 : 0;
+	else if (pp->theirs[2] >= 0)
+		posix_spawn_file_actions_adddup2(fa, pp->theirs[2], 2);
+	else if (c->quiet)
+		posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
+	return 0;
 }
 
-static void setup_attr(posix_spawnattr_t *attr)
+static void setup_attr(const struct child *c, posix_spawnattr_t *attr)
 {
 	sigset_t none, dfl;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 
 	/* The child starts with no signal blocked and SIGPIPE at its
 	 * default, whatever we are doing with them ourselves. */
@@ -215,30 +286,44 @@ static void setup_attr(posix_spawnattr_t *attr)
 	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_setsigmask(attr, &none);
 	posix_spawnattr_setsigdefault(attr, &dfl);
-	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
+#ifdef POSIX_SPAWN_SETSID
+	/* A detached child does not get the terminal's ^C either. */
+	if (c->detached)
+		flags |= POSIX_SPAWN_SETSID;
+#else
+	(void)c;
+#endif
+	posix_spawnattr_setflags(attr, flags);
 }
 
-static int do_spawn(struct proc *p, struct pipes *pp)
+static int do_spawn(struct run_proc *p, struct pipes *pp)
 {
 	struct child *c = p->c;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	const char **argv = build_argv(c);
 	const char **env = build_env(c);
+	sigset_t all, old;
 	int err;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	setup_attr(&attr);
+	setup_attr(c, &attr);
 	if (setup_stdio(c, pp, &fa) < 0) {
 		err = error_errno(BOSUN_EIO, "cannot run '%s'", prog_name(c));
 		goto out;
 	}
 	if (c->dir)
 		posix_spawn_file_actions_addchdir_np(&fa, c->dir);
+	/* No signal between the start and the registry: it would miss the
+	 * child it must kill. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	err = posix_spawnp(&c->pid, argv[0], &fa, &attr,
 			   (char *const *)argv, (char *const *)env);
+	if (!err && !c->detached)
+		p->reg = reg_add(c->pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		err = spawn_error(c, err);
 out:
@@ -249,7 +334,16 @@ out:
 	return err;
 }
 
-static int proc_start(struct proc *p, struct child *c)
+/* Before the first child: our signal clean-up kills the children. */
+static void hook_signals(void)
+{
+	if (reg_hooked)
+		return;
+	reg_hooked = 1;
+	cleanup_on_signal(kill_children);
+}
+
+static int proc_start(struct run_proc *p, struct child *c)
 {
 	struct pipes pp = { { -1, -1, -1 }, { -1, -1, -1 } };
 	int r, i;
@@ -257,11 +351,15 @@ static int proc_start(struct proc *p, struct child *c)
 	memset(p, 0, sizeof(*p));
 	p->c = c;
 	p->in_fd = p->out_fd = p->err_fd = p->pidfd = -1;
+	p->reg = -1;
 	c->pid = 0;
 	c->timed_out = 0;
 	c->status = 127;
+	c->in_fd = c->out_fd = -1;
 	if (!c->argv || !c->argv[0])
 		return error_set(BOSUN_EINTERNAL, "cannot run an empty command");
+	if (!c->detached)
+		hook_signals();
 	if ((r = do_spawn(p, &pp)) < 0) {
 		c->pid = 0;
 		pipes_close(&pp);
@@ -269,8 +367,14 @@ static int proc_start(struct proc *p, struct child *c)
 	}
 	for (i = 0; i < 3; i++)
 		close_fd(&pp.theirs[i]);
-	p->in_fd = pp.ours[0];
-	p->out_fd = pp.ours[1];
+	if (c->pipe_in)
+		c->in_fd = pp.ours[0];
+	else
+		p->in_fd = pp.ours[0];
+	if (c->pipe_out)
+		c->out_fd = pp.ours[1];
+	else
+		p->out_fd = pp.ours[1];
 	p->err_fd = pp.ours[2];
 	if (p->in_fd >= 0 && !c->in_len)
 		close_fd(&p->in_fd);
@@ -282,7 +386,7 @@ static int proc_start(struct proc *p, struct child *c)
 	return 0;
 }
 
-static void capture(struct proc *p, struct strbuf *sb, const char *buf,
+static void capture(struct run_proc *p, struct strbuf *sb, const char *buf,
 		    size_t n)
 {
 	size_t cap = p->c->out_cap ? p->c->out_cap : DEFAULT_OUT_CAP;
@@ -294,7 +398,7 @@ static void capture(struct proc *p, struct strbuf *sb, const char *buf,
 }
 
 /* Read what fd has; closes it at end of file or on an error. */
-static void read_some(struct proc *p, int *fd, struct strbuf *sb)
+static void read_some(struct run_proc *p, int *fd, struct strbuf *sb)
 {
 	char buf[IO_CHUNK];
 
@@ -315,10 +419,17 @@ static void read_some(struct proc *p, int *fd, struct strbuf *sb)
 	}
 }
 
-static void write_some(struct proc *p)
+static void write_some(struct run_proc *p)
 {
 	const struct child *c = p->c;
+	struct sigaction ign, old;
 
+	/* A child that stops reading its stdin must give us EPIPE, not
+	 * kill us. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	while (p->in_off < c->in_len) {
 		size_t left = c->in_len - p->in_off;
 		ssize_t n = write(p->in_fd, c->in + p->in_off,
@@ -327,12 +438,14 @@ static void write_some(struct proc *p)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			goto out;
 		if (n < 0)
 			break; /* EPIPE: the child does not want the rest */
 		p->in_off += (size_t)n;
 	}
 	close_fd(&p->in_fd);
+out:
+	sigaction(SIGPIPE, &old, NULL);
 }
 
 static int add_poll(struct pollfd *pfd, size_t *n, int fd, short events)
@@ -345,7 +458,7 @@ static int add_poll(struct pollfd *pfd, size_t *n, int fd, short events)
 	return (int)(*n)++;
 }
 
-static void proc_poll_setup(struct proc *p, struct pollfd *pfd, size_t *n)
+static void proc_poll_setup(struct run_proc *p, struct pollfd *pfd, size_t *n)
 {
 	p->in_pi = add_poll(pfd, n, p->in_fd, POLLOUT);
 	p->out_pi = add_poll(pfd, n, p->out_fd, POLLIN);
@@ -358,7 +471,7 @@ static int ready(const struct pollfd *pfd, int pi)
 	return pi >= 0 && pfd[pi].revents;
 }
 
-static void proc_io(struct proc *p, const struct pollfd *pfd)
+static void proc_io(struct run_proc *p, const struct pollfd *pfd)
 {
 	if (ready(pfd, p->in_pi) && p->in_fd >= 0)
 		write_some(p);
@@ -369,7 +482,7 @@ static void proc_io(struct proc *p, const struct pollfd *pfd)
 }
 
 /* The next moment this proc needs attention without an event, or -1. */
-static long long proc_wake(const struct proc *p, long long now)
+static long long proc_wake(const struct run_proc *p, long long now)
 {
 	long long timer = -1;
 
@@ -385,17 +498,22 @@ static long long proc_wake(const struct proc *p, long long now)
 	return timer;
 }
 
-static void proc_reap(struct proc *p, long long now)
+static void proc_reap(struct run_proc *p, long long now)
 {
+	siginfo_t si;
 	pid_t r;
 
-	do
-		r = waitpid(p->c->pid, &p->wstatus, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
+	/* Whether it exited, without reaping: out of the registry first. */
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PID, (id_t)p->c->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	if ((r == 0 && !si.si_pid) || (r < 0 && errno == EINTR)) {
 		p->backoff = p->backoff >= 50 ? 50 : p->backoff * 2;
 		return;
 	}
+	reg_del(&p->reg);
+	do
+		r = waitpid(p->c->pid, &p->wstatus, 0);
+	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		p->wstatus = 127 << 8; /* reaped by someone else */
 	p->reaped = 1;
@@ -406,7 +524,7 @@ static void proc_reap(struct proc *p, long long now)
 		p->drain_until = p->deadline;
 }
 
-static void proc_timers(struct proc *p, long long now)
+static void proc_timers(struct run_proc *p, long long now)
 {
 	if (p->reaped)
 		return;
@@ -423,7 +541,7 @@ static void proc_timers(struct proc *p, long long now)
 }
 
 /* 1 when p is finished: reaped and its output read to the end (or given up). */
-static int proc_finish(struct proc *p, long long now)
+static int proc_done(struct run_proc *p, long long now)
 {
 	struct child *c = p->c;
 
@@ -447,7 +565,7 @@ static int proc_finish(struct proc *p, long long now)
 	return 1;
 }
 
-static int poll_timeout(const struct proc *procs, size_t n, long long now)
+static int poll_timeout(struct run_proc *const *procs, size_t n, long long now)
 {
 	long long wake = -1;
 	size_t i;
@@ -455,9 +573,9 @@ static int poll_timeout(const struct proc *procs, size_t n, long long now)
 	for (i = 0; i < n; i++) {
 		long long w;
 
-		if (!procs[i].running)
+		if (!procs[i] || !procs[i]->running)
 			continue;
-		w = proc_wake(&procs[i], now);
+		w = proc_wake(procs[i], now);
 		if (w >= 0 && (wake < 0 || w < wake))
 			wake = w;
 	}
@@ -466,89 +584,335 @@ static int poll_timeout(const struct proc *procs, size_t n, long long now)
 	return wake <= now ? 0 : (int)(wake - now);
 }
 
-/* One round: wait for an event or a timer, then serve every running proc.
- * Returns how many procs finished. */
-static size_t poll_round(struct proc *procs, size_t n, struct pollfd *pfd)
+/* One round over procs (NULL entries are free slots): wait for an event or
+ * a timer, then serve every running proc. done[i] is set for each proc that
+ * finished in this round; returns how many did. */
+static size_t poll_round(struct run_proc *const *procs, size_t n,
+			 struct pollfd *pfd, char *done)
 {
-	size_t i, npfd = 0, done = 0;
+	size_t i, npfd = 0, nr_done = 0;
 	long long now = now_ms();
 
 	for (i = 0; i < n; i++)
-		if (procs[i].running)
-			proc_poll_setup(&procs[i], pfd, &npfd);
+		if (procs[i] && procs[i]->running)
+			proc_poll_setup(procs[i], pfd, &npfd);
 	/* On EINTR (or any failure) the rounds below still serve timers. */
 	if (poll(pfd, npfd, poll_timeout(procs, n, now)) < 0)
 		for (i = 0; i < npfd; i++)
 			pfd[i].revents = 0;
 	now = now_ms();
 	for (i = 0; i < n; i++) {
-		struct proc *p = &procs[i];
+		struct run_proc *p = procs[i];
 
-		if (!p->running)
+		done[i] = 0;
+		if (!p || !p->running)
 			continue;
 		proc_io(p, pfd);
 		if (!p->reaped)
 			proc_reap(p, now);
 		proc_timers(p, now);
-		done += (size_t)proc_finish(p, now);
+		done[i] = (char)proc_done(p, now);
+		nr_done += (size_t)done[i];
 	}
-	return done;
+	return nr_done;
 }
 
-static int any_stdin(const struct child *c, size_t n)
-{
-	size_t i;
+/* ---- one child ------------------------------------------------------------ */
 
-	for (i = 0; i < n; i++)
-		if (c[i].in && c[i].in_len)
-			return 1;
+int child_start(struct child *c)
+{
+	struct run_proc *p = xcalloc(1, sizeof(*p));
+	int r;
+
+	if ((r = proc_start(p, c)) < 0) {
+		free(p);
+		return r;
+	}
+	c->proc = p;
 	return 0;
 }
 
-/* Keep the first start error's message while the others run. */
-static void note_error(struct strbuf *msg, int *first, int r)
+/* Our ends handed to the caller, if still open. */
+static void close_caller_fds(struct child *c)
 {
-	if (*first)
-		return;
-	*first = r;
-	strbuf_addstr(msg, error_message());
+	if (c->pipe_in)
+		close_fd(&c->in_fd);
+	if (c->pipe_out)
+		close_fd(&c->out_fd);
 }
 
-static int run_all(struct child *c, size_t n, size_t jobs)
+int child_finish(struct child *c)
 {
-	struct proc *procs = xcalloc(n, sizeof(*procs));
-	struct pollfd *pfd = xcalloc(4 * (jobs < n ? jobs : n) + 1, sizeof(*pfd));
-	struct strbuf first_msg = STRBUF_INIT;
-	size_t started = 0, running = 0;
-	int first = 0;
+	struct run_proc *p = c->proc;
+	struct pollfd pfd[4];
+	char done = 0;
 
-	while (started < n || running) {
-		while (running < jobs && started < n) {
-			int r = proc_start(&procs[started], &c[started]);
+	if (!p)
+		return error_set(BOSUN_EINTERNAL, "no child to wait for");
+	/* Our stdin end first: a child reading to the end would wait forever. */
+	if (c->pipe_in)
+		close_fd(&c->in_fd);
+	while (!done)
+		poll_round(&p, 1, pfd, &done);
+	if (c->pipe_out)
+		close_fd(&c->out_fd);
+	free(p);
+	c->proc = NULL;
+	return 0;
+}
 
-			if (r < 0)
-				note_error(&first_msg, &first, r);
-			else
-				running++;
-			started++;
-		}
-		if (running)
-			running -= poll_round(procs, started, pfd);
+int child_kill(struct child *c, int sig)
+{
+	struct run_proc *p = c->proc;
+
+	/* Once reaped, the pid may be someone else's. */
+	if (!p || p->reaped || c->pid <= 0)
+		return 0;
+	if (kill(c->pid, sig) < 0 && errno != ESRCH)
+		return error_errno(BOSUN_EIO, "cannot signal '%s'", prog_name(c));
+	return 0;
+}
+
+int child_run(struct child *c)
+{
+	int r;
+
+	if ((r = child_start(c)) < 0)
+		return r;
+	return child_finish(c);
+}
+
+void child_release(struct child *c)
+{
+	struct run_proc *p;
+
+	if (!c)
+		return;
+	if ((p = c->proc)) {
+		/* Not finished: leave the process alone, drop our side. */
+		reg_del(&p->reg);
+		close_fd(&p->in_fd);
+		close_fd(&p->out_fd);
+		close_fd(&p->err_fd);
+		close_fd(&p->pidfd);
+		close_caller_fds(c);
+		free(p);
+		c->proc = NULL;
 	}
-	if (first < 0)
-		error_set(-first, "%s", first_msg.buf);
-	strbuf_release(&first_msg);
-	free(pfd);
-	free(procs);
-	return first;
+	strbuf_release(&c->out);
+	strbuf_release(&c->err);
+}
+
+/* ---- the parallel runner ---------------------------------------------------- */
+
+struct runner {
+	const struct child_tasks *t;
+	size_t jobs, running;
+	struct child *kids;
+	struct run_proc *slots, **procs; /* procs[i]: &slots[i] while busy */
+	void **task;
+	char *done;
+	struct pollfd *pfd;
+	int stop, more;
+	int first;                      /* the first negative return */
+	struct strbuf msg, hint;
+};
+
+/* Keep the first failure's message while the others go on. */
+static void note_failure(struct runner *rn, int r)
+{
+	const char *hint = error_hint_text();
+
+	if (r >= 0 || rn->first)
+		return;
+	rn->first = r;
+	strbuf_addstr(&rn->msg, error_message());
+	strbuf_addstr(&rn->hint, hint ? hint : "");
+}
+
+static void stop_all(struct runner *rn)
+{
+	size_t i;
+
+	if (rn->stop)
+		return;
+	rn->stop = 1;
+	for (i = 0; i < rn->jobs; i++)
+		if (rn->procs[i] && !rn->procs[i]->reaped)
+			kill(rn->kids[i].pid, SIGTERM);
+}
+
+static void fill_slot(struct runner *rn, size_t i)
+{
+	struct child init = CHILD_INIT;
+	int r;
+
+	rn->kids[i] = init;
+	rn->task[i] = NULL;
+	r = rn->t->get_next_task(&rn->kids[i], rn->t->data, &rn->task[i]);
+	if (r <= 0) {
+		rn->more = 0;
+		note_failure(rn, r);
+		if (r < 0)
+			stop_all(rn);
+		child_release(&rn->kids[i]);
+		return;
+	}
+	if ((r = proc_start(&rn->slots[i], &rn->kids[i])) < 0) {
+		if (rn->t->start_failure)
+			r = rn->t->start_failure(&rn->kids[i], rn->t->data, rn->task[i]);
+		note_failure(rn, r);
+		if (r < 0)
+			stop_all(rn);
+		child_release(&rn->kids[i]);
+		return;
+	}
+	rn->procs[i] = &rn->slots[i];
+	rn->running++;
+}
+
+static void finish_slot(struct runner *rn, size_t i)
+{
+	int r = rn->t->task_finished ?
+		rn->t->task_finished(&rn->kids[i], rn->t->data, rn->task[i]) : 0;
+
+	note_failure(rn, r);
+	if (r < 0)
+		stop_all(rn);
+	child_release(&rn->kids[i]);
+	rn->procs[i] = NULL;
+	rn->running--;
+}
+
+static void runner_loop(struct runner *rn)
+{
+	size_t i;
+
+	for (;;) {
+		/* A slot whose child could not start is offered again. */
+		for (i = 0; i < rn->jobs; i++)
+			while (!rn->procs[i] && rn->more && !rn->stop)
+				fill_slot(rn, i);
+		if (!rn->running)
+			return;
+		if (!poll_round(rn->procs, rn->jobs, rn->pfd, rn->done))
+			continue;
+		for (i = 0; i < rn->jobs; i++)
+			if (rn->done[i])
+				finish_slot(rn, i);
+	}
+}
+
+int child_run_tasks(const struct child_tasks *t)
+{
+	struct runner rn;
+	long cpus;
+
+	memset(&rn, 0, sizeof(rn));
+	rn.t = t;
+	rn.more = 1;
+	rn.jobs = t->jobs > 0 ? (size_t)t->jobs : 0;
+	if (!rn.jobs) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		rn.jobs = cpus > 0 ? (size_t)cpus : 1;
+	}
+	strbuf_init(&rn.msg, 0);
+	strbuf_init(&rn.hint, 0);
+	rn.kids = xcalloc(rn.jobs, sizeof(*rn.kids));
+	rn.slots = xcalloc(rn.jobs, sizeof(*rn.slots));
+	rn.procs = xcalloc(rn.jobs, sizeof(*rn.procs));
+	rn.task = xcalloc(rn.jobs, sizeof(*rn.task));
+	rn.done = xcalloc(rn.jobs, 1);
+	rn.pfd = xcalloc(4 * rn.jobs, sizeof(*rn.pfd));
+	runner_loop(&rn);
+	if (rn.first < 0) {
+		error_set(-rn.first, "%s", rn.msg.buf);
+		if (rn.hint.len)
+			error_hint("%s", rn.hint.buf);
+	}
+	free(rn.pfd);
+	free(rn.done);
+	free(rn.task);
+	free(rn.procs);
+	free(rn.slots);
+	free(rn.kids);
+	strbuf_release(&rn.msg);
+	strbuf_release(&rn.hint);
+	return rn.first;
+}
+
+/* ---- an array of children through the runner ------------------------------ */
+
+struct child_array {
+	struct child *c;
+	size_t n, next;
+	int first;                      /* the first start error */
+	struct strbuf msg;
+};
+
+static int array_next(struct child *slot, void *data, void **task)
+{
+	struct child_array *a = data;
+	struct child *c;
+
+	if (a->next >= a->n)
+		return 0;
+	c = &a->c[a->next++];
+	/* The slot runs c's settings and appends to c's buffers, which go
+	 * back to c when it ends. */
+	*slot = *c;
+	slot->proc = NULL;
+	strbuf_init(&c->out, 0);
+	strbuf_init(&c->err, 0);
+	c->pid = 0;
+	c->status = 127;
+	c->timed_out = 0;
+	*task = c;
+	return 1;
+}
+
+static void give_back(struct child *slot, struct child *c)
+{
+	struct strbuf tmp;
+
+	tmp = c->out;
+	c->out = slot->out;
+	slot->out = tmp;
+	tmp = c->err;
+	c->err = slot->err;
+	slot->err = tmp;
+}
+
+static int array_start_failure(struct child *slot, void *data, void *task)
+{
+	struct child_array *a = data;
+
+	give_back(slot, task);
+	if (!a->first) {
+		a->first = -(error_kind() ? error_kind() : BOSUN_EINTERNAL);
+		strbuf_addstr(&a->msg, error_message());
+	}
+	error_clear();
+	return 0;
+}
+
+static int array_finished(struct child *slot, void *data, void *task)
+{
+	struct child *c = task;
+
+	(void)data;
+	c->pid = slot->pid;
+	c->status = slot->status;
+	c->timed_out = slot->timed_out;
+	give_back(slot, c);
+	return 0;
 }
 
 int child_run_parallel(struct child *c, size_t n, int jobs)
 {
-	struct sigaction ign, old;
-	int stdin_pipes = any_stdin(c, n);
-	size_t j;
-	int r;
+	struct child_array a = { c, n, 0, 0, STRBUF_INIT };
+	struct child_tasks t = { 0, array_next, array_start_failure,
+				 array_finished, &a };
 
 	if (!n)
 		return 0;
@@ -557,29 +921,10 @@ int child_run_parallel(struct child *c, size_t n, int jobs)
 
 		jobs = cpus > 0 ? (int)cpus : 1;
 	}
-	j = (size_t)jobs < n ? (size_t)jobs : n;
-	/* A child that stops reading its stdin must give us EPIPE, not kill us. */
-	if (stdin_pipes) {
-		memset(&ign, 0, sizeof(ign));
-		ign.sa_handler = SIG_IGN;
-		sigemptyset(&ign.sa_mask);
-		sigaction(SIGPIPE, &ign, &old);
-	}
-	r = run_all(c, n, j);
-	if (stdin_pipes)
-		sigaction(SIGPIPE, &old, NULL);
-	return r;
-}
-
-int child_run(struct child *c)
-{
-	return child_run_parallel(c, 1, 1);
-}
-
-void child_release(struct child *c)
-{
-	if (!c)
-		return;
-	strbuf_release(&c->out);
-	strbuf_release(&c->err);
+	t.jobs = (size_t)jobs < n ? jobs : (int)n;
+	child_run_tasks(&t);
+	if (a.first < 0)
+		error_set(-a.first, "%s", a.msg.buf);
+	strbuf_release(&a.msg);
+	return a.first;
 }

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/run.h"
+#include "core/strbuf.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int reset(void **state)
@@ -515,6 +518,378 @@ static void run__parallel__zero_children(void **state)
 	assert_int_equal(child_run_parallel(NULL, 0, 4), 0);
 }
 
+/* ---- start, finish, kill --------------------------------------------------- */
+
+static void run__start__pipe_out_read_by_caller(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "printf", "one\ntwo\n", NULL };
+	char buf[64];
+	size_t got = 0;
+	ssize_t n;
+
+	(void)state;
+	c.argv = argv;
+	c.pipe_out = 1;
+	assert_int_equal(child_start(&c), 0);
+	assert_true(c.pid > 0);
+	assert_true(c.out_fd >= 0);
+	while ((n = read(c.out_fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	assert_string_equal(buf, "one\ntwo\n");
+	assert_int_equal(child_finish(&c), 0);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(c.out_fd, -1);
+	child_release(&c);
+}
+
+static void run__start__pipe_in_written_by_caller(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "tr", "a-z", "A-Z", NULL };
+
+	(void)state;
+	c.argv = argv;
+	c.pipe_in = 1;
+	c.capture = 1;
+	assert_int_equal(child_start(&c), 0);
+	assert_int_equal(write(c.in_fd, "hello\n", 6), 6);
+	/* finish closes our end: tr sees the end of its input. */
+	assert_int_equal(child_finish(&c), 0);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out.buf, "HELLO\n");
+	child_release(&c);
+}
+
+static void run__start__captured_while_finishing(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "echo out; echo err >&2; exit 3", NULL };
+
+	(void)state;
+	c.argv = argv;
+	c.use_shell = 1;
+	c.capture = 1;
+	assert_int_equal(child_start(&c), 0);
+	assert_int_equal(child_finish(&c), 0);
+	assert_int_equal(c.status, 3);
+	assert_string_equal(c.out.buf, "out\n");
+	assert_string_equal(c.err.buf, "err\n");
+	/* Finished: nothing to wait for, nothing to signal. */
+	assert_int_equal(child_finish(&c), -BOSUN_EINTERNAL);
+	assert_int_equal(child_kill(&c, SIGTERM), 0);
+	child_release(&c);
+}
+
+static void run__kill__signals_child(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "sleep", "10", NULL };
+	long long t0 = now_ms();
+
+	(void)state;
+	c.argv = argv;
+	assert_int_equal(child_start(&c), 0);
+	assert_int_equal(child_kill(&c, SIGTERM), 0);
+	assert_int_equal(child_finish(&c), 0);
+	assert_int_equal(c.status, 128 + SIGTERM);
+	assert_false(c.timed_out);
+	assert_true(now_ms() - t0 < 5000);
+	child_release(&c);
+}
+
+static void run__finish__timeout_rule(void **state)
+{
+	struct child c = CHILD_INIT;
+	/* Ignores SIGTERM: SIGKILL a second later. */
+	const char *argv[] = { "trap '' TERM; sleep 10", NULL };
+	long long t0 = now_ms();
+
+	(void)state;
+	c.argv = argv;
+	c.use_shell = 1;
+	c.timeout_ms = 100;
+	assert_int_equal(child_start(&c), 0);
+	assert_int_equal(child_finish(&c), 0);
+	assert_int_equal(c.status, 124);
+	assert_true(c.timed_out);
+	assert_true(now_ms() - t0 >= 1000);
+	assert_true(now_ms() - t0 < 5000);
+	child_release(&c);
+}
+
+static void run__start__missing_program(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "bosun-no-such-program", NULL };
+
+	(void)state;
+	c.argv = argv;
+	c.pipe_out = 1;
+	assert_int_equal(child_start(&c), -BOSUN_EUNAVAILABLE);
+	assert_int_equal(c.pid, 0);
+	assert_int_equal(c.status, 127);
+	assert_int_equal(c.out_fd, -1);
+	assert_null(c.proc);
+	child_release(&c);
+}
+
+/* ---- kill-on-exit ---------------------------------------------------------- */
+
+/*
+ * A test process starts "sleep 30" and gets SIGTERM. We are the subreaper,
+ * so the sleep, orphaned, becomes ours: we see how it ended.
+ */
+static pid_t start_then_die(int detached, pid_t *sleeper)
+{
+	int fds[2];
+	pid_t pid;
+	int st;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct child c = CHILD_INIT;
+		const char *argv[] = { "sleep", "30", NULL };
+
+		close(fds[0]);
+		c.argv = argv;
+		c.detached = detached;
+		c.quiet = 1;
+		if (child_start(&c) < 0)
+			_exit(3);
+		if (write(fds[1], &c.pid, sizeof(c.pid)) != sizeof(c.pid))
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], sleeper, sizeof(*sleeper)), sizeof(*sleeper));
+	close(fds[0]);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGTERM);
+	return pid;
+}
+
+/* How the orphan ended within ms, or -1 when it still runs. */
+static int orphan_status(pid_t pid, int ms)
+{
+	int st, i;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void run__kill_on_exit__child_dies_with_us(void **state)
+{
+	pid_t sleeper;
+	int st;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	start_then_die(0, &sleeper);
+	st = orphan_status(sleeper, 3000);
+	assert_int_not_equal(st, -1);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGTERM);
+}
+
+static void run__kill_on_exit__detached_survives(void **state)
+{
+	pid_t sleeper;
+	int st;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	start_then_die(1, &sleeper);
+	assert_int_equal(orphan_status(sleeper, 300), -1);
+	/* In a session of its own. */
+	assert_int_equal(getsid(sleeper), sleeper);
+	kill(sleeper, SIGKILL);
+	st = orphan_status(sleeper, 3000);
+	assert_true(WIFSIGNALED(st));
+}
+
+static void run__detached__released_unfinished(void **state)
+{
+	struct child c = CHILD_INIT;
+	const char *argv[] = { "sleep", "30", NULL };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	c.argv = argv;
+	c.detached = 1;
+	assert_int_equal(child_start(&c), 0);
+	pid = c.pid;
+	child_release(&c);
+	assert_null(c.proc);
+	assert_int_equal(kill(pid, 0), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+}
+
+/* ---- the callback runner ---------------------------------------------------- */
+
+struct tasks {
+	const char **scripts;   /* NULL-terminated; "!" is a missing program */
+	size_t next;
+	int running, max_running;
+	struct strbuf log;      /* "n0 n1 f1 ..." */
+	char outs[8][64];
+	int status[8];
+	int fail_finished_at;   /* task_finished of this index returns an error */
+};
+
+static int t_next(struct child *c, void *data, void **task)
+{
+	struct tasks *t = data;
+	static const char *missing[] = { "bosun-missing-program", NULL };
+	size_t i = t->next;
+
+	if (!t->scripts[i]) {
+		strbuf_addstr(&t->log, "end ");
+		return 0;
+	}
+	t->next++;
+	strbuf_addf(&t->log, "n%zu ", i);
+	if (!strcmp(t->scripts[i], "!")) {
+		c->argv = missing;
+	} else {
+		c->argv = &t->scripts[i];
+		c->use_shell = 1;
+	}
+	c->capture = 1;
+	c->merge_err = 1;
+	*task = (void *)(uintptr_t)(i + 1);
+	if (++t->running > t->max_running)
+		t->max_running = t->running;
+	return 1;
+}
+
+static int t_failed(struct child *c, void *data, void *task)
+{
+	struct tasks *t = data;
+
+	assert_int_equal(c->pid, 0);
+	strbuf_addf(&t->log, "s%zu ", (size_t)(uintptr_t)task - 1);
+	t->running--;
+	error_clear();
+	return 0;
+}
+
+static int t_finished(struct child *c, void *data, void *task)
+{
+	struct tasks *t = data;
+	size_t i = (size_t)(uintptr_t)task - 1;
+
+	strbuf_addf(&t->log, "f%zu ", i);
+	snprintf(t->outs[i], sizeof(t->outs[i]), "%s", c->out.buf);
+	t->status[i] = c->status;
+	t->running--;
+	if (t->fail_finished_at == (int)i + 1)
+		return error_set(BOSUN_EFAIL, "task %zu failed", i);
+	return 0;
+}
+
+static void tasks_run(struct tasks *t, int jobs, int expect)
+{
+	struct child_tasks ct = { jobs, t_next, t_failed, t_finished, t };
+
+	strbuf_init(&t->log, 0);
+	assert_int_equal(child_run_tasks(&ct), expect);
+	assert_int_equal(t->running, 0);
+}
+
+static void run__tasks__callback_order(void **state)
+{
+	const char *scripts[] = { "sleep 1.5; echo zero", "echo one",
+				  "sleep 0.2; echo two", "!", "echo four", NULL };
+	struct tasks t = { scripts, 0, 0, 0, STRBUF_INIT, { "" }, { 0 }, 0 };
+
+	(void)state;
+	tasks_run(&t, 2, 0);
+	/* Two slots: task 0 holds one, the rest pass through the other;
+	 * the missing program is reported, never finished. */
+	assert_string_equal(t.log.buf,
+			    "n0 n1 f1 n2 f2 n3 s3 n4 f4 end f0 ");
+	assert_string_equal(t.outs[0], "zero\n");
+	assert_string_equal(t.outs[2], "two\n");
+	assert_string_equal(t.outs[4], "four\n");
+	assert_int_equal(t.max_running, 2);
+	strbuf_release(&t.log);
+}
+
+static void run__tasks__bounded_jobs(void **state)
+{
+	const char *scripts[] = { "sleep 0.2", "sleep 0.2", "sleep 0.2", "sleep 0.2",
+				  "sleep 0.2", "sleep 0.2", "sleep 0.2", NULL };
+	struct tasks t = { scripts, 0, 0, 0, STRBUF_INIT, { "" }, { 0 }, 0 };
+	long long t0 = now_ms();
+
+	(void)state;
+	tasks_run(&t, 3, 0);
+	assert_int_equal(t.max_running, 3);
+	/* Seven of 0.2 s three at a time: three waves. */
+	assert_true(now_ms() - t0 >= 550);
+	strbuf_release(&t.log);
+}
+
+static void run__tasks__output_whole(void **state)
+{
+	const char *scripts[] = {
+		"for i in 1 2 3; do echo a$i; sleep 0.05; done",
+		"for i in 1 2 3; do echo b$i >&2; sleep 0.05; done",
+		"for i in 1 2 3; do echo c$i; sleep 0.05; done",
+		NULL };
+	struct tasks t = { scripts, 0, 0, 0, STRBUF_INIT, { "" }, { 0 }, 0 };
+
+	(void)state;
+	tasks_run(&t, 3, 0);
+	assert_string_equal(t.outs[0], "a1\na2\na3\n");
+	assert_string_equal(t.outs[1], "b1\nb2\nb3\n");
+	assert_string_equal(t.outs[2], "c1\nc2\nc3\n");
+	strbuf_release(&t.log);
+}
+
+static void run__tasks__start_failure_default_stops(void **state)
+{
+	const char *scripts[] = { "!", "echo never", NULL };
+	struct tasks t = { scripts, 0, 0, 0, STRBUF_INIT, { "" }, { 0 }, 0 };
+	struct child_tasks ct = { 1, t_next, NULL, t_finished, &t };
+
+	(void)state;
+	assert_int_equal(child_run_tasks(&ct), -BOSUN_EUNAVAILABLE);
+	assert_string_equal(error_message(),
+			    "cannot run 'bosun-missing-program': not found");
+	assert_string_equal(t.log.buf, "n0 ");
+	strbuf_release(&t.log);
+}
+
+static void run__tasks__finished_error_stops_and_terms(void **state)
+{
+	const char *scripts[] = { "sleep 10", "exit 2", "echo never", NULL };
+	struct tasks t = { scripts, 0, 0, 0, STRBUF_INIT, { "" }, { 0 }, 2 };
+	long long t0 = now_ms();
+
+	(void)state;
+	tasks_run(&t, 2, -BOSUN_EFAIL);
+	assert_string_equal(error_message(), "task 1 failed");
+	/* Nothing more started; the sleep was stopped and still finished. */
+	assert_string_equal(t.log.buf, "n0 n1 f1 f0 ");
+	assert_int_equal(t.status[0], 128 + SIGTERM);
+	assert_true(now_ms() - t0 < 5000);
+	strbuf_release(&t.log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +922,20 @@ int main(void)
 		T(run__parallel__start_error_reported),
 		T(run__parallel__timeouts_independent),
 		T(run__parallel__zero_children),
+		T(run__start__pipe_out_read_by_caller),
+		T(run__start__pipe_in_written_by_caller),
+		T(run__start__captured_while_finishing),
+		T(run__start__missing_program),
+		T(run__kill__signals_child),
+		T(run__finish__timeout_rule),
+		T(run__kill_on_exit__child_dies_with_us),
+		T(run__kill_on_exit__detached_survives),
+		T(run__detached__released_unfinished),
+		T(run__tasks__callback_order),
+		T(run__tasks__bounded_jobs),
+		T(run__tasks__output_whole),
+		T(run__tasks__start_failure_default_stops),
+		T(run__tasks__finished_error_stops_and_terms),
 #undef T
 	};
 

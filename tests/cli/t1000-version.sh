@@ -134,6 +134,24 @@ test_expect_success '--pre with another id starts at .1' '
 	cd p && test_eq 1.3.0-beta.1 "$(bosun version next --pre beta)"
 '
 
+test_expect_success 'only prerelease tags: current is the prerelease, next goes on from it' '
+	new_repo ob && commit "feat: a" && git tag v1.0.0-beta.1 &&
+	test_eq 1.0.0-beta.1 "$(bosun version current)" &&
+	test_eq 1.0.0 "$(bosun version next)" &&
+	test_expect_code 1 bosun version next --pre beta 2>err &&
+	test_grep "nothing to release since v1.0.0-beta.1" err &&
+	commit "fix: b" &&
+	test_eq 1.0.0 "$(bosun version next)" &&
+	test_eq 1.0.0-beta.2 "$(bosun version next --pre beta)" &&
+	test_eq 1.0.0-rc.1 "$(bosun version next --pre rc)" &&
+	commit "feat: c" &&
+	test_eq 1.0.0 "$(bosun version next)" &&
+	test_eq 1.0.0-beta.2 "$(bosun version next --pre beta)" &&
+	git tag v1.0.0-rc.1 && commit "fix: d" &&
+	test_eq 1.0.0-rc.2 "$(bosun version next --pre rc)" &&
+	test_eq 1.0.0 "$(bosun version next)"
+'
+
 test_expect_success '--pre with a bad id is a usage error' '
 	cd p && test_expect_code 64 bosun version next --pre "r c" 2>err &&
 	test_grep "may hold only" err

@@ -158,4 +158,28 @@ test_expect_success 'a shallow clone gets no partial changelog' '
 	test_expect_code 65 bosun changelog --all 2>../err && test_grep "unshallow" ../err
 '
 
+test_expect_success 'only prereleases: a stable entry lists everything, a prerelease since the latest' '
+	new_repo pre &&
+	commit "feat: before the beta" && git tag v1.0.0-beta.1 &&
+	commit "fix: after the beta" &&
+	bosun changelog >out &&
+	test_grep "after the beta" out && test_no_grep "before the beta" out &&
+	bosun changelog --title 1.0.0-beta.2 >out &&
+	test_grep "^## \[1.0.0-beta.2\]" out &&
+	test_grep "after the beta" out && test_no_grep "before the beta" out &&
+	bosun changelog --title "$(bosun version next)" >out &&
+	test_grep "^## \[1.0.0\]" out &&
+	test_grep "after the beta" out && test_grep "before the beta" out &&
+	bosun changelog --all >out && grep "^## " out >headings &&
+	test_grep "^## \[Unreleased\]" headings && test_grep "^## \[1.0.0-beta.1\]" headings
+'
+
+test_expect_success 'a squash-bulleted BREAKING CHANGE is listed under BREAKING CHANGES' '
+	new_repo sq && commit "feat: a" && git tag v1.0.0 &&
+	git commit -q --allow-empty -m "fix: squashed (#3)" -m "* fix: b" \
+		-m "* BREAKING CHANGE: the flag is gone" &&
+	bosun changelog >out &&
+	test_grep "^### BREAKING CHANGES" out && test_grep "the flag is gone" out
+'
+
 test_done

@@ -608,6 +608,121 @@ static void version__next__prerelease_numbering(void **state)
 	rel_release(&v);
 }
 
+/*
+ * Only prerelease tags reachable: a prerelease is a release, so the next
+ * version goes on from it. The cases follow semantic-release's
+ * get-next-version tests ("no regular releases on other branches":
+ * 1.0.0-beta.1 + minor on beta gives 1.0.0-beta.2; a release branch bumps
+ * the last release with semver's inc, which gives 1.0.0 for 1.0.0-beta.1).
+ */
+static void version__next__only_prereleases(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	struct next_opts o = default_opts();
+	const struct rtag *cur;
+	struct next_result res;
+	struct rel v;
+	int rc;
+
+	gitfix_commit(fx, dir, "feat: first");
+	gitfix_git(fx, dir, "tag", "v1.0.0-beta.1", NULL);
+	rel_load(fx, dir, &v, NULL, NULL);
+	/* current with only prereleases is the prerelease */
+	assert_int_equal(version_current(&cur, &v.h, &v.tags, v.head, 1), 0);
+	assert_string_equal(cur->name, "v1.0.0-beta.1");
+	assert_int_equal(version_current(&cur, &v.h, &v.tags, v.head, 0),
+			 -BOSUN_ENOTFOUND);
+	error_clear();
+	/* nothing new: a plain next releases the beta, a beta has nothing */
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	o.pre = "beta";
+	assert_next_fails(fx, &v, NULL, &o, BOSUN_EFAIL,
+			  "nothing to release since v1.0.0-beta.1");
+	o.pre = "rc";
+	assert_next(fx, &v, NULL, &o, "1.0.0-rc.1");
+	o.pre = NULL;
+	rel_release(&v);
+
+	/* only fixes since: still 1.0.0, never back to release.initial */
+	gitfix_commit(fx, dir, "fix: a");
+	rel_load(fx, dir, &v, NULL, NULL);
+	next_of(fx, &v, NULL, &o, &rc, &res);
+	assert_int_equal(rc, 0);
+	assert_null(res.previous);
+	assert_non_null(res.latest);
+	assert_string_equal(res.latest->name, "v1.0.0-beta.1");
+	next_result_release(&res);
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	o.initial = "0.1.0";
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	o.initial = NULL;
+	o.pre = "beta";
+	assert_next(fx, &v, NULL, &o, "1.0.0-beta.2");
+	o.pre = "rc";
+	assert_next(fx, &v, NULL, &o, "1.0.0-rc.1");
+	o.pre = NULL;
+	rel_release(&v);
+
+	/* a feat and a breaking change: 1.0.0 already holds both levels */
+	gitfix_commit(fx, dir, "feat: b");
+	rel_load(fx, dir, &v, NULL, NULL);
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	o.pre = "beta";
+	assert_next(fx, &v, NULL, &o, "1.0.0-beta.2");
+	o.pre = NULL;
+	rel_release(&v);
+	gitfix_commit(fx, dir, "feat!: c");
+	gitfix_git(fx, dir, "tag", "v1.0.0-beta.2", NULL);
+	gitfix_commit(fx, dir, "fix: d");
+	rel_load(fx, dir, &v, NULL, NULL);
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	o.pre = "beta";
+	assert_next(fx, &v, NULL, &o, "1.0.0-beta.3");
+	o.pre = "rc";
+	assert_next(fx, &v, NULL, &o, "1.0.0-rc.1");
+	o.pre = NULL;
+	rel_release(&v);
+
+	/* a 0.x prerelease: a breaking change stays below 1.0.0 */
+	dir = gitfix_init(fx, "z");
+	gitfix_commit(fx, dir, "feat: first");
+	gitfix_git(fx, dir, "tag", "v0.2.0-alpha.1", NULL);
+	gitfix_commit(fx, dir, "fix: a");
+	rel_load(fx, dir, &v, NULL, NULL);
+	assert_next(fx, &v, NULL, &o, "0.2.0");
+	rel_release(&v);
+	gitfix_commit(fx, dir, "feat!: b");
+	rel_load(fx, dir, &v, NULL, NULL);
+	assert_next(fx, &v, NULL, &o, "0.2.0");
+	o.zero_major = 1;
+	assert_next(fx, &v, NULL, &o, "1.0.0");
+	rel_release(&v);
+}
+
+/* A forced level never gives a version below a prerelease already out. */
+static void version__next__never_below_a_prerelease(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	struct next_opts o = default_opts();
+	struct rel v;
+
+	gitfix_commit(fx, dir, "feat: base");
+	gitfix_git(fx, dir, "tag", "v1.2.0", NULL);
+	gitfix_commit(fx, dir, "feat: b");
+	gitfix_git(fx, dir, "tag", "v1.3.0-rc.2", NULL);
+	gitfix_commit(fx, dir, "chore: c");
+	rel_load(fx, dir, &v, NULL, NULL);
+	o.level = BUMP_PATCH;
+	assert_next(fx, &v, NULL, &o, "1.3.0");
+	o.level = BUMP_MAJOR;
+	assert_next(fx, &v, NULL, &o, "2.0.0");
+	o.level = BUMP_NONE;
+	assert_next(fx, &v, NULL, &o, "1.3.0");
+	rel_release(&v);
+}
+
 static void version__next__reverts_cancel(void **state)
 {
 	struct gitfix *fx = *state;
@@ -889,6 +1004,8 @@ int main(void)
 		T(version__next__zero_major),
 		T(version__next__initial_release),
 		T(version__next__prerelease_numbering),
+		T(version__next__only_prereleases),
+		T(version__next__never_below_a_prerelease),
 		T(version__next__reverts_cancel),
 		T(version__next__merges_skipped),
 		T(version__next__squash_bodies_count),

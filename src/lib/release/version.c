@@ -338,10 +338,27 @@ static int first_release(struct next_result *res, const struct next_opts *opts)
 	return 0;
 }
 
+/*
+ * The release to bump: the latest stable one, or a prerelease above it (or
+ * with none). A prerelease tag is a release: after only v1.0.0-beta.1 the
+ * next is 1.0.0, not release.initial, and never below a prerelease already
+ * out (1.2.0, 1.3.0-rc.2, --level patch: 1.3.0, not 1.2.1). semver_bump()
+ * keeps a prerelease's X.Y.Z when it already holds the level.
+ */
+static const struct rtag *bump_base(const struct next_result *res)
+{
+	if (res->latest && res->latest->ver.pre &&
+	    (!res->previous ||
+	     semver_cmp(&res->latest->ver, &res->previous->ver) > 0))
+		return res->latest;
+	return res->previous;
+}
+
 int version_next(struct next_result *out, struct history *h,
 		 const struct rtags *tags, uint32_t head,
 		 const struct next_opts *opts)
 {
+	const struct rtag *base_tag;
 	uint32_t *list = NULL, base;
 	size_t n;
 	int r;
@@ -372,8 +389,8 @@ int version_next(struct next_result *out, struct history *h,
 		return error_set(BOSUN_EFAIL,
 				 "nothing to release: no feat, fix or breaking change yet");
 	}
-	if (out->previous)
-		semver_bump(&out->next, &out->previous->ver, out->level,
+	if ((base_tag = bump_base(out)))
+		semver_bump(&out->next, &base_tag->ver, out->level,
 			    opts->zero_major);
 	else if ((r = first_release(out, opts)) < 0)
 		return r;

@@ -22,8 +22,11 @@
  * commit it reverts cancel when both are in range (a revert of a commit
  * from an earlier release is a change of its own: type "revert", a patch by
  * default, as semantic-release does); a squash commit whose
- * body lists conventional entries counts each. Below 1.0.0 a major bump
- * raises the minor unless zero_major. With no release yet the next version
+ * body lists conventional entries counts each. The level bumps the latest
+ * stable release, or the latest prerelease when it is above that or there
+ * is no stable one (a prerelease is a release: 1.0.0-beta.1 + fix gives
+ * 1.0.0, see semver_bump()). Below 1.0.0 a major bump raises the minor
+ * unless zero_major. With no release (nor prerelease) yet the next version
  * is `initial`. With pre = "rc" the result is X.Y.Z-rc.N, N one more than the
  * highest existing X.Y.Z-rc.* tag (reachable or not: tag names are unique).
  */

@@ -2,6 +2,7 @@
  * frontmatter split, the ownership marker, the per-target checks and the
  * claude-mpm detection. */
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/strbuf.h"
 #include "lib/agents/agents.h"
 
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int marker = 0;
 	char h[65];
 
-	agent_sha256_hex(h, data, size);
+	sha256_hex(h, data, size);
 	if (strlen(h) != 64)
 		abort();
 	if (agent_file_parse(&fm, &body, &marker, (const char *)data, size) == 0) {

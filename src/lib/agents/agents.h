@@ -32,6 +32,7 @@
 #define BOSUN_LIB_AGENTS_H
 
 #include "core/lockfile.h"
+#include "core/statcache.h"
 #include "core/strbuf.h"
 
 #include <jansson.h>
@@ -191,11 +192,6 @@ int agent_frontmatter_check(const json_t *fm, const struct agent_target *tg,
 /* 1 when the frontmatter says claude-mpm wrote the file. */
 int agent_is_claude_mpm(const json_t *fm);
 
-/* ------------------------------------------------------------ hashing */
-
-/* The SHA-256 of buf as 64 hex digits and a NUL. */
-void agent_sha256_hex(char out[65], const void *buf, size_t len);
-
 /* ------------------------------------------------------------ deployment */
 
 struct state;
@@ -235,19 +231,13 @@ void agents_unlock(struct lockfile *lk);
 /* Settle the store after a killed deploy, from the journal (if any). */
 int agents_recover(struct agents_env *env);
 
-/* A file's stat as the store keeps it (times in ns). set: known. */
-struct agent_stat {
-	long long size, mtime, ctime, ino, ref;
-	int set;
-};
-
 /* A store row. */
 struct agent_rec {
 	char *target, *path, *template, *version, *deployed_at;
 	char hash[65];
 	char *src, *renderer;          /* NULL: unknown (an older row) */
 	char src_hash[65], base_hash[65];
-	struct agent_stat st;          /* the stat vouching for hash */
+	struct stat_stamp st;          /* the stat vouching for hash */
 };
 
 enum agent_act {
@@ -283,7 +273,7 @@ struct agent_op {
 	char rec_hash[65];       /* the row to set (rec_act 1) */
 	char *rec_src;           /* and what it was rendered from (NULL: unknown) */
 	char rec_src_hash[65], rec_base_hash[65];
-	struct agent_stat st;    /* a stat vouching for prev_hash (plan), or
+	struct stat_stamp st;    /* a stat vouching for prev_hash (plan), or
 				  * for the written bytes (apply) */
 };
 
@@ -339,7 +329,7 @@ int agents_stat_fresh(const struct agent_rec *rec, const struct stat *st);
 /* A template file's stat as the store keeps it (agent_templates). */
 struct agent_tstat {
 	char *name;
-	struct agent_stat st;
+	struct stat_stamp st;
 	char hash[65];
 };
 /* The stored template stats of the templates folder dir, sorted by name. */

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/parallel.h"
+#include "core/sha256.h"
 #include "lib/state/state.h"
 
 #include <errno.h>
@@ -262,7 +263,7 @@ static int op_render(struct agent_op *op, struct agent_set *set,
 		return 0;
 	if ((r = agent_set_parse(set, t)) < 0 || (r = agent_render(&op->content, t, tg)) < 0)
 		return r;
-	agent_sha256_hex(h, op->content.buf, op->content.len);
+	sha256_hex(h, op->content.buf, op->content.len);
 	if (op->new_hash[0] && strcmp(h, op->new_hash))
 		return error_set(BOSUN_EINTERNAL, "'%s' renders to other bytes than "
 				 "its record says: AGENT_RENDERER needs a new version",
@@ -294,11 +295,6 @@ static int dir_state(const char *root, const char *dir)
 	}
 	strbuf_release(&p);
 	return state;
-}
-
-static long long ns_of(const struct timespec *ts)
-{
-	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
 /* The lstat() taken ahead, else taken now. */
@@ -362,15 +358,7 @@ static int plan_one(struct agent_plan *plan, struct agents_env *env,
 			op->st = rec->st;
 		} else {
 			read = 1;
-			memset(&op->st, 0, sizeof(op->st));
-			op->st.set = 1;
-			op->st.size = (long long)st.st_size;
-			op->st.mtime = ns_of(&st.st_mtim);
-			op->st.ctime = ns_of(&st.st_ctim);
-			op->st.ino = (long long)st.st_ino;
-			op->st.ref = pc->ref;
-			if (!st.st_mtim.tv_nsec && !st.st_ctim.tv_nsec)
-				op->st.ref -= op->st.ref % 2000000000LL;
+			stat_stamp_take(&op->st, &st, statcache_ref(pc->ref, &st));
 		}
 	} else if (pc->dir_state[ti] == 1 && errno != ENOENT) {
 		present = read = 1;
@@ -386,7 +374,7 @@ static int plan_one(struct agent_plan *plan, struct agents_env *env,
 		}
 		present = r == 0;
 		if (present)
-			agent_sha256_hex(op->prev_hash, disk.buf, disk.len);
+			sha256_hex(op->prev_hash, disk.buf, disk.len);
 		error_clear();
 	}
 	decide(op, rec, present ? &disk : NULL, present, flags);
@@ -425,7 +413,7 @@ static int render_ahead(void *data, size_t i)
 		return 0;
 	if ((r = agent_render(&p->content, p->t, p->tg)) < 0)
 		return r;
-	agent_sha256_hex(p->hash, p->content.buf, p->content.len);
+	sha256_hex(p->hash, p->content.buf, p->content.len);
 	return 0;
 }
 
@@ -494,7 +482,6 @@ int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
 		       size_t only_nr, int flags)
 {
 	struct plan_ctx pc;
-	struct timespec ts;
 	size_t i, j;
 	int r;
 
@@ -508,8 +495,7 @@ int agents_plan_deploy(struct agent_plan *plan, struct agents_env *env,
 	pc.set = set;
 	pc.recs = env->recs;
 	pc.nr = env->recs_nr;
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	pc.ref = ns_of(&ts);
+	pc.ref = statcache_clock();
 	plan->kind = "deploy";
 	r = pre_render(&pc, env, only, only_nr);
 	for (j = 0; j < env->targets_nr && r >= 0; j++)
@@ -622,21 +608,6 @@ static const struct agent_tstat *tstat_find(const struct tstat_ix *tx,
 	return bsearch(&key, tx->have, tx->have_nr, sizeof(key), cmp_tstat);
 }
 
-/* 1 when st is the stored stat a (size, inode, mtime, ctime). */
-static int tstat_same(const struct agent_stat *a, const struct stat *st)
-{
-	return a->set && (long long)st->st_size == a->size &&
-	       (long long)st->st_ino == a->ino &&
-	       ns_of(&st->st_mtim) == a->mtime && ns_of(&st->st_ctim) == a->ctime;
-}
-
-/* The racy-git rule: trust a stored stat only when it was stamped before
- * the reference time taken before it was taken. */
-static int tstat_trusted(const struct agent_stat *a)
-{
-	return a->mtime < a->ref && a->ctime < a->ref;
-}
-
 struct load_ix {
 	struct cache_ix ix;
 	struct tstat_ix tx;
@@ -658,7 +629,7 @@ static int tmpl_stat_hash(void *data, const char *src, const struct stat *st,
 	struct load_ix *lx = data;
 	const struct agent_tstat *a = tstat_find(&lx->tx, src);
 
-	if (!a || !tstat_same(&a->st, st) || !tstat_trusted(&a->st))
+	if (!a || !stat_stamp_matches(&a->st, st) || !stat_stamp_trusted(&a->st))
 		return 0;
 	memcpy(hash, a->hash, 65);
 	return 1;
@@ -671,26 +642,17 @@ static void tmpl_stat_seen(void *data, const char *src, const struct stat *st,
 	struct tstat_ix *tx = &lx->tx;
 	const struct agent_tstat *a = tstat_find(tx, src);
 	struct agent_tstat *n;
-	long long ref = tx->ref;
 
-	if (a && tstat_same(&a->st, st) && tstat_trusted(&a->st) &&
+	if (a && stat_stamp_matches(&a->st, st) && stat_stamp_trusted(&a->st) &&
 	    !strcmp(a->hash, hash))
 		return;
-	/* Without nanoseconds, stamps are cut to the second (or two). */
-	if (!st->st_mtim.tv_nsec && !st->st_ctim.tv_nsec)
-		ref -= ref % 2000000000LL;
-	if (ns_of(&st->st_mtim) >= ref || ns_of(&st->st_ctim) >= ref)
+	if (stat_racy(st, tx->ref))
 		return;  /* racy: a later change could keep this stat */
 	ALLOC_GROW(tx->put, tx->put_nr + 1, tx->put_alloc);
 	n = &tx->put[tx->put_nr++];
 	memset(n, 0, sizeof(*n));
 	n->name = xstrdup(src);
-	n->st.set = 1;
-	n->st.size = (long long)st->st_size;
-	n->st.mtime = ns_of(&st->st_mtim);
-	n->st.ctime = ns_of(&st->st_ctim);
-	n->st.ino = (long long)st->st_ino;
-	n->st.ref = ref;
+	stat_stamp_take(&n->st, st, statcache_ref(tx->ref, st));
 	memcpy(n->hash, hash, 65);
 }
 
@@ -701,7 +663,6 @@ int agents_load_set(struct agent_set *set, struct agents_env *env,
 	struct load_ix lx;
 	struct agent_load_cache cache = { tmpl_cached_cb, tmpl_stat_hash,
 					  tmpl_stat_seen, &lx };
-	struct timespec ts;
 	size_t i;
 	int r;
 
@@ -712,8 +673,7 @@ int agents_load_set(struct agent_set *set, struct agents_env *env,
 	strbuf_init(&lx.ix.key, 0);
 	strbuf_init(&lx.ix.path, 0);
 	/* The reference time comes before any template's stat. */
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	lx.tx.ref = ns_of(&ts);
+	lx.tx.ref = statcache_clock();
 	if (agents_tmpl_stats(&lx.tx.have, &lx.tx.have_nr, env, dir) < 0)
 		error_clear();  /* a cache: without it, every template is read */
 	lx.ix.by_src = xcalloc(env->recs_nr + 1, sizeof(*lx.ix.by_src));
@@ -839,7 +799,7 @@ static int plan_undo(struct agent_plan *plan, struct agents_env *env,
 	op->act = ACT_RESTORE;
 	memcpy(op->new_hash, jstr(e, "prev_hash"), strnlen(jstr(e, "prev_hash"), 64));
 	if (fs_read_file(&disk, op->abs, AGENT_FILE_MAX) == 0)
-		agent_sha256_hex(h, disk.buf, disk.len);
+		sha256_hex(h, disk.buf, disk.len);
 	error_clear();
 	memcpy(op->prev_hash, h, sizeof(h));
 	if (!agent_path_safe(strncmp(op->target, "user:", 5) ? env->root : env->home,

@@ -23,6 +23,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/sha256.h"
 #include "lib/state/state.h"
 
 #include <dirent.h>
@@ -37,11 +38,6 @@
 #define SNAP_HEADER "bosun-agents-snapshot 1\n"
 /* The most a snapshot holds: far beyond any agents folder. */
 #define SNAP_MAX_BYTES (64 * 1024 * 1024)
-
-static long long ns(const struct timespec *ts)
-{
-	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
-}
 
 /* ------------------------------------------------------------ parsing */
 
@@ -174,7 +170,7 @@ void agents_snapshot_key(char key[65], const struct agents_env *env,
 	strbuf_addstr(&sb, src_dir);
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, base ? base : "");
-	agent_sha256_hex(key, sb.buf, sb.len);
+	sha256_hex(key, sb.buf, sb.len);
 	strbuf_release(&sb);
 }
 
@@ -203,16 +199,11 @@ static void add_entry(struct snap_writer *w, char kind, const char *path,
 			w->racy = 1;
 		strbuf_addf(&w->data, "%c 0 0 0 0 0\t%s", kind, path);
 	} else {
-		long long ref = w->ref;
-
-		/* Without nanoseconds, stamps are cut to the second (or two). */
-		if (!st.st_mtim.tv_nsec && !st.st_ctim.tv_nsec)
-			ref -= ref % 2000000000LL;
-		if (ns(&st.st_mtim) >= ref || ns(&st.st_ctim) >= ref)
+		if (stat_racy(&st, w->ref))
 			w->racy = 1;
 		strbuf_addf(&w->data, "%c %lld %lld %lld %lld %lld\t%s", kind,
 			    (long long)st.st_mode, (long long)st.st_ino,
-			    (long long)st.st_size, ns(&st.st_mtim), ns(&st.st_ctim), path);
+			    (long long)st.st_size, stat_ns(&st.st_mtim), stat_ns(&st.st_ctim), path);
 	}
 	if (extra) {
 		strbuf_addch(&w->data, '\t');
@@ -255,7 +246,6 @@ int agents_snapshot_save(struct agents_env *env, const char *key,
 {
 	struct snap_writer w = { STRBUF_INIT, 0, 0 };
 	struct strbuf p = STRBUF_INIT, extra = STRBUF_INIT;
-	struct timespec ts;
 	sqlite3_stmt *s = NULL;
 	struct dirent *de;
 	DIR *d;
@@ -265,8 +255,7 @@ int agents_snapshot_save(struct agents_env *env, const char *key,
 	if (!all_skipped(plan) || env->user)
 		return 0;
 	/* The reference time comes before any stat. */
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	w.ref = ns(&ts);
+	w.ref = statcache_clock();
 	strbuf_addstr(&w.data, SNAP_HEADER);
 	add_entry(&w, 's', src_dir, NULL);
 	if (!(d = opendir(src_dir))) {
@@ -356,7 +345,7 @@ static int unchanged(const struct agent_snap_entry *e, const struct stat *st, in
 		return err == ENOENT || err == ENOTDIR;
 	return !err && (long long)st->st_mode == e->mode &&
 	       (long long)st->st_ino == e->ino && (long long)st->st_size == e->size &&
-	       ns(&st->st_mtim) == e->mtime && ns(&st->st_ctim) == e->ctime;
+	       stat_ns(&st->st_mtim) == e->mtime && stat_ns(&st->st_ctim) == e->ctime;
 }
 
 int agents_snapshot_use(struct agent_plan *plan, struct agents_env *env,

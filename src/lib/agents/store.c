@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/sha256.h"
 #include "lib/state/state.h"
 
 #include <errno.h>
@@ -406,11 +407,6 @@ int agent_path_safe(const char *root, const char *rel)
 	return ok;
 }
 
-static long long ts_ns(const struct timespec *ts)
-{
-	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
-}
-
 /*
  * Git's index rule: the recorded size, mtime, ctime and inode must all
  * match, and the recorded ctime must be older than st_ref, a file-system
@@ -421,12 +417,8 @@ static long long ts_ns(const struct timespec *ts)
  */
 int agents_stat_fresh(const struct agent_rec *rec, const struct stat *st)
 {
-	return rec->st.set && S_ISREG(st->st_mode) &&
-	       (long long)st->st_size == rec->st.size &&
-	       (long long)st->st_ino == rec->st.ino &&
-	       ts_ns(&st->st_mtim) == rec->st.mtime &&
-	       ts_ns(&st->st_ctim) == rec->st.ctime &&
-	       rec->st.ctime < rec->st.ref && rec->st.mtime < rec->st.ref;
+	return S_ISREG(st->st_mode) && stat_stamp_matches(&rec->st, st) &&
+	       stat_stamp_trusted(&rec->st);
 }
 
 const char *agents_file_check(const struct agents_env *env,
@@ -453,7 +445,7 @@ const char *agents_file_check(const struct agents_env *env,
 		state = r == -BOSUN_ENOTFOUND ? "missing" : "unreadable";
 		error_clear();
 	} else {
-		agent_sha256_hex(hash, buf->buf, buf->len);
+		sha256_hex(hash, buf->buf, buf->len);
 		state = strcmp(hash, rec->hash) ? "modified" : "ok";
 	}
 	strbuf_release(&abs);
@@ -755,7 +747,7 @@ struct row_stmts {
 
 static int row_set(struct agents_env *env, struct row_stmts *rs,
 		   const char *target, const char *path, const struct row_vals *v,
-		   const char *at, const struct agent_stat *st)
+		   const char *at, const struct stat_stamp *st)
 {
 	sqlite3_stmt *s;
 	int r, k;
@@ -891,7 +883,7 @@ static void sync_wait(struct fs_sync *s)
  */
 static int commit_rows(struct agents_env *env, const struct deploy_info *d,
 		       const struct man_entry *ents, size_t nr, int check_disk,
-		       const struct agent_stat *stats, struct fs_sync *sync)
+		       const struct stat_stamp *stats, struct fs_sync *sync)
 {
 	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT;
 	struct row_stmts rs = { NULL, NULL };
@@ -914,7 +906,7 @@ static int commit_rows(struct agents_env *env, const struct deploy_info *d,
 			strbuf_reset(&text);
 			h[0] = '\0';
 			if (fs_read_file(&text, abs.buf, AGENT_FILE_MAX) == 0)
-				agent_sha256_hex(h, text.buf, text.len);
+				sha256_hex(h, text.buf, text.len);
 			error_clear();
 			if (strcmp(h, e->new_hash)) {
 				complete = 0;
@@ -1130,18 +1122,6 @@ static int backup_files(struct agent_plan *plan, struct agents_env *env,
 	return r;
 }
 
-static void stat_keep(struct agent_stat *out, const struct stat *st,
-		      long long ref)
-{
-	memset(out, 0, sizeof(*out));
-	out->set = 1;
-	out->size = (long long)st->st_size;
-	out->mtime = ts_ns(&st->st_mtim);
-	out->ctime = ts_ns(&st->st_ctim);
-	out->ino = (long long)st->st_ino;
-	out->ref = ref;
-}
-
 /*
  * A file-system time no later than any time stamp the file system gives
  * from now on: the coarse clock it stamps files with, cut to whole
@@ -1149,14 +1129,7 @@ static void stat_keep(struct agent_stat *out, const struct stat *st,
  */
 static long long fs_now(const struct stat *like)
 {
-	struct timespec ts;
-	long long t;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	t = ts_ns(&ts);
-	if (!like->st_mtim.tv_nsec && !like->st_ctim.tv_nsec)
-		t -= t % 2000000000LL;
-	return t;
+	return statcache_ref(statcache_clock(), like);
 }
 
 /*
@@ -1181,8 +1154,8 @@ static int change_files(struct agent_plan *plan, struct fs_sync *sync, const cha
 		sync_start(sync, root);
 	for (i = 0; i < plan->nr; i++)
 		if (plan->ops[i].write == 1 && wrote[i].st_mode &&
-		    ts_ns(&wrote[i].st_ctim) > newest)
-			newest = ts_ns(&wrote[i].st_ctim);
+		    stat_ns(&wrote[i].st_ctim) > newest)
+			newest = stat_ns(&wrote[i].st_ctim);
 	/* Files stamped in the current tick of the clock would be racy (read
 	 * by every run): wait for the next tick, a few ms at most. */
 	for (i = 0; i < plan->nr && !ref; i++)
@@ -1216,9 +1189,9 @@ static int change_files(struct agent_plan *plan, struct fs_sync *sync, const cha
 				continue;
 			if (!err[n++] && a->st_ino == wrote[i].st_ino &&
 			    a->st_dev == wrote[i].st_dev && a->st_size == wrote[i].st_size &&
-			    ts_ns(&a->st_mtim) == ts_ns(&wrote[i].st_mtim) &&
-			    ts_ns(&a->st_ctim) == ts_ns(&wrote[i].st_ctim))
-				stat_keep(&op->st, a, ref);
+			    stat_ns(&a->st_mtim) == stat_ns(&wrote[i].st_mtim) &&
+			    stat_ns(&a->st_ctim) == stat_ns(&wrote[i].st_ctim))
+				stat_stamp_take(&op->st, a, ref);
 		}
 		free(paths);
 		free(now);
@@ -1233,7 +1206,7 @@ int agents_apply(struct agent_plan *plan, struct agents_env *env, char **id_out)
 {
 	struct strbuf jpath = STRBUF_INIT, mpath = STRBUF_INIT;
 	struct man_entry *ents = NULL;
-	struct agent_stat *stats = NULL;
+	struct stat_stamp *stats = NULL;
 	struct deploy_info d;
 	struct fs_sync sync = { 0, -1, 0 };
 	char *id = NULL, *text = NULL;

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/parallel.h"
+#include "core/sha256.h"
 #include "lib/release/semver.h"
 
 #include <dirent.h>
@@ -605,7 +606,7 @@ static int load_one(struct agent_tmpl *t, const char *dir, const char *shown,
 		agent_problems_add(pb, "%s", error_message());
 		error_clear();
 	} else {
-		agent_sha256_hex(hash, text.buf, text.len);
+		sha256_hex(hash, text.buf, text.len);
 		if (have_st && cache->stat_seen)
 			cache->stat_seen(cache->data, file, &st, hash);
 		if (cached && cached(cache->data, file, hash, base_hash, &name, &version)) {
@@ -647,7 +648,7 @@ int agent_set_parse(struct agent_set *set, struct agent_tmpl *t)
 			strbuf_release(&text);
 			return r;
 		}
-		agent_sha256_hex(h, text.buf, text.len);
+		sha256_hex(h, text.buf, text.len);
 		if (strcmp(h, t->src_hash)) {
 			strbuf_release(&text);
 			return error_set(BOSUN_EDATA, "'%s' changed while bosun was "

@@ -1,19 +1,10 @@
 /*
- * sha256.c - SHA-256 (FIPS 180-4) for the ownership record's content hash.
- * A hash that a person's edit cannot collide with by accident; no crypto
- * library is linked for it, so startup stays cheap.
+ * sha256.c - SHA-256 (FIPS 180-4); see sha256.h. No crypto library is
+ * linked for it, so startup stays cheap.
  */
-#include "lib/agents/agents.h"
+#include "core/sha256.h"
 
-#include <stdint.h>
 #include <string.h>
-
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t fill;
-};
 
 static const uint32_t k256[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -61,8 +52,10 @@ static void sha256_block(struct sha256 *s, const unsigned char *p)
 		s->h[i] += v[i];
 }
 
-static void sha256_add(struct sha256 *s, const unsigned char *p, size_t n)
+void sha256_update(struct sha256 *s, const void *data, size_t n)
 {
+	const unsigned char *p = data;
+
 	s->len += n;
 	while (n) {
 		size_t take = 64 - s->fill < n ? 64 - s->fill : n;
@@ -84,28 +77,51 @@ static void sha256_add(struct sha256 *s, const unsigned char *p, size_t n)
 	}
 }
 
-void agent_sha256_hex(char out[65], const void *buf, size_t len)
+void sha256_init(struct sha256 *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	struct sha256 s = { { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 },
-			    0, { 0 }, 0 };
+	static const uint32_t h0[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memcpy(s->h, h0, sizeof(h0));
+	s->len = 0;
+	s->fill = 0;
+}
+
+void sha256_final(struct sha256 *s, unsigned char digest[SHA256_LEN])
+{
 	unsigned char pad[72] = { 0x80 };
-	uint64_t bits;
-	size_t padlen;
+	uint64_t bits = s->len * 8;
+	size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
 	int i;
 
-	sha256_add(&s, buf, len);
-	bits = s.len * 8;
-	padlen = (s.fill < 56 ? 56 : 120) - s.fill;
 	for (i = 0; i < 8; i++)
 		pad[padlen + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha256_add(&s, pad, padlen + 8);
-	for (i = 0; i < 32; i++) {
-		unsigned char b = (unsigned char)(s.h[i / 4] >> (24 - 8 * (i % 4)));
+	sha256_update(s, pad, padlen + 8);
+	for (i = 0; i < SHA256_LEN; i++)
+		digest[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
 
-		out[2 * i] = hex[b >> 4];
-		out[2 * i + 1] = hex[b & 15];
+void sha256_to_hex(char out[SHA256_HEX_LEN + 1], const unsigned char digest[SHA256_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
 	}
-	out[64] = '\0';
+	out[SHA256_HEX_LEN] = '\0';
+}
+
+void sha256_hex(char out[SHA256_HEX_LEN + 1], const void *buf, size_t len)
+{
+	struct sha256 s;
+	unsigned char d[SHA256_LEN];
+
+	sha256_init(&s);
+	sha256_update(&s, buf, len);
+	sha256_final(&s, d);
+	sha256_to_hex(out, d);
 }

@@ -3,6 +3,8 @@
  *
  *	bosun [-C DIR] [--json] [-q] [-v] [--no-color] COMMAND [ARGS]
  *
+ * --json, -q, -v and --no-color are also accepted after the verb
+ * (cmd_run_sub()); -C DIR and --version only before the command.
  * Every handler returns an exit code or a negative error kind (error.h);
  * this file is the one place that turns the latter into a message and an
  * exit code from DESIGN.md's table.
@@ -25,21 +27,28 @@ static const char usage_text[] =
 static void print_main_help(FILE *f)
 {
 	const struct cmd_entry *const *e;
+	struct bosun_ctx dummy = { 0 };
+	const char *dir;
+	int version;
+	const struct option opts[] = {
+		MAIN_OPTS(&dummy, &dir, &version),
+		OPT_END(),
+	};
+	struct strbuf sb = STRBUF_INIT;
 
 	fputs(usage_text, f);
 	fputs("\nbosun runs a repository's releases, agents, hooks, deployments "
 	      "and upkeep.\n\ncommands:\n", f);
 	for (e = cmd_table; *e; e++)
-		fprintf(f, "    %-12s %s\n", (*e)->name, (*e)->summary);
+		if (!((*e)->flags & CMD_HIDDEN))
+			fprintf(f, "    %-12s %s\n", (*e)->name, (*e)->summary);
 	fputs("    help         show help for a command: bosun help COMMAND [VERB]\n"
-	      "\nglobal options:\n"
-	      "    -C DIR                  run as if started in DIR\n"
-	      "    --json                  machine-readable output on stdout\n"
-	      "    -q, --quiet             print only errors and results\n"
-	      "    -v, --verbose           say more (repeat for more)\n"
-	      "    --no-color              no colour (also: NO_COLOR=1)\n"
-	      "    --version               print bosun's version\n"
-	      "\nexit codes: 0 ok, 1 check failed, 2 in progress, 3 not found,\n"
+	      "\nglobal options (before the command; all but -C and --version also\n"
+	      "after the verb: bosun version next --json):\n", f);
+	opts_help(&sb, opts);
+	fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
+	fputs("\nexit codes: 0 ok, 1 check failed, 2 in progress, 3 not found,\n"
 	      "64 usage, 65 bad input data, 69 unavailable, 70 internal error,\n"
 	      "74 I/O error, 75 busy (a lock is held)\n", f);
 }
@@ -52,7 +61,8 @@ static int unknown_command(const char *name)
 	size_t n = 0;
 
 	for (e = cmd_table; *e && n < 62; e++)
-		cands[n++] = (*e)->name;
+		if (!((*e)->flags & CMD_HIDDEN))
+			cands[n++] = (*e)->name;
 	cands[n++] = "help";
 	cands[n] = NULL;
 	s = opts_suggest(name, cands);
@@ -94,27 +104,18 @@ static int run_command(struct bosun_ctx *ctx, int argc, char **argv)
 	e = cmd_find(argv[0]);
 	if (!e)
 		return unknown_command(argv[0]);
-	if (e->subs)
-		return cmd_dispatch(ctx, e, argc, argv);
-	return e->fn(ctx, argc, argv);
+	return cmd_dispatch(ctx, e, argc, argv);
 }
 
 static int parse_global(struct bosun_ctx *ctx, int *argc, char **argv)
 {
-	int show_version = 0, no_color = 0;
+	int show_version = 0;
 	const char *dir = NULL;
 	const struct option opts[] = {
-		OPT_STRING('C', NULL, &dir, "DIR", "run as if started in DIR"),
-		OPT_BOOL(0, "json", &ctx->json, "machine-readable output"),
-		OPT_BOOL('q', "quiet", &ctx->quiet, "print only errors and results"),
-		OPT_COUNT('v', "verbose", &ctx->verbose, "say more"),
-		OPT_BOOL(0, "no-color", &no_color, "no colour"),
-		OPT_BOOL(0, "version", &show_version, "print the version"),
+		MAIN_OPTS(ctx, &dir, &show_version),
 		OPT_END(),
 	};
 	int n = opts_parse(opts, *argc, argv, OPTS_STOP_AT_OPERAND);
-	const char *nc = getenv("NO_COLOR");
-	const char *term = getenv("TERM");
 
 	if (n == OPTS_HELP) {
 		print_main_help(stdout);
@@ -132,35 +133,9 @@ static int parse_global(struct bosun_ctx *ctx, int *argc, char **argv)
 	if (dir && chdir(dir) < 0)
 		return error_errno(BOSUN_EUSAGE, "cannot change to '%s'", dir);
 	ctx->dir = dir;
-	ctx->color = !no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
-		     !(term && !strcmp(term, "dumb"));
+	ctx_set_color(ctx);
 	*argc = n;
 	return 0;
-}
-
-static void report(const struct bosun_ctx *ctx, int code)
-{
-	const char *hint = error_hint_text();
-
-	fprintf(stderr, "bosun: %s\n", error_message());
-	if (hint) {
-		const char *p = hint;
-
-		while (*p) {
-			const char *nl = strchr(p, '\n');
-			int len = nl ? (int)(nl - p) : (int)strlen(p);
-
-			fprintf(stderr, "hint: %.*s\n", len, p);
-			p += len + (nl ? 1 : 0);
-		}
-	}
-	if (ctx->json && !json_emitted) {
-		json_t *o = json_pack("{s:{s:s, s:i, s:s?}}", "error",
-				      "message", error_message(), "exit", code,
-				      "hint", hint);
-
-		out_json(o);
-	}
 }
 
 /*
@@ -212,7 +187,7 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		int code = error_exit_code(r);
 
-		report(&ctx, code);
+		cmd_print_error(&ctx, code);
 		if (code == BOSUN_EINTERNAL)
 			log_event(LOG_ERROR, "internal", "%s", error_message());
 		r = code;

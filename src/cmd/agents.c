@@ -26,6 +26,20 @@ struct agents_cmd {
 };
 #define AGENTS_CMD_INIT { AGENTS_ENV_INIT, NULL, OPT_LIST_INIT, 0, 0 }
 
+/* The options of every verb; a process runs one verb. */
+static struct {
+	int dry_run, force, adopt, user;
+	struct opt_list targets, only;
+	const char *shell;
+} cli;
+
+/* The verb's options into c (which then owns the lists). */
+static void take_opts(struct agents_cmd *c)
+{
+	c->targets = cli.targets;
+	c->user = cli.user;
+}
+
 static int cmd_open(struct bosun_ctx *ctx, struct agents_cmd *c)
 {
 	struct repo *repo;
@@ -33,10 +47,9 @@ static int cmd_open(struct bosun_ctx *ctx, struct agents_cmd *c)
 	size_t nr;
 	int r;
 
+	/* CMD_NEEDS_WORKTREE: repo->workdir is set. */
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &c->cfg)) < 0)
 		return r;
-	if (!repo->workdir)
-		return error_set(BOSUN_EUSAGE, "bosun agents needs a work tree");
 	c->env.root = repo->workdir;
 	c->env.common_dir = repo->common_dir;
 	c->env.home = getenv("HOME");
@@ -268,75 +281,66 @@ out:
 
 /* ------------------------------------------------------------ deploy */
 
-static const char deploy_usage[] =
-	"bosun agents deploy [--dry-run] [--force] [--adopt] [--target T]... "
-	"[--only NAME]... [--user]";
+static const struct option deploy_opts[] = {
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_FORCE(&cli.force, "overwrite files edited by a person (after a backup)"),
+	OPT_BOOL(0, "adopt", &cli.adopt, "take over and migrate claude-mpm's agent files"),
+	OPT_TARGET(&cli.targets, "deploy to this CLI (claude, qwen, opencode, copilot)"),
+	OPT_LIST(0, "only", &cli.only, "NAME", "deploy only this agent"),
+	OPT_USER(&cli.user, "deploy into the user's folders (~/.claude/agents, ...)"),
+	OPT_END(),
+};
 
 static int agents_deploy_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct agents_cmd c = AGENTS_CMD_INIT;
 	struct run_opts o = { PLAN_DEPLOY, 0, 0, OPT_LIST_INIT };
-	int force = 0, adopt = 0;
-	const struct option opts[] = {
-		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would change, change nothing"),
-		OPT_BOOL('f', "force", &force, "overwrite files edited by a person (after a backup)"),
-		OPT_BOOL(0, "adopt", &adopt, "take over and migrate claude-mpm's agent files"),
-		OPT_LIST('t', "target", &c.targets, "T", "deploy to this CLI (claude, qwen, opencode, copilot)"),
-		OPT_LIST(0, "only", &o.only, "NAME", "deploy only this agent"),
-		OPT_BOOL(0, "user", &c.user, "deploy into the user's folders (~/.claude/agents, ...)"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, deploy_usage,
-		  "Write the agent files of every template for every target CLI; never\n"
-		  "touch a file bosun does not own, nor one a person edited.", argc, argv);
+	take_opts(&c);
+	o.dry_run = cli.dry_run;
+	o.only = cli.only;
 	if (argc)
-		return cmd_usage_error(deploy_usage, "unexpected argument '%s'", argv[0]);
-	o.flags = (force ? AGENT_FORCE : 0) | (adopt ? AGENT_ADOPT : 0);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
+	o.flags = (cli.force ? AGENT_FORCE : 0) | (cli.adopt ? AGENT_ADOPT : 0);
 	return run_plan(ctx, &c, &o);
 }
 
 /* ------------------------------------------------------------ clean */
 
-static const char clean_usage[] = "bosun agents clean [--dry-run] [--target T]... [--user]";
+static const struct option clean_opts[] = {
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_TARGET(&cli.targets, "clean only this CLI's files"),
+	OPT_USER(&cli.user, "clean the user-level install"),
+	OPT_END(),
+};
 
 static int agents_clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct agents_cmd c = AGENTS_CMD_INIT;
 	struct run_opts o = { PLAN_CLEAN, 0, 0, OPT_LIST_INIT };
-	const struct option opts[] = {
-		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would be removed, remove nothing"),
-		OPT_LIST('t', "target", &c.targets, "T", "clean only this CLI's files"),
-		OPT_BOOL(0, "user", &c.user, "clean the user-level install"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, clean_usage,
-		  "Remove the agent files bosun deployed and nobody edited, after a backup.",
-		  argc, argv);
+	take_opts(&c);
+	o.dry_run = cli.dry_run;
 	if (argc)
-		return cmd_usage_error(clean_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	return run_plan(ctx, &c, &o);
 }
 
 /* ------------------------------------------------------------ rollback */
 
-static const char rollback_usage[] = "bosun agents rollback [--dry-run]";
+static const struct option rollback_opts[] = {
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_END(),
+};
 
 static int agents_rollback_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct agents_cmd c = AGENTS_CMD_INIT;
 	struct run_opts o = { PLAN_ROLLBACK, 0, 0, OPT_LIST_INIT };
-	const struct option opts[] = {
-		OPT_BOOL('n', "dry-run", &o.dry_run, "say what would be restored, change nothing"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, rollback_usage,
-		  "Undo the latest deploy or clean: restore every file and record it\n"
-		  "changed (exit 3 when there is none).", argc, argv);
+	o.dry_run = cli.dry_run;
 	if (argc)
-		return cmd_usage_error(rollback_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	return run_plan(ctx, &c, &o);
 }
 
@@ -371,8 +375,6 @@ static int diff_one(const struct agent_op *op, struct strbuf *out)
 	return r;
 }
 
-static const char diff_usage[] =
-	"bosun agents diff [--force] [--adopt] [--target T]... [--only NAME]... [--user]";
 
 static int diff_plan(struct bosun_ctx *ctx, struct agent_plan *plan)
 {
@@ -409,26 +411,27 @@ static int diff_plan(struct bosun_ctx *ctx, struct agent_plan *plan)
 	return r;
 }
 
+static const struct option diff_opts[] = {
+	OPT_FORCE(&cli.force, "show what --force would overwrite"),
+	OPT_BOOL(0, "adopt", &cli.adopt, "show what --adopt would migrate"),
+	OPT_TARGET(&cli.targets, "only this CLI"),
+	OPT_LIST(0, "only", &cli.only, "NAME", "only this agent"),
+	OPT_USER(&cli.user, "the user-level install"),
+	OPT_END(),
+};
+
 static int agents_diff_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct agents_cmd c = AGENTS_CMD_INIT;
 	struct run_opts o = { PLAN_DEPLOY, 1, 0, OPT_LIST_INIT };
 	struct agent_plan plan = AGENT_PLAN_INIT;
-	int force = 0, adopt = 0, r;
-	const struct option opts[] = {
-		OPT_BOOL('f', "force", &force, "show what --force would overwrite"),
-		OPT_BOOL(0, "adopt", &adopt, "show what --adopt would migrate"),
-		OPT_LIST('t', "target", &c.targets, "T", "only this CLI"),
-		OPT_LIST(0, "only", &o.only, "NAME", "only this agent"),
-		OPT_BOOL(0, "user", &c.user, "the user-level install"),
-		OPT_END(),
-	};
+	int r;
 
-	CMD_PARSE(opts, diff_usage,
-		  "Show what a deploy would change, as a unified diff.", argc, argv);
+	take_opts(&c);
+	o.only = cli.only;
 	if (argc)
-		return cmd_usage_error(diff_usage, "unexpected argument '%s'", argv[0]);
-	o.flags = (force ? AGENT_FORCE : 0) | (adopt ? AGENT_ADOPT : 0);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
+	o.flags = (cli.force ? AGENT_FORCE : 0) | (cli.adopt ? AGENT_ADOPT : 0);
 	if ((r = cmd_open(ctx, &c)) >= 0 && (r = make_plan(ctx, &c, &plan, &o)) >= 0)
 		r = diff_plan(ctx, &plan);
 	agent_plan_release(&plan);
@@ -533,7 +536,10 @@ static void verify_env(const struct agents_cmd *c, json_t *problems)
 	strbuf_release(&why);
 }
 
-static const char verify_usage[] = "bosun agents verify [--target T]...";
+static const struct option verify_opts[] = {
+	OPT_TARGET(&cli.targets, "check only this CLI's files"),
+	OPT_END(),
+};
 
 static int agents_verify_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
@@ -543,16 +549,10 @@ static int agents_verify_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct strbuf jp = STRBUF_INIT;
 	size_t nr = 0, i, checked = 0;
 	int r;
-	const struct option opts[] = {
-		OPT_LIST('t', "target", &c.targets, "T", "check only this CLI's files"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, verify_usage,
-		  "Check that every file bosun owns is present, unchanged and valid for\n"
-		  "its CLI, and that agents.env is set (exit 1 with the list).", argc, argv);
+	take_opts(&c);
 	if (argc)
-		return cmd_usage_error(verify_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	problems = json_array();
 	if ((r = cmd_open(ctx, &c)) < 0 || (r = agents_records(&recs, &nr, &c.env)) < 0)
 		goto out;
@@ -638,7 +638,10 @@ static void print_list(json_t *agents)
 	}
 }
 
-static const char list_usage[] = "bosun agents list [--target T]...";
+static const struct option list_opts[] = {
+	OPT_TARGET(&cli.targets, "show only this CLI's files"),
+	OPT_END(),
+};
 
 static int agents_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
@@ -648,16 +651,10 @@ static int agents_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	json_t *agents = NULL;
 	size_t nr = 0, i;
 	int r;
-	const struct option opts[] = {
-		OPT_LIST('t', "target", &c.targets, "T", "show only this CLI's files"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, list_usage,
-		  "List the agents: name, version, and each target's state (ok, outdated,\n"
-		  "modified, missing; orphaned when its template is gone).", argc, argv);
+	take_opts(&c);
 	if (argc)
-		return cmd_usage_error(list_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	agents = json_array();
 	if ((r = cmd_open(ctx, &c)) < 0 || (r = load_templates(ctx, &c, &set)) < 0 ||
 	    (r = agents_records(&recs, &nr, &c.env)) < 0)
@@ -696,25 +693,21 @@ static void shell_quote(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '\'');
 }
 
-static const char env_usage[] = "bosun agents env [--shell sh|fish]";
+static const struct option env_opts[] = {
+	OPT_CHOICE(0, "shell", &cli.shell, "sh|fish", "the shell to print for"),
+	OPT_END(),
+};
 
 static int agents_env_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct agents_cmd c = AGENTS_CMD_INIT;
-	const char *shell = "sh", *name;
+	const char *shell = cli.shell ? cli.shell : "sh", *name;
 	struct strbuf sb = STRBUF_INIT, v = STRBUF_INIT;
 	json_t *env, *val, *out = NULL;
 	int r;
-	const struct option opts[] = {
-		OPT_CHOICE(0, "shell", &shell, "sh|fish", "the shell to print for"),
-		OPT_END(),
-	};
 
-	CMD_PARSE(opts, env_usage,
-		  "Print the discovery variables (agents.env) as export lines:\n"
-		  "eval \"$(bosun agents env)\".", argc, argv);
 	if (argc)
-		return cmd_usage_error(env_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	out = json_object();
 	if ((r = cmd_open(ctx, &c)) < 0)
 		goto out;
@@ -738,18 +731,47 @@ out:
 	return r;
 }
 
+#define AGENTS_FLAGS (CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE)
+
 static const struct sub_entry agents_subs[] = {
-	{ "deploy", "write the agent files for every target CLI", agents_deploy_cmd },
-	{ "diff", "show what a deploy would change", agents_diff_cmd },
-	{ "verify", "check the deployed files and the environment", agents_verify_cmd },
-	{ "list", "list the agents and their state per target", agents_list_cmd },
-	{ "clean", "remove the unmodified files bosun deployed", agents_clean_cmd },
-	{ "rollback", "undo the latest deploy or clean", agents_rollback_cmd },
-	{ "env", "print the discovery environment as export lines", agents_env_cmd },
-	{ NULL, NULL, NULL },
+	{ .name = "deploy", .summary = "write the agent files for every target CLI",
+	  .usage = "[--dry-run] [--force] [--adopt] [--target T]... [--only NAME]... [--user]",
+	  .help = "Write the agent files of every template for every target CLI; never\n"
+		  "touch a file bosun does not own, nor one a person edited.",
+	  .opts = deploy_opts, .flags = AGENTS_FLAGS, .fn = agents_deploy_cmd },
+	{ .name = "diff", .summary = "show what a deploy would change",
+	  .usage = "[--force] [--adopt] [--target T]... [--only NAME]... [--user]",
+	  .help = "Show what a deploy would change, as a unified diff.",
+	  .opts = diff_opts, .flags = AGENTS_FLAGS, .fn = agents_diff_cmd },
+	{ .name = "verify", .summary = "check the deployed files and the environment",
+	  .usage = "[--target T]...",
+	  .help = "Check that every file bosun owns is present, unchanged and valid for\n"
+		  "its CLI, and that agents.env is set (exit 1 with the list).",
+	  .opts = verify_opts, .flags = AGENTS_FLAGS, .fn = agents_verify_cmd },
+	{ .name = "list", .summary = "list the agents and their state per target",
+	  .usage = "[--target T]...",
+	  .help = "List the agents: name, version, and each target's state (ok, outdated,\n"
+		  "modified, missing; orphaned when its template is gone).",
+	  .opts = list_opts, .flags = AGENTS_FLAGS, .fn = agents_list_cmd },
+	{ .name = "clean", .summary = "remove the unmodified files bosun deployed",
+	  .usage = "[--dry-run] [--target T]... [--user]",
+	  .help = "Remove the agent files bosun deployed and nobody edited, after a backup.",
+	  .opts = clean_opts, .flags = AGENTS_FLAGS, .fn = agents_clean_cmd },
+	{ .name = "rollback", .summary = "undo the latest deploy or clean",
+	  .usage = "[--dry-run]",
+	  .help = "Undo the latest deploy or clean: restore every file and record it\n"
+		  "changed (exit 3 when there is none).",
+	  .opts = rollback_opts, .flags = AGENTS_FLAGS, .fn = agents_rollback_cmd },
+	{ .name = "env", .summary = "print the discovery environment as export lines",
+	  .usage = "[--shell sh|fish]",
+	  .help = "Print the discovery variables (agents.env) as export lines:\n"
+		  "eval \"$(bosun agents env)\".",
+	  .opts = env_opts, .flags = AGENTS_FLAGS, .fn = agents_env_cmd },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_agents = {
-	"agents", "agent files for Claude Code, Qwen Code, OpenCode and Copilot",
-	NULL, agents_subs,
+	.name = "agents",
+	.summary = "agent files for Claude Code, Qwen Code, OpenCode and Copilot",
+	.subs = agents_subs,
 };

@@ -11,9 +11,21 @@
 
 #include <string.h>
 
-static const char usage[] =
-	"bosun changelog [--unreleased [--title VERSION] | --all | --range A..B] "
-	"[--prepend FILE] [--package NAME] [--tag-format FMT]";
+static struct {
+	int all, unreleased;
+	const char *range, *file, *title, *package, *format;
+} cli;
+
+static const struct option changelog_opts[] = {
+	OPT_BOOL(0, "unreleased", &cli.unreleased, "the commits since the last release (default)"),
+	OPT_BOOL('a', "all", &cli.all, "every release, newest first"),
+	OPT_RANGE(&cli.range, "the commits in A..B"),
+	OPT_STRING(0, "prepend", &cli.file, "FILE", "insert the entry at the top of FILE"),
+	OPT_STRING(0, "title", &cli.title, "VERSION", "title the unreleased entry as VERSION"),
+	OPT_PACKAGE(&cli.package),
+	OPT_TAG_FORMAT(&cli.format),
+	OPT_END(),
+};
 
 static int resolve(struct rel_env *env, const char *rev, uint32_t *out)
 {
@@ -70,19 +82,9 @@ static int prepend(struct bosun_ctx *ctx, const char *file, const struct strbuf 
 
 static int changelog_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int all = 0, unreleased = 0, r;
-	const char *range = NULL, *file = NULL, *package = NULL, *format = NULL;
-	const char *title = NULL;
-	const struct option opts[] = {
-		OPT_BOOL(0, "unreleased", &unreleased, "the commits since the last release (default)"),
-		OPT_BOOL('a', "all", &all, "every release, newest first"),
-		OPT_STRING(0, "range", &range, "A..B", "the commits in A..B"),
-		OPT_STRING(0, "prepend", &file, "FILE", "insert the entry at the top of FILE"),
-		OPT_STRING(0, "title", &title, "VERSION", "title the unreleased entry as VERSION"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
-		OPT_END(),
-	};
+	int all = cli.all, unreleased = cli.unreleased, r;
+	const char *range = cli.range, *file = cli.file, *package = cli.package;
+	const char *format = cli.format, *title = cli.title;
 	struct rel_env env = REL_ENV_INIT;
 	struct changelog cl = CHANGELOG_INIT;
 	struct changelog_opts co;
@@ -90,18 +92,14 @@ static int changelog_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct repo *repo;
 	struct config *cfg;
 
-	CMD_PARSE(opts, usage,
-		  "Write a changelog from the Conventional Commits: the unreleased changes,\n"
-		  "every release, or a range; print it, or insert it into a file.",
-		  argc, argv);
 	if (argc)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if (all + unreleased + !!range > 1)
-		return cmd_usage_error(usage, "--all, --unreleased and --range exclude each other");
+		return cmd_usage_error("--all, --unreleased and --range exclude each other");
 	if (file && all)
-		return cmd_usage_error(usage, "--prepend takes one entry; not with --all");
+		return cmd_usage_error("--prepend takes one entry; not with --all");
 	if (title && (all || range))
-		return cmd_usage_error(usage, "--title names the unreleased entry; not with --all or --range");
+		return cmd_usage_error("--title names the unreleased entry; not with --all or --range");
 	if (format && (r = rtags_check_format(format, package)) < 0)
 		return error_set(BOSUN_EUSAGE, "--tag-format: %s", error_message());
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0 ||
@@ -132,7 +130,16 @@ out:
 	return r;
 }
 
+static const struct sub_entry changelog_self = {
+	.name = "changelog", .summary = "write the changelog from Conventional Commits",
+	.usage = "[--unreleased [--title VERSION] | --all | --range A..B] "
+		 "[--prepend FILE] [--package NAME] [--tag-format FMT]",
+	.help = "Write a changelog from the Conventional Commits: the unreleased changes,\n"
+		"every release, or a range; print it, or insert it into a file.",
+	.opts = changelog_opts, .flags = CMD_NEEDS_REPO, .fn = changelog_cmd,
+};
+
 const struct cmd_entry cmd_changelog = {
-	"changelog", "write the changelog from Conventional Commits",
-	changelog_cmd, NULL,
+	.name = "changelog", .summary = "write the changelog from Conventional Commits",
+	.self = &changelog_self,
 };

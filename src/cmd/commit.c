@@ -15,7 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char lint_usage[] = "bosun commit lint [FILE | - | --range A..B]";
+static const char *lint_range_arg;
+
+static const struct option lint_opts[] = {
+	OPT_RANGE(&lint_range_arg, "lint every commit in A..B"),
+	OPT_END(),
+};
 
 /* Print a result; returns the number of problems. */
 static size_t report(struct bosun_ctx *ctx, const char *name,
@@ -113,11 +118,7 @@ out:
 
 static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const char *range = NULL;
-	const struct option opts[] = {
-		OPT_STRING(0, "range", &range, "A..B", "lint every commit in A..B"),
-		OPT_END(),
-	};
+	const char *range = lint_range_arg;
 	struct lint_rules rules = LINT_RULES_INIT;
 	struct strbuf msg = STRBUF_INIT;
 	struct config *cfg;
@@ -126,14 +127,10 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 	const char *name;
 	int r;
 
-	CMD_PARSE(opts, lint_usage,
-		  "Check commit messages against the Conventional Commits rules; prints\n"
-		  "FILE:LINE: rule: message. Merge, revert, fixup!/squash! and release commits\n"
-		  "are skipped (commit.skip).", argc, argv);
 	if (argc > 1 || (argc && range))
-		return cmd_usage_error(lint_usage, "give one FILE, '-', or --range");
+		return cmd_usage_error("give one FILE, '-', or --range");
 	if (!argc && !range)
-		return cmd_usage_error(lint_usage, "what should be linted? a FILE, '-' for stdin, or --range A..B");
+		return cmd_usage_error("what should be linted? a FILE, '-' for stdin, or --range A..B");
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
 	if ((r = lint_rules_from_config(&rules, cfg)) < 0)
@@ -166,10 +163,16 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 }
 
 static const struct sub_entry commit_subs[] = {
-	{ "lint", "check messages against Conventional Commits", commit_lint },
-	{ NULL, NULL, NULL },
+	/* Runs in the commit-msg hook: a FILE is linted without libgit2. */
+	{ .name = "lint", .summary = "check messages against Conventional Commits",
+	  .usage = "[FILE | - | --range A..B]",
+	  .help = "Check commit messages against the Conventional Commits rules; prints\n"
+		  "FILE:LINE: rule: message. Merge, revert, fixup!/squash! and release commits\n"
+		  "are skipped (commit.skip).",
+	  .opts = lint_opts, .flags = CMD_HOT_PATH, .fn = commit_lint },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_commit = {
-	"commit", "commit message checks", NULL, commit_subs,
+	.name = "commit", .summary = "commit message checks", .subs = commit_subs,
 };

@@ -1,5 +1,6 @@
 #include "cmd/common.h"
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "lib/config/config.h"
@@ -8,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const struct cmd_entry *cmd_find(const char *name)
 {
@@ -19,6 +21,16 @@ const struct cmd_entry *cmd_find(const char *name)
 	return NULL;
 }
 
+const struct sub_entry *cmd_find_sub(const struct cmd_entry *e, const char *name)
+{
+	const struct sub_entry *s;
+
+	for (s = e->subs; s && s->name; s++)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
 void cmd_group_help(FILE *f, const struct cmd_entry *e)
 {
 	const struct sub_entry *s;
@@ -26,8 +38,117 @@ void cmd_group_help(FILE *f, const struct cmd_entry *e)
 	fprintf(f, "usage: bosun %s <verb> [options]\n\n%s\n\nverbs:\n",
 		e->name, e->summary);
 	for (s = e->subs; s->name; s++)
-		fprintf(f, "    %-12s %s\n", s->name, s->summary);
+		if (!(s->flags & CMD_HIDDEN))
+			fprintf(f, "    %-12s %s\n", s->name, s->summary);
 	fprintf(f, "\nsee 'bosun help %s <verb>' for a verb's options\n", e->name);
+}
+
+void cmd_synopsis(struct strbuf *sb, const struct cmd_entry *e,
+		  const struct sub_entry *s)
+{
+	strbuf_addf(sb, "bosun %s", e->name);
+	if (!e->self)
+		strbuf_addf(sb, " %s", s->name);
+	if (s->usage && *s->usage)
+		strbuf_addf(sb, " %s", s->usage);
+}
+
+/* The verb cmd_run_sub() is running, for cmd_usage_error()'s hint. */
+static const struct cmd_entry *cur_group;
+static const struct sub_entry *cur_sub;
+
+static void usage_hint(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!cur_sub)
+		return;
+	cmd_synopsis(&sb, cur_group, cur_sub);
+	error_hint("usage: %s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static void print_sub_help(const struct cmd_entry *e, const struct sub_entry *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "usage: ");
+	cmd_synopsis(&sb, e, s);
+	strbuf_addch(&sb, '\n');
+	if (s->help)
+		strbuf_addf(&sb, "\n%s\n", s->help);
+	if (s->opts && s->opts[0].type != OPTT_END) {
+		strbuf_addstr(&sb, "\noptions:\n");
+		opts_help(&sb, s->opts);
+	}
+	fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
+}
+
+/* The verb's options, then the global ones: a verb's own -v or --json
+ * comes first and wins (opts_parse() takes the first match). */
+static struct option *with_globals(struct bosun_ctx *ctx, const struct option *opts)
+{
+	const struct option globals[] = { GLOBAL_OPTS(ctx), OPT_END() };
+	struct option *all;
+	size_t n = 0;
+
+	while (opts && opts[n].type != OPTT_END)
+		n++;
+	all = xcalloc(n + ARRAY_SIZE(globals), sizeof(*all));
+	if (n)
+		memcpy(all, opts, n * sizeof(*all));
+	memcpy(all + n, globals, sizeof(globals));
+	return all;
+}
+
+static int check_flags(struct bosun_ctx *ctx, unsigned flags)
+{
+	struct repo *repo;
+	int r;
+
+	if (!(flags & (CMD_NEEDS_REPO | CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE)))
+		return 0;
+	if ((r = ctx_repo(ctx, &repo)) < 0)
+		return r;
+	if ((flags & CMD_NEEDS_WORKTREE) && !repo->workdir) {
+		struct strbuf sb = STRBUF_INIT;
+
+		cmd_synopsis(&sb, cur_group, cur_sub);
+		/* Only "bosun GROUP [VERB]": the synopsis up to its usage. */
+		if (cur_sub->usage && *cur_sub->usage)
+			strbuf_setlen(&sb, sb.len - strlen(cur_sub->usage) - 1);
+		r = error_set(BOSUN_EUSAGE, "'%s' needs a work tree; this repository is bare",
+			      sb.buf);
+		strbuf_release(&sb);
+		return r;
+	}
+	return 0;
+}
+
+int cmd_run_sub(struct bosun_ctx *ctx, const struct cmd_entry *e,
+		const struct sub_entry *s, int argc, char **argv)
+{
+	struct option *all = with_globals(ctx, s->opts);
+	int n, r;
+
+	cur_group = e;
+	cur_sub = s;
+	n = opts_parse(all, argc, argv,
+		       s->flags & CMD_STOP_AT_OPERAND ? OPTS_STOP_AT_OPERAND : 0);
+	free(all);
+	if (n == OPTS_HELP) {
+		print_sub_help(e, s);
+		return 0;
+	}
+	if (n < 0) {
+		usage_hint();
+		return n;
+	}
+	ctx_set_color(ctx);
+	if ((r = check_flags(ctx, s->flags)) < 0)
+		return r;
+	return s->fn(ctx, n, argv);
 }
 
 int cmd_dispatch(struct bosun_ctx *ctx, const struct cmd_entry *e,
@@ -38,6 +159,8 @@ int cmd_dispatch(struct bosun_ctx *ctx, const struct cmd_entry *e,
 	const char *hint;
 	size_t n = 0;
 
+	if (e->self)
+		return cmd_run_sub(ctx, e, e->self, argc, argv);
 	if (argc < 2) {
 		cmd_group_help(stderr, e);
 		return BOSUN_EUSAGE;
@@ -46,12 +169,11 @@ int cmd_dispatch(struct bosun_ctx *ctx, const struct cmd_entry *e,
 		cmd_group_help(stdout, e);
 		return 0;
 	}
-	for (s = e->subs; s->name; s++) {
-		if (!strcmp(s->name, argv[1]))
-			return s->fn(ctx, argc - 1, argv + 1);
-		if (n < 31)
+	if ((s = cmd_find_sub(e, argv[1])))
+		return cmd_run_sub(ctx, e, s, argc - 1, argv + 1);
+	for (s = e->subs; s->name && n < 31; s++)
+		if (!(s->flags & CMD_HIDDEN))
 			cands[n++] = s->name;
-	}
 	cands[n] = NULL;
 	hint = opts_suggest(argv[1], cands);
 	if (hint)
@@ -62,34 +184,7 @@ int cmd_dispatch(struct bosun_ctx *ctx, const struct cmd_entry *e,
 			 argv[1], e->name, e->name);
 }
 
-int cmd_parse(const struct option *opts, const char *usage,
-	      const char *summary, int *argc, char **argv)
-{
-	int n = opts_parse(opts, *argc, argv, 0);
-
-	if (n == OPTS_HELP) {
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addf(&sb, "usage: %s\n", usage);
-		if (summary)
-			strbuf_addf(&sb, "\n%s\n", summary);
-		if (opts[0].type != OPTT_END) {
-			strbuf_addstr(&sb, "\noptions:\n");
-			opts_help(&sb, opts);
-		}
-		fwrite(sb.buf, 1, sb.len, stdout);
-		strbuf_release(&sb);
-		return 1;
-	}
-	if (n < 0) {
-		error_hint("usage: %s", usage);
-		return n;
-	}
-	*argc = n;
-	return 0;
-}
-
-int cmd_usage_error(const char *usage, const char *fmt, ...)
+int cmd_usage_error(const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -99,7 +194,7 @@ int cmd_usage_error(const char *usage, const char *fmt, ...)
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
 	r = error_set(BOSUN_EUSAGE, "%s", sb.buf);
-	error_hint("usage: %s", usage);
+	usage_hint();
 	strbuf_release(&sb);
 	return r;
 }
@@ -138,6 +233,15 @@ int ctx_config(struct bosun_ctx *ctx, struct config **out)
 	return 0;
 }
 
+void ctx_set_color(struct bosun_ctx *ctx)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	ctx->color = !ctx->no_color && !(nc && *nc) && isatty(STDOUT_FILENO) &&
+		     !(term && !strcmp(term, "dumb"));
+}
+
 void ctx_release(struct bosun_ctx *ctx)
 {
 	config_free(ctx->cfg);
@@ -170,16 +274,23 @@ COLOR_FN(c_yellow, "\033[33m")
 COLOR_FN(c_dim, "\033[2m")
 COLOR_FN(c_reset, "\033[0m")
 
-void print_error(const char *what)
+void cmd_print_error(const struct bosun_ctx *ctx, int code)
 {
 	const char *hint = error_hint_text();
+	const char *p;
 
-	if (what)
-		fprintf(stderr, "bosun: %s: %s\n", what, error_message());
-	else
-		fprintf(stderr, "bosun: %s\n", error_message());
-	if (hint)
-		fprintf(stderr, "hint: %s\n", hint);
+	fprintf(stderr, "bosun: %s\n", error_message());
+	for (p = hint; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(stderr, "hint: %.*s\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+	if (ctx->json && !json_emitted)
+		out_json(json_pack("{s:{s:s, s:i, s:s?}}", "error",
+				   "message", error_message(), "exit", code,
+				   "hint", hint));
 }
 
 void print_warning(struct bosun_ctx *ctx, const char *fmt, ...)

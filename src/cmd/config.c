@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-static const char usage[] = "bosun config [KEY]";
-
 static void print_value(const json_t *v)
 {
 	if (json_is_string(v))
@@ -21,17 +19,12 @@ static void print_value(const json_t *v)
 
 static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	const struct config_key *k;
 	struct config *cfg;
 	int r;
 
-	CMD_PARSE(opts, usage,
-		  "Print the effective configuration (defaults, the user file, bosun.yml,\n"
-		  "BOSUN_* variables) and where each value came from; with KEY, that value.",
-		  argc, argv);
 	if (argc > 1)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[1]);
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
 	if (argc) {
@@ -71,6 +64,15 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static const struct sub_entry config_self = {
+	.name = "config", .summary = "show the effective configuration",
+	.usage = "[KEY]",
+	.help = "Print the effective configuration (defaults, the user file, bosun.yml,\n"
+		"BOSUN_* variables) and where each value came from; with KEY, that value.",
+	.fn = config_cmd,
+};
+
 const struct cmd_entry cmd_config = {
-	"config", "show the effective configuration", config_cmd, NULL,
+	.name = "config", .summary = "show the effective configuration",
+	.self = &config_self,
 };

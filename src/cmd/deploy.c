@@ -128,9 +128,21 @@ static int commit_dir(struct bosun_ctx *ctx, const char *rev, char hex[41],
 
 /* ---- watch ------------------------------------------------------------- */
 
-static const char watch_usage[] =
-	"bosun deploy watch [REV] [--detach] [--await REMOTE:BRANCH] [--timeout DURATION] "
-	"[--probe NAME]... [--version V]";
+/* The options of every verb; a process runs one verb. */
+static struct {
+	int detach, wait, follow, days;
+	const char *await, *timeout, *version;
+	struct opt_list probes;
+} cli = { .days = 7 };
+
+static const struct option watch_opts[] = {
+	OPT_BOOL('d', "detach", &cli.detach, "watch in the background; print the watcher's PID"),
+	OPT_STRING(0, "await", &cli.await, "REMOTE:BRANCH", "first wait until the remote branch is at the commit"),
+	OPT_STRING(0, "timeout", &cli.timeout, "DURATION", "give up after this long (default deploy.timeout)"),
+	OPT_LIST(0, "probe", &cli.probes, "NAME", "use only this probe (repeatable)"),
+	OPT_STRING(0, "version", &cli.version, "V", "the version being deployed, for {version}"),
+	OPT_END(),
+};
 
 static void show_progress(const struct watch *w, void *data)
 {
@@ -280,28 +292,17 @@ static int start_watch(struct bosun_ctx *ctx, struct watch *w, int detached)
 
 static int deploy_watch_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int detached = 0, r;
-	const char *await = NULL, *timeout = NULL, *version = NULL;
-	struct opt_list probes = OPT_LIST_INIT;
-	const struct option opts[] = {
-		OPT_BOOL('d', "detach", &detached, "watch in the background; print the watcher's PID"),
-		OPT_STRING(0, "await", &await, "REMOTE:BRANCH", "first wait until the remote branch is at the commit"),
-		OPT_STRING(0, "timeout", &timeout, "DURATION", "give up after this long (default deploy.timeout)"),
-		OPT_LIST(0, "probe", &probes, "NAME", "use only this probe (repeatable)"),
-		OPT_STRING(0, "version", &version, "V", "the version being deployed, for {version}"),
-		OPT_END(),
-	};
+	int detached = cli.detach, r;
+	const char *await = cli.await, *timeout = cli.timeout, *version = cli.version;
+	struct opt_list probes = cli.probes;
 	struct watch w = WATCH_INIT;
 	struct config *cfg;
 	struct repo *repo;
 	char *remote = NULL, *branch = NULL;
 	char hex[41];
 
-	CMD_PARSE(opts, watch_usage,
-		  "Watch the deployment of REV (default HEAD) until a verdict: success,\n"
-		  "failed, timeout or canceled. One watcher per commit.", argc, argv);
 	if (argc > 1)
-		return cmd_usage_error(watch_usage, "unexpected argument '%s'", argv[1]);
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if ((r = split_await(await, &remote, &branch)) < 0)
 		goto out;
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0 ||
@@ -336,7 +337,10 @@ out:
 
 /* ---- status ------------------------------------------------------------ */
 
-static const char status_usage[] = "bosun deploy status [REV] [--wait]";
+static const struct option status_opts[] = {
+	OPT_BOOL('w', "wait", &cli.wait, "wait while the watch is in progress"),
+	OPT_END(),
+};
 
 /* 0 success, 1 failed/timeout/canceled/stale, 2 in progress. */
 static int status_code(const json_t *st)
@@ -399,20 +403,13 @@ static void sleep_ms(long ms)
 
 static int deploy_status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int wait = 0, code, r;
-	const struct option opts[] = {
-		OPT_BOOL('w', "wait", &wait, "wait while the watch is in progress"),
-		OPT_END(),
-	};
+	int wait = cli.wait, code, r;
 	struct strbuf dir = STRBUF_INIT, tail = STRBUF_INIT;
 	json_t *st = NULL;
 	char hex[41];
 
-	CMD_PARSE(opts, status_usage,
-		  "What is known about REV's deployment (default HEAD). Exit 0 success,\n"
-		  "1 failed or timed out, 2 in progress, 3 nothing known.", argc, argv);
 	if (argc > 1)
-		return cmd_usage_error(status_usage, "unexpected argument '%s'", argv[1]);
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if ((r = commit_dir(ctx, argc ? argv[0] : "HEAD", hex, &dir)) < 0)
 		goto out;
 	for (;;) {
@@ -441,8 +438,6 @@ out:
 }
 
 /* ---- list -------------------------------------------------------------- */
-
-static const char list_usage[] = "bosun deploy list";
 
 static long long age_s(const json_t *st)
 {
@@ -480,7 +475,6 @@ static json_t *list_row(const char *commit, const json_t *st)
 
 static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct strbuf dir = STRBUF_INIT;
 	struct repo *repo;
 	json_t *all, *st;
@@ -488,11 +482,8 @@ static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	size_t nr, i;
 	int r;
 
-	CMD_PARSE(opts, list_usage,
-		  "Every watched commit: commit, state, verdict, watcher (running, stale\n"
-		  "or done), PID and age.", argc, argv);
 	if (argc)
-		return cmd_usage_error(list_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = ctx_repo(ctx, &repo)) < 0)
 		return r;
 	all = json_array();
@@ -519,8 +510,6 @@ static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 /* ---- stop -------------------------------------------------------------- */
 
-static const char stop_usage[] = "bosun deploy stop REV";
-
 static int wait_gone(const struct watcher_id *w, long ms)
 {
 	for (; ms > 0; ms -= 20) {
@@ -533,17 +522,13 @@ static int wait_gone(const struct watcher_id *w, long ms)
 
 static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct strbuf dir = STRBUF_INIT;
 	struct watcher_id w;
 	char hex[41];
 	int r;
 
-	CMD_PARSE(opts, stop_usage,
-		  "Stop REV's watcher (verdict canceled). Exit 3 when none is running.",
-		  argc, argv);
 	if (argc != 1)
-		return cmd_usage_error(stop_usage, argc ? "unexpected argument '%s'" :
+		return cmd_usage_error(argc ? "unexpected argument '%s'" :
 				       "which commit?%s", argc ? argv[1] : "");
 	if ((r = commit_dir(ctx, argv[0], hex, &dir)) < 0)
 		goto out;
@@ -569,7 +554,10 @@ out:
 
 /* ---- clean ------------------------------------------------------------- */
 
-static const char clean_usage[] = "bosun deploy clean [--days N]";
+static const struct option clean_opts[] = {
+	OPT_INT(0, "days", &cli.days, "N", "remove watches last updated N days ago or more (default 7)"),
+	OPT_END(),
+};
 
 /* What to do with one commit's directory: 2 remove it, 1 remove its stale
  * PID file, 0 leave it. */
@@ -602,24 +590,17 @@ static int clean_action(const char *dir, int days)
 
 static int deploy_clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int days = 7, r = 0;
-	const struct option opts[] = {
-		OPT_INT(0, "days", &days, "N", "remove watches last updated N days ago or more (default 7)"),
-		OPT_END(),
-	};
+	int days = cli.days, r = 0;
 	struct strbuf dir = STRBUF_INIT, pidf = STRBUF_INIT;
 	json_t *removed, *stale;
 	struct repo *repo;
 	char **list = NULL;
 	size_t nr = 0, i;
 
-	CMD_PARSE(opts, clean_usage,
-		  "Remove old finished watches and stale watchers' files; running\n"
-		  "watchers are left alone.", argc, argv);
 	removed = json_array();
 	stale = json_array();
 	if (argc)
-		r = cmd_usage_error(clean_usage, "unexpected argument '%s'", argv[0]);
+		r = cmd_usage_error("unexpected argument '%s'", argv[0]);
 	else if (days < 0)
 		r = error_set(BOSUN_EUSAGE, "--days: must be 0 or more");
 	else
@@ -659,7 +640,10 @@ out:
 
 /* ---- logs -------------------------------------------------------------- */
 
-static const char logs_usage[] = "bosun deploy logs REV [-f]";
+static const struct option logs_opts[] = {
+	OPT_BOOL('f', "follow", &cli.follow, "keep printing while the watcher runs"),
+	OPT_END(),
+};
 
 /* Print the log from *off on; returns 0 or a negative kind. */
 static int print_from(const char *path, off_t *off)
@@ -699,18 +683,13 @@ static int still_running(const char *dir)
 
 static int deploy_logs_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int follow = 0, r;
-	const struct option opts[] = {
-		OPT_BOOL('f', "follow", &follow, "keep printing while the watcher runs"),
-		OPT_END(),
-	};
+	int follow = cli.follow, r;
 	struct strbuf dir = STRBUF_INIT, path = STRBUF_INIT;
 	off_t off = 0;
 	char hex[41];
 
-	CMD_PARSE(opts, logs_usage, "Print REV's watch log.", argc, argv);
 	if (argc != 1)
-		return cmd_usage_error(logs_usage, argc ? "unexpected argument '%s'" :
+		return cmd_usage_error(argc ? "unexpected argument '%s'" :
 				       "which commit?%s", argc ? argv[1] : "");
 	if ((r = commit_dir(ctx, argv[0], hex, &dir)) < 0)
 		goto out;
@@ -733,16 +712,42 @@ out:
 }
 
 static const struct sub_entry deploy_subs[] = {
-	{ "watch", "watch a commit's deployment until a verdict", deploy_watch_cmd },
-	{ "status", "what is known about a commit's deployment", deploy_status_cmd },
-	{ "list", "every watched commit", deploy_list_cmd },
-	{ "stop", "stop a commit's watcher", deploy_stop_cmd },
-	{ "clean", "remove old watches and stale watchers' files", deploy_clean_cmd },
-	{ "logs", "print a commit's watch log", deploy_logs_cmd },
-	{ NULL, NULL, NULL },
+	{ .name = "watch", .summary = "watch a commit's deployment until a verdict",
+	  .usage = "[REV] [--detach] [--await REMOTE:BRANCH] [--timeout DURATION] "
+		   "[--probe NAME]... [--version V]",
+	  .help = "Watch the deployment of REV (default HEAD) until a verdict: success,\n"
+		  "failed, timeout or canceled. One watcher per commit.",
+	  .opts = watch_opts, .flags = CMD_NEEDS_REPO | CMD_NEEDS_STORE,
+	  .fn = deploy_watch_cmd },
+	/* Agents poll it: reads the status file, no libgit2, no store. */
+	{ .name = "status", .summary = "what is known about a commit's deployment",
+	  .usage = "[REV] [--wait]",
+	  .help = "What is known about REV's deployment (default HEAD). Exit 0 success,\n"
+		  "1 failed or timed out, 2 in progress, 3 nothing known.",
+	  .opts = status_opts, .flags = CMD_NEEDS_REPO | CMD_HOT_PATH,
+	  .fn = deploy_status_cmd },
+	{ .name = "list", .summary = "every watched commit",
+	  .help = "Every watched commit: commit, state, verdict, watcher (running, stale\n"
+		  "or done), PID and age.",
+	  .flags = CMD_NEEDS_REPO, .fn = deploy_list_cmd },
+	{ .name = "stop", .summary = "stop a commit's watcher",
+	  .usage = "REV",
+	  .help = "Stop REV's watcher (verdict canceled). Exit 3 when none is running.",
+	  .flags = CMD_NEEDS_REPO, .fn = deploy_stop_cmd },
+	{ .name = "clean", .summary = "remove old watches and stale watchers' files",
+	  .usage = "[--days N]",
+	  .help = "Remove old finished watches and stale watchers' files; running\n"
+		  "watchers are left alone.",
+	  .opts = clean_opts, .flags = CMD_NEEDS_REPO, .fn = deploy_clean_cmd },
+	{ .name = "logs", .summary = "print a commit's watch log",
+	  .usage = "REV [--follow]",
+	  .help = "Print REV's watch log.",
+	  .opts = logs_opts, .flags = CMD_NEEDS_REPO, .fn = deploy_logs_cmd },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_deploy = {
-	"deploy", "watch deployments after a push; status every agent can read",
-	NULL, deploy_subs,
+	.name = "deploy",
+	.summary = "watch deployments after a push; status every agent can read",
+	.subs = deploy_subs,
 };

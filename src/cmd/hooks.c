@@ -126,27 +126,23 @@ static int self_path(struct strbuf *sb)
 	return 0;
 }
 
-static const char install_usage[] = "bosun hooks install [--force] [--use-path] [HOOK...]";
+static int opt_force, opt_use_path;
+
+static const struct option install_opts[] = {
+	OPT_FORCE(&opt_force, "install into core.hooksPath when it is set"),
+	OPT_BOOL(0, "use-path", &opt_use_path, "shims run 'bosun' from PATH, not this binary's absolute path"),
+	OPT_END(),
+};
 
 static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int force = 0, use_path = 0, r;
-	const struct option opts[] = {
-		OPT_BOOL('f', "force", &force, "install into core.hooksPath when it is set"),
-		OPT_BOOL(0, "use-path", &use_path, "shims run 'bosun' from PATH, not this binary's absolute path"),
-		OPT_END(),
-	};
+	int force = opt_force, use_path = opt_use_path, r;
 	struct hook_install_opts o = HOOK_INSTALL_OPTS_INIT;
 	struct hook_status_list l = HOOK_STATUS_LIST_INIT;
 	struct strbuf self = STRBUF_INIT;
 	struct repo *repo;
 	struct config *cfg;
 
-	CMD_PARSE(opts, install_usage,
-		  "Write shims that run 'bosun hooks run HOOK' for the hooks named, or\n"
-		  "hooks.install (default pre-commit, commit-msg, pre-push). A hook already\n"
-		  "there is kept and run first; 'bosun hooks uninstall' puts it back.",
-		  argc, argv);
 	if ((r = open_both(ctx, &repo, &cfg)) < 0)
 		return r;
 	if (use_path)
@@ -165,21 +161,14 @@ static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
-static const char uninstall_usage[] = "bosun hooks uninstall [HOOK...]";
-
 static int hooks_uninstall_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct hook_install_opts o = HOOK_INSTALL_OPTS_INIT;
 	struct hook_status_list l = HOOK_STATUS_LIST_INIT;
 	struct repo *repo;
 	struct config *cfg;
 	int r;
 
-	CMD_PARSE(opts, uninstall_usage,
-		  "Remove bosun's shims (all, or the hooks named) and put back the hooks\n"
-		  "they replaced, byte for byte. Hooks that are not bosun's are left alone.",
-		  argc, argv);
 	if ((r = open_both(ctx, &repo, &cfg)) < 0)
 		return r;
 	o.hooks = (const char *const *)argv;
@@ -193,22 +182,16 @@ static int hooks_uninstall_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 /* ---- list ------------------------------------------------------------------------ */
 
-static const char list_usage[] = "bosun hooks list";
-
 static int hooks_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct hook_status_list l = HOOK_STATUS_LIST_INIT;
 	struct repo *repo;
 	struct config *cfg;
 	size_t i, j;
 	int r;
 
-	CMD_PARSE(opts, list_usage,
-		  "Show each hook: whether bosun's shim is installed, whether a previous\n"
-		  "hook is kept, and the checks configured for it.", argc, argv);
 	if (argc)
-		return cmd_usage_error(list_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = open_both(ctx, &repo, &cfg)) < 0 || (r = hooks_list(repo, cfg, &l)) < 0)
 		goto out;
 	if (ctx->json) {
@@ -350,8 +333,6 @@ static int hooks_off(void)
 		     !strcmp(v, "off"));
 }
 
-static const char run_usage[] = "bosun hooks run HOOK [ARG...]";
-
 #ifdef BOSUN_HAVE_SCAN
 /* The secrets check of a pre-commit hook, here rather than in a child
  * `bosun scan secrets --staged`: the same setup, scan and text. The
@@ -429,7 +410,6 @@ out:
 
 static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct hook_run_opts o = HOOK_RUN_OPTS_INIT;
 	struct hook_report rep = HOOK_REPORT_INIT;
 	struct strbuf in = STRBUF_INIT, self = STRBUF_INIT;
@@ -438,18 +418,10 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 #ifdef BOSUN_HAVE_SCAN
 	struct staged_scan ss;
 #endif
-	int n = opts_parse(opts, argc, argv, OPTS_STOP_AT_OPERAND), r;
+	int n = argc, r;
 
-	if (n == OPTS_HELP) {
-		printf("usage: %s\n\nRun HOOK's checks (what the shims do); ARGs are git's.\n"
-		       "BOSUN_SKIP=name,name skips checks; BOSUN_HOOKS=0 skips them all.\n",
-		       run_usage);
-		return 0;
-	}
-	if (n < 0)
-		return n;
 	if (n < 1)
-		return cmd_usage_error(run_usage, "which hook? e.g. pre-commit");
+		return cmd_usage_error("which hook? e.g. pre-commit");
 	if ((r = open_both(ctx, &repo, &cfg)) < 0)
 		return r;
 	o.hook = argv[0];
@@ -492,22 +464,15 @@ out:
 
 /* ---- recover --------------------------------------------------------------------- */
 
-static const char recover_usage[] = "bosun hooks recover";
-
 static int hooks_recover_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const struct option opts[] = { OPT_END() };
 	struct hook_recover res = HOOK_RECOVER_INIT;
 	struct repo *repo;
 	size_t i;
 	int r;
 
-	CMD_PARSE(opts, recover_usage,
-		  "Put back the unstaged changes a killed hook (kill -9, power loss) left\n"
-		  "set aside. A file changed since is not overwritten: the saved version\n"
-		  "goes beside it as FILE.bosun-unstaged.", argc, argv);
 	if (argc)
-		return cmd_usage_error(recover_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = hook_repo(ctx, &repo)) < 0 || (r = hooks_recover(repo, &res)) < 0)
 		return r;
 	if (ctx->json) {
@@ -530,14 +495,38 @@ static int hooks_recover_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 }
 
 static const struct sub_entry hooks_subs[] = {
-	{ "install", "write the hook shims (keeping any hook already there)", hooks_install_cmd },
-	{ "uninstall", "remove the shims and put back what was there", hooks_uninstall_cmd },
-	{ "list", "show installed hooks and configured checks", hooks_list_cmd },
-	{ "run", "run a hook's checks (what the shims call)", hooks_run_cmd },
-	{ "recover", "put back unstaged changes a killed hook set aside", hooks_recover_cmd },
-	{ NULL, NULL, NULL },
+	{ .name = "install", .summary = "write the hook shims (keeping any hook already there)",
+	  .usage = "[--force] [--use-path] [HOOK...]",
+	  .help = "Write shims that run 'bosun hooks run HOOK' for the hooks named, or\n"
+		  "hooks.install (default pre-commit, commit-msg, pre-push). A hook already\n"
+		  "there is kept and run first; 'bosun hooks uninstall' puts it back.",
+	  .opts = install_opts, .fn = hooks_install_cmd },
+	{ .name = "uninstall", .summary = "remove the shims and put back what was there",
+	  .usage = "[HOOK...]",
+	  .help = "Remove bosun's shims (all, or the hooks named) and put back the hooks\n"
+		  "they replaced, byte for byte. Hooks that are not bosun's are left alone.",
+	  .fn = hooks_uninstall_cmd },
+	{ .name = "list", .summary = "show installed hooks and configured checks",
+	  .help = "Show each hook: whether bosun's shim is installed, whether a previous\n"
+		  "hook is kept, and the checks configured for it.",
+	  .fn = hooks_list_cmd },
+	/* What git runs: git's arguments after HOOK are passed on untouched.
+	 * The repository is found by hook_repo() (a linked worktree's GIT_DIR),
+	 * so no CMD_NEEDS_REPO. */
+	{ .name = "run", .summary = "run a hook's checks (what the shims call)",
+	  .usage = "HOOK [ARG...]",
+	  .help = "Run HOOK's checks (what the shims do); ARGs are git's.\n"
+		  "BOSUN_SKIP=name,name skips checks; BOSUN_HOOKS=0 skips them all.",
+	  .flags = CMD_STOP_AT_OPERAND | CMD_HOT_PATH, .fn = hooks_run_cmd },
+	{ .name = "recover", .summary = "put back unstaged changes a killed hook set aside",
+	  .help = "Put back the unstaged changes a killed hook (kill -9, power loss) left\n"
+		  "set aside. A file changed since is not overwritten: the saved version\n"
+		  "goes beside it as FILE.bosun-unstaged.",
+	  .fn = hooks_recover_cmd },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_hooks = {
-	"hooks", "git hooks with millisecond overhead", NULL, hooks_subs,
+	.name = "hooks", .summary = "git hooks with millisecond overhead",
+	.subs = hooks_subs,
 };

@@ -7,24 +7,21 @@
 #include "lib/git/repo.h"
 #include "lib/state/state.h"
 
-static const char usage[] = "bosun migrate [--status]";
+static int status_only;
+
+static const struct option migrate_opts[] = {
+	OPT_BOOL(0, "status", &status_only, "show the schema version, apply nothing"),
+	OPT_END(),
+};
 
 static int migrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int status = 0, applied = 0, before, r;
-	const struct option opts[] = {
-		OPT_BOOL(0, "status", &status, "show the schema version, apply nothing"),
-		OPT_END(),
-	};
+	int status = status_only, applied = 0, before, r;
 	struct repo *repo;
 	struct state *st = NULL;
 
-	CMD_PARSE(opts, usage,
-		  "Create the repository's state store (in git's common directory) and apply\n"
-		  "its schema migrations. Every command does this when it needs the store.",
-		  argc, argv);
 	if (argc)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = ctx_repo(ctx, &repo)) < 0)
 		return r;
 	if ((r = state_open_raw(&st, repo->common_dir)) < 0)
@@ -47,6 +44,15 @@ out:
 	return r;
 }
 
+static const struct sub_entry migrate_self = {
+	.name = "migrate", .summary = "create and upgrade the shared state store",
+	.usage = "[--status]",
+	.help = "Create the repository's state store (in git's common directory) and apply\n"
+		"its schema migrations. Every command does this when it needs the store.",
+	.opts = migrate_opts, .flags = CMD_NEEDS_STORE, .fn = migrate_cmd,
+};
+
 const struct cmd_entry cmd_migrate = {
-	"migrate", "create and upgrade the shared state store", migrate_cmd, NULL,
+	.name = "migrate", .summary = "create and upgrade the shared state store",
+	.self = &migrate_self,
 };

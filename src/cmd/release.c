@@ -11,9 +11,17 @@
 
 #include <string.h>
 
-static const char usage[] =
-	"bosun release [major|minor|patch|auto] [--pre ID] [--dry-run] [--no-push] "
-	"[--no-publish] [--package NAME]";
+static struct release_args opt_args;
+static const char *opt_package;
+
+static const struct option release_opts[] = {
+	OPT_PRE(&opt_args.pre),
+	OPT_DRY_RUN(&opt_args.dry_run),
+	OPT_BOOL(0, "no-push", &opt_args.no_push, "do everything but push"),
+	OPT_BOOL(0, "no-publish", &opt_args.no_publish, "skip the publish steps"),
+	OPT_PACKAGE(&opt_package),
+	OPT_END(),
+};
 
 struct progress {
 	struct bosun_ctx *ctx;
@@ -105,12 +113,12 @@ static int parse_args(struct release_args *a, int argc, char **argv)
 	int l;
 
 	if (argc > 1)
-		return cmd_usage_error(usage, "unexpected argument '%s'", argv[1]);
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if (!argc || !strcmp(argv[0], "auto"))
 		return 0;
 	l = bump_level_parse(argv[0]);
 	if (l < 0)
-		return cmd_usage_error(usage, "'%s' is not a level: use major, minor, patch or auto",
+		return cmd_usage_error("'%s' is not a level: use major, minor, patch or auto",
 				       argv[0]);
 	a->level = (enum bump_level)l;
 	return 0;
@@ -134,16 +142,8 @@ static int report_failure(struct bosun_ctx *ctx, struct release_plan *plan)
 
 static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	struct release_args args = { 0 };
-	const char *package = NULL;
-	const struct option opts[] = {
-		OPT_STRING(0, "pre", &args.pre, "ID", "a prerelease X.Y.Z-ID.N (alpha, beta, rc)"),
-		OPT_BOOL('n', "dry-run", &args.dry_run, "print the plan and the entry, change nothing"),
-		OPT_BOOL(0, "no-push", &args.no_push, "do everything but push"),
-		OPT_BOOL(0, "no-publish", &args.no_publish, "skip the publish steps"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_END(),
-	};
+	struct release_args args = opt_args;
+	const char *package = opt_package;
 	struct rel_env env = REL_ENV_INIT;
 	struct release_plan plan = RELEASE_PLAN_INIT;
 	struct progress prog = { ctx, NULL };
@@ -152,16 +152,10 @@ static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct config *cfg;
 	int r;
 
-	CMD_PARSE(opts, usage,
-		  "Make a release: gates (clean tree, release branch, versions in sync, tests),\n"
-		  "then bump, changelog, commit, annotated tag, build, publish, atomic push.",
-		  argc, argv);
 	if ((r = parse_args(&args, argc, argv)) < 0)
 		return r;
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	if (!repo->workdir)
-		return error_set(BOSUN_EUSAGE, "cannot release from a bare repository");
 	if ((r = rel_env_open(&env, repo, cfg, package, NULL, "HEAD")) < 0)
 		goto out;
 	r = release_prepare(&plan, &env, &args);
@@ -201,6 +195,17 @@ out:
 	return r;
 }
 
+static const struct sub_entry release_self = {
+	.name = "release", .summary = "make a release that loses nothing",
+	.usage = "[major|minor|patch|auto] [--pre ID] [--dry-run] [--no-push] "
+		 "[--no-publish] [--package NAME]",
+	.help = "Make a release: gates (clean tree, release branch, versions in sync, tests),\n"
+		"then bump, changelog, commit, annotated tag, build, publish, atomic push.",
+	.opts = release_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE,
+	.fn = release_cmd,
+};
+
 const struct cmd_entry cmd_release = {
-	"release", "make a release that loses nothing", release_cmd, NULL,
+	.name = "release", .summary = "make a release that loses nothing",
+	.self = &release_self,
 };

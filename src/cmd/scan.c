@@ -21,17 +21,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char secrets_usage[] =
-	"bosun scan secrets [PATH...] [--staged] [--range A..B | --history] "
-	"[--format text|json|sarif] [--baseline FILE] [--write-baseline FILE] "
-	"[--rules FILE]";
-
 struct scan_args {
 	int staged, history;
 	const char *range, *format, *baseline, *write_baseline;
 	struct opt_list rules;
 	const char *const *paths;
 	size_t nr_paths;
+};
+
+static struct scan_args opt_args;
+
+static const struct option secrets_opts[] = {
+	OPT_BOOL(0, "staged", &opt_args.staged, "scan the staged files (pre-commit)"),
+	OPT_RANGE(&opt_args.range, "scan the blobs the commits A..B added"),
+	OPT_BOOL(0, "history", &opt_args.history, "scan every blob in the history"),
+	OPT_CHOICE(0, "format", &opt_args.format, "text|json|sarif", "output format"),
+	OPT_STRING(0, "baseline", &opt_args.baseline, "FILE", "ignore the findings listed in FILE"),
+	OPT_STRING(0, "write-baseline", &opt_args.write_baseline, "FILE",
+		   "write the findings to FILE to accept them; exit 0"),
+	OPT_LIST(0, "rules", &opt_args.rules, "FILE", "add the rules of FILE (repeatable)"),
+	OPT_END(),
 };
 
 static int setup(struct bosun_ctx *ctx, struct scan_setup *s, const struct scan_args *a,
@@ -322,10 +331,10 @@ static int check_args(struct scan_args *a, int argc, char **argv)
 	int scopes = !!a->staged + !!a->range + !!a->history + !!argc;
 
 	if (scopes > 1)
-		return cmd_usage_error(secrets_usage, "PATH, --staged, --range and "
+		return cmd_usage_error("PATH, --staged, --range and "
 				       "--history cannot be combined");
 	if (a->range && (!*a->range || a->range[0] == '-'))
-		return cmd_usage_error(secrets_usage, "'%s' is not a revision range",
+		return cmd_usage_error("'%s' is not a revision range",
 				       a->range);
 	if (!a->format)
 		a->format = "text";
@@ -336,18 +345,7 @@ static int check_args(struct scan_args *a, int argc, char **argv)
 
 static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	struct scan_args a = { 0, 0, NULL, NULL, NULL, NULL, OPT_LIST_INIT, NULL, 0 };
-	const struct option opts[] = {
-		OPT_BOOL(0, "staged", &a.staged, "scan the staged files (pre-commit)"),
-		OPT_STRING(0, "range", &a.range, "A..B", "scan the blobs the commits A..B added"),
-		OPT_BOOL(0, "history", &a.history, "scan every blob in the history"),
-		OPT_CHOICE(0, "format", &a.format, "text|json|sarif", "output format"),
-		OPT_STRING(0, "baseline", &a.baseline, "FILE", "ignore the findings listed in FILE"),
-		OPT_STRING(0, "write-baseline", &a.write_baseline, "FILE",
-			   "write the findings to FILE to accept them; exit 0"),
-		OPT_LIST(0, "rules", &a.rules, "FILE", "add the rules of FILE (repeatable)"),
-		OPT_END(),
-	};
+	struct scan_args a = opt_args;
 	struct scan_setup s = SCAN_SETUP_INIT;
 	struct scan_report rep = SCAN_REPORT_INIT;
 	struct scan_engine *e = NULL;
@@ -355,10 +353,6 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct repo *repo;
 	int r;
 
-	CMD_PARSE(opts, secrets_usage,
-		  "Find credentials: in the work tree (tracked and untracked, not ignored),\n"
-		  "the PATHs given, the staged files, a commit range or the whole history.\n"
-		  "Exit 1 when something is found, 0 when clean.", argc, argv);
 	if ((r = check_args(&a, argc, argv)) < 0)
 		goto out;
 	if ((r = setup(ctx, &s, &a, &repo)) < 0 ||
@@ -382,11 +376,18 @@ out:
 }
 
 static const struct sub_entry scan_subs[] = {
-	{ "secrets", "find credentials in files, staged changes or history",
-	  scan_secrets_cmd },
-	{ NULL, NULL, NULL },
+	/* PATHs are scanned outside a repository too: no CMD_NEEDS_REPO. */
+	{ .name = "secrets", .summary = "find credentials in files, staged changes or history",
+	  .usage = "[PATH...] [--staged] [--range A..B | --history] "
+		   "[--format text|json|sarif] [--baseline FILE] [--write-baseline FILE] "
+		   "[--rules FILE]",
+	  .help = "Find credentials: in the work tree (tracked and untracked, not ignored),\n"
+		  "the PATHs given, the staged files, a commit range or the whole history.\n"
+		  "Exit 1 when something is found, 0 when clean.",
+	  .opts = secrets_opts, .fn = scan_secrets_cmd },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_scan = {
-	"scan", "secret scanning", NULL, scan_subs,
+	.name = "scan", .summary = "secret scanning", .subs = scan_subs,
 };

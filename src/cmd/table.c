@@ -16,6 +16,7 @@ extern const struct cmd_entry cmd_scan;
 extern const struct cmd_entry cmd_deploy;
 extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
+extern const struct cmd_entry cmd_generate;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_version,
@@ -36,5 +37,6 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 	&cmd_config,
 	&cmd_migrate,
+	&cmd_generate,  /* hidden: man pages and completions at build time */
 	NULL,
 };

@@ -48,29 +48,30 @@ static json_t *jstr_lossy(const char *s)
 	return j;
 }
 
-static const char current_usage[] =
-	"bosun version current [--tag] [--package NAME] [--tag-format FMT]";
+/* The options of every verb; a process runs one verb. */
+static struct {
+	int tag, dry_run;
+	const char *package, *format, *pre, *level;
+} cli;
+
+static const struct option current_opts[] = {
+	OPT_BOOL(0, "tag", &cli.tag, "print the tag instead of the version"),
+	OPT_PACKAGE(&cli.package),
+	OPT_TAG_FORMAT(&cli.format),
+	OPT_END(),
+};
 
 static int version_current_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int show_tag = 0, r;
-	const char *package = NULL, *format = NULL;
-	const struct option opts[] = {
-		OPT_BOOL(0, "tag", &show_tag, "print the tag instead of the version"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
-		OPT_END(),
-	};
+	int show_tag = cli.tag, r;
+	const char *package = cli.package, *format = cli.format;
 	struct rel_env env = REL_ENV_INIT;
 	const struct rtag *cur;
 	struct strbuf v = STRBUF_INIT;
 	char hex[41];
 
-	CMD_PARSE(opts, current_usage,
-		  "Print the latest release reachable from HEAD (exit 3 when there is none).",
-		  argc, argv);
 	if (argc)
-		return cmd_usage_error(current_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = open_env(ctx, &env, package, format)) < 0)
 		goto out;
 	warn_skipped(ctx, &env);
@@ -88,10 +89,6 @@ out:
 	rel_env_release(&env);
 	return r;
 }
-
-static const char next_usage[] =
-	"bosun version next [--pre ID] [--level major|minor|patch] [--package NAME] "
-	"[--tag-format FMT]";
 
 static int parse_level(const char *s, enum bump_level *out)
 {
@@ -159,27 +156,26 @@ static int compute_next(struct bosun_ctx *ctx, struct rel_env *env,
 	return version_next(res, &env->h, &env->tags, env->head, &no);
 }
 
+static const struct option next_opts[] = {
+	OPT_PRE(&cli.pre),
+	OPT_CHOICE(0, "level", &cli.level, "major|minor|patch|auto", "force the level"),
+	OPT_PACKAGE(&cli.package),
+	OPT_TAG_FORMAT(&cli.format),
+	OPT_END(),
+};
+
 static int version_next_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const char *pre = NULL, *level_s = NULL, *package = NULL, *format = NULL;
-	const struct option opts[] = {
-		OPT_STRING(0, "pre", &pre, "ID", "a prerelease: X.Y.Z-ID.N"),
-		OPT_CHOICE(0, "level", &level_s, "major|minor|patch|auto", "force the level"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
-		OPT_END(),
-	};
+	const char *pre = cli.pre, *level_s = cli.level, *package = cli.package;
+	const char *format = cli.format;
 	struct rel_env env = REL_ENV_INIT;
 	struct next_result res = NEXT_RESULT_INIT;
 	struct strbuf v = STRBUF_INIT, tag = STRBUF_INIT;
 	enum bump_level level;
 	int r;
 
-	CMD_PARSE(opts, next_usage,
-		  "Print the next version from the Conventional Commits since the last release\n"
-		  "(exit 1 when there is nothing to release).", argc, argv);
 	if (argc)
-		return cmd_usage_error(next_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = parse_level(level_s, &level)) < 0)
 		return r;
 	if ((r = open_env(ctx, &env, package, format)) < 0)
@@ -223,10 +219,9 @@ static int open_manifests(struct bosun_ctx *ctx, struct manifest_set *ms)
 	struct config *cfg;
 	int r;
 
+	/* CMD_NEEDS_WORKTREE: repo->workdir is set. */
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	if (!repo->workdir)
-		return error_set(BOSUN_EUSAGE, "this is a bare repository");
 	return manifest_discover(ms, repo->workdir, config_get(cfg, "release.files"));
 }
 
@@ -277,29 +272,24 @@ out:
 	return r;
 }
 
-static const char bump_usage[] =
-	"bosun version bump [major|minor|patch|auto] [--pre ID] [--dry-run]";
+static const struct option bump_opts[] = {
+	OPT_PRE(&cli.pre),
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_PACKAGE(&cli.package),
+	OPT_END(),
+};
 
 static int version_bump_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const char *pre = NULL, *package = NULL;
-	int dry_run = 0, r;
-	const struct option opts[] = {
-		OPT_STRING(0, "pre", &pre, "ID", "a prerelease: X.Y.Z-ID.N"),
-		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_END(),
-	};
+	const char *pre = cli.pre, *package = cli.package;
+	int dry_run = cli.dry_run, r;
 	struct rel_env env = REL_ENV_INIT;
 	struct next_result res = NEXT_RESULT_INIT;
 	struct strbuf v = STRBUF_INIT;
 	enum bump_level level;
 
-	CMD_PARSE(opts, bump_usage,
-		  "Write the next version (from the commits, or bumped by LEVEL) into the\n"
-		  "version files. Commits and tags nothing: see 'bosun release'.", argc, argv);
 	if (argc > 1)
-		return cmd_usage_error(bump_usage, "unexpected argument '%s'", argv[1]);
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if ((r = parse_level(argc ? argv[0] : NULL, &level)) < 0)
 		return r;
 	if ((r = open_env(ctx, &env, package, NULL)) < 0)
@@ -325,20 +315,18 @@ out:
 	return r;
 }
 
-static const char set_usage[] = "bosun version set X.Y.Z [--dry-run]";
+static const struct option set_opts[] = {
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_END(),
+};
 
 static int version_set_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int dry_run = 0, r;
-	const struct option opts[] = {
-		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
-		OPT_END(),
-	};
+	int dry_run = cli.dry_run, r;
 	struct semver v = SEMVER_INIT;
 
-	CMD_PARSE(opts, set_usage, "Write X.Y.Z into every version file.", argc, argv);
 	if (argc != 1)
-		return cmd_usage_error(set_usage, argc ? "too many arguments"
+		return cmd_usage_error(argc ? "too many arguments"
 					      : "which version? e.g. 'bosun version set 1.2.3'");
 	if (semver_parse(&v, argv[0], -1) < 0) {
 		r = error_set(BOSUN_EUSAGE, "'%s' is not a semantic version (X.Y.Z)", argv[0]);
@@ -349,9 +337,6 @@ static int version_set_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	semver_release(&v);
 	return write_version(ctx, argv[0], dry_run);
 }
-
-static const char check_usage[] =
-	"bosun version check [--package NAME] [--tag-format FMT]";
 
 /* The version of the newest release on HEAD's line, if any; a repository
  * with no commits or no release has none, which is not an error here. */
@@ -377,24 +362,22 @@ static int latest_tag_version(struct bosun_ctx *ctx, struct strbuf *out,
 	return r;
 }
 
+static const struct option check_opts[] = {
+	OPT_PACKAGE(&cli.package),
+	OPT_TAG_FORMAT(&cli.format),
+	OPT_END(),
+};
+
 static int version_check_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	const char *package = NULL, *format = NULL;
-	const struct option opts[] = {
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
-		OPT_END(),
-	};
+	const char *package = cli.package, *format = cli.format;
 	struct manifest_set ms = MANIFEST_SET_INIT;
 	struct strbuf want = STRBUF_INIT, tag = STRBUF_INIT;
 	size_t i;
 	int r, ok;
 
-	CMD_PARSE(opts, check_usage,
-		  "Check that every version file agrees with the others and with the latest\n"
-		  "tag (exit 1 with the list when they do not).", argc, argv);
 	if (argc)
-		return cmd_usage_error(check_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = open_manifests(ctx, &ms)) < 0)
 		goto out;
 	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
@@ -426,27 +409,22 @@ out:
 	return r;
 }
 
-static const char sync_usage[] =
-	"bosun version sync [--dry-run] [--package NAME] [--tag-format FMT]";
+static const struct option sync_opts[] = {
+	OPT_DRY_RUN(&cli.dry_run),
+	OPT_PACKAGE(&cli.package),
+	OPT_TAG_FORMAT(&cli.format),
+	OPT_END(),
+};
 
 static int version_sync_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int dry_run = 0, r;
-	const char *package = NULL, *format = NULL;
-	const struct option opts[] = {
-		OPT_BOOL('n', "dry-run", &dry_run, "say what would change, change nothing"),
-		OPT_STRING('p', "package", &package, "NAME", "a monorepo package (fills {name})"),
-		OPT_STRING(0, "tag-format", &format, "FMT", "tag format instead of release.tag"),
-		OPT_END(),
-	};
+	int dry_run = cli.dry_run, r;
+	const char *package = cli.package, *format = cli.format;
 	struct manifest_set ms = MANIFEST_SET_INIT;
 	struct strbuf want = STRBUF_INIT, tag = STRBUF_INIT;
 
-	CMD_PARSE(opts, sync_usage,
-		  "Write the latest tag's version (or, with no tag yet, the first version\n"
-		  "file's) into every version file.", argc, argv);
 	if (argc)
-		return cmd_usage_error(sync_usage, "unexpected argument '%s'", argv[0]);
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
 		goto out;
 	if (!want.len) {
@@ -467,16 +445,40 @@ out:
 }
 
 static const struct sub_entry version_subs[] = {
-	{ "current", "print the latest release", version_current_cmd },
-	{ "next", "print the next version from the commits", version_next_cmd },
-	{ "bump", "write the next version into the version files", version_bump_cmd },
-	{ "set", "write a given version into the version files", version_set_cmd },
-	{ "check", "check that the version files and the tag agree", version_check_cmd },
-	{ "sync", "make the version files agree with the latest tag", version_sync_cmd },
-	{ NULL, NULL, NULL },
+	{ .name = "current", .summary = "print the latest release",
+	  .usage = "[--tag] [--package NAME] [--tag-format FMT]",
+	  .help = "Print the latest release reachable from HEAD (exit 3 when there is none).",
+	  .opts = current_opts, .flags = CMD_NEEDS_REPO, .fn = version_current_cmd },
+	{ .name = "next", .summary = "print the next version from the commits",
+	  .usage = "[--pre ID] [--level major|minor|patch|auto] [--package NAME] "
+		   "[--tag-format FMT]",
+	  .help = "Print the next version from the Conventional Commits since the last release\n"
+		  "(exit 1 when there is nothing to release).",
+	  .opts = next_opts, .flags = CMD_NEEDS_REPO, .fn = version_next_cmd },
+	{ .name = "bump", .summary = "write the next version into the version files",
+	  .usage = "[major|minor|patch|auto] [--pre ID] [--dry-run] [--package NAME]",
+	  .help = "Write the next version (from the commits, or bumped by LEVEL) into the\n"
+		  "version files. Commits and tags nothing: see 'bosun release'.",
+	  .opts = bump_opts, .flags = CMD_NEEDS_WORKTREE, .fn = version_bump_cmd },
+	{ .name = "set", .summary = "write a given version into the version files",
+	  .usage = "X.Y.Z [--dry-run]",
+	  .help = "Write X.Y.Z into every version file.",
+	  .opts = set_opts, .flags = CMD_NEEDS_WORKTREE, .fn = version_set_cmd },
+	{ .name = "check", .summary = "check that the version files and the tag agree",
+	  .usage = "[--package NAME] [--tag-format FMT]",
+	  .help = "Check that every version file agrees with the others and with the latest\n"
+		  "tag (exit 1 with the list when they do not).",
+	  .opts = check_opts, .flags = CMD_NEEDS_WORKTREE, .fn = version_check_cmd },
+	{ .name = "sync", .summary = "make the version files agree with the latest tag",
+	  .usage = "[--dry-run] [--package NAME] [--tag-format FMT]",
+	  .help = "Write the latest tag's version (or, with no tag yet, the first version\n"
+		  "file's) into every version file.",
+	  .opts = sync_opts, .flags = CMD_NEEDS_WORKTREE, .fn = version_sync_cmd },
+	{ NULL },
 };
 
 const struct cmd_entry cmd_version = {
-	"version", "versions from tags and Conventional Commits; version files",
-	NULL, version_subs,
+	.name = "version",
+	.summary = "versions from tags and Conventional Commits; version files",
+	.subs = version_subs,
 };

@@ -223,7 +223,7 @@ int ctx_config(struct bosun_ctx *ctx, struct config **out)
 			root = repo->workdir;
 		else
 			error_clear();
-		if ((r = config_load(&ctx->cfg, root)) < 0)
+		if ((r = config_load(&ctx->cfg, config_tables, root)) < 0)
 			return r;
 		lvl = log_level_parse(config_str(ctx->cfg, "log.level"));
 		if (lvl >= 0)

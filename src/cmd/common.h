@@ -44,6 +44,7 @@
 #include <stdio.h>
 
 struct config;
+struct config_key;
 struct repo;
 
 struct bosun_ctx {
@@ -137,6 +138,9 @@ struct cmd_entry {
 
 /* The registry (table.c), terminated by { NULL }. */
 extern const struct cmd_entry *const cmd_table[];
+/* The tables of configuration keys of the groups built (keys.c), in the
+ * order of "bosun config", terminated by NULL; ctx_config() loads them. */
+extern const struct config_key *const config_tables[];
 const struct cmd_entry *cmd_find(const char *name);
 /* A group's verb by name, or NULL. */
 const struct sub_entry *cmd_find_sub(const struct cmd_entry *e, const char *name);

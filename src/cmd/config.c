@@ -21,6 +21,7 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	const struct config_key *k;
 	struct config *cfg;
+	size_t i;
 	int r;
 
 	if (argc > 1)
@@ -31,10 +32,10 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		const char *cands[128];
 		size_t n = 0;
 
-		for (k = config_schema; k->key && n < 127; k++)
+		for (i = 0; (k = config_key_at(cfg, i)) && n < 127; i++)
 			cands[n++] = k->key;
 		cands[n] = NULL;
-		if (!config_get(cfg, argv[0])) {
+		if (!config_key_find(cfg, argv[0])) {
 			const char *s = opts_suggest(argv[0], cands);
 
 			if (s)
@@ -56,7 +57,7 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		out_json(config_dump(cfg));
 		return 0;
 	}
-	for (k = config_schema; k->key; k++) {
+	for (i = 0; (k = config_key_at(cfg, i)); i++) {
 		printf("%s = ", k->key);
 		print_value(config_get(cfg, k->key));
 		printf("  %s# %s%s\n", c_dim(ctx), config_origin(cfg, k->key), c_reset(ctx));

@@ -1,7 +1,8 @@
 /*
  * table.c - the one list of bosun's command groups. A group lives in
  * src/cmd/<group>.c and exports one struct cmd_entry; groups whose sources
- * are built (src/lib/<group>/meson.build) are listed.
+ * are built (src/lib/<group>/meson.build) are listed. Their domains' tables
+ * of configuration keys are listed beside, in keys.c.
  */
 #include "bosun-config.h"
 #include "cmd/common.h"

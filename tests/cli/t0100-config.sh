@@ -102,4 +102,16 @@ test_expect_success 'outside a repository only the user file and env apply' '
 	test_eq "v{version}" "$(cat ../out)"
 '
 
+test_expect_success 'every config_*("KEY") literal in src/ names a key' '
+	bosun --json config >keys.json &&
+	find "$BOSUN_TOP/src" -name "*.[ch]" -exec cat {} + | tr "\n\t" "  " |
+	grep -oE "config_(get|str|bool|int|strlist|origin)\([^,()]*, *\"[^\"]*\"" |
+	sed "s/.*\"\(.*\)\"$/\1/" | sort -u >used &&
+	test "$(wc -l <used)" -gt 40 &&
+	while read -r key; do
+		grep -qF "  \"$key\": {" keys.json ||
+		{ echo "src/ reads config key \"$key\", which no table has" >&2; return 1; }
+	done <used
+'
+
 test_done

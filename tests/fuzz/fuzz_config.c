@@ -3,8 +3,10 @@
  *
  * The first byte picks the mode: most inputs are a whole bosun.yml; when it
  * is below 64 the rest is the value of the environment variable of the
- * schema key it selects, so the BOSUN_* parsers are fuzzed too.
+ * key it selects (of the tables bosun loads), so the BOSUN_* parsers are
+ * fuzzed too.
  */
+#include "cmd/common.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "lib/config/config.h"
@@ -15,18 +17,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static size_t schema_size(void)
+/* The key number i of all the tables, counting round. */
+static const struct config_key *pick_key(size_t i)
 {
+	const struct config_key *const *t;
+	const struct config_key *k;
 	size_t nr = 0;
 
-	while (config_schema[nr].key)
-		nr++;
-	return nr;
+	for (t = config_tables; *t; t++)
+		for (k = *t; k->key; k++)
+			nr++;
+	i %= nr;
+	for (t = config_tables; *t; t++)
+		for (k = *t; k->key; k++)
+			if (!i--)
+				return k;
+	return NULL;
 }
 
 static void load_env(const uint8_t *data, size_t size)
 {
-	const struct config_key *k = &config_schema[data[0] % schema_size()];
+	const struct config_key *k = pick_key(data[0]);
 	struct strbuf entry = STRBUF_INIT;
 	const char *envp[2];
 	struct config *cfg = NULL;
@@ -40,7 +51,7 @@ static void load_env(const uint8_t *data, size_t size)
 	strbuf_add(&entry, data + 1, size - 1);
 	envp[0] = entry.buf;
 	envp[1] = NULL;
-	if (config_load_from(&cfg, NULL, NULL, envp) == 0)
+	if (config_load_from(&cfg, config_tables, NULL, NULL, envp) == 0)
 		config_free(cfg);
 	strbuf_release(&entry);
 }
@@ -50,7 +61,7 @@ static void load_yaml(const uint8_t *data, size_t size)
 	struct config *cfg = NULL;
 	json_t *dump;
 
-	if (config_load_from_string(&cfg, "fuzz.yml", (const char *)data,
+	if (config_load_from_string(&cfg, config_tables, "fuzz.yml", (const char *)data,
 				    size) < 0)
 		return;
 	dump = config_dump(cfg);

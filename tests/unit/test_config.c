@@ -14,12 +14,18 @@
 #include "lib/config/config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The tables bosun loads (cmd/keys.c; cmd/common.h's print_error() would
+ * clash with cmocka's). */
+extern const struct config_key *const config_tables[];
 
 static char tmpdir[] = "/tmp/bosun-test-config-XXXXXX";
 
@@ -53,7 +59,7 @@ static char *tmp_file(const char *name, const char *text)
 static struct config *load_ok(const char *yaml)
 {
 	struct config *cfg = NULL;
-	int r = config_load_from_string(&cfg, "bosun.yml", yaml, strlen(yaml));
+	int r = config_load_from_string(&cfg, config_tables, "bosun.yml", yaml, strlen(yaml));
 
 	if (r < 0)
 		fail_msg("unexpected error: %s", error_message());
@@ -64,7 +70,7 @@ static struct config *load_ok(const char *yaml)
 static void load_fails(const char *yaml, const char *msg)
 {
 	struct config *cfg = NULL;
-	int r = config_load_from_string(&cfg, "bosun.yml", yaml, strlen(yaml));
+	int r = config_load_from_string(&cfg, config_tables, "bosun.yml", yaml, strlen(yaml));
 
 	assert_int_equal(r, -BOSUN_EDATA);
 	assert_null(cfg);
@@ -76,7 +82,7 @@ static struct config *load_env_ok(const char *const *envp)
 {
 	struct config *cfg = NULL;
 
-	if (config_load_from(&cfg, NULL, NULL, envp) < 0)
+	if (config_load_from(&cfg, config_tables, NULL, NULL, envp) < 0)
 		fail_msg("unexpected error: %s", error_message());
 	return cfg;
 }
@@ -86,7 +92,7 @@ static void env_fails(const char *entry, const char *msg)
 	const char *envp[] = { entry, NULL };
 	struct config *cfg = NULL;
 
-	assert_int_equal(config_load_from(&cfg, NULL, NULL, envp), -BOSUN_EDATA);
+	assert_int_equal(config_load_from(&cfg, config_tables, NULL, NULL, envp), -BOSUN_EDATA);
 	assert_null(cfg);
 	assert_string_equal(error_message(), msg);
 }
@@ -108,13 +114,15 @@ static void assert_json(const struct config *cfg, const char *key,
 static void config__defaults__every_key_is_set_from_default(void **state)
 {
 	struct config *cfg = NULL;
+	const struct config_key *const *t;
 	const struct config_key *k;
 
-	assert_int_equal(config_load_from(&cfg, NULL, NULL, NULL), 0);
-	for (k = config_schema; k->key; k++) {
-		assert_non_null(config_get(cfg, k->key));
-		assert_string_equal(config_origin(cfg, k->key), "default");
-	}
+	assert_int_equal(config_load_from(&cfg, config_tables, NULL, NULL, NULL), 0);
+	for (t = config_tables; *t; t++)
+		for (k = *t; k->key; k++) {
+			assert_non_null(config_get(cfg, k->key));
+			assert_string_equal(config_origin(cfg, k->key), "default");
+		}
 	assert_string_equal(config_str(cfg, "release.tag"), "v{version}");
 	assert_string_equal(config_str(cfg, "release.initial"), "0.1.0");
 	assert_false(config_bool(cfg, "release.zero_major"));
@@ -143,22 +151,75 @@ static int type_matches(enum config_type type, const json_t *v)
 	return 0;
 }
 
-static void config__schema__defaults_parse_and_match_types(void **state)
+/* Every key of the tables cmd/keys.c gathers: a default of its type, one
+ * line of help, and a name no other key has, in this table or another. */
+static void config__tables__defaults_parse_and_names_are_unique(void **state)
 {
+	struct config *cfg = load_ok("");
 	const struct config_key *k, *j;
+	size_t i, n;
 	json_t *v;
 
-	for (k = config_schema; k->key; k++) {
+	for (i = 0; (k = config_key_at(cfg, i)); i++) {
 		v = json_loads(k->def, JSON_DECODE_ANY, NULL);
 		assert_non_null(v);
 		assert_true(type_matches(k->type, v));
 		json_decref(v);
 		assert_true(k->help && *k->help && !strchr(k->help, '\n'));
-		for (j = config_schema; j < k; j++)
+		for (n = 0; n < i; n++) {
+			j = config_key_at(cfg, n);
 			assert_string_not_equal(j->key, k->key);
+		}
+		assert_ptr_equal(config_key_find(cfg, k->key), k);
 	}
-	/* Other modules add their keys after the release engine's. */
-	assert_string_equal(config_schema[0].key, "release.tag");
+	assert_true(i > 50);
+	/* Other domains add their keys after the release engine's. */
+	assert_string_equal(config_key_at(cfg, 0)->key, "release.tag");
+	assert_string_equal(config_tables[0][0].key, "release.tag");
+	config_free(cfg);
+}
+
+/* The module knows no key of its own but the ones it is given. */
+static void config__tables__only_the_given_keys_exist(void **state)
+{
+	static const struct config_key mine[] = {
+		{ "x.a", CFG_INT, "7", "a number" },
+		{ "x.b.c", CFG_STRLIST, "[\"p\"]", "a list" },
+		{ NULL, 0, NULL, NULL, NULL },
+	};
+	static const struct config_key *const tables[] = {
+		mine, config_core_keys, NULL,
+	};
+	const char *yaml = "x:\n  b:\n    c: [q, r]\n";
+	const char *envp[] = { "BOSUN_X_A=9", "BOSUN_RELEASE_TAG=x", NULL };
+	struct config *cfg = NULL;
+	size_t nr = 0;
+
+	assert_int_equal(config_load_from_string(&cfg, tables, "t.yml", yaml,
+						 strlen(yaml)), 0);
+	assert_int_equal(config_int(cfg, "x.a"), 7);
+	assert_int_equal(config_strlist(cfg, "x.b.c", &nr)[1][0], 'r');
+	assert_int_equal(nr, 2);
+	assert_string_equal(config_str(cfg, "log.level"), "info");
+	assert_null(config_key_find(cfg, "release.tag"));
+	assert_string_equal(config_key_at(cfg, 2)->key, "log.level");
+	assert_null(config_key_at(cfg, 3));
+	config_free(cfg);
+
+	/* BOSUN_RELEASE_TAG names no key here: not ours to judge. */
+	assert_int_equal(config_load_from(&cfg, tables, NULL, NULL, envp), 0);
+	assert_int_equal(config_int(cfg, "x.a"), 9);
+	assert_string_equal(config_origin(cfg, "x.a"), "env BOSUN_X_A");
+	config_free(cfg);
+
+	yaml = "release:\n  tag: v{version}\n";
+	assert_int_equal(config_load_from_string(&cfg, tables, "t.yml", yaml,
+						 strlen(yaml)), -BOSUN_EDATA);
+	assert_string_equal(error_message(), "t.yml:1:1: unknown key 'release'");
+	/* No tables: no keys, and an empty file is still fine. */
+	assert_int_equal(config_load_from_string(&cfg, NULL, "t.yml", "", 0), 0);
+	assert_null(config_key_at(cfg, 0));
+	config_free(cfg);
 }
 
 static void config__strlist__default_strings_are_available(void **state)
@@ -176,19 +237,58 @@ static void config__strlist__default_strings_are_available(void **state)
 	assert_int_equal(nr, 0);
 	assert_null(config_strlist(cfg, "release.tag", &nr));
 	assert_int_equal(nr, 0);
-	assert_null(config_strlist(cfg, "no.such", &nr));
 	config_free(cfg);
 }
 
-static void config__get__unknown_key_is_null(void **state)
+/* Whether reading key from cfg in a child process ends it with SIGABRT. */
+static int get_aborts(const struct config *cfg, const char *key)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		/* The message on stderr is expected; keep the TAP clean. */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(2);
+		(void)config_get(cfg, key);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/* A name users type is looked up with config_key_find(); a name in bosun's
+ * own source that is no key is a bug, which debug builds stop at. */
+static void config__get__unknown_key_is_a_bug(void **state)
 {
 	struct config *cfg = load_ok("");
 
+	assert_null(config_key_find(cfg, "release.tga"));
+	assert_null(config_key_find(cfg, "release"));
+	assert_null(config_key_find(cfg, NULL));
+	assert_null(config_key_find(NULL, "release.tag"));
+	assert_non_null(config_key_find(cfg, "release.tag"));
+	assert_false(get_aborts(cfg, "release.tag"));
+#ifndef NDEBUG
+	assert_true(get_aborts(cfg, "release.tga"));
+	assert_true(get_aborts(cfg, "release"));
+#else
 	assert_null(config_get(cfg, "release.tga"));
 	assert_null(config_str(cfg, "release"));
 	assert_null(config_origin(cfg, "nope"));
 	assert_int_equal(config_int(cfg, "nope"), 0);
 	assert_false(config_bool(cfg, "nope"));
+	{
+		size_t nr = 9;
+
+		assert_null(config_strlist(cfg, "no.such", &nr));
+		assert_int_equal(nr, 0);
+	}
+#endif
+	assert_null(config_get(NULL, "release.tag"));
 	config_free(cfg);
 	config_free(NULL);
 }
@@ -578,7 +678,7 @@ static void config__syntax__bytes_that_are_not_text(void **state)
 	load_fails("%\xff", "bosun.yml:1:2: not valid UTF-8");
 	load_fails("log:\n  level: inf\xc3\n", "bosun.yml:2:13: not valid UTF-8");
 	load_fails("log:\n  level: \xed\xa0\x80\n", "bosun.yml:2:10: not valid UTF-8");
-	assert_int_equal(config_load_from_string(&cfg, "bosun.yml", nul,
+	assert_int_equal(config_load_from_string(&cfg, config_tables, "bosun.yml", nul,
 						 sizeof(nul) - 1), -BOSUN_EDATA);
 	assert_string_equal(error_message(),
 			    "bosun.yml:2:4: NUL characters are not allowed");
@@ -641,12 +741,12 @@ static void load_broken_inputs(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
-		if (config_load_from_string(&cfg, "x.yml", broken[i],
+		if (config_load_from_string(&cfg, config_tables, "x.yml", broken[i],
 					    strlen(broken[i])) >= 0)
 			config_free(cfg);
 		cfg = NULL;
 	}
-	assert_int_equal(config_load_from(&cfg, NULL, path, NULL), -BOSUN_EDATA);
+	assert_int_equal(config_load_from(&cfg, config_tables, NULL, path, NULL), -BOSUN_EDATA);
 	free(path);
 }
 
@@ -667,7 +767,7 @@ static void config__layers__repo_over_user_with_origins(void **state)
 	struct strbuf origin = STRBUF_INIT;
 	struct config *cfg = NULL;
 
-	assert_int_equal(config_load_from(&cfg, user, repo, NULL), 0);
+	assert_int_equal(config_load_from(&cfg, config_tables, user, repo, NULL), 0);
 	assert_string_equal(config_str(cfg, "release.tag"), "r{version}");
 	strbuf_addf(&origin, "%s:4:3", repo);
 	assert_string_equal(config_origin(cfg, "release.tag"), origin.buf);
@@ -695,12 +795,12 @@ static void config__layers__errors_name_their_file(void **state)
 	struct strbuf msg = STRBUF_INIT;
 	struct config *cfg = NULL;
 
-	assert_int_equal(config_load_from(&cfg, user, missing, NULL), -BOSUN_EDATA);
+	assert_int_equal(config_load_from(&cfg, config_tables, user, missing, NULL), -BOSUN_EDATA);
 	strbuf_addf(&msg, "%s:2:9: 'release.push' must be a boolean "
 		    "(true or false), not 'sometimes'", user);
 	assert_string_equal(error_message(), msg.buf);
 	/* Missing files are empty layers. */
-	assert_int_equal(config_load_from(&cfg, missing, missing, NULL), 0);
+	assert_int_equal(config_load_from(&cfg, config_tables, missing, missing, NULL), 0);
 	config_free(cfg);
 	strbuf_release(&msg);
 	free(user);
@@ -722,7 +822,7 @@ static void config__load__finds_user_and_repo_files(void **state)
 	unsetenv("BOSUN_LOG_LEVEL");
 	unsetenv("BOSUN_RELEASE_REMOTE");
 
-	assert_int_equal(config_load(&cfg, tmpdir), 0);
+	assert_int_equal(config_load(&cfg, config_tables, tmpdir), 0);
 	assert_string_equal(config_str(cfg, "release.remote"), "fork");
 	assert_string_equal(config_origin(cfg, "release.remote"), "bosun.yml:3:3");
 	assert_string_equal(config_str(cfg, "log.level"), "debug");
@@ -731,7 +831,7 @@ static void config__load__finds_user_and_repo_files(void **state)
 	config_free(cfg);
 
 	/* Outside a repository: the user file only. */
-	assert_int_equal(config_load(&cfg, NULL), 0);
+	assert_int_equal(config_load(&cfg, config_tables, NULL), 0);
 	assert_string_equal(config_str(cfg, "release.remote"), "origin");
 	config_free(cfg);
 	unsetenv("BOSUN_HOME");
@@ -757,7 +857,7 @@ static void config__load__user_file_origin_uses_tilde(void **state)
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("BOSUN_LOG_LEVEL");
 	setenv("HOME", home, 1);
-	assert_int_equal(config_load(&cfg, NULL), 0);
+	assert_int_equal(config_load(&cfg, config_tables, NULL), 0);
 	assert_string_equal(config_str(cfg, "log.level"), "warn");
 	assert_string_equal(config_origin(cfg, "log.level"),
 			    "~/.config/bosun/config.yml:2:3");
@@ -828,7 +928,7 @@ static void config__env__overrides_the_files(void **state)
 	const char *envp[] = { "BOSUN_RELEASE_PUSH=0", NULL };
 	struct config *cfg = NULL;
 
-	assert_int_equal(config_load_from(&cfg, NULL, repo, envp), 0);
+	assert_int_equal(config_load_from(&cfg, config_tables, NULL, repo, envp), 0);
 	assert_false(config_bool(cfg, "release.push"));
 	assert_string_equal(config_origin(cfg, "release.push"),
 			    "env BOSUN_RELEASE_PUSH");
@@ -861,19 +961,23 @@ static void config__env__bad_values_are_errors(void **state)
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void config__dump__lists_every_key_in_schema_order(void **state)
+/* In the order of the tables, and of the keys in each. */
+static void config__dump__lists_every_key_in_table_order(void **state)
 {
 	struct config *cfg = load_ok("release:\n  remote: fork\n");
 	json_t *dump = config_dump(cfg), *v;
+	const struct config_key *const *t;
+	const struct config_key *k;
 	const char *key;
 	size_t i = 0;
 
-	while (config_schema[i].key)
-		i++;
+	for (t = config_tables; *t; t++)
+		for (k = *t; k->key; k++)
+			assert_ptr_equal(config_key_at(cfg, i++), k);
 	assert_int_equal(json_object_size(dump), i);
 	i = 0;
 	json_object_foreach(dump, key, v) {
-		assert_string_equal(key, config_schema[i].key);
+		assert_string_equal(key, config_key_at(cfg, i)->key);
 		assert_non_null(json_object_get(v, "value"));
 		assert_non_null(json_object_get(v, "origin"));
 		i++;
@@ -903,7 +1007,7 @@ static void config__speed__load_without_files_is_fast(void **state)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		assert_int_equal(config_load_from(&cfg, missing, missing, NULL), 0);
+		assert_int_equal(config_load_from(&cfg, config_tables, missing, missing, NULL), 0);
 		config_free(cfg);
 	}
 	each = (now() - start) / 200;
@@ -916,9 +1020,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config__defaults__every_key_is_set_from_default),
-		cmocka_unit_test(config__schema__defaults_parse_and_match_types),
+		cmocka_unit_test(config__tables__defaults_parse_and_names_are_unique),
+		cmocka_unit_test(config__tables__only_the_given_keys_exist),
 		cmocka_unit_test(config__strlist__default_strings_are_available),
-		cmocka_unit_test(config__get__unknown_key_is_null),
+		cmocka_unit_test(config__get__unknown_key_is_a_bug),
 		cmocka_unit_test(config__empty__files_and_documents_are_defaults),
 		cmocka_unit_test(config__string__nested_key_sets_value_and_origin),
 		cmocka_unit_test(config__string__dotted_key_is_accepted),
@@ -949,7 +1054,7 @@ int main(void)
 		cmocka_unit_test(config__env__structured_values_are_yaml),
 		cmocka_unit_test(config__env__overrides_the_files),
 		cmocka_unit_test(config__env__bad_values_are_errors),
-		cmocka_unit_test(config__dump__lists_every_key_in_schema_order),
+		cmocka_unit_test(config__dump__lists_every_key_in_table_order),
 		cmocka_unit_test(config__speed__load_without_files_is_fast),
 	};
 

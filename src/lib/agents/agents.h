@@ -34,6 +34,7 @@
 #include "core/lockfile.h"
 #include "core/statcache.h"
 #include "core/strbuf.h"
+#include "lib/config/config.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -368,5 +369,8 @@ struct agent_snap_entry {
 int agent_snapshot_parse(struct agent_snap_entry **out, size_t *nr,
 			 const char *data, size_t len);
 void agent_snapshot_free(struct agent_snap_entry *e, size_t nr);
+
+/* The configuration keys agents.* (keys.c). */
+extern const struct config_key agents_config_keys[];
 
 #endif

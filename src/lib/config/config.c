@@ -2,7 +2,7 @@
  * config.c - load bosun's layered configuration (see config.h).
  *
  * Each layer's YAML is read into a tree that knows where each node starts
- * (lib/yaml), its keys are checked against config_schema here, and each
+ * (lib/yaml), its keys are checked against the tables given here, and each
  * value is converted to its type's normalised JSON shape (convert.c);
  * every message about a bad value points at it. BOSUN_* variables are
  * read here too, and the layers are merged key by key.
@@ -17,6 +17,7 @@
 #include "core/strbuf.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,39 +26,90 @@
 /* bosun.yml is written by people; anything larger is a mistake. */
 #define CONFIG_FILE_CAP (1024 * 1024)
 
-/* ---- the schema ---------------------------------------------------------- */
+/* ---- the configuration and its keys -------------------------------------- */
 
-static int schema_find(const char *key)
+struct config_entry {
+	json_t *value;		/* NULL until a layer or the default sets it */
+	char *origin;		/* NULL means "default" */
+	const char **list;	/* CFG_STRLIST: the strings, NULL-terminated */
+	size_t list_nr;
+};
+
+struct config {
+	size_t nr;
+	const struct config_key **keys;	/* the tables' keys, in order */
+	struct config_entry *e;		/* e[i] is the value of keys[i] */
+	unsigned char *seen;	/* keys the layer being read has set */
+};
+
+static struct config *config_new(const struct config_key *const *tables)
 {
-	int i;
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	const struct config_key *const *t;
+	const struct config_key *k;
+	size_t n = 0;
 
-	for (i = 0; config_schema[i].key; i++)
-		if (!strcmp(config_schema[i].key, key))
-			return i;
+	for (t = tables; t && *t; t++)
+		for (k = *t; k->key; k++)
+			n++;
+	cfg->keys = xcalloc(n + 1, sizeof(*cfg->keys));
+	for (t = tables; t && *t; t++)
+		for (k = *t; k->key; k++)
+			cfg->keys[cfg->nr++] = k;
+	cfg->e = xcalloc(cfg->nr, sizeof(*cfg->e));
+	cfg->seen = xcalloc(cfg->nr, 1);
+	return cfg;
+}
+
+void config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->nr; i++) {
+		json_decref(cfg->e[i].value);
+		free(cfg->e[i].origin);
+		free(cfg->e[i].list);
+	}
+	free(cfg->keys);
+	free(cfg->e);
+	free(cfg->seen);
+	free(cfg);
+}
+
+static int key_index(const struct config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nr; i++)
+		if (!strcmp(cfg->keys[i]->key, key))
+			return (int)i;
 	return -1;
 }
 
 /* Whether path names a group of keys ("release") rather than a key. */
-static int is_section(const char *path)
+static int is_section(const struct config *cfg, const char *path)
 {
-	size_t len = strlen(path);
-	int i;
+	size_t len = strlen(path), i;
 
-	for (i = 0; config_schema[i].key; i++)
-		if (!strncmp(config_schema[i].key, path, len) &&
-		    config_schema[i].key[len] == '.')
+	for (i = 0; i < cfg->nr; i++)
+		if (!strncmp(cfg->keys[i]->key, path, len) &&
+		    cfg->keys[i]->key[len] == '.')
 			return 1;
 	return 0;
 }
 
 /* The key or section closest to path, appended to sb; 0 when none is close. */
-static int suggest_key(struct strbuf *sb, const char *path)
+static int suggest_key(const struct config *cfg, struct strbuf *sb,
+		       const char *path)
 {
 	char **cands = NULL;
 	size_t nr = 0, alloc = 0, i;
 	const char *best, *key, *dot;
 
-	for (i = 0; (key = config_schema[i].key); i++) {
+	for (i = 0; i < cfg->nr; i++) {
+		key = cfg->keys[i]->key;
 		for (dot = strchr(key, '.'); dot; dot = strchr(dot + 1, '.')) {
 			ALLOC_GROW(cands, nr + 1, alloc);
 			cands[nr++] = xstrndup(key, (size_t)(dot - key));
@@ -76,55 +128,15 @@ static int suggest_key(struct strbuf *sb, const char *path)
 	return sb->len > 0;
 }
 
-/* ---- the configuration --------------------------------------------------- */
-
-struct config_entry {
-	json_t *value;		/* NULL until a layer or the default sets it */
-	char *origin;		/* NULL means "default" */
-	const char **list;	/* CFG_STRLIST: the strings, NULL-terminated */
-	size_t list_nr;
-};
-
-struct config {
-	size_t nr;
-	struct config_entry *e;
-	unsigned char *seen;	/* keys the layer being read has set */
-};
-
-static struct config *config_new(void)
-{
-	struct config *cfg = xcalloc(1, sizeof(*cfg));
-
-	while (config_schema[cfg->nr].key)
-		cfg->nr++;
-	cfg->e = xcalloc(cfg->nr, sizeof(*cfg->e));
-	cfg->seen = xcalloc(cfg->nr, 1);
-	return cfg;
-}
-
-void config_free(struct config *cfg)
-{
-	size_t i;
-
-	if (!cfg)
-		return;
-	for (i = 0; i < cfg->nr; i++) {
-		json_decref(cfg->e[i].value);
-		free(cfg->e[i].origin);
-		free(cfg->e[i].list);
-	}
-	free(cfg->e);
-	free(cfg->seen);
-	free(cfg);
-}
+/* ---- layers ---------------------------------------------------------------- */
 
 static int load_default(struct config *cfg, int idx)
 {
-	json_t *v = json_loads(config_schema[idx].def, JSON_DECODE_ANY, NULL);
+	json_t *v = json_loads(cfg->keys[idx]->def, JSON_DECODE_ANY, NULL);
 
 	if (!v)
 		return error_set(BOSUN_EINTERNAL, "bad default for '%s'",
-				 config_schema[idx].key);
+				 cfg->keys[idx]->key);
 	cfg->e[idx].value = v;
 	return 0;
 }
@@ -136,7 +148,7 @@ static int set_value(struct config *cfg, int idx, json_t *v, char *origin)
 	struct config_entry *e = &cfg->e[idx];
 	int r = 0;
 
-	if (config_schema[idx].type == CFG_STRMAP) {
+	if (cfg->keys[idx]->type == CFG_STRMAP) {
 		if (!e->value)
 			r = load_default(cfg, idx);
 		if (r >= 0)
@@ -159,11 +171,11 @@ static char *xstrfmt_origin(const struct src *s, const struct ynode *k)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* One schema key from a file: k is its key node, v its value. */
+/* One key from a file: k is its key node, v its value. */
 static int set_from_yaml(struct config *cfg, const struct src *s, int idx,
 			 const struct ynode *k, const struct ynode *v)
 {
-	const struct config_key *ck = &config_schema[idx];
+	const struct config_key *ck = cfg->keys[idx];
 	struct strbuf why = STRBUF_INIT;
 	json_t *val = NULL;
 	int r;
@@ -173,7 +185,7 @@ static int set_from_yaml(struct config *cfg, const struct src *s, int idx,
 	cfg->seen[idx] = 1;
 	if ((r = cfg_type_conv(ck->type)(s, ck->key, v, &val)) < 0)
 		goto out;
-	if (cfg_check_value(idx, val, &why) < 0) {
+	if (ck->check && ck->check(val, &why) < 0) {
 		r = cfg_yerr(s, v, "'%s' %s", ck->key, why.buf);
 		goto out;
 	}
@@ -188,13 +200,13 @@ out:
 static int walk_map(struct config *cfg, const struct src *s,
 		    const struct ynode *map, const char *prefix);
 
-static int unknown_key(const struct src *s, const struct ynode *k,
-		       const char *path)
+static int unknown_key(const struct config *cfg, const struct src *s,
+		       const struct ynode *k, const char *path)
 {
 	struct strbuf hint = STRBUF_INIT;
 	int r;
 
-	if (suggest_key(&hint, path))
+	if (suggest_key(cfg, &hint, path))
 		r = cfg_yerr(s, k, "unknown key '%s' (did you mean '%s'?)",
 			     path, hint.buf);
 	else
@@ -208,12 +220,12 @@ static int walk_pair(struct config *cfg, const struct src *s,
 		     const struct ynode *map, size_t i, const char *path)
 {
 	const struct ynode *k = map->kids[i], *v = map->kids[i + 1];
-	int idx = schema_find(path);
+	int idx = key_index(cfg, path);
 
 	if (idx >= 0)
 		return set_from_yaml(cfg, s, idx, k, v);
-	if (!is_section(path))
-		return unknown_key(s, k, path);
+	if (!is_section(cfg, path))
+		return unknown_key(cfg, s, k, path);
 	if (v->type == Y_MAP)
 		return walk_map(cfg, s, v, path);
 	if (ynode_is_null(v))
@@ -221,8 +233,8 @@ static int walk_pair(struct config *cfg, const struct src *s,
 	return cfg_type_err(s, path, v, "a mapping");
 }
 
-/* Sections nest only as deep as the schema's keys, so this recursion is
- * bounded by the schema, not by the input. */
+/* Sections nest only as deep as the keys do, so this recursion is bounded
+ * by the tables, not by the input. */
 static int walk_map(struct config *cfg, const struct src *s,
 		    const struct ynode *map, const char *prefix)
 {
@@ -309,13 +321,13 @@ static int env_name_is(const char *key, const char *name, size_t len)
 	return !key[len];
 }
 
-static int env_find(const char *name, size_t len)
+static int env_find(const struct config *cfg, const char *name, size_t len)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; config_schema[i].key; i++)
-		if (env_name_is(config_schema[i].key, name, len))
-			return i;
+	for (i = 0; i < cfg->nr; i++)
+		if (env_name_is(cfg->keys[i]->key, name, len))
+			return (int)i;
 	return -1;
 }
 
@@ -451,7 +463,8 @@ static int env_argv(const char *var, const char *text, json_t **out)
 
 /* Structured values (steps, files, sections, JSON) are YAML or JSON text;
  * an empty one is an empty list (null for JSON). */
-static int env_yaml(const char *var, int idx, const char *text, json_t **out)
+static int env_yaml(const char *var, const struct config_key *k,
+		    const char *text, json_t **out)
 {
 	const struct src s = { var, 1 };
 	struct ytree d = { .no_pos = 1 };
@@ -459,18 +472,17 @@ static int env_yaml(const char *var, int idx, const char *text, json_t **out)
 
 	r = ytree_parse(&d, var, text, strlen(text));
 	if (r >= 0 && !d.root)
-		*out = config_schema[idx].type == CFG_JSON ? json_null()
-							   : json_array();
+		*out = k->type == CFG_JSON ? json_null() : json_array();
 	else if (r >= 0)
-		r = cfg_type_conv(config_schema[idx].type)(&s, config_schema[idx].key,
-							   d.root, out);
+		r = cfg_type_conv(k->type)(&s, k->key, d.root, out);
 	ytree_release(&d);
 	return r;
 }
 
-static int env_convert(const char *var, int idx, const char *text, json_t **out)
+static int env_convert(const char *var, const struct config_key *k,
+		       const char *text, json_t **out)
 {
-	switch (config_schema[idx].type) {
+	switch (k->type) {
 	case CFG_STRING: return env_string(var, text, out);
 	case CFG_BOOL: return env_bool(var, text, out);
 	case CFG_INT: return env_int(var, text, out);
@@ -478,7 +490,7 @@ static int env_convert(const char *var, int idx, const char *text, json_t **out)
 	case CFG_STRLIST: return env_list(var, text, out);
 	case CFG_ARGV: return env_argv(var, text, out);
 	case CFG_STRMAP: return env_map(var, text, out);
-	default: return env_yaml(var, idx, text, out);
+	default: return env_yaml(var, k, text, out);
 	}
 }
 
@@ -491,9 +503,10 @@ static int env_apply(struct config *cfg, int idx, const char *entry,
 	int r;
 
 	strbuf_add(&var, entry, name_len);
-	if ((r = env_convert(var.buf, idx, entry + name_len + 1, &val)) < 0)
+	if ((r = env_convert(var.buf, cfg->keys[idx], entry + name_len + 1,
+			     &val)) < 0)
 		goto out;
-	if (cfg_check_value(idx, val, &why) < 0) {
+	if (cfg->keys[idx]->check && cfg->keys[idx]->check(val, &why) < 0) {
 		r = error_set(BOSUN_EDATA, "%s: %s", var.buf, why.buf);
 		goto out;
 	}
@@ -517,7 +530,7 @@ static int layer_env(struct config *cfg, const char *const *envp)
 	for (; envp && *envp && r >= 0; envp++) {
 		if (strncmp(*envp, "BOSUN_", 6) || !(eq = strchr(*envp, '=')))
 			continue;
-		idx = env_find(*envp + 6, (size_t)(eq - *envp - 6));
+		idx = env_find(cfg, *envp + 6, (size_t)(eq - *envp - 6));
 		if (idx >= 0)
 			r = env_apply(cfg, idx, *envp, (size_t)(eq - *envp));
 	}
@@ -545,7 +558,7 @@ static int config_finish(struct config *cfg)
 	for (i = 0; i < cfg->nr; i++) {
 		if (!cfg->e[i].value && (r = load_default(cfg, (int)i)) < 0)
 			return r;
-		if (config_schema[i].type == CFG_STRLIST)
+		if (cfg->keys[i]->type == CFG_STRLIST)
 			build_list(&cfg->e[i]);
 	}
 	return 0;
@@ -563,11 +576,12 @@ static void user_file_name(struct strbuf *sb, const char *path)
 		strbuf_addstr(sb, path);
 }
 
-static int load(struct config **out, const char *user_file,
-		const char *user_name, const char *repo_file,
-		const char *repo_name, const char *const *envp)
+static int load(struct config **out, const struct config_key *const *tables,
+		const char *user_file, const char *user_name,
+		const char *repo_file, const char *repo_name,
+		const char *const *envp)
 {
-	struct config *cfg = config_new();
+	struct config *cfg = config_new(tables);
 	int r = 0;
 
 	if (user_file)
@@ -586,7 +600,8 @@ static int load(struct config **out, const char *user_file,
 	return 0;
 }
 
-int config_load(struct config **out, const char *repo_root)
+int config_load(struct config **out, const struct config_key *const *tables,
+		const char *repo_root)
 {
 	struct strbuf user = STRBUF_INIT, user_name = STRBUF_INIT;
 	struct strbuf repo = STRBUF_INIT;
@@ -597,24 +612,28 @@ int config_load(struct config **out, const char *repo_root)
 	user_file_name(&user_name, user.buf);
 	if (repo_root)
 		fs_path_join(&repo, repo_root, "bosun.yml");
-	r = load(out, user.buf, user_name.buf, repo_root ? repo.buf : NULL,
-		 "bosun.yml", (const char *const *)environ);
+	r = load(out, tables, user.buf, user_name.buf,
+		 repo_root ? repo.buf : NULL, "bosun.yml",
+		 (const char *const *)environ);
 	strbuf_release(&repo);
 	strbuf_release(&user_name);
 	strbuf_release(&user);
 	return r;
 }
 
-int config_load_from(struct config **out, const char *user_file,
-		     const char *repo_file, const char *const *envp)
+int config_load_from(struct config **out, const struct config_key *const *tables,
+		     const char *user_file, const char *repo_file,
+		     const char *const *envp)
 {
-	return load(out, user_file, user_file, repo_file, repo_file, envp);
+	return load(out, tables, user_file, user_file, repo_file, repo_file,
+		    envp);
 }
 
-int config_load_from_string(struct config **out, const char *name,
-			    const char *yaml, size_t len)
+int config_load_from_string(struct config **out,
+			    const struct config_key *const *tables,
+			    const char *name, const char *yaml, size_t len)
 {
-	struct config *cfg = config_new();
+	struct config *cfg = config_new(tables);
 	int r;
 
 	r = layer_text(cfg, name, yaml, len);
@@ -630,12 +649,43 @@ int config_load_from_string(struct config **out, const char *name,
 
 /* ---- reading values ------------------------------------------------------ */
 
+const struct config_key *config_key_at(const struct config *cfg, size_t i)
+{
+	return cfg && i < cfg->nr ? cfg->keys[i] : NULL;
+}
+
+const struct config_key *config_key_find(const struct config *cfg,
+					 const char *name)
+{
+	int i = cfg && name ? key_index(cfg, name) : -1;
+
+	return i < 0 ? NULL : cfg->keys[i];
+}
+
+/* A key no table has is a typo in bosun's source (config.h): the test
+ * builds stop at it, so a literal that names nothing cannot go unnoticed. */
+static void unknown_key_bug(const char *key)
+{
+#ifndef NDEBUG
+	fprintf(stderr, "bosun: BUG: '%s' is not a configuration key\n", key);
+	abort();
+#else
+	(void)key;
+#endif
+}
+
 static const struct config_entry *entry(const struct config *cfg,
 					const char *key)
 {
-	int i = cfg && key ? schema_find(key) : -1;
+	int i;
 
-	return i < 0 ? NULL : &cfg->e[i];
+	if (!cfg || !key)
+		return NULL;
+	if ((i = key_index(cfg, key)) < 0) {
+		unknown_key_bug(key);
+		return NULL;
+	}
+	return &cfg->e[i];
 }
 
 json_t *config_get(const struct config *cfg, const char *key)
@@ -685,7 +735,7 @@ json_t *config_dump(const struct config *cfg)
 	size_t i;
 
 	for (i = 0; cfg && i < cfg->nr; i++)
-		json_object_set_new(all, config_schema[i].key,
+		json_object_set_new(all, cfg->keys[i]->key,
 			json_pack("{s:o,s:s}",
 				  "value", json_deep_copy(cfg->e[i].value),
 				  "origin", cfg->e[i].origin ? cfg->e[i].origin

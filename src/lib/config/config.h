@@ -2,23 +2,38 @@
  * config.h - bosun's effective configuration.
  *
  *	struct config *cfg;
- *	if ((r = config_load(&cfg, repo_root)) < 0)	// -BOSUN_EDATA:
+ *	if ((r = config_load(&cfg, tables, repo_root)) < 0)	// -BOSUN_EDATA:
  *		return r;	// "bosun.yml:3:5: unknown key 'relase' (did you mean 'release'?)"
  *	const char *fmt = config_str(cfg, "release.tag");
  *	json_t *steps = config_get(cfg, "release.publish");	// borrowed
  *	config_free(cfg);
  *
- * Layers, lowest first: the built-in defaults (every key has one, see
- * config/schema.c), the user file ($XDG_CONFIG_HOME/bosun/config.yml, or
- * $BOSUN_HOME/config/config.yml), the repository's bosun.yml (repo_root may be
- * NULL outside a repository), then BOSUN_* environment variables: the key
- * upper-cased with '.' as '_' (BOSUN_RELEASE_TAG=x sets release.tag; a list
- * takes comma-separated items; a bool takes 1/0/true/false/yes/no).
+ * The keys are given, not known: each domain exports a table of its keys next
+ * to the checks of their values (lib/release/keys.c: release_config_keys[];
+ * this module's own, log.*, are config_core_keys[]), and src/cmd/keys.c
+ * lists the tables, NULL-terminated, in the order "bosun config" prints them.
+ * This module includes no domain's header.
  *
- * Values are jansson values checked against the schema: an unknown key, a
- * wrong type or a bad value is an error "FILE:LINE:COL: message" (for a
- * variable: "BOSUN_X: message") with kind BOSUN_EDATA. Mappings merge key by
- * key across layers; any other value replaces the one below it.
+ * Layers, lowest first: the built-in defaults (every key has one), the user
+ * file ($XDG_CONFIG_HOME/bosun/config.yml, or $BOSUN_HOME/config/config.yml),
+ * the repository's bosun.yml (repo_root may be NULL outside a repository),
+ * then BOSUN_* environment variables: the key upper-cased with '.' as '_'
+ * (BOSUN_RELEASE_TAG=x sets release.tag; a list takes comma-separated items;
+ * a bool takes 1/0/true/false/yes/no).
+ *
+ * Values are jansson values checked against the keys' types and checks: an
+ * unknown key, a wrong type or a bad value is an error "FILE:LINE:COL:
+ * message" (for a variable: "BOSUN_X: message") with kind BOSUN_EDATA.
+ * Mappings merge key by key across layers; any other value replaces the one
+ * below it.
+ *
+ * Reading a key no table has (config_get() of a misspelt name) is a bug in
+ * bosun, not in the user's input: builds without NDEBUG (the default
+ * debugoptimized build and the test builds) abort with the key's name, so the
+ * test suite finds it; release builds answer NULL (0, false) as for a value
+ * that is not set. A name typed by a user is looked up with config_key_find()
+ * first. t0100 also checks every config_*("...") literal in src/ against the
+ * keys.
  */
 #ifndef BOSUN_LIB_CONFIG_H
 #define BOSUN_LIB_CONFIG_H
@@ -55,21 +70,34 @@ struct config_key {
 	int (*check)(const json_t *v, struct strbuf *why);
 };
 
-/* The schema, terminated by an entry with key == NULL. */
-extern const struct config_key config_schema[];
+/* A table of keys ends with an entry whose key is NULL; tables is a
+ * NULL-terminated list of them. A key is in one table only (the unit tests
+ * check the list cmd/keys.c gathers). */
 
-int config_load(struct config **out, const char *repo_root);
+/* This module's own keys: log.*. */
+extern const struct config_key config_core_keys[];
+
+int config_load(struct config **out, const struct config_key *const *tables,
+		const char *repo_root);
 /* Load from explicit files (either may be NULL) and an environment block
  * (NULL-terminated "NAME=value" list, NULL for none); used by tests. */
-int config_load_from(struct config **out, const char *user_file,
-		     const char *repo_file, const char *const *envp);
+int config_load_from(struct config **out, const struct config_key *const *tables,
+		     const char *user_file, const char *repo_file,
+		     const char *const *envp);
 /* Defaults plus one YAML text (len bytes) shown in messages as name; no user
  * file, no environment. For the fuzz harness and tests. */
-int config_load_from_string(struct config **out, const char *name,
-			    const char *yaml, size_t len);
+int config_load_from_string(struct config **out,
+			    const struct config_key *const *tables,
+			    const char *name, const char *yaml, size_t len);
 void config_free(struct config *cfg);
 
-/* Borrowed values; the key must be in the schema (else NULL). */
+/* The keys cfg was loaded with, in order: i from 0 until NULL. */
+const struct config_key *config_key_at(const struct config *cfg, size_t i);
+/* The key named name, or NULL when no table has it (for names users type). */
+const struct config_key *config_key_find(const struct config *cfg,
+					 const char *name);
+
+/* Borrowed values; the key must be one of cfg's (see above). */
 json_t *config_get(const struct config *cfg, const char *key);
 const char *config_str(const struct config *cfg, const char *key);
 int config_bool(const struct config *cfg, const char *key);
@@ -82,7 +110,7 @@ const char **config_strlist(const struct config *cfg, const char *key, size_t *n
 const char *config_origin(const struct config *cfg, const char *key);
 
 /* The whole effective configuration as {"key": {"value": v, "origin": o}}
- * in schema order (new reference). */
+ * in the order of the keys (new reference). */
 json_t *config_dump(const struct config *cfg);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * convert.c - YAML values to the normalised JSON shape of their schema type
  * (internal.h): scalars, lists, commands, steps, version files, changelog
- * sections and free-form JSON, with the checks particular keys make. Every
+ * sections and free-form JSON; a key's own check comes from its table. Every
  * message names the key and points at the value's FILE:LINE:COL.
  */
 #include "lib/config/internal.h"
@@ -11,7 +11,6 @@
 #include "core/opts.h"
 #include "core/strbuf.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <regex.h>
@@ -159,120 +158,6 @@ int cfg_parse_duration(const char *s, long long *out)
 	if (total > INT_MAX)
 		return -1;
 	*out = total;
-	return 0;
-}
-
-/* Digits without a leading zero; returns the end, or NULL. */
-static const char *semver_num(const char *p)
-{
-	const char *start = p;
-
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p == start || (*start == '0' && p - start > 1))
-		return NULL;
-	return p;
-}
-
-/* Dot-separated identifiers of [0-9A-Za-z-]; returns the end, or NULL. */
-static const char *semver_ids(const char *p)
-{
-	const char *start;
-
-	for (;;) {
-		start = p;
-		while (isalnum((unsigned char)*p) || *p == '-')
-			p++;
-		if (p == start)
-			return NULL;
-		if (*p != '.')
-			return p;
-		p++;
-	}
-}
-
-/* A light check of MAJOR.MINOR.PATCH[-PRE][+BUILD]. */
-static int semver_ok(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (i && *s++ != '.')
-			return 0;
-		if (!(s = semver_num(s)))
-			return 0;
-	}
-	if (*s == '-' && !(s = semver_ids(s + 1)))
-		return 0;
-	if (*s == '+' && !(s = semver_ids(s + 1)))
-		return 0;
-	return !*s;
-}
-
-/* ---- checks on particular keys ------------------------------------------ */
-
-static int check_version(const json_t *v, struct strbuf *why)
-{
-	const char *s = json_string_value(v);
-
-	if (semver_ok(s))
-		return 0;
-	strbuf_addf(why, "must be a version like 1.2.3, not '%s'", s);
-	return -1;
-}
-
-static int check_tag(const json_t *v, struct strbuf *why)
-{
-	const char *s = json_string_value(v);
-
-	if (strstr(s, "{version}"))
-		return 0;
-	strbuf_addf(why, "must contain '{version}', not '%s'", s);
-	return -1;
-}
-
-static int check_level(const json_t *v, struct strbuf *why)
-{
-	static const char *const levels[] = { "debug", "info", "warn", "error" };
-	const char *s = json_string_value(v);
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(levels); i++)
-		if (!strcmp(s, levels[i]))
-			return 0;
-	strbuf_addf(why, "must be one of debug, info, warn or error, not '%s'", s);
-	return -1;
-}
-
-static int check_not_negative(const json_t *v, struct strbuf *why)
-{
-	if (json_integer_value(v) >= 0)
-		return 0;
-	strbuf_addf(why, "must not be negative, not %lld",
-		    (long long)json_integer_value(v));
-	return -1;
-}
-
-static const struct {
-	const char *key;
-	int (*check)(const json_t *v, struct strbuf *why);
-} key_checks[] = {
-	{ "release.tag", check_tag },
-	{ "release.initial", check_version },
-	{ "commit.header_max", check_not_negative },
-	{ "log.level", check_level },
-};
-
-/* 0, or -1 with "must be ..., not ..." in why. */
-int cfg_check_value(int idx, const json_t *v, struct strbuf *why)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(key_checks); i++)
-		if (!strcmp(key_checks[i].key, config_schema[idx].key))
-			return key_checks[i].check(v, why);
-	if (config_schema[idx].check)
-		return config_schema[idx].check(v, why);
 	return 0;
 }
 

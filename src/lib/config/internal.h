@@ -35,8 +35,6 @@ int cfg_parse_ll(const char *s, long long *out);
 /* "90s", "10m", "1h30m", "250ms" or a bare number of seconds, as ms (at
  * most INT_MAX); 0, or -1 when s is none of those. */
 int cfg_parse_duration(const char *s, long long *out);
-/* 0, or -1 with "must be ..., not ..." in why, for key config_schema[idx]. */
-int cfg_check_value(int idx, const json_t *v, struct strbuf *why);
 /* Whether key i of map (a string) repeats an earlier key. */
 int cfg_dup_key(const struct ynode *map, size_t i);
 

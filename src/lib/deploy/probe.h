@@ -19,6 +19,7 @@
 #define BOSUN_LIB_DEPLOY_PROBE_H
 
 #include "core/strbuf.h"
+#include "lib/config/config.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -100,7 +101,9 @@ enum deploy_state probe_eval_command(const struct probe *p, int exit_code,
 /* Map one raw state through p's table: DS_UNKNOWN when unmapped. */
 enum deploy_state probe_map(const struct probe *p, const char *raw);
 
-/* Config checks for schema.c: "must be ..." with a field path in why. */
+/* The configuration keys deploy.* (keys.c), and the checks of their values:
+ * "must be ..." with a field path in why. */
+extern const struct config_key deploy_config_keys[];
 int deploy_check_probes(const json_t *v, struct strbuf *why);
 int deploy_check_providers(const json_t *v, struct strbuf *why);
 int deploy_check_notify(const json_t *v, struct strbuf *why);

@@ -4,6 +4,7 @@
  * built-in with `builtin` and its options). See docs/hooks.md.
  */
 #include "lib/hooks/hooks.h"
+#include "lib/hooks/internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"

@@ -44,12 +44,12 @@
 #define BOSUN_LIB_HOOKS_H
 
 #include "core/strbuf.h"
+#include "lib/config/config.h"
 
 #include <jansson.h>
 #include <stddef.h>
 
 struct repo;
-struct config;
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -101,19 +101,8 @@ void hook_checks_release(struct hook_checks *hc);
 int hook_checks_load(struct hook_checks *out, const struct config *cfg,
 		     const char *hook);
 
-/* Schema check functions (config/schema.c), one per hook. */
-int hooks_check_pre_commit(const json_t *v, struct strbuf *why);
-int hooks_check_pre_merge_commit(const json_t *v, struct strbuf *why);
-int hooks_check_prepare_commit_msg(const json_t *v, struct strbuf *why);
-int hooks_check_commit_msg(const json_t *v, struct strbuf *why);
-int hooks_check_post_commit(const json_t *v, struct strbuf *why);
-int hooks_check_post_checkout(const json_t *v, struct strbuf *why);
-int hooks_check_post_merge(const json_t *v, struct strbuf *why);
-int hooks_check_pre_push(const json_t *v, struct strbuf *why);
-int hooks_check_pre_rebase(const json_t *v, struct strbuf *why);
-int hooks_check_post_rewrite(const json_t *v, struct strbuf *why);
-/* hooks.install: every item a known hook name. */
-int hooks_check_install(const json_t *v, struct strbuf *why);
+/* The configuration keys hooks.* (keys.c). */
+extern const struct config_key hooks_config_keys[];
 
 /* ---- globs ---------------------------------------------------------------- */
 

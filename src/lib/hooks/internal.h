@@ -63,4 +63,18 @@ void hk_builtin(struct hk_run *rc, const struct hook_check *chk,
  * checks passed) when deploy is configured; warnings go to notes. */
 void hk_deploy_trigger(struct hk_run *rc, struct strbuf *notes);
 
+/* The checks of hooks_config_keys (keys.c): hooks.<hook>.checks, one per
+ * hook, and hooks.install (every item a known hook name). */
+int hooks_check_pre_commit(const json_t *v, struct strbuf *why);
+int hooks_check_pre_merge_commit(const json_t *v, struct strbuf *why);
+int hooks_check_prepare_commit_msg(const json_t *v, struct strbuf *why);
+int hooks_check_commit_msg(const json_t *v, struct strbuf *why);
+int hooks_check_post_commit(const json_t *v, struct strbuf *why);
+int hooks_check_post_checkout(const json_t *v, struct strbuf *why);
+int hooks_check_post_merge(const json_t *v, struct strbuf *why);
+int hooks_check_pre_push(const json_t *v, struct strbuf *why);
+int hooks_check_pre_rebase(const json_t *v, struct strbuf *why);
+int hooks_check_post_rewrite(const json_t *v, struct strbuf *why);
+int hooks_check_install(const json_t *v, struct strbuf *why);
+
 #endif

@@ -100,6 +100,9 @@ int release_run(struct release_plan *plan, struct rel_env *env,
 		const struct release_args *args, const struct release_cb *cb);
 void release_plan_release(struct release_plan *plan);
 
+/* The configuration keys release.*, changelog.* and commit.* (keys.c). */
+extern const struct config_key release_config_keys[];
+
 /* Gates, exposed for "version check" and tests. */
 int release_check_clean(struct repo *repo);
 int release_current_branch(struct repo *repo, struct strbuf *branch);

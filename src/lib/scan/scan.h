@@ -24,6 +24,7 @@
 #define BOSUN_LIB_SCAN_SCAN_H
 
 #include "core/strbuf.h"
+#include "lib/config/config.h"
 #include "lib/scan/glob.h"
 #include "lib/scan/rules.h"
 
@@ -172,5 +173,8 @@ void scan_format_findings(struct strbuf *out, const struct scan_report *rep,
 			  const struct scan_colors *c);
 void scan_format_summary(struct strbuf *out, const struct scan_report *rep,
 			 const struct scan_colors *c);
+
+/* The configuration keys scan.* (keys.c). */
+extern const struct config_key scan_config_keys[];
 
 #endif

@@ -11,13 +11,11 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
-#include "core/run.h"
 #include "lib/config/config.h"
 #include "lib/deploy/status.h"
 #include "lib/deploy/watch.h"
-#include "lib/git/history.h"
-#include "lib/git/refs.h"
 #include "lib/git/repo.h"
+#include "lib/git/rev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,69 +27,8 @@
 
 /* ---- resolving a revision ---------------------------------------------- */
 
-static int all_hex(const char *s, size_t min, size_t max)
-{
-	size_t n = strlen(s), i;
-
-	if (n < min || n > max)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdef", s[i]))
-			return 0;
-	return 1;
-}
-
-static int from_refs(struct repo *repo, const char *rev, char hex[41])
-{
-	static const char *const prefixes[] = { "", "refs/heads/", "refs/remotes/", NULL };
-	struct strbuf name = STRBUF_INIT;
-	unsigned char oid[20];
-	size_t i;
-	int r = -BOSUN_ENOTFOUND;
-
-	for (i = 0; prefixes[i] && r < 0; i++) {
-		if (i == 0 && strcmp(rev, "HEAD") && strncmp(rev, "refs/", 5))
-			continue;
-		strbuf_reset(&name);
-		strbuf_addstr(&name, prefixes[i]);
-		strbuf_addstr(&name, rev);
-		r = refs_resolve(repo, name.buf, oid);
-	}
-	error_clear();
-	if (r == 0)
-		history_hex(oid, hex);
-	strbuf_release(&name);
-	return r;
-}
-
-static int from_git(struct repo *repo, const char *rev, char hex[41])
-{
-	struct strbuf arg = STRBUF_INIT;
-	const char *argv[] = { "git", "rev-parse", "--verify", "--quiet", NULL, NULL };
-	struct child c = CHILD_INIT;
-	int r = -BOSUN_ENOTFOUND;
-
-	strbuf_addf(&arg, "%s^{commit}", rev);
-	argv[4] = arg.buf;
-	c.argv = argv;
-	c.capture = 1;
-	c.dir = repo->workdir;
-	c.timeout_ms = 10000;
-	if (child_run(&c) == 0 && c.status == 0 && c.out.len >= 40)
-		strbuf_setlen(&c.out, 40);
-	if (c.out.len == 40 && !c.status && all_hex(c.out.buf, 40, 40)) {
-		memcpy(hex, c.out.buf, 41);
-		r = 0;
-	}
-	error_clear();
-	child_release(&c);
-	strbuf_release(&arg);
-	return r;
-}
-
-/* REV to a full commit id: a full id as it is, a prefix of a watched
- * commit, HEAD and branches from the ref files, and (for watch, or as a
- * last resort) anything else through git rev-parse. */
+/* REV to a full commit id: a prefix of a watched commit, else what
+ * lib/git/rev.h makes of it (the ref files, then git rev-parse). */
 static int resolve_rev(struct bosun_ctx *ctx, const char *rev, char hex[41])
 {
 	struct repo *repo;
@@ -99,19 +36,13 @@ static int resolve_rev(struct bosun_ctx *ctx, const char *rev, char hex[41])
 
 	if ((r = ctx_repo(ctx, &repo)) < 0)
 		return r;
-	if (all_hex(rev, 40, 40)) {
-		memcpy(hex, rev, 41);
-		return 0;
-	}
-	if (all_hex(rev, 4, 39)) {
+	if (rev_is_hex(rev, 4, 39)) {
 		r = deploy_find_prefix(hex, repo->common_dir, rev);
 		if (r != -BOSUN_ENOTFOUND)
 			return r;
 		error_clear();
 	}
-	if (from_refs(repo, rev, hex) == 0 || from_git(repo, rev, hex) == 0)
-		return 0;
-	return error_set(BOSUN_ENOTFOUND, "unknown revision '%s'", rev);
+	return rev_commit_hex(repo, rev, hex);
 }
 
 static int commit_dir(struct bosun_ctx *ctx, const char *rev, char hex[41],

@@ -64,26 +64,75 @@ static void kill_children(void)
 			kill(reg[i].pid, SIGTERM);
 }
 
+/* Whether pid, a child of ours, has not ended yet (it is not reaped). */
+static int unended(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       !si.si_pid;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void child_stop_all(void)
+{
+	pid_t me = getpid();
+	int i, round, any;
+
+	kill_children();
+	for (round = 0; round < 150; round++) {
+		any = 0;
+		for (i = 0; i < reg_used; i++) {
+			pid_t pid = reg[i].pid;
+
+			if (pid <= 0 || reg[i].owner != me || !unended(pid))
+				continue;
+			any = 1;
+			if (round == 100)
+				kill(pid, SIGKILL);
+		}
+		if (!any)
+			return;
+		nap_ms(10);
+	}
+}
+
+/* Threads may start children at once (the hooks' scan thread runs git):
+ * a slot is claimed by setting its pid from 0 to -1. */
 static int reg_add(pid_t pid)
 {
-	int i;
+	int i, used;
 
-	for (i = 0; i < reg_used; i++)
-		if (!reg[i].pid)
+	for (i = 0; i < REG_MAX; i++) {
+		pid_t zero = 0;
+
+		if (__atomic_compare_exchange_n(&reg[i].pid, &zero, -1, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			break;
+	}
 	if (i == REG_MAX)
 		return -1; /* that many at once: this one is not tracked */
 	reg[i].owner = getpid();
-	reg[i].pid = pid;
-	if (i == reg_used)
-		reg_used++;
+	__atomic_store_n(&reg[i].pid, pid, __ATOMIC_SEQ_CST);
+	used = __atomic_load_n(&reg_used, __ATOMIC_SEQ_CST);
+	while (used < i + 1 &&
+	       !__atomic_compare_exchange_n(&reg_used, &used, i + 1, 0,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
 	return i;
 }
 
 static void reg_del(int *i)
 {
 	if (*i >= 0)
-		reg[*i].pid = 0;
+		__atomic_store_n(&reg[*i].pid, 0, __ATOMIC_SEQ_CST);
 	*i = -1;
 }
 

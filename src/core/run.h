@@ -95,6 +95,11 @@ int child_finish(struct child *c);
 /* Send sig to a started child that has not been reaped yet; 0, or
  * -BOSUN_EIO. */
 int child_kill(struct child *c, int sig);
+/* For a signal handler that must not go on while children run (the hooks'
+ * stash puts back files a check could still write): SIGTERM to every child
+ * started and not reaped, then wait for them to end, SIGKILL after a
+ * second. Async-signal-safe. */
+void child_stop_all(void);
 /* Free the buffers, and the state of a child started and never finished
  * (meant for a detached one: the process is left running). */
 void child_release(struct child *c);

@@ -245,4 +245,17 @@ test_expect_success 'log.level: error keeps info events out' '
 	test_grep "\"level\":\"info\"" "$logf"
 '
 
+test_expect_success 'forty version files: every one in the release commit' '
+	setup many && printf "release:\n  files:\n" >bosun.yml &&
+	for i in $(seq -w 1 40); do
+		echo "v=1.0.0" >"ver$i.txt" &&
+		printf "    - { path: ver$i.txt, pattern: \"^v=(.*)\$\" }\n" >>bosun.yml || return 1
+	done &&
+	git add . && git commit -q -m "chore: files" &&
+	bosun release >../out 2>../err && test_eq v1.1.0 "$(cat ../out)" &&
+	test_eq "v=1.1.0" "$(cat ver40.txt)" &&
+	test_eq "" "$(git status --porcelain)" &&
+	test_eq 43 "$(git show --format= --name-only HEAD | wc -l)"
+'
+
 test_done

@@ -12,6 +12,7 @@
 #include "lib/deploy/status.h"
 #include "lib/git/history.h"
 #include "lib/git/refs.h"
+#include "lib/git/run.h"
 #include "lib/state/state.h"
 
 #include <errno.h>
@@ -465,7 +466,6 @@ static void set_message(struct watch *w, const char *fmt, ...)
 static int remote_has_commit(struct watch *w, int ask_remote)
 {
 	struct strbuf ref = STRBUF_INIT;
-	struct child c = CHILD_INIT;
 	unsigned char oid[20];
 	char hex[41];
 	int hit = 0;
@@ -477,19 +477,17 @@ static int remote_has_commit(struct watch *w, int ask_remote)
 	}
 	error_clear();
 	if (!hit && ask_remote) {
-		const char *argv[] = { "git", "ls-remote", "--", w->await_remote, NULL, NULL };
+		const char *args[] = { "ls-remote", "--", w->await_remote, NULL, NULL };
+		struct gitrun g = GITRUN_INIT;
 
 		strbuf_reset(&ref);
 		strbuf_addf(&ref, "refs/heads/%s", w->await_branch);
-		argv[4] = ref.buf;
-		c.argv = argv;
-		c.capture = 1;
-		c.dir = w->workdir;
-		c.timeout_ms = remaining_ms(w, REQUEST_TIMEOUT_MS);
-		hit = child_run(&c) == 0 && c.status == 0 &&
-		      !strncmp(c.out.buf, w->commit, 40);
+		args[3] = ref.buf;
+		g.dir = w->workdir;
+		g.timeout_ms = remaining_ms(w, REQUEST_TIMEOUT_MS);
+		hit = gitrun_exec(&g, args) == 0 && !strncmp(g.out.buf, w->commit, 40);
 		error_clear();
-		child_release(&c);
+		gitrun_release(&g);
 	}
 	strbuf_release(&ref);
 	return hit;

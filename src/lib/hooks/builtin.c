@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
+#include "lib/git/run.h"
 #include "lib/release/lint.h"
 
 #include <regex.h>
@@ -212,23 +213,21 @@ static void branch_name(struct hk_run *rc, const struct hook_check *chk,
 static void fetch_first(struct hk_run *rc, const struct hook_check *chk,
 			struct hook_result *res)
 {
-	const char *argv[] = { "git", "fetch", "--quiet", "--no-tags", NULL, NULL };
-	struct child c = CHILD_INIT;
+	const char *args[] = { "fetch", "--quiet", "--no-tags", NULL, NULL };
+	struct gitrun g = GITRUN_INIT;
 
 	if (rc->o->nr_args < 1)
 		return;
-	argv[4] = rc->o->args[0];
-	c.argv = argv;
-	c.dir = hk_repo_dir(rc->repo);
-	c.capture = 1;
-	c.merge_err = 1;
-	c.timeout_ms = (int)chk->fetch_timeout_ms;
-	if (hk_run_children(&c, 1, 1) < 0 || c.status) {
+	args[3] = rc->o->args[0];
+	g.dir = hk_repo_dir(rc->repo);
+	g.merge_err = 1;
+	g.timeout_ms = chk->fetch_timeout_ms ? (int)chk->fetch_timeout_ms : -1;
+	if (gitrun_exec(&g, args) < 0) {
 		strbuf_addf(&res->out, "fetch from '%s' %s; using the last fetched refs\n",
-			    rc->o->args[0], c.timed_out ? "timed out" : "failed");
+			    rc->o->args[0], g.timed_out ? "timed out" : "failed");
 		error_clear();
 	}
-	child_release(&c);
+	gitrun_release(&g);
 }
 
 /* How far the pushed commit is behind the branch's upstream. */
@@ -347,7 +346,7 @@ void hk_deploy_trigger(struct hk_run *rc, struct strbuf *notes)
 		c.capture = 1;
 		c.merge_err = 1;
 		c.timeout_ms = 10000;
-		if (hk_run_children(&c, 1, 1) < 0 || c.status) {
+		if (child_run(&c) < 0 || c.status) {
 			strbuf_addf(notes, "\nwarning: could not start the deployment "
 				    "watcher for '%s' (the push goes on): %s", b,
 				    c.out.len ? c.out.buf : error_message());

@@ -11,6 +11,7 @@
 #include "core/lockfile.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
+#include "lib/git/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,32 +39,16 @@ const char *hk_repo_dir(const struct repo *repo)
 int hk_git(const char *dir, const char *const *argv, const char *in,
 	   size_t in_len, struct strbuf *out)
 {
-	const char *full[32];
-	struct child c = CHILD_INIT;
-	size_t n = 0;
+	struct gitrun g = GITRUN_INIT;
 	int r;
 
-	full[n++] = "git";
-	while (argv[n - 1] && n < ARRAY_SIZE(full) - 1) {
-		full[n] = argv[n - 1];
-		n++;
-	}
-	full[n] = NULL;
-	c.argv = full;
-	c.dir = dir;
-	c.capture = 1;
-	c.in = in;
-	c.in_len = in_len;
-	c.timeout_ms = 120000;
-	r = hk_run_children(&c, 1, 1);
-	if (r == 0 && c.status) {
-		strbuf_trim(&c.err);
-		r = error_set(BOSUN_EFAIL, "git %s: %s", argv[0],
-			      c.err.len ? c.err.buf : "failed");
-	}
+	g.dir = dir;
+	g.in = in;
+	g.in_len = in_len;
+	r = gitrun_exec(&g, argv);
 	if (r == 0 && out)
-		strbuf_addbuf(out, &c.out);
-	child_release(&c);
+		strbuf_addbuf(out, &g.out);
+	gitrun_release(&g);
 	return r;
 }
 

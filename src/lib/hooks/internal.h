@@ -12,8 +12,9 @@
 
 struct repo;
 
-/* Run git with argv (without "git") in dir; stdout into out (may be NULL).
- * 0 when git exited 0; else -BOSUN_EFAIL with "git <verb>: <stderr>". */
+/* Run git with argv (without "git") in dir through lib/git/run.h, with the
+ * hooks' timeout; stdout into out (may be NULL). 0 when git exited 0, else
+ * its error (-BOSUN_EFAIL "git <verb> failed: <stderr's last line>"). */
 int hk_git(const char *dir, const char *const *argv, const char *in,
 	   size_t in_len, struct strbuf *out);
 /* The directory git commands run in: the work tree, else the git dir. */
@@ -22,10 +23,6 @@ const char *hk_repo_dir(const struct repo *repo);
 /* Move src to dst (replacing dst), keeping bytes, mode and symlinks, across
  * file systems too. */
 int hk_move(const char *src, const char *dst);
-
-/* Run children while the stash is out: a signal handler may then need to
- * stop them before it puts the saved files back. */
-int hk_run_children(struct child *c, size_t n, int jobs);
 
 /* Save the unstaged changes of tracked files and check out the index
  * versions; *saved says whether there were any. Signals restore them. */

@@ -138,7 +138,7 @@ static int run_orig(struct hk_run *rc, struct hook_report *rep)
 	c.in = o->in;
 	c.in_len = o->in_len;
 	c.inherit_stdin = !o->in;
-	r = hk_run_children(&c, 1, 1);
+	r = child_run(&c);
 	strbuf_addf(&name, "previous %s hook", o->hook);
 	idx = add_result(rep, name.buf);
 	rep->items[idx].ms = hk_now_ms() - t0;
@@ -542,7 +542,7 @@ static int run_group(struct hk_run *rc, struct hook_report *rep,
 	}
 	if (ip.job && !threaded)
 		run_scan(&ip);
-	r = hk_run_children(s.c, s.nr, parallel ? 0 : 1);
+	r = child_run_parallel(s.c, s.nr, parallel ? 0 : 1);
 	if (r < 0) {
 		strbuf_addstr(&first_err, error_message());
 		error_clear();

@@ -59,8 +59,6 @@ struct plan {
 /* What a signal handler reads; set up before `active` is set. */
 static struct plan cur;
 static volatile sig_atomic_t active;
-static struct child *volatile running;
-static volatile size_t nr_running;
 
 static const int stash_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 static struct sigaction old_actions[ARRAY_SIZE(stash_signals)];
@@ -193,56 +191,14 @@ static void remove_copies(const struct plan *p)
 	rmdir(p->dir);
 }
 
-static int child_alive(pid_t pid)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	/* Only our own unreaped children: a reaped pid may be reused. */
-	return pid > 0 && waitid(P_PID, (id_t)pid, &si,
-				 WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Stop the checks before their files are put back, or a formatter still
- * running could write over what we restore. */
-static void stop_children(void)
-{
-	struct child *c = running;
-	size_t n = nr_running, i;
-	int round, any;
-
-	if (!c)
-		return;
-	for (i = 0; i < n; i++)
-		if (child_alive(c[i].pid))
-			kill(c[i].pid, SIGTERM);
-	for (round = 0; round < 150; round++) {
-		any = 0;
-		for (i = 0; i < n; i++)
-			if (child_alive(c[i].pid)) {
-				any = 1;
-				if (round == 100)
-					kill(c[i].pid, SIGKILL);
-			}
-		if (!any)
-			return;
-		nap_ms(10);
-	}
-}
-
 static void on_signal(int sig)
 {
 	size_t i;
 
 	if (active) {
-		stop_children();
+		/* Stop the checks before their files are put back, or a
+		 * formatter still running could write over what we restore. */
+		child_stop_all();
 		/* Keep the manifest when a file could not be put back: the next
 		 * run, or hooks recover, tries again. */
 		if (restore_all(&cur) == -1 && unlink(cur.manifest) == 0)
@@ -287,18 +243,6 @@ static void block(sigset_t *old)
 	for (i = 0; i < ARRAY_SIZE(stash_signals); i++)
 		sigaddset(&set, stash_signals[i]);
 	sigprocmask(SIG_BLOCK, &set, old);
-}
-
-int hk_run_children(struct child *c, size_t n, int jobs)
-{
-	int r;
-
-	running = c;
-	nr_running = n;
-	r = child_run_parallel(c, n, jobs);
-	nr_running = 0;
-	running = NULL;
-	return r;
 }
 
 int hk_stash_active(void)

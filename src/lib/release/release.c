@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/run.h"
 #include "lib/git/git2.h"
+#include "lib/git/run.h"
 #include "lib/state/state.h"
 
 #include <stdio.h>
@@ -142,33 +143,15 @@ const char *rel_env_channel(const struct rel_env *env, const struct semver *v)
 
 static int git(struct repo *repo, struct strbuf *out, const char *const *args)
 {
-	const char *argv[32];
-	struct child c = CHILD_INIT;
-	size_t n = 0;
+	struct gitrun g = GITRUN_INIT;
 	int r;
 
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = repo->workdir;
-	while (*args && n < 31)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	c.argv = argv;
-	c.capture = 1;
-	c.timeout_ms = 300000;
-	r = child_run(&c);
-	if (r == 0 && c.status) {
-		struct strbuf msg = STRBUF_INIT;
-
-		strbuf_addbuf(&msg, &c.err);
-		strbuf_trim(&msg);
-		r = error_set(BOSUN_EFAIL, "git %s failed: %s", argv[3],
-			      msg.len ? msg.buf : "no output");
-		strbuf_release(&msg);
-	}
+	g.dir = repo->workdir;
+	g.timeout_ms = 300000;
+	r = gitrun_exec(&g, args);
 	if (r == 0 && out)
-		strbuf_addbuf(out, &c.out);
-	child_release(&c);
+		strbuf_addbuf(out, &g.out);
+	gitrun_release(&g);
 	return r;
 }
 
@@ -481,19 +464,21 @@ static int commit_and_tag(struct release_plan *plan, struct rel_env *env,
 {
 	const char *vars[] = { "{version}", plan->version, "{tag}", plan->tag, NULL };
 	struct strbuf msg = STRBUF_INIT, tmsg = STRBUF_INIT;
-	const char *add[] = { "add", "--", NULL, NULL };
 	const char *file = config_str(env->cfg, "changelog.file");
-	size_t i;
+	const char **add = xcalloc(plan->ms.nr + 4, sizeof(*add));
+	size_t i, n = 0;
 	int r = 0;
 
-	for (i = 0; i < plan->ms.nr && r == 0; i++) {
-		add[2] = plan->ms.items[i].path;
+	/* One git add for every file written, however many. */
+	add[n++] = "add";
+	add[n++] = "--";
+	for (i = 0; i < plan->ms.nr; i++)
+		add[n++] = plan->ms.items[i].path;
+	if (file && *file)
+		add[n++] = file;
+	if (n > 2)
 		r = git(env->repo, NULL, add);
-	}
-	if (r == 0 && file && *file) {
-		add[2] = file;
-		r = git(env->repo, NULL, add);
-	}
+	free(add);
 	strbuf_expand(&msg, config_str(env->cfg, "release.commit_message"), vars);
 	strbuf_expand(&tmsg, config_str(env->cfg, "release.tag_message"), vars);
 	if (r == 0) {

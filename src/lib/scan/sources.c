@@ -8,11 +8,11 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/run.h"
 #include "lib/git/git2.h"
 #include "lib/git/index.h"
 #include "lib/git/loose.h"
 #include "lib/git/repo.h"
+#include "lib/git/run.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +26,7 @@
 
 /* git's own output about a large history stays well below this. */
 #define GIT_OUT_CAP (1024u << 20)
+#define GIT_TIMEOUT_MS (30 * 60 * 1000)
 
 struct file_list {
 	char **items;
@@ -201,45 +202,32 @@ static void split_z(struct file_list *fl, const struct strbuf *out)
 	}
 }
 
-static int run_git(struct child *c, const char *dir, const char *const *argv,
-		   const char *what)
+/* git in dir; a failure is an I/O error (exit 1 means "found" here). Even
+ * a long history's log ends in minutes: past that, something hangs. */
+static int run_git(struct gitrun *g, const char *dir, const char *const *args)
 {
-	int r;
-
-	c->argv = argv;
-	c->dir = dir;
-	c->capture = 1;
-	c->out_cap = GIT_OUT_CAP;
-	if ((r = child_run(c)) < 0)
-		return r;
-	if (c->status) {
-		strbuf_trim(&c->err);
-		return error_set(strstr(c->err.buf, "unknown revision") ||
-				 strstr(c->err.buf, "bad revision") ||
-				 strstr(c->err.buf, "ambiguous argument") ?
-				 BOSUN_EUSAGE : BOSUN_EIO, "%s failed: %s", what,
-				 c->err.len ? c->err.buf : "no message");
-	}
-	if (c->out.len >= GIT_OUT_CAP)
-		return error_set(BOSUN_EIO, "%s: too much output", what);
-	return 0;
+	g->dir = dir;
+	g->out_cap = GIT_OUT_CAP;
+	g->timeout_ms = GIT_TIMEOUT_MS;
+	g->fail_kind = BOSUN_EIO;
+	return gitrun_exec(g, args);
 }
 
 int scan_worktree(struct scan_engine *e, const char *workdir, struct scan_report *rep)
 {
 	static const char *const argv[] = {
-		"git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+		"ls-files", "-z", "--cached", "--others", "--exclude-standard",
 		"--deduplicate", NULL,
 	};
-	struct child c = CHILD_INIT;
+	struct gitrun g = GITRUN_INIT;
 	struct file_list fl = { NULL, 0, 0 };
 	int r;
 
-	if ((r = run_git(&c, workdir, argv, "git ls-files")) == 0) {
-		split_z(&fl, &c.out);
+	if ((r = run_git(&g, workdir, argv)) == 0) {
+		split_z(&fl, &g.out);
 		r = scan_file_list(e, workdir, &fl, rep);
 	}
-	child_release(&c);
+	gitrun_release(&g);
 	file_list_release(&fl);
 	return r;
 }
@@ -483,11 +471,11 @@ int scan_staged_list(struct scan_staged **out, struct repo *repo, const char *wo
 		     const char *objects_dir, size_t max_size)
 {
 	static const char *const diff[] = {
-		"git", "diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
+		"diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
 		"--diff-filter=AMT", "--no-ext-diff", NULL,
 	};
 	struct scan_staged *st = xcalloc(1, sizeof(*st));
-	struct child c = CHILD_INIT;
+	struct gitrun g = GITRUN_INIT;
 	struct strbuf obj = STRBUF_INIT;
 	const char *env = getenv("GIT_OBJECT_DIRECTORY");
 	char type[8];
@@ -497,9 +485,9 @@ int scan_staged_list(struct scan_staged **out, struct repo *repo, const char *wo
 	strbuf_init(&st->batch, 0);
 	*out = NULL;
 	if (staged_native(&st->all, repo)) {
-		if ((r = run_git(&c, workdir, diff, "git diff --cached")) < 0)
+		if ((r = run_git(&g, workdir, diff)) < 0)
 			goto out;
-		parse_raw(&st->all, &c.out);
+		parse_raw(&st->all, &g.out);
 	}
 	if (env && *env)
 		objects_dir = env;
@@ -523,7 +511,7 @@ int scan_staged_list(struct scan_staged **out, struct repo *repo, const char *wo
 	}
 out:
 	strbuf_release(&obj);
-	child_release(&c);
+	gitrun_release(&g);
 	if (r < 0)
 		scan_staged_free(st);
 	else
@@ -534,8 +522,8 @@ out:
 int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 		     const char *workdir, struct scan_report *rep)
 {
-	static const char *const cat[] = { "git", "cat-file", "--batch", NULL };
-	struct child b = CHILD_INIT;
+	static const char *const cat[] = { "cat-file", "--batch", NULL };
+	struct gitrun b = GITRUN_INIT;
 	struct strbuf in = STRBUF_INIT;
 	size_t i;
 	int r = 0;
@@ -548,10 +536,10 @@ int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 		strbuf_addf(&in, "%s\n", st->rest.items[i].oid);
 	b.in = in.buf;
 	b.in_len = in.len;
-	if ((r = run_git(&b, workdir, cat, "git cat-file")) == 0)
+	if ((r = run_git(&b, workdir, cat)) == 0)
 		r = scan_batch(e, &st->rest, &b.out, rep);
 	strbuf_release(&in);
-	child_release(&b);
+	gitrun_release(&b);
 	return r;
 }
 
@@ -573,12 +561,12 @@ int scan_staged(struct scan_engine *e, struct repo *repo, const char *workdir,
 static int history_blobs(struct blob_list *bl, const char *workdir, const char *range)
 {
 	const char *argv[16] = {
-		"git", "log", "--reverse", "--raw", "-z", "--no-abbrev", "--no-renames",
+		"log", "--reverse", "--raw", "-z", "--no-abbrev", "--no-renames",
 		"--diff-filter=AMT", "--format=%x01%H", "--no-ext-diff",
 	};
-	struct child c = CHILD_INIT;
+	struct gitrun g = GITRUN_INIT;
 	struct strbuf tip = STRBUF_INIT;
-	size_t n = 10;
+	size_t n = 9;
 	const char *dots = range ? strstr(range, "..") : NULL;
 	int r;
 
@@ -595,9 +583,9 @@ static int history_blobs(struct blob_list *bl, const char *workdir, const char *
 	}
 	argv[n++] = "--";
 	argv[n] = NULL;
-	if ((r = run_git(&c, workdir, argv, "git log")) == 0)
-		parse_raw(bl, &c.out);
-	child_release(&c);
+	if ((r = run_git(&g, workdir, argv)) == 0)
+		parse_raw(bl, &g.out);
+	gitrun_release(&g);
 	strbuf_release(&tip);
 	return r;
 }

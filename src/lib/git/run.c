@@ -1,0 +1,145 @@
+/*
+ * run.c - gitrun_exec() (run.h): git through core/run, its failures turned
+ * into error kinds in one place.
+ */
+#include "lib/git/run.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CAP ((size_t)16 << 20)
+
+/* The subcommand, for messages: the first argument that is no option
+ * (skipping the values of -C and -c). */
+static const char *verb_of(const char *const *args)
+{
+	for (; *args; args++) {
+		if (!strcmp(*args, "-C") || !strcmp(*args, "-c")) {
+			if (!args[1])
+				break;
+			args++;
+		} else if (**args != '-') {
+			return *args;
+		}
+	}
+	return "command";
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* The line that says what went wrong: the last "fatal: " or "error: " line
+ * (without that word), else the last line that is not a hint. */
+static void last_line(struct strbuf *dst, const struct strbuf *text)
+{
+	const char *end = text->buf + text->len, *pick = NULL, *pick_end = NULL;
+
+	while (end > text->buf) {
+		const char *line, *e = end;
+
+		while (e > text->buf && (e[-1] == '\n' || e[-1] == ' ' ||
+					 e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		line = e;
+		while (line > text->buf && line[-1] != '\n')
+			line--;
+		end = line;
+		if (e == line || starts_with(line, "hint:"))
+			continue;
+		if (starts_with(line, "fatal: ") || starts_with(line, "error: ")) {
+			pick = line + 7;
+			pick_end = e;
+			break;
+		}
+		if (!pick) {
+			pick = line;
+			pick_end = e;
+		}
+	}
+	if (pick)
+		strbuf_add(dst, pick, (size_t)(pick_end - pick));
+}
+
+static int bad_revision(const char *line)
+{
+	return strstr(line, "unknown revision") || strstr(line, "bad revision") ||
+	       strstr(line, "ambiguous argument");
+}
+
+static int failure(const struct gitrun *g, const struct child *c,
+		   const char *verb)
+{
+	struct strbuf line = STRBUF_INIT;
+	int kind = g->fail_kind ? g->fail_kind : BOSUN_EFAIL, r;
+
+	if (c->timed_out)
+		return error_set(BOSUN_EUNAVAILABLE, "git %s timed out after %d s",
+				 verb, (c->timeout_ms + 999) / 1000);
+	last_line(&line, g->merge_err ? &g->out : &g->err);
+	if (bad_revision(g->merge_err ? g->out.buf : g->err.buf))
+		kind = BOSUN_EUSAGE;
+	if (!line.len)
+		strbuf_addf(&line, "exit code %d", c->status);
+	r = error_set(kind, "git %s failed: %s", verb, line.buf);
+	strbuf_release(&line);
+	return r;
+}
+
+int gitrun_exec(struct gitrun *g, const char *const *args)
+{
+	struct child c = CHILD_INIT;
+	const char **argv;
+	const char *verb = verb_of(args);
+	size_t n = 0, cap = g->out_cap ? g->out_cap : DEFAULT_CAP;
+	int r;
+
+	while (args[n])
+		n++;
+	argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = "git";
+	memcpy(argv + 1, args, n * sizeof(*argv));
+	c.argv = argv;
+	c.env = g->env;
+	c.dir = g->dir;
+	c.in = g->in;
+	c.in_len = g->in_len;
+	c.capture = 1;
+	c.merge_err = g->merge_err;
+	c.out_cap = cap;
+	c.timeout_ms = g->timeout_ms ? (g->timeout_ms > 0 ? g->timeout_ms : 0) :
+		       GITRUN_TIMEOUT_MS;
+	/* Appended to what the caller's buffers already hold. */
+	c.out = g->out;
+	c.err = g->err;
+	r = child_run(&c);
+	g->out = c.out;
+	g->err = c.err;
+	strbuf_init(&c.out, 0);
+	strbuf_init(&c.err, 0);
+	g->status = c.status;
+	g->timed_out = c.timed_out;
+	if (r == -BOSUN_EUNAVAILABLE)
+		error_hint("install git, or put it on PATH");
+	else if (r == 0 && c.status)
+		r = failure(g, &c, verb);
+	else if (r == 0 && g->out.len >= cap)
+		r = error_set(BOSUN_EIO, "git %s: more than %zu bytes of output",
+			      verb, cap);
+	child_release(&c);
+	free(argv);
+	return r;
+}
+
+void gitrun_release(struct gitrun *g)
+{
+	if (!g)
+		return;
+	strbuf_release(&g->out);
+	strbuf_release(&g->err);
+}

@@ -1,0 +1,61 @@
+/*
+ * run.h - run the git program: the one place bosun starts `git`, and the one
+ * mapping from its failures to error kinds.
+ *
+ *	struct gitrun g = GITRUN_INIT;
+ *	const char *args[] = { "rev-parse", "--verify", rev, NULL };
+ *	g.dir = repo->workdir;
+ *	if ((r = gitrun_exec(&g, args)) < 0)	// error recorded, see below
+ *		goto out;
+ *	use(g.out.buf);				// git's stdout
+ *	out:
+ *	gitrun_release(&g);
+ *
+ * args are git's arguments without "git", as many as the caller has. The
+ * child is run by core/run (no shell); stdin is g.in (NULL: /dev/null).
+ * stdout and stderr are captured in g.out and g.err, each up to out_cap.
+ *
+ * gitrun_exec() returns 0 when git exited 0, else a negative kind with its
+ * message recorded:
+ *	git not found on PATH		-BOSUN_EUNAVAILABLE "cannot run git: ..."
+ *	timed out (SIGTERM, SIGKILL)	-BOSUN_EUNAVAILABLE "git VERB timed out
+ *					after N s"
+ *	a revision git does not know	-BOSUN_EUSAGE "git VERB failed: LINE"
+ *	any other non-zero exit		-fail_kind (default BOSUN_EFAIL)
+ *					"git VERB failed: LINE"
+ *	stdout reached out_cap		-BOSUN_EIO "git VERB: more than N bytes
+ *					of output"
+ * where LINE is the last line of git's stderr that is not a hint, without
+ * its "fatal: " or "error: " (or "exit code N" when stderr is empty). g.status
+ * and g.timed_out are set as core/run sets them.
+ */
+#ifndef BOSUN_LIB_GIT_RUN_H
+#define BOSUN_LIB_GIT_RUN_H
+
+#include "core/strbuf.h"
+
+#include <stddef.h>
+
+#define GITRUN_TIMEOUT_MS 120000
+
+struct gitrun {
+	const char *dir;        /* where git runs (NULL: here) */
+	const char *const *env; /* as core/run's env */
+	const char *in;         /* stdin bytes, or NULL */
+	size_t in_len;
+	int timeout_ms;         /* 0: GITRUN_TIMEOUT_MS; negative: none */
+	size_t out_cap;         /* 0: 16 MiB */
+	int merge_err;          /* stderr into out (LINE then comes from out) */
+	int fail_kind;          /* the kind of a non-zero exit (0: BOSUN_EFAIL) */
+
+	/* results */
+	int status;
+	int timed_out;
+	struct strbuf out, err;
+};
+#define GITRUN_INIT { .out = STRBUF_INIT, .err = STRBUF_INIT }
+
+int gitrun_exec(struct gitrun *g, const char *const *args);
+void gitrun_release(struct gitrun *g);
+
+#endif

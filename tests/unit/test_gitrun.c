@@ -1,0 +1,221 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "gitfix.h"
+#include "lib/git/rev.h"
+#include "lib/git/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* lib/git/run.h against the real git in throw-away repositories. */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void gitrun__output__stdout_captured(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *c1 = gitfix_commit(fx, dir, "feat: one");
+	const char *args[] = { "rev-parse", "HEAD", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	g.dir = dir;
+	assert_int_equal(gitrun_exec(&g, args), 0);
+	assert_int_equal(g.status, 0);
+	strbuf_trim(&g.out);
+	assert_string_equal(g.out.buf, c1);
+	gitrun_release(&g);
+}
+
+static void gitrun__stdin__fed(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *args[] = { "hash-object", "--stdin", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	g.dir = dir;
+	g.in = "hello\n";
+	g.in_len = 6;
+	assert_int_equal(gitrun_exec(&g, args), 0);
+	assert_string_equal(g.out.buf, "ce013625030ba8dba906f756967f9e9ca394464a\n");
+	gitrun_release(&g);
+}
+
+static void gitrun__many_args__none_dropped(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[48];
+	char names[45][8];
+	struct gitrun g = GITRUN_INIT;
+	size_t i;
+
+	args[0] = "rev-parse";
+	args[1] = "--sq-quote";
+	for (i = 0; i < 45; i++) {
+		snprintf(names[i], sizeof(names[i]), "a%zu", i);
+		args[i + 2] = names[i];
+	}
+	args[47] = NULL;
+	g.dir = gitfix_path(fx, "");
+	assert_int_equal(gitrun_exec(&g, args), 0);
+	assert_non_null(strstr(g.out.buf, " 'a0' 'a1' "));
+	assert_non_null(strstr(g.out.buf, " 'a43' 'a44'\n"));
+	gitrun_release(&g);
+}
+
+static void gitrun__failure__last_line_efail(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *args[] = { "-c", "x.y=z", "checkout", "no-such-branch", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	gitfix_commit(fx, dir, "feat: one");
+	g.dir = dir;
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EFAIL);
+	assert_int_not_equal(g.status, 0);
+	/* The verb past -c's value; git's "error: " dropped. */
+	assert_string_equal(error_message(), "git checkout failed: pathspec "
+			    "'no-such-branch' did not match any file(s) known to git");
+	gitrun_release(&g);
+}
+
+static void gitrun__failure__caller_kind(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *args[] = { "cat-file", "-e", "0123456789012345678901234567890123456789", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	g.dir = dir;
+	g.fail_kind = BOSUN_EIO;
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EIO);
+	/* Nothing on stderr: the exit code says it. */
+	assert_string_equal(error_message(), "git cat-file failed: exit code 1");
+	gitrun_release(&g);
+}
+
+static void gitrun__failure__bad_revision_usage(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *args[] = { "log", "no-such-rev", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	gitfix_commit(fx, dir, "feat: one");
+	g.dir = dir;
+	g.fail_kind = BOSUN_EIO;
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EUSAGE);
+	/* The fatal line, not the usage lines git prints after it. */
+	assert_non_null(strstr(error_message(),
+			       "git log failed: ambiguous argument 'no-such-rev'"));
+	gitrun_release(&g);
+}
+
+static void gitrun__timeout__unavailable(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "-c", "alias.nap=!sleep 10", "nap", NULL };
+	struct gitrun g = GITRUN_INIT;
+	long long t0 = now_ms();
+
+	g.dir = gitfix_path(fx, "");
+	g.timeout_ms = 200;
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EUNAVAILABLE);
+	assert_true(g.timed_out);
+	assert_int_equal(g.status, 124);
+	assert_string_equal(error_message(), "git nap timed out after 1 s");
+	assert_true(now_ms() - t0 < 5000);
+	gitrun_release(&g);
+}
+
+static void gitrun__missing_git__unavailable(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "version", NULL };
+	struct gitrun g = GITRUN_INIT;
+	char *path = strdup(getenv("PATH"));
+
+	setenv("PATH", gitfix_path(fx, ""), 1);
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EUNAVAILABLE);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_string_equal(error_message(), "cannot run 'git': not found");
+	assert_non_null(error_hint_text());
+	assert_int_equal(g.status, 127);
+	gitrun_release(&g);
+}
+
+static void gitrun__output_cap__io_error(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "rev-parse", "--sq-quote", "0123456789", "0123456789", NULL };
+	struct gitrun g = GITRUN_INIT;
+
+	g.dir = gitfix_path(fx, "");
+	g.out_cap = 10;
+	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EIO);
+	assert_string_equal(error_message(), "git rev-parse: more than 10 bytes of output");
+	assert_int_equal(g.out.len, 10);
+	gitrun_release(&g);
+}
+
+static void rev__commit_hex__refs_and_rev_parse(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *c1 = gitfix_commit(fx, dir, "feat: one");
+	const char *c2 = gitfix_commit(fx, dir, "feat: two");
+	struct repo *repo = gitfix_repo(fx, dir);
+	char hex[41];
+
+	gitfix_git(fx, dir, "tag", "-a", "v1", "-m", "v1", c1, NULL);
+	assert_int_equal(rev_commit_hex(repo, "HEAD", hex), 0);
+	assert_string_equal(hex, c2);
+	assert_int_equal(rev_commit_hex(repo, "main", hex), 0);
+	assert_string_equal(hex, c2);
+	/* Through git: the tag peeled to its commit, and HEAD~1. */
+	assert_int_equal(rev_commit_hex(repo, "v1", hex), 0);
+	assert_string_equal(hex, c1);
+	assert_int_equal(rev_commit_hex(repo, "HEAD~1", hex), 0);
+	assert_string_equal(hex, c1);
+	assert_int_equal(rev_commit_hex(repo, "nope", hex), -BOSUN_ENOTFOUND);
+	assert_string_equal(error_message(), "unknown revision 'nope'");
+	assert_true(rev_is_hex(c1, 40, 40));
+	assert_false(rev_is_hex("HEAD", 4, 40));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, gitfix_setup, gitfix_teardown)
+		T(gitrun__output__stdout_captured),
+		T(gitrun__stdin__fed),
+		T(gitrun__many_args__none_dropped),
+		T(gitrun__failure__last_line_efail),
+		T(gitrun__failure__caller_kind),
+		T(gitrun__failure__bad_revision_usage),
+		T(gitrun__timeout__unavailable),
+		T(gitrun__missing_git__unavailable),
+		T(gitrun__output_cap__io_error),
+		T(rev__commit_hex__refs_and_rev_parse),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,7 +6,8 @@
 #   make bench    run the benchmarks in bench/ against the peers
 #   make fuzz     run every libFuzzer harness FUZZ_SECONDS (60) from its seed
 #                 corpus in tests/fuzz/corpus/NAME, adding what it finds there
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   the binary, man pages and completions
+#                 (DESTDIR=/tmp/stage for a staging directory)
 BUILD ?= build
 PREFIX ?= /usr/local
 MESON_OPTS ?=
@@ -15,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS = build-essential meson ninja-build pkg-config git \
        libgit2-dev libfyaml-dev libjansson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
        libvectorscan-dev libpcre2-dev libcurl4-openssl-dev \
-       python3 sqlite3
+       python3 sqlite3 man-db zsh fish
 
 .PHONY: all build deps check test demo bench install clean asan fuzz
 

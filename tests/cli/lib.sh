@@ -109,6 +109,25 @@ test_no_grep() {
 	fi
 }
 
+# bosun_groups: the command groups `bosun help` lists, one a line.
+bosun_groups() {
+	bosun help | sed -n '/^commands:/,/^$/p' |
+		awk 'NF > 1 && $1 != "help" && $1 != "commands:" { print $1 }'
+}
+
+# bosun_verbs: "GROUP VERB" (or "GROUP" for a one-command group such as
+# release) a line, for every verb of every group `bosun help` lists.
+bosun_verbs() {
+	for _g in $(bosun_groups); do
+		if bosun "$_g" -h 2>/dev/null | grep -q '^verbs:'; then
+			bosun "$_g" -h | sed -n '/^verbs:/,/^$/p' |
+				awk -v g="$_g" 'NF > 1 && $1 != "verbs:" { print g " " $1 }'
+		else
+			echo "$_g"
+		fi
+	done
+}
+
 # new_repo DIR: a fresh repository in $TRASH/DIR, and cd into it.
 new_repo() {
 	cd "$TRASH" && rm -rf "$1" && git init -q "$1" && cd "$1"

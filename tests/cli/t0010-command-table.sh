@@ -4,22 +4,9 @@
 # printer.
 . "$(dirname "$0")/lib.sh"
 
-# every_verb: "GROUP VERB" (or "GROUP" for a one-command group) a line, for
-# every verb bosun help lists.
-every_verb() {
-	for g in $(bosun help | sed -n '/^commands:/,/^$/p' | awk 'NF > 1 && $1 != "help" && $1 != "commands:" { print $1 }'); do
-		if bosun "$g" -h 2>/dev/null | grep -q '^verbs:'; then
-			bosun "$g" -h | sed -n '/^verbs:/,/^$/p' |
-				awk -v g="$g" 'NF > 1 && $1 != "verbs:" { print g " " $1 }'
-		else
-			echo "$g"
-		fi
-	done
-}
-
 test_expect_success 'setup' '
 	new_repo r && commit "feat: first" && cd "$TRASH" &&
-	every_verb >verbs && test_grep "^version next$" verbs &&
+	bosun_verbs >verbs && test_grep "^version next$" verbs &&
 	test_grep "^release$" verbs && test_grep "^commit lint$" verbs
 '
 

@@ -182,4 +182,41 @@ test_expect_success 'a squash-bulleted BREAKING CHANGE is listed under BREAKING 
 	test_grep "^### BREAKING CHANGES" out && test_grep "the flag is gone" out
 '
 
+test_expect_success 'a latin1 commit (encoding header) is read as UTF-8; JSON is never empty' '
+	new_repo enc && git commit -q --allow-empty -m "feat: init" && git tag v1.0.0 &&
+	printf "fix: caf\351 cr\350me\n" >../msg.txt &&
+	git -c i18n.commitEncoding=latin1 commit -q --allow-empty -F ../msg.txt &&
+	git cat-file commit HEAD | grep -q "^encoding latin1" &&
+	printf "caf\303\251 cr\303\250me" >../want &&
+	bosun changelog >../out && test_grep "$(cat ../want)" ../out &&
+	bosun --json release --dry-run >../out &&
+	python3 -c "
+import json; d=json.load(open(\"../out\", encoding=\"utf-8\"))
+assert \"caf\u00e9 cr\u00e8me\" in d[\"entry\"], d[\"entry\"]
+" &&
+	bosun --json changelog >../out &&
+	python3 -c "
+import json; d=json.load(open(\"../out\", encoding=\"utf-8\"))
+assert d[0][\"entries\"][0][\"description\"] == \"caf\u00e9 cr\u00e8me\", d
+"
+'
+
+# git commit re-encodes a message that is not UTF-8, so the object is
+# written by hand.
+test_expect_success 'bytes that are not UTF-8 and no encoding header: U+FFFD' '
+	cd enc && {
+		printf "tree %s\nparent %s\n" "$(git rev-parse HEAD^{tree})" "$(git rev-parse HEAD)" &&
+		printf "author T <t@example.invalid> 1767322800 +0000\n" &&
+		printf "committer T <t@example.invalid> 1767322800 +0000\n\n" &&
+		printf "fix: bad \377 byte\n"
+	} >../raw && c=$(git hash-object -t commit -w ../raw) && git update-ref HEAD "$c" &&
+	printf "bad \357\277\275 byte" >../want &&
+	bosun changelog >../out && test_grep "$(cat ../want)" ../out &&
+	bosun --json version next >../out &&
+	python3 -c "
+import json; d=json.load(open(\"../out\", encoding=\"utf-8\"))
+assert d[\"commits\"][0][\"header\"] == \"fix: bad \ufffd byte\", d[\"commits\"][0]
+"
+'
+
 test_done

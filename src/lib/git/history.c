@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/utf8.h"
 #include "lib/git/git2.h"
 #include "lib/git/refs.h"
 
@@ -235,13 +236,45 @@ static int64_t parse_time(const char *line, size_t len)
 	return t;
 }
 
-static void store_message(struct history *h, uint32_t idx, const char *p,
-			  size_t len)
+/* The value of the commit's "encoding" header (git's i18n.commitEncoding)
+ * into enc, or 0 when it has none. */
+static int header_encoding(const char *hdr, size_t len, char *enc, size_t size)
 {
+	const char *p = hdr, *end = hdr + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 9 && n - 9 < size && !memcmp(p, "encoding ", 9)) {
+			memcpy(enc, p + 9, n - 9);
+			enc[n - 9] = '\0';
+			return 1;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * Keep the message as UTF-8, whatever the commit holds: re-encoded from its
+ * encoding header, and any byte that is still not UTF-8 replaced by U+FFFD,
+ * so that JSON output and CHANGELOG.md are always text. hdr is the commit's
+ * header lines.
+ */
+static void store_message(struct history *h, uint32_t idx, const char *hdr,
+			  size_t hdr_len, const char *p, size_t len)
+{
+	char enc[64];
+
 	h->commits[idx].msg_off = (uint32_t)h->arena.len;
-	h->commits[idx].msg_len = (uint32_t)len;
 	h->commits[idx].msg_loaded = 1;
-	strbuf_add(&h->arena, p, len);
+	if (utf8_valid(p, len) && !header_encoding(hdr, hdr_len, enc, sizeof(enc)))
+		strbuf_add(&h->arena, p, len);
+	else
+		utf8_append(&h->arena, p, len,
+			    header_encoding(hdr, hdr_len, enc, sizeof(enc)) ? enc : NULL);
+	h->commits[idx].msg_len = (uint32_t)(h->arena.len - h->commits[idx].msg_off);
 }
 
 /* Parse a raw commit: parents, committer time, and the message when the
@@ -279,7 +312,7 @@ static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n
 	h->commits[idx].time = t;
 	h->commits[idx].loaded = 1;
 	if (complete)
-		store_message(h, idx, p, (size_t)(end - p));
+		store_message(h, idx, d, (size_t)(p - d), p, (size_t)(end - p));
 	return 0;
 }
 
@@ -684,7 +717,8 @@ const char *history_message(struct history *h, uint32_t idx, size_t *len)
 		}
 		p = memmem(h->buf.buf, h->buf.len, "\n\n", 2);
 		p = p ? p + 2 : h->buf.buf + h->buf.len;
-		store_message(h, idx, p, (size_t)(h->buf.buf + h->buf.len - p));
+		store_message(h, idx, h->buf.buf, (size_t)(p - h->buf.buf), p,
+			      (size_t)(h->buf.buf + h->buf.len - p));
 	}
 	*len = c->msg_len;
 	return h->arena.buf + c->msg_off;

@@ -1,5 +1,6 @@
 /* libFuzzer harness for lib/hooks: the shape of hooks.<hook>.checks (as
  * JSON), and the glob matcher with the input split into pattern and path. */
+#include "core/glob.h"
 #include "lib/hooks/hooks.h"
 
 #include <stdint.h>
@@ -17,7 +18,7 @@ static void globs(const char *s, size_t size)
 		return;
 	pat = strndup(s, (size_t)(nl - s));
 	path = strndup(nl + 1, size - (size_t)(nl - s) - 1);
-	hook_glob_match(pat, path);
+	glob_file_match(pat, path);
 	free(pat);
 	free(path);
 }

@@ -1,7 +1,7 @@
 /* libFuzzer harness for lib/scan/glob: .bosunignore text and paths. The
  * input is "patterns\0path"; matching must finish (it is linear) and a
  * pattern must match itself when it has no special characters. */
-#include "lib/scan/glob.h"
+#include "core/glob.h"
 
 #include <stdint.h>
 #include <stdlib.h>

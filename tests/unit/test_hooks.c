@@ -9,30 +9,6 @@
 
 #include <string.h>
 
-static void glob__basename_patterns__match_at_any_depth(void **state)
-{
-	(void)state;
-	assert_true(hook_glob_match("*.c", "a.c"));
-	assert_true(hook_glob_match("*.c", "src/x/a.c"));
-	assert_false(hook_glob_match("*.c", "src/a.h"));
-	assert_false(hook_glob_match("*.c", ".hidden.c"));
-	assert_true(hook_glob_match("[ab].txt", "x/b.txt"));
-}
-
-static void glob__starstar__matches_any_number_of_folders(void **state)
-{
-	(void)state;
-	assert_true(hook_glob_match("src/**/*.c", "src/a.c"));
-	assert_true(hook_glob_match("src/**/*.c", "src/x/y/a.c"));
-	assert_false(hook_glob_match("src/**/*.c", "lib/src/a.c"));
-	assert_true(hook_glob_match("**/test/*", "a/b/test/x"));
-	assert_true(hook_glob_match("**/test/*", "test/x"));
-	assert_true(hook_glob_match("src/**", "src/a/b"));
-	assert_false(hook_glob_match("src/*", "src/a/b"));
-	assert_true(hook_glob_match("src/**/**/x", "src/x"));
-	assert_true(hook_glob_match("/src/*.c", "src/a.c"));
-}
-
 static void push__lines__parsed(void **state)
 {
 	const char *in =
@@ -164,8 +140,6 @@ static void install__shim__names_the_hook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(glob__basename_patterns__match_at_any_depth),
-		cmocka_unit_test(glob__starstar__matches_any_number_of_folders),
 		cmocka_unit_test(push__lines__parsed),
 		cmocka_unit_test(push__bad_lines__rejected),
 		cmocka_unit_test(checks__shapes__parsed_with_defaults),

@@ -74,36 +74,6 @@ static int release_kept(void **state)
 	return 0;
 }
 
-static void glob__patterns__match_like_gitignore(void **state)
-{
-	struct glob_list gl = GLOB_LIST_INIT;
-	static const char text[] = "# comment\n\n*.log\n/build\ndocs/**/secret.md\n"
-				   "vendor/\n!keep.log\n[abc].txt\n";
-
-	glob_list_parse(&gl, text, sizeof(text) - 1);
-	assert_true(glob_list_match(&gl, "a.log"));
-	assert_true(glob_list_match(&gl, "x/y/a.log"));
-	assert_false(glob_list_match(&gl, "keep.log"));
-	assert_true(glob_list_match(&gl, "build/out.c"));
-	assert_false(glob_list_match(&gl, "src/build/out.c"));
-	assert_true(glob_list_match(&gl, "docs/secret.md"));
-	assert_true(glob_list_match(&gl, "docs/a/b/secret.md"));
-	assert_false(glob_list_match(&gl, "docs/a/b/other.md"));
-	assert_true(glob_list_match(&gl, "x/vendor/lib.js"));
-	assert_false(glob_list_match(&gl, "vendor"));
-	assert_true(glob_list_match(&gl, "b.txt"));
-	assert_false(glob_list_match(&gl, "d.txt"));
-	glob_list_release(&gl);
-	assert_true(glob_match("a*c", "abbc"));
-	assert_false(glob_match("a*c", "ab/c"));
-	assert_true(glob_match("a**c", "ab/c"));
-	assert_true(glob_match("a/**", "a/b/c"));
-	assert_true(glob_match("[!a]x", "bx"));
-	assert_false(glob_match("[!a]x", "ax"));
-	assert_true(glob_match("\\*", "*"));
-	assert_true(glob_match("a[", "a["));
-}
-
 static void rules__bad_files__errors_with_place(void **state)
 {
 	static const struct { const char *text, *want; } bad[] = {
@@ -310,7 +280,6 @@ static void entropy__values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(glob__patterns__match_like_gitignore),
 		cmocka_unit_test(rules__bad_files__errors_with_place),
 		cmocka_unit_test(rules__same_id__replaces_and_disable),
 		cmocka_unit_test(allow__comments__cover_rules),

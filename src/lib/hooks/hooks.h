@@ -104,14 +104,6 @@ int hook_checks_load(struct hook_checks *out, const struct config *cfg,
 /* The configuration keys hooks.* (keys.c). */
 extern const struct config_key hooks_config_keys[];
 
-/* ---- globs ---------------------------------------------------------------- */
-
-/* Whether path (relative to the top, '/'-separated) matches pattern: a
- * pattern without '/' matches the last component at any depth; with '/',
- * the whole path, where a "**" component matches any number of
- * directories (none included). Components use fnmatch(3). */
-int hook_glob_match(const char *pattern, const char *path);
-
 /* ---- pre-push input ------------------------------------------------------- */
 
 struct push_ref {

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/glob.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 
@@ -190,7 +191,7 @@ static int any_match(char **pats, const char *path)
 	size_t i;
 
 	for (i = 0; pats && pats[i]; i++)
-		if (hook_glob_match(pats[i], path))
+		if (glob_file_match(pats[i], path))
 			return 1;
 	return 0;
 }

@@ -25,7 +25,7 @@
 #ifndef BOSUN_LIB_SCAN_RULES_H
 #define BOSUN_LIB_SCAN_RULES_H
 
-#include "lib/scan/glob.h"
+#include "core/glob.h"
 
 #include <stddef.h>
 

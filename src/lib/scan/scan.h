@@ -24,8 +24,8 @@
 #define BOSUN_LIB_SCAN_SCAN_H
 
 #include "core/strbuf.h"
+#include "core/glob.h"
 #include "lib/config/config.h"
-#include "lib/scan/glob.h"
 #include "lib/scan/rules.h"
 
 #include <stddef.h>

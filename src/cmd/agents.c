@@ -52,6 +52,7 @@ static int cmd_open(struct bosun_ctx *ctx, struct agents_cmd *c)
 		return r;
 	c->env.root = repo->workdir;
 	c->env.common_dir = repo->common_dir;
+	c->env.store_url = config_str(c->cfg, "store.url");
 	c->env.home = getenv("HOME");
 	c->env.user = c->user;
 	if (c->user && (!c->env.home || !*c->env.home))

@@ -14,11 +14,13 @@
 #include "lib/hooks/hooks.h"
 #include "lib/release/release.h"
 #include "lib/scan/scan.h"
+#include "lib/store/store.h"
 
 /* The order is the order of "bosun config" and its --json. */
 const struct config_key *const config_tables[] = {
 	release_config_keys,
 	config_core_keys,
+	store_config_keys,
 #ifdef BOSUN_HAVE_AGENTS
 	agents_config_keys,
 #endif

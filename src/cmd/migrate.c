@@ -5,7 +5,8 @@
 
 #include "core/error.h"
 #include "lib/git/repo.h"
-#include "lib/state/state.h"
+#include "lib/config/config.h"
+#include "lib/store/store.h"
 
 static int status_only;
 
@@ -18,29 +19,37 @@ static int migrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	int status = status_only, applied = 0, before, r;
 	struct repo *repo;
-	struct state *st = NULL;
+	struct config *cfg;
+	struct store *st = NULL;
+	int latest;
 
 	if (argc)
 		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = ctx_repo(ctx, &repo)) < 0)
 		return r;
-	if ((r = state_open_raw(&st, repo->common_dir)) < 0)
+	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	before = state_schema_version(st);
-	if (!status && (r = state_migrate(st, &applied)) < 0)
+	if ((r = store_open(&st, config_str(cfg, "store.url"),
+			    repo->common_dir, STORE_OPEN_NO_MIGRATE)) < 0)
+		return r;
+	if ((r = before = store_schema_version(st)) < 0 ||
+	    (r = latest = store_schema_latest(st)) < 0)
+		goto out;
+	r = 0;
+	if (!status && (r = store_migrate(st, &applied)) < 0)
 		goto out;
 	if (ctx->json)
-		out_json(json_pack("{s:s, s:i, s:i, s:i, s:i}", "path", state_path(st),
-				   "before", before, "version", state_schema_version(st),
-				   "latest", state_migrations_nr, "applied", applied));
+		out_json(json_pack("{s:s, s:i, s:i, s:i, s:i}", "path", store_location(st),
+				   "before", before, "version", store_schema_version(st),
+				   "latest", latest, "applied", applied));
 	else if (status)
-		printf("%s: schema %d of %d\n", state_path(st), before,
-		       state_migrations_nr);
+		printf("%s: schema %d of %d\n", store_location(st), before,
+		       latest);
 	else
-		printf("%s: schema %d (%d migration%s applied)\n", state_path(st),
-		       state_schema_version(st), applied, applied == 1 ? "" : "s");
+		printf("%s: schema %d (%d migration%s applied)\n", store_location(st),
+		       store_schema_version(st), applied, applied == 1 ? "" : "s");
 out:
-	state_close(st);
+	store_close(st);
 	return r;
 }
 

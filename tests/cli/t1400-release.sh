@@ -224,6 +224,27 @@ test_expect_success 'every release is a row in the shared store' '
 	test_grep "^v1.1.0|undone|build .compile. failed" ../out
 '
 
+test_expect_success 'a release row the store cannot update is a degraded event, not silence' '
+	command -v sqlite3 >/dev/null || return 0
+	setup rf && bosun migrate >/dev/null && q=$(printf "\047") &&
+	sqlite3 .git/bosun/state.db "create trigger ro before update on releases begin select raise(abort, ${q}releases are read-only${q}); end;" &&
+	logf="$BOSUN_HOME/state/bosun/logs/bosun.log" && rm -f "$logf" &&
+	bosun release >/dev/null 2>../err &&
+	test_eq v1.1.0 "$(git describe --tags --abbrev=0)" &&
+	test_grep "release not recorded: .*releases are read-only" "$logf" &&
+	test_eq "planned" "$(sqlite3 .git/bosun/state.db "select state from releases")"
+'
+
+test_expect_success 'a failed release keeps its own error when the store cannot record it' '
+	command -v sqlite3 >/dev/null || return 0
+	setup rg && bosun migrate >/dev/null && q=$(printf "\047") &&
+	printf "release:\n  build:\n    - { name: compile, run: [sh, -c, \"exit 3\"] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	sqlite3 .git/bosun/state.db "create trigger ro before update on releases begin select raise(abort, ${q}releases are read-only${q}); end;" &&
+	test_expect_code 1 bosun release 2>../err &&
+	test_grep "build .compile. failed" ../err && test_no_grep "read-only" ../err
+'
+
 test_expect_success 'releases are logged as JSON lines, credentials redacted' '
 	setup lg && printf "release:\n  build:\n    - { name: \"upload ghp_abcdefghijklmnopqrstuvwxyz0123456789\", run: [sh, -c, \"exit 2\"] }\n" >bosun.yml &&
 	git add bosun.yml && git commit -q -m "chore: cfg" &&

@@ -1,5 +1,5 @@
 /*
- * test_state.c - the SQLite store: where it lives, how it is configured, its
+ * test_state.c - the SQLite backend of the store (lib/store/sqlite.c): where it lives, how it is configured, its
  * migrations, and two processes creating it at the same moment.
  */
 #include <stdarg.h>
@@ -11,13 +11,19 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
-#include "lib/state/state.h"
+#include "lib/store/sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static void close_backend(struct store_backend *b)
+{
+	if (b)
+		b->free(b);
+}
 
 static char tmpdir[] = "/tmp/bosun-test-state-XXXXXX";
 static int dir_counter;
@@ -75,34 +81,34 @@ static void state__migrations__are_numbered_from_one(void **state)
 {
 	int i;
 
-	assert_true(state_migrations_nr >= 1);
-	for (i = 0; i < state_migrations_nr; i++) {
-		assert_int_equal(state_migrations[i].version, i + 1);
-		assert_true(state_migrations[i].name && *state_migrations[i].name);
-		assert_true(sqlite3_complete(state_migrations[i].sql));
+	assert_true(sqlite_migrations_nr >= 1);
+	for (i = 0; i < sqlite_migrations_nr; i++) {
+		assert_int_equal(sqlite_migrations[i].version, i + 1);
+		assert_true(sqlite_migrations[i].name && *sqlite_migrations[i].name);
+		assert_true(sqlite3_complete(sqlite_migrations[i].sql));
 	}
-	assert_string_equal(state_migrations[0].name, "init");
+	assert_string_equal(sqlite_migrations[0].name, "init");
 }
 
 static void state__open__creates_db_in_wal_mode(void **state)
 {
 	char *dir = new_common_dir();
 	struct strbuf expect = STRBUF_INIT, mode = STRBUF_INIT;
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	sqlite3 *db;
 
-	assert_int_equal(state_open(&st, dir), 0);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), 0);
 	strbuf_addf(&expect, "%s/bosun/state.db", dir);
-	assert_string_equal(state_path(st), expect.buf);
+	assert_string_equal(st->location(st), expect.buf);
 	assert_true(fs_exists(expect.buf));
-	db = state_db(st);
+	db = store_sqlite_db(st);
 	query_text(db, "PRAGMA journal_mode", &mode);
 	assert_string_equal(mode.buf, "wal");
 	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
-	assert_int_equal(state_schema_version(st), state_migrations_nr);
+	assert_int_equal(st->schema_version(st), sqlite_migrations_nr);
 	assert_int_equal(count_tables(db), 3);
-	state_close(st);
+	close_backend(st);
 	strbuf_release(&expect);
 	strbuf_release(&mode);
 	free(dir);
@@ -111,11 +117,11 @@ static void state__open__creates_db_in_wal_mode(void **state)
 static void state__open__tables_take_rows(void **state)
 {
 	char *dir = new_common_dir();
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	sqlite3 *db;
 
-	assert_int_equal(state_open(&st, dir), 0);
-	db = state_db(st);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), 0);
+	db = store_sqlite_db(st);
 	assert_int_equal(sqlite3_exec(db,
 		"INSERT INTO meta (key, value) VALUES ('k', 'v');"
 		"INSERT INTO releases (version, tag, state, started_at, updated_at)"
@@ -127,31 +133,31 @@ static void state__open__tables_take_rows(void **state)
 	assert_int_not_equal(sqlite3_exec(db,
 		"INSERT INTO releases (version) VALUES ('2.0.0')",
 		NULL, NULL, NULL), SQLITE_OK);
-	state_close(st);
+	close_backend(st);
 	free(dir);
 }
 
 static void state__migrate__applies_each_migration_once(void **state)
 {
 	char *dir = new_common_dir();
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	int applied = -1;
 
-	assert_int_equal(state_open_raw(&st, dir), 0);
-	assert_int_equal(state_schema_version(st), 0);
-	assert_int_equal(count_tables(state_db(st)), 0);
-	assert_int_equal(state_migrate(st, &applied), 0);
-	assert_int_equal(applied, state_migrations_nr);
-	assert_int_equal(state_schema_version(st), state_migrations_nr);
-	assert_int_equal(state_migrate(st, &applied), 0);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(st->schema_version(st), 0);
+	assert_int_equal(count_tables(store_sqlite_db(st)), 0);
+	assert_int_equal(st->migrate(st, &applied), 0);
+	assert_int_equal(applied, sqlite_migrations_nr);
+	assert_int_equal(st->schema_version(st), sqlite_migrations_nr);
+	assert_int_equal(st->migrate(st, &applied), 0);
 	assert_int_equal(applied, 0);
-	state_close(st);
+	close_backend(st);
 
-	assert_int_equal(state_open(&st, dir), 0);
-	assert_int_equal(state_migrate(st, &applied), 0);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), 0);
+	assert_int_equal(st->migrate(st, &applied), 0);
 	assert_int_equal(applied, 0);
-	assert_int_equal(count_tables(state_db(st)), 3);
-	state_close(st);
+	assert_int_equal(count_tables(store_sqlite_db(st)), 3);
+	close_backend(st);
 	free(dir);
 }
 
@@ -167,14 +173,14 @@ static void open_concurrently(const char *dir, int nr)
 		pid = fork();
 		assert_true(pid >= 0);
 		if (!pid) {
-			struct state *st = NULL;
+			struct store_backend *st = NULL;
 			int r;
 
 			close(go[1]);
 			if (read(go[0], &c, 1) != 0)
 				_exit(3);
-			r = state_open(&st, dir);
-			state_close(st);
+			r = store_sqlite_open(&st, NULL, dir, 0);
+			close_backend(st);
 			_exit(r < 0 ? 1 : 0);
 		}
 	}
@@ -189,17 +195,17 @@ static void open_concurrently(const char *dir, int nr)
 
 static void state__open__concurrent_processes_all_succeed(void **state)
 {
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	int round;
 
 	for (round = 0; round < 5; round++) {
 		char *dir = new_common_dir();
 
 		open_concurrently(dir, round ? 6 : 2);
-		assert_int_equal(state_open_raw(&st, dir), 0);
-		assert_int_equal(state_schema_version(st), state_migrations_nr);
-		assert_int_equal(count_tables(state_db(st)), 3);
-		state_close(st);
+		assert_int_equal(store_sqlite_open(&st, NULL, dir, STORE_OPEN_NO_MIGRATE), 0);
+		assert_int_equal(st->schema_version(st), sqlite_migrations_nr);
+		assert_int_equal(count_tables(store_sqlite_db(st)), 3);
+		close_backend(st);
 		free(dir);
 	}
 }
@@ -208,29 +214,29 @@ static void state__open__refuses_a_newer_schema(void **state)
 {
 	char *dir = new_common_dir();
 	struct strbuf msg = STRBUF_INIT, sql = STRBUF_INIT;
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	int r;
 
-	assert_int_equal(state_open(&st, dir), 0);
-	strbuf_addf(&sql, "PRAGMA user_version=%d", state_migrations_nr + 5);
-	assert_int_equal(sqlite3_exec(state_db(st), sql.buf, NULL, NULL, NULL),
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), 0);
+	strbuf_addf(&sql, "PRAGMA user_version=%d", sqlite_migrations_nr + 5);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(st), sql.buf, NULL, NULL, NULL),
 			 SQLITE_OK);
-	state_close(st);
+	close_backend(st);
 
 	st = NULL;
-	r = state_open(&st, dir);
+	r = store_sqlite_open(&st, NULL, dir, 0);
 	assert_int_equal(r, -BOSUN_EDATA);
 	assert_null(st);
 	strbuf_addf(&msg, "state.db has schema version %d, newer than this "
 		    "bosun knows (%d); upgrade bosun",
-		    state_migrations_nr + 5, state_migrations_nr);
+		    sqlite_migrations_nr + 5, sqlite_migrations_nr);
 	assert_string_equal(error_message(), msg.buf);
 
 	/* "bosun migrate --status" can still look at it. */
-	assert_int_equal(state_open_raw(&st, dir), 0);
-	assert_int_equal(state_schema_version(st), state_migrations_nr + 5);
-	assert_int_equal(state_migrate(st, NULL), -BOSUN_EDATA);
-	state_close(st);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(st->schema_version(st), sqlite_migrations_nr + 5);
+	assert_int_equal(st->migrate(st, NULL), -BOSUN_EDATA);
+	close_backend(st);
 	strbuf_release(&msg);
 	strbuf_release(&sql);
 	free(dir);
@@ -239,23 +245,23 @@ static void state__open__refuses_a_newer_schema(void **state)
 static void state__migrate__busy_lock_is_ebusy(void **state)
 {
 	char *dir = new_common_dir();
-	struct state *st = NULL, *holder = NULL;
+	struct store_backend *st = NULL, *holder = NULL;
 	int applied = -1;
 
-	assert_int_equal(state_open_raw(&st, dir), 0);
-	assert_int_equal(state_open_raw(&holder, dir), 0);
-	assert_int_equal(sqlite3_exec(state_db(holder), "BEGIN IMMEDIATE",
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(store_sqlite_open(&holder, NULL, dir, STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(holder), "BEGIN IMMEDIATE",
 				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(state_db(st), 50); /* not 5 s in a unit test */
-	assert_int_equal(state_migrate(st, &applied), -BOSUN_EBUSY);
+	sqlite3_busy_timeout(store_sqlite_db(st), 50); /* not 5 s in a unit test */
+	assert_int_equal(st->migrate(st, &applied), -BOSUN_EBUSY);
 	assert_int_equal(error_exit_code(-BOSUN_EBUSY), 75);
-	assert_non_null(strstr(error_message(), state_path(st)));
+	assert_non_null(strstr(error_message(), st->location(st)));
 	assert_non_null(strstr(error_message(), "database is locked"));
-	sqlite3_exec(state_db(holder), "ROLLBACK", NULL, NULL, NULL);
-	assert_int_equal(state_migrate(st, &applied), 0);
-	assert_int_equal(applied, state_migrations_nr);
-	state_close(holder);
-	state_close(st);
+	sqlite3_exec(store_sqlite_db(holder), "ROLLBACK", NULL, NULL, NULL);
+	assert_int_equal(st->migrate(st, &applied), 0);
+	assert_int_equal(applied, sqlite_migrations_nr);
+	close_backend(holder);
+	close_backend(st);
 	free(dir);
 }
 
@@ -263,7 +269,7 @@ static void state__open__not_a_database_is_eio(void **state)
 {
 	char *dir = new_common_dir();
 	struct strbuf path = STRBUF_INIT;
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	FILE *f;
 
 	strbuf_addf(&path, "%s/bosun", dir);
@@ -274,7 +280,7 @@ static void state__open__not_a_database_is_eio(void **state)
 	fputs("this is not an SQLite database, it is a text file that is long "
 	      "enough to have a header and then some more text after it\n", f);
 	fclose(f);
-	assert_int_equal(state_open(&st, dir), -BOSUN_EIO);
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), -BOSUN_EIO);
 	assert_null(st);
 	assert_non_null(strstr(error_message(), path.buf));
 	assert_non_null(strstr(error_message(), "not a database"));
@@ -286,7 +292,7 @@ static void state__open__unusable_dir_is_an_error(void **state)
 {
 	char *dir = new_common_dir();
 	struct strbuf file = STRBUF_INIT;
-	struct state *st = NULL;
+	struct store_backend *st = NULL;
 	FILE *f;
 
 	assert_int_equal(fs_mkdir_p(dir), 0);
@@ -294,9 +300,9 @@ static void state__open__unusable_dir_is_an_error(void **state)
 	f = fopen(file.buf, "w"); /* a file where the directory should be */
 	assert_non_null(f);
 	fclose(f);
-	assert_true(state_open(&st, dir) < 0);
+	assert_true(store_sqlite_open(&st, NULL, dir, 0) < 0);
 	assert_null(st);
-	state_close(NULL);
+	close_backend(NULL);
 	strbuf_release(&file);
 	free(dir);
 }

@@ -195,7 +195,7 @@ int agent_is_claude_mpm(const json_t *fm);
 
 /* ------------------------------------------------------------ deployment */
 
-struct state;
+struct store;
 struct agent_rec;
 struct stat;
 
@@ -207,13 +207,14 @@ struct agents_env {
 	int user;                 /* --user: the targets' user_dir under home */
 	const struct agent_target **targets;
 	size_t targets_nr;
-	struct state *st;         /* opened by agents_env_open() */
+	const char *store_url;    /* store.url ("" or NULL: the default) */
+	struct store *st;         /* opened by agents_env_open() */
 	char *agents_dir;         /* <common_dir>/bosun/agents */
 	struct agent_rec *recs;   /* the rows, read once (agents_env_records()) */
 	size_t recs_nr;
 	int recs_loaded;
 };
-#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0 }
+#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0 }
 int agents_env_open(struct agents_env *env);
 void agents_env_close(struct agents_env *env);
 

@@ -18,7 +18,7 @@
 #include "core/fs.h"
 #include "core/parallel.h"
 #include "core/sha256.h"
-#include "lib/state/state.h"
+#include "lib/store/store.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -748,32 +748,27 @@ int agents_plan_clean(struct agent_plan *plan, struct agents_env *env)
 
 static int last_deploy(struct agents_env *env, char **id, json_t **man)
 {
-	sqlite3 *db = state_db(env->st);
-	sqlite3_stmt *s = NULL;
-	int rc;
+	static const char *const kinds[] = { "deploy", "clean", NULL };
+	static const char *const states[] = { "done", "interrupted", NULL };
+	struct store_agent_deploy d;
+	int r;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, manifest FROM agent_deploys WHERE "
-			       "kind IN ('deploy', 'clean') AND state IN ('done', "
-			       "'interrupted') ORDER BY rowid DESC LIMIT 1", -1, &s,
-			       NULL) != SQLITE_OK)
-		return error_set(BOSUN_EIO, "cannot read '%s': %s",
-				 state_path(env->st), sqlite3_errmsg(db));
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = xstrdup((const char *)sqlite3_column_text(s, 0));
-		*man = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+	r = store_agent_deploy_latest(env->st, kinds, states, &d);
+	if (r == -BOSUN_ENOTFOUND) {
+		error_clear();
+		return error_set(BOSUN_ENOTFOUND, "no agent deployment to roll back");
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW && *man)
-		return 0;
-	if (rc == SQLITE_ROW) {
-		free(*id);
+	if (r < 0)
+		return r;
+	*man = d.manifest ? json_loads(d.manifest, 0, NULL) : NULL;
+	if (!*man) {
+		store_agent_deploy_clear(&d);
 		return error_set(BOSUN_EINTERNAL, "the record of deployment is unreadable");
 	}
-	if (rc != SQLITE_DONE)
-		return error_set(BOSUN_EIO, "cannot read '%s': %s",
-				 state_path(env->st), sqlite3_errmsg(db));
-	return error_set(BOSUN_ENOTFOUND, "no agent deployment to roll back");
+	*id = d.id;
+	d.id = NULL;
+	store_agent_deploy_clear(&d);
+	return 0;
 }
 
 static const char *jstr(const json_t *o, const char *key)

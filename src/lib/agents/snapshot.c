@@ -24,12 +24,11 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/sha256.h"
-#include "lib/state/state.h"
+#include "lib/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -246,7 +245,6 @@ int agents_snapshot_save(struct agents_env *env, const char *key,
 {
 	struct snap_writer w = { STRBUF_INIT, 0, 0 };
 	struct strbuf p = STRBUF_INIT, extra = STRBUF_INIT;
-	sqlite3_stmt *s = NULL;
 	struct dirent *de;
 	DIR *d;
 	size_t i;
@@ -292,20 +290,7 @@ int agents_snapshot_save(struct agents_env *env, const char *key,
 	}
 	if (w.racy)
 		goto out;
-	if (sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO "
-			       "agent_snapshot (root, key, data) VALUES (?1, ?2, ?3)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		r = error_set(BOSUN_EIO, "cannot update '%s': %s", state_path(env->st),
-			      sqlite3_errmsg(state_db(env->st)));
-		goto out;
-	}
-	sqlite3_bind_text(s, 1, env->root, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, w.data.buf, (int)w.data.len, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		r = error_set(BOSUN_EIO, "cannot update '%s': %s", state_path(env->st),
-			      sqlite3_errmsg(state_db(env->st)));
-	sqlite3_finalize(s);
+	r = store_snapshot_put(env->st, env->root, key, w.data.buf, w.data.len);
 out:
 	strbuf_release(&w.data);
 	strbuf_release(&p);
@@ -315,27 +300,19 @@ out:
 
 /* ------------------------------------------------------------ using */
 
+/* 1 and out filled when the work tree has a snapshot for key. */
 static int read_snapshot(struct agents_env *env, const char *key, struct strbuf *out)
 {
-	sqlite3_stmt *s = NULL;
-	int found = 0;
+	struct strbuf k = STRBUF_INIT;
+	int r;
 
-	if (sqlite3_prepare_v2(state_db(env->st), "SELECT key, data FROM "
-			       "agent_snapshot WHERE root = ?1", -1, &s, NULL) != SQLITE_OK)
-		return 0;  /* an older store: no snapshot */
-	sqlite3_bind_text(s, 1, env->root, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(s, 0);
-		const void *data = sqlite3_column_blob(s, 1);
-		int len = sqlite3_column_bytes(s, 1);
-
-		if (k && !strcmp(k, key) && data && len > 0 && len <= SNAP_MAX_BYTES) {
-			strbuf_add(out, data, (size_t)len);
-			found = 1;
-		}
+	r = store_snapshot_get(env->st, env->root, &k, out);
+	if (r > 0 && (strcmp(k.buf, key) || !out->len || out->len > SNAP_MAX_BYTES)) {
+		strbuf_reset(out);
+		r = 0;
 	}
-	sqlite3_finalize(s);
-	return found;
+	strbuf_release(&k);
+	return r;
 }
 
 /* 1 when the entry's path is as it was. */
@@ -358,7 +335,9 @@ int agents_snapshot_use(struct agent_plan *plan, struct agents_env *env,
 	int *err_f, *err_n, same = 1;
 	size_t nr = 0, i, nf = 0, nn = 0;
 
-	if (env->user || !read_snapshot(env, key, &data) ||
+	/* No usable snapshot (or the store cannot give it): the full path
+	 * runs, and meets any store failure again where it is reported. */
+	if (env->user || read_snapshot(env, key, &data) <= 0 ||
 	    agent_snapshot_parse(&e, &nr, data.buf, data.len) < 0) {
 		error_clear();
 		strbuf_release(&data);

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/sha256.h"
-#include "lib/state/state.h"
+#include "lib/store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,13 +32,12 @@ int agents_env_open(struct agents_env *env)
 	env->agents_dir = strbuf_detach(&sb, NULL);
 	if ((r = fs_mkdir_p(env->agents_dir)) < 0)
 		return r;
-	return state_open(&env->st, env->common_dir);
+	return store_open(&env->st, env->store_url, env->common_dir, 0);
 }
 
 void agents_env_close(struct agents_env *env)
 {
-	if (env->st)
-		state_close(env->st);
+	store_close(env->st);
 	env->st = NULL;
 	free(env->agents_dir);
 	env->agents_dir = NULL;
@@ -165,22 +164,6 @@ void agents_unlock(struct lockfile *lk)
 
 /* ------------------------------------------------------------ records */
 
-static int db_fail(struct agents_env *env, const char *what)
-{
-	int rc = sqlite3_errcode(state_db(env->st)) & 0xff;
-
-	return error_set(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? BOSUN_EBUSY :
-			 BOSUN_EIO, "%s '%s': %s", what, state_path(env->st),
-			 sqlite3_errmsg(state_db(env->st)));
-}
-
-static char *col_dup(sqlite3_stmt *s, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-
-	return xstrdup(t ? t : "");
-}
-
 static void copy_hash(char out[65], const char *h)
 {
 	size_t n = h ? strnlen(h, 64) : 0;
@@ -189,111 +172,95 @@ static void copy_hash(char out[65], const char *h)
 	out[n] = '\0';
 }
 
+static void stat_from(struct stat_stamp *out, const struct store_stat *st)
+{
+	memset(out, 0, sizeof(*out));
+	if (!st->set)
+		return;
+	out->set = 1;
+	out->size = st->size;
+	out->mtime = st->mtime;
+	out->ctime = st->ctime;
+	out->ino = st->ino;
+	out->ref = st->ref;
+}
+
+static void stat_to(struct store_stat *out, const struct stat_stamp *st)
+{
+	memset(out, 0, sizeof(*out));
+	if (!st || !st->set)
+		return;
+	out->set = 1;
+	out->size = st->size;
+	out->mtime = st->mtime;
+	out->ctime = st->ctime;
+	out->ino = st->ino;
+	out->ref = st->ref;
+}
+
+/* The store's strings move into the record. */
+static char *take(char **s)
+{
+	char *v = *s ? *s : xstrdup("");
+
+	*s = NULL;
+	return v;
+}
+
 int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 {
-	sqlite3_stmt *s = NULL;
-	struct agent_rec *recs = NULL;
-	size_t n = 0, alloc = 0;
-	int rc, r = 0;
+	struct store_agent_file *files = NULL;
+	struct agent_rec *recs;
+	size_t i, n = 0;
+	int r;
 
-	if (sqlite3_prepare_v2(state_db(env->st), "SELECT target, path, template, "
-			       "version, hash, deployed_at, src, src_hash, base_hash, "
-			       "renderer, st_size, st_mtime, st_ctime, st_ino, st_ref, "
-			       "st_hash, out_hash FROM agent_files ORDER BY target, path", -1,
-			       &s, NULL) != SQLITE_OK)
-		return db_fail(env, "cannot read");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct agent_rec *a;
-		const char *h = (const char *)sqlite3_column_text(s, 4);
-		const char *sh = (const char *)sqlite3_column_text(s, 15);
-		int k;
-
-		ALLOC_GROW(recs, n + 1, alloc);
-		a = &recs[n++];
-		memset(a, 0, sizeof(*a));
-		a->target = col_dup(s, 0);
-		a->path = col_dup(s, 1);
-		a->template = col_dup(s, 2);
-		a->version = col_dup(s, 3);
-		a->deployed_at = col_dup(s, 5);
-		copy_hash(a->hash, h);
-		/* What it was rendered from counts only for those bytes. */
-		if (sqlite3_column_type(s, 6) != SQLITE_NULL &&
-		    sqlite3_column_type(s, 9) != SQLITE_NULL &&
-		    sqlite3_column_text(s, 16) &&
-		    !strcmp((const char *)sqlite3_column_text(s, 16), a->hash)) {
-			a->src = col_dup(s, 6);
-			a->renderer = col_dup(s, 9);
-			copy_hash(a->src_hash, (const char *)sqlite3_column_text(s, 7));
-			copy_hash(a->base_hash, (const char *)sqlite3_column_text(s, 8));
-		}
-		/* The stat counts only for the bytes it was taken of. */
-		a->st.set = sh && !strcmp(sh, a->hash);
-		for (k = 10; k <= 14; k++)
-			a->st.set &= sqlite3_column_type(s, k) == SQLITE_INTEGER;
-		if (a->st.set) {
-			a->st.size = sqlite3_column_int64(s, 10);
-			a->st.mtime = sqlite3_column_int64(s, 11);
-			a->st.ctime = sqlite3_column_int64(s, 12);
-			a->st.ino = sqlite3_column_int64(s, 13);
-			a->st.ref = sqlite3_column_int64(s, 14);
-		}
-	}
-	if (rc != SQLITE_DONE)
-		r = db_fail(env, "cannot read");
-	sqlite3_finalize(s);
-	if (r < 0) {
-		agent_recs_free(recs, n);
+	if ((r = store_agent_file_list(env->st, &files, &n)) < 0)
 		return r;
+	recs = xcalloc(n ? n : 1, sizeof(*recs));
+	for (i = 0; i < n; i++) {
+		struct store_agent_file *f = &files[i];
+		struct agent_rec *a = &recs[i];
+
+		a->target = take(&f->target);
+		a->path = take(&f->path);
+		a->template = take(&f->template);
+		a->version = take(&f->version);
+		a->deployed_at = take(&f->deployed_at);
+		copy_hash(a->hash, f->hash);
+		if (f->src && f->renderer) {
+			a->src = take(&f->src);
+			a->renderer = take(&f->renderer);
+			copy_hash(a->src_hash, f->src_hash);
+			copy_hash(a->base_hash, f->base_hash);
+		}
+		stat_from(&a->st, &f->st);
 	}
+	store_agent_file_free(files, n);
 	*out = recs;
 	*nr = n;
 	return 0;
 }
 
-static int exec_sql(struct agents_env *env, const char *sql);
-
 int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,
 		      struct agents_env *env, const char *dir)
 {
-	sqlite3_stmt *s = NULL;
-	struct agent_tstat *v = NULL;
-	size_t n = 0, alloc = 0;
-	int rc, k;
+	struct store_tmpl_stat *v = NULL;
+	struct agent_tstat *t;
+	size_t i, n = 0;
+	int r;
 
 	*out = NULL;
 	*nr = 0;
-	if (sqlite3_prepare_v2(state_db(env->st), "SELECT name, size, mtime, ctime, "
-			       "ino, ref, hash FROM agent_templates WHERE dir = ?1 "
-			       "ORDER BY name", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(env, "cannot read");
-	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 6);
-		struct agent_tstat *a;
-
-		if (!h || strlen(h) != 64 || !sqlite3_column_text(s, 0))
-			continue;
-		ALLOC_GROW(v, n + 1, alloc);
-		a = &v[n++];
-		memset(a, 0, sizeof(*a));
-		a->name = col_dup(s, 0);
-		a->st.set = 1;
-		for (k = 1; k <= 5; k++)
-			a->st.set &= sqlite3_column_type(s, k) == SQLITE_INTEGER;
-		a->st.size = sqlite3_column_int64(s, 1);
-		a->st.mtime = sqlite3_column_int64(s, 2);
-		a->st.ctime = sqlite3_column_int64(s, 3);
-		a->st.ino = sqlite3_column_int64(s, 4);
-		a->st.ref = sqlite3_column_int64(s, 5);
-		copy_hash(a->hash, h);
+	if ((r = store_tmpl_stat_list(env->st, dir, &v, &n)) < 0)
+		return r;
+	t = xcalloc(n ? n : 1, sizeof(*t));
+	for (i = 0; i < n; i++) {
+		t[i].name = take(&v[i].name);
+		stat_from(&t[i].st, &v[i].st);
+		copy_hash(t[i].hash, v[i].hash);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		agent_tstats_free(v, n);
-		return db_fail(env, "cannot read");
-	}
-	*out = v;
+	store_tmpl_stat_free(v, n);
+	*out = t;
 	*nr = n;
 	return 0;
 }
@@ -301,40 +268,29 @@ int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,
 int agents_tmpl_stats_put(struct agents_env *env, const char *dir,
 			  const struct agent_tstat *v, size_t nr)
 {
-	sqlite3_stmt *s = NULL;
+	struct store_tmpl_stat t;
 	size_t i;
-	int r, k;
+	int r;
 
 	if (!nr)
 		return 0;
-	if ((r = exec_sql(env, "BEGIN IMMEDIATE")) < 0)
+	if ((r = store_begin(env->st, STORE_TX_WRITE)) < 0)
 		return r;
-	if (sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO "
-			       "agent_templates (dir, name, size, mtime, ctime, ino, "
-			       "ref, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		r = db_fail(env, "cannot update");
-		goto out;
-	}
 	for (i = 0; i < nr && r >= 0; i++) {
-		const long long x[] = { v[i].st.size, v[i].st.mtime, v[i].st.ctime,
-					v[i].st.ino, v[i].st.ref };
-
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, v[i].name, -1, SQLITE_STATIC);
-		for (k = 0; k < 5; k++)
-			sqlite3_bind_int64(s, 3 + k, x[k]);
-		sqlite3_bind_text(s, 8, v[i].hash, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			r = db_fail(env, "cannot update");
+		t.name = v[i].name;
+		t.hash = (char *)v[i].hash;
+		t.st.set = 1;
+		t.st.size = v[i].st.size;
+		t.st.mtime = v[i].st.mtime;
+		t.st.ctime = v[i].st.ctime;
+		t.st.ino = v[i].st.ino;
+		t.st.ref = v[i].st.ref;
+		r = store_tmpl_stat_put(env->st, dir, &t);
 	}
-out:
-	sqlite3_finalize(s);
 	if (r >= 0)
-		r = exec_sql(env, "COMMIT");
+		r = store_commit(env->st);
 	if (r < 0)
-		sqlite3_exec(state_db(env->st), "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(env->st);
 	return r;
 }
 
@@ -733,69 +689,29 @@ static char *new_id(void)
 
 /* ------------------------------------------------------------ store rows */
 
-static int exec_sql(struct agents_env *env, const char *sql)
+/* Set (v->tmpl) or delete a row. */
+static int row_set(struct agents_env *env, const char *target, const char *path,
+		   const struct row_vals *v, const char *at,
+		   const struct stat_stamp *st)
 {
-	if (sqlite3_exec(state_db(env->st), sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(env, "cannot update");
-	return 0;
-}
+	struct store_agent_file f = { 0 };
 
-/* The two statements commit_rows() runs per row, prepared once. */
-struct row_stmts {
-	sqlite3_stmt *set, *del;
-};
-
-static int row_set(struct agents_env *env, struct row_stmts *rs,
-		   const char *target, const char *path, const struct row_vals *v,
-		   const char *at, const struct stat_stamp *st)
-{
-	sqlite3_stmt *s;
-	int r, k;
-
-	if (v->tmpl) {
-		if (!rs->set && sqlite3_prepare_v2(state_db(env->st), "INSERT OR "
-			"REPLACE INTO agent_files (target, path, template, version, "
-			"hash, deployed_at, src, src_hash, base_hash, renderer, st_size, "
-			"st_mtime, st_ctime, st_ino, st_ref, st_hash, out_hash) VALUES (?1, "
-			"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-			"?17)",
-			-1, &rs->set, NULL) != SQLITE_OK)
-			return db_fail(env, "cannot update");
-		s = rs->set;
-	} else {
-		if (!rs->del && sqlite3_prepare_v2(state_db(env->st), "DELETE FROM "
-			"agent_files WHERE target = ?1 AND path = ?2", -1, &rs->del,
-			NULL) != SQLITE_OK)
-			return db_fail(env, "cannot update");
-		s = rs->del;
+	if (!v->tmpl)
+		return store_agent_file_delete(env->st, target, path);
+	f.target = (char *)target;
+	f.path = (char *)path;
+	f.template = (char *)v->tmpl;
+	f.version = (char *)v->version;
+	f.hash = (char *)v->hash;
+	f.deployed_at = (char *)at;
+	if (v->src && v->renderer) {
+		f.src = (char *)v->src;
+		f.src_hash = (char *)v->src_hash;
+		f.base_hash = (char *)v->base_hash;
+		f.renderer = (char *)v->renderer;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	if (s == rs->set) {
-		sqlite3_bind_text(s, 3, v->tmpl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, v->version, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, v->hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, at, -1, SQLITE_STATIC);
-		if (v->src && v->renderer) {
-			sqlite3_bind_text(s, 7, v->src, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 8, v->src_hash, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 9, v->base_hash, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 10, v->renderer, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 17, v->hash, -1, SQLITE_STATIC);
-		}
-		if (st && st->set) {
-			const long long n[] = { st->size, st->mtime, st->ctime, st->ino, st->ref };
-
-			for (k = 0; k < 5; k++)
-				sqlite3_bind_int64(s, 11 + k, n[k]);
-			sqlite3_bind_text(s, 16, v->hash, -1, SQLITE_STATIC);
-		}
-	}
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
-	sqlite3_reset(s);
-	return r;
+	stat_to(&f.st, st);
+	return store_agent_file_put(env->st, &f);
 }
 
 /* What the agent_deploys row says of a change. */
@@ -806,30 +722,17 @@ struct deploy_info {
 static int deploy_row(struct agents_env *env, const struct deploy_info *d,
 		      const char *state, const char *at)
 {
-	sqlite3_stmt *s = NULL;
+	struct store_agent_deploy row;
 	int r;
 
-	r = sqlite3_prepare_v2(state_db(env->st), "INSERT OR REPLACE INTO agent_deploys "
-			       "(id, kind, state, at, manifest) VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &s, NULL);
-	if (r != SQLITE_OK)
-		return db_fail(env, "cannot update");
-	sqlite3_bind_text(s, 1, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, d->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, d->text, -1, SQLITE_STATIC);
-	r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
-	sqlite3_finalize(s);
-	if (r >= 0 && d->rollback_of && !strcmp(state, "done")) {
-		if (sqlite3_prepare_v2(state_db(env->st), "UPDATE agent_deploys SET "
-				       "state = 'rolled-back' WHERE id = ?1", -1, &s,
-				       NULL) != SQLITE_OK)
-			return db_fail(env, "cannot update");
-		sqlite3_bind_text(s, 1, d->rollback_of, -1, SQLITE_STATIC);
-		r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(env, "cannot update");
-		sqlite3_finalize(s);
-	}
+	row.id = (char *)d->id;
+	row.kind = (char *)d->kind;
+	row.state = (char *)state;
+	row.at = (char *)at;
+	row.manifest = (char *)d->text;
+	r = store_agent_deploy_put(env->st, &row);
+	if (r >= 0 && d->rollback_of && !strcmp(state, "done"))
+		r = store_agent_deploy_set_state(env->st, d->rollback_of, "rolled-back");
 	return r;
 }
 
@@ -886,16 +789,15 @@ static int commit_rows(struct agents_env *env, const struct deploy_info *d,
 		       const struct stat_stamp *stats, struct fs_sync *sync)
 {
 	struct strbuf abs = STRBUF_INIT, text = STRBUF_INIT;
-	struct row_stmts rs = { NULL, NULL };
 	char at[32], h[65];
 	size_t i;
 	int r, complete = 1;
 
 	now_iso(at);
-	if ((r = exec_sql(env, "BEGIN IMMEDIATE")) < 0)
+	if ((r = store_begin(env->st, STORE_TX_WRITE)) < 0)
 		return r;
 	/* Rows change: no no-op snapshot holds any more (snapshot.c). */
-	if ((r = exec_sql(env, "DELETE FROM agent_snapshot")) < 0)
+	if ((r = store_snapshot_clear(env->st)) < 0)
 		goto out;
 	for (i = 0; i < nr; i++) {
 		const struct man_entry *e = &ents[i];
@@ -915,20 +817,18 @@ static int commit_rows(struct agents_env *env, const struct deploy_info *d,
 				pick = &e->before;
 			}
 		}
-		if ((r = row_set(env, &rs, e->target, e->path, pick, at,
+		if ((r = row_set(env, e->target, e->path, pick, at,
 				 stats && pick == &e->after ? &stats[i] : NULL)) < 0)
 			goto out;
 	}
 	r = deploy_row(env, d, complete ? "done" : "interrupted", at);
 out:
-	sqlite3_finalize(rs.set);
-	sqlite3_finalize(rs.del);
 	if (sync)
 		sync_wait(sync);
 	if (r >= 0)
-		r = exec_sql(env, "COMMIT");
+		r = store_commit(env->st);
 	if (r < 0)
-		sqlite3_exec(state_db(env->st), "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(env->st);
 	strbuf_release(&abs);
 	strbuf_release(&text);
 	return r;

@@ -13,7 +13,7 @@
 #include "lib/git/history.h"
 #include "lib/git/refs.h"
 #include "lib/git/run.h"
-#include "lib/state/state.h"
+#include "lib/store/store.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -107,6 +107,7 @@ int watch_prepare(struct watch *w, const struct config *cfg, const char *common_
 	deploy_dir(&dir, common_dir, commit);
 	w->dir = strbuf_detach(&dir, NULL);
 	w->common_dir = xstrdup(common_dir);
+	w->store_url = xstrdup(config_str(cfg, "store.url"));
 	w->workdir = workdir ? xstrdup(workdir) : NULL;
 	w->time_scale = scale;
 	w->timeout_ms = scaled(cfg, "deploy.timeout", scale);
@@ -160,6 +161,10 @@ void watch_release(struct watch *w)
 	free(w->dir);
 	free(w->common_dir);
 	free(w->workdir);
+	free(w->store_url);
+	store_close(w->store);
+	w->store = NULL;
+	w->store_url = NULL;
 	json_decref(w->on_failure);
 	json_decref(w->notify);
 	strbuf_release(&w->secrets);
@@ -612,40 +617,32 @@ out:
 
 static void record_watch(struct watch *w)
 {
-	struct state *s = NULL;
+	struct store_deployment d = { 0 };
 	struct strbuf started = STRBUF_INIT, finished = STRBUF_INIT;
 	json_t *st = watch_status_json(w);
 	char *probes = json_dumps(json_object_get(st, "probes"), JSON_COMPACT);
-	sqlite3_stmt *stmt = NULL;
 
 	deploy_timestamp(&started, w->started_ms);
 	deploy_timestamp(&finished, w->updated_ms);
-	if (state_open(&s, w->common_dir) < 0)
+	if (!w->store && store_open(&w->store, w->store_url, w->common_dir, 0) < 0)
 		goto out;
-	if (sqlite3_prepare_v2(state_db(s),
-			       "INSERT INTO deploys (commit_id, started_at, finished_at, verdict, "
-			       "probes, attempts, requests, message, remote, branch, duration_ms) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &stmt, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(stmt, 1, w->commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, started.buf, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, finished.buf, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, w->verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, probes, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 6, w->rounds);
-	sqlite3_bind_int(stmt, 7, w->requests);
-	sqlite3_bind_text(stmt, 8, w->message.buf, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 9, w->await_remote, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 10, w->await_branch, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 11, w->updated_ms - w->started_ms);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		error_set(BOSUN_EIO, "cannot record the watch: %s", sqlite3_errmsg(state_db(s)));
+	d.commit = w->commit;
+	d.started_at = started.buf;
+	d.finished_at = finished.buf;
+	d.verdict = (char *)w->verdict;
+	d.probes = probes;
+	d.attempts = w->rounds;
+	d.requests = w->requests;
+	d.message = w->message.buf;
+	d.remote = (char *)w->await_remote;
+	d.branch = (char *)w->await_branch;
+	d.duration_ms = w->updated_ms - w->started_ms;
+	if (store_deployment_insert(w->store, &d, NULL) < 0)
+		error_prefix("cannot record the watch");
 out:
 	if (error_kind())
 		dlog_line(w->log_fd, &w->secrets, "state store: %s", error_message());
 	error_clear();
-	sqlite3_finalize(stmt);
-	state_close(s);
 	free(probes);
 	json_decref(st);
 	strbuf_release(&started);

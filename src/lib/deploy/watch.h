@@ -33,6 +33,7 @@
 
 struct config;
 struct repo;
+struct store;
 
 struct watch {
 	char commit[41];
@@ -49,6 +50,8 @@ struct watch {
 	json_t *notify;               /* null or { command | webhook, headers, on } */
 	struct strbuf secrets;        /* NUL-separated values from the environment */
 	int log_fd;
+	char *store_url;              /* store.url */
+	struct store *store;          /* opened at the first record, once per watcher */
 	/* progress */
 	long long started_ms, deadline_ms, updated_ms;
 	int rounds, requests;

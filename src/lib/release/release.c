@@ -8,7 +8,7 @@
 #include "core/run.h"
 #include "lib/git/git2.h"
 #include "lib/git/run.h"
-#include "lib/state/state.h"
+#include "lib/store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,56 +610,67 @@ static int push(struct release_plan *plan, struct rel_env *env,
 /*
  * Every release is a row in the shared store (releases), so any agent in any
  * worktree can see what was released and what failed. The store is a record,
- * not a gate: if it cannot be opened, the release goes on and the log says so.
+ * not a gate: if it cannot be opened or written, the release goes on and the
+ * log says so (a degraded event); the release's own error, if any, stays the
+ * one reported.
  */
-static sqlite3_int64 record_start(struct release_plan *plan, struct state *st)
+static void not_recorded(void)
 {
-	sqlite3_stmt *s;
-	sqlite3_int64 id = 0;
+	log_event(LOG_DEGRADED, "state", "release not recorded: %s",
+		  error_message());
+	error_clear();
+}
 
-	if (!st || sqlite3_prepare_v2(state_db(st),
-		"INSERT INTO releases (version, tag, previous, channel, state, "
-		"started_at, updated_at) VALUES (?, ?, ?, ?, 'planned', "
-		"strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-		-1, &s, NULL) != SQLITE_OK)
+static long long record_start(struct release_plan *plan, struct store *st)
+{
+	struct store_release rel = { 0 };
+	long long id = 0;
+
+	if (!st)
 		return 0;
-	sqlite3_bind_text(s, 1, plan->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, plan->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, plan->next.previous ? plan->next.previous->name : NULL,
-			  -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, plan->channel, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(state_db(st));
-	sqlite3_finalize(s);
+	rel.version = plan->version;
+	rel.tag = plan->tag;
+	rel.previous = plan->next.previous ? plan->next.previous->name : NULL;
+	rel.channel = plan->channel;
+	if (store_release_begin(st, &rel, &id) < 0) {
+		not_recorded();
+		return 0;
+	}
 	return id;
 }
 
-static void record(struct state *st, sqlite3_int64 id, const char *state,
-		   const char *commit, const char *message)
+/* The error the release failed with survives the store's. */
+static void record(struct store *st, long long id, const char *state,
+		   const char *commit, int failed)
 {
-	sqlite3_stmt *s;
+	char *msg = NULL, *hint = NULL;
+	int kind = error_kind();
 
-	if (!st || !id || sqlite3_prepare_v2(state_db(st),
-		"UPDATE releases SET state = ?, commit_id = coalesce(?, commit_id), "
-		"message = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
-		"WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+	if (!st || !id)
 		return;
-	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, commit && *commit ? commit : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, message, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, id);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	if (failed) {
+		msg = xstrdup(error_message());
+		hint = error_hint_text() ? xstrdup(error_hint_text()) : NULL;
+	}
+	if (store_release_update(st, id, state, commit, msg) < 0) {
+		not_recorded();
+		if (failed) {
+			error_set(kind, "%s", msg);
+			if (hint)
+				error_hint("%s", hint);
+		}
+	}
+	free(msg);
+	free(hint);
 }
 
-static struct state *open_store(struct rel_env *env)
+static struct store *open_store(struct rel_env *env)
 {
-	struct state *st = NULL;
+	struct store *st = NULL;
 
-	if (state_open(&st, env->repo->common_dir) < 0) {
-		log_event(LOG_DEGRADED, "state", "release not recorded: %s",
-			  error_message());
-		error_clear();
+	if (store_open(&st, config_str(env->cfg, "store.url"),
+		       env->repo->common_dir, 0) < 0) {
+		not_recorded();
 		return NULL;
 	}
 	return st;
@@ -672,21 +683,21 @@ static int release_steps(struct release_plan *plan, struct rel_env *env,
 int release_run(struct release_plan *plan, struct rel_env *env,
 		const struct release_args *args, const struct release_cb *cb)
 {
-	struct state *st;
+	struct store *st;
 	int r;
 
 	if ((r = run_tests(plan, env, cb)) < 0)
 		return r;
 	st = open_store(env);
-	plan->record_id = (long long)record_start(plan, st);
+	plan->record_id = record_start(plan, st);
 	r = release_steps(plan, env, args, cb);
 	if (r == 0)
 		record(st, plan->record_id, plan->pushed ? "done" : "tagged",
-		       plan->commit, NULL);
+		       plan->commit, 0);
 	else
 		record(st, plan->record_id, plan->committed ? "failed" : "undone",
-		       plan->commit, error_message());
-	state_close(st);
+		       plan->commit, 1);
+	store_close(st);
 	return r;
 }
 

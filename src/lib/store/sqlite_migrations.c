@@ -1,12 +1,13 @@
 /*
- * migrations.c - the store's schema, as numbered SQL scripts applied in
- * order (state.c). Never edit a migration that has shipped: add the next one.
+ * sqlite_migrations.c - the SQLite store's schema, as numbered SQL scripts
+ * applied in order (sqlite.c). Never edit a migration that has shipped: add
+ * the next one.
  */
-#include "lib/state/state.h"
+#include "lib/store/sqlite.h"
 
 #include "core/alloc.h"
 
-const struct state_migration state_migrations[] = {
+const struct sqlite_migration sqlite_migrations[] = {
 	{ 1, "init",
 	  "CREATE TABLE meta (\n"
 	  "	key TEXT PRIMARY KEY,\n"
@@ -120,6 +121,54 @@ const struct state_migration state_migrations[] = {
 	  "	key TEXT NOT NULL,\n"
 	  "	data BLOB NOT NULL\n"
 	  ");\n" },
+	/* The store's verbs for parallel work (store.h): work items (a plan
+	 * and its workstreams; parent: the plan's id), the push queue, leases
+	 * (owner NULL: released; token: the fencing token of the last claim;
+	 * expires_ms: ms since the epoch), the pipeline cache (put_ms: when
+	 * put) and benchmark samples. */
+	{ 7, "work",
+	  "CREATE TABLE work_items (\n"
+	  "	id TEXT PRIMARY KEY,\n"
+	  "	parent TEXT,\n"
+	  "	kind TEXT NOT NULL,\n"
+	  "	state TEXT NOT NULL,\n"
+	  "	data TEXT,\n"
+	  "	created_at TEXT NOT NULL,\n"
+	  "	updated_at TEXT NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX work_items_parent ON work_items (parent);\n"
+	  "CREATE TABLE push_queue (\n"
+	  "	id INTEGER PRIMARY KEY,\n"
+	  "	branch TEXT NOT NULL,\n"
+	  "	commit_id TEXT NOT NULL,\n"
+	  "	owner TEXT,\n"
+	  "	state TEXT NOT NULL,\n"
+	  "	message TEXT,\n"
+	  "	queued_at TEXT NOT NULL,\n"
+	  "	updated_at TEXT NOT NULL\n"
+	  ");\n"
+	  "CREATE TABLE leases (\n"
+	  "	name TEXT PRIMARY KEY,\n"
+	  "	owner TEXT,\n"
+	  "	token INTEGER NOT NULL,\n"
+	  "	expires_ms INTEGER NOT NULL\n"
+	  ");\n"
+	  "CREATE TABLE cache_entries (\n"
+	  "	key TEXT PRIMARY KEY,\n"
+	  "	value BLOB NOT NULL,\n"
+	  "	meta TEXT,\n"
+	  "	put_ms INTEGER NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX cache_entries_put ON cache_entries (put_ms);\n"
+	  "CREATE TABLE bench_samples (\n"
+	  "	id INTEGER PRIMARY KEY,\n"
+	  "	name TEXT NOT NULL,\n"
+	  "	at TEXT NOT NULL,\n"
+	  "	value REAL NOT NULL,\n"
+	  "	unit TEXT,\n"
+	  "	meta TEXT\n"
+	  ");\n"
+	  "CREATE INDEX bench_samples_name ON bench_samples (name, id);\n" },
 };
 
-const int state_migrations_nr = (int)ARRAY_SIZE(state_migrations);
+const int sqlite_migrations_nr = (int)ARRAY_SIZE(sqlite_migrations);

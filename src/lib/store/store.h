@@ -1,0 +1,270 @@
+/*
+ * store.h - the repository's shared store, behind one interface whose verbs
+ * are bosun's (releases, agent files, deployments, events, leases, ...), not
+ * a database's. A backend (lib/store/backend.h) implements them; the URL
+ * picks it: "sqlite:PATH" or "sqlite:///abs/path" (the only scheme this build
+ * has), or NULL / "" for the default, SQLite at
+ * $(git-common-dir)/bosun/state.db. Commands take it from the store.url key
+ * (BOSUN_STORE_URL in the environment).
+ *
+ *	struct store *s;
+ *	if ((r = store_open(&s, url, common_dir, 0)) < 0)  // applies migrations
+ *		return r;
+ *	if ((r = store_begin(s, STORE_TX_WRITE)) < 0)	// takes the write lock
+ *		goto out;
+ *	r = store_event_append(s, "deploy", "{...}", &id);
+ *	r = r < 0 ? r : store_commit(s);
+ *	if (r < 0)
+ *		store_rollback(s);			// keeps the error
+ *	store_close(s);
+ *
+ * Every verb returns 0 (or a count) or a negative error kind with the
+ * message recorded: -BOSUN_EBUSY when another writer held the store longer
+ * than the busy timeout, -BOSUN_ENOTFOUND for a get of a missing row,
+ * -BOSUN_EINTERNAL for a call the front refuses (a NULL store or argument,
+ * a commit outside a transaction), -BOSUN_EIO for anything else. Outside a
+ * transaction each write is its own. Lists come back as arrays the caller
+ * frees with the matching *_free(); what a get fills is released with the
+ * matching *_clear(). Strings a row lacks are NULL.
+ */
+#ifndef BOSUN_LIB_STORE_H
+#define BOSUN_LIB_STORE_H
+
+#include "core/strbuf.h"
+#include "lib/config/config.h"
+
+#include <stddef.h>
+
+struct store;
+
+/* The configuration key store.url (keys.c). */
+extern const struct config_key store_config_keys[];
+
+/* store_open() flags. */
+#define STORE_OPEN_NO_MIGRATE 1  /* for "bosun migrate --status" */
+
+/* Open the store named by url (NULL or "": the default in common_dir).
+ * An unknown scheme is -BOSUN_EUNAVAILABLE naming the schemes this build
+ * has; a malformed URL is -BOSUN_EUSAGE. */
+int store_open(struct store **out, const char *url, const char *common_dir,
+	       int flags);
+void store_close(struct store *s);
+
+/* Where the store is, for messages (a file's path for SQLite). */
+const char *store_location(struct store *s);
+/* The schema: applied pending migrations (*applied: how many), the version
+ * the store is at, the newest this build knows. A store newer than this
+ * build is -BOSUN_EDATA. */
+int store_migrate(struct store *s, int *applied);
+int store_schema_version(struct store *s);
+int store_schema_latest(struct store *s);
+/* How long a writer waits for another before -BOSUN_EBUSY (default 5 s). */
+int store_set_busy_timeout(struct store *s, int ms);
+
+/* ------------------------------------------------------------ transactions */
+
+#define STORE_TX_WRITE 1  /* take the write lock now, not at the first write */
+int store_begin(struct store *s, int flags);
+int store_commit(struct store *s);
+/* Undo the open transaction; keeps the recorded error. */
+void store_rollback(struct store *s);
+
+/* ------------------------------------------------------------ releases */
+
+/* state: planned, committed, tagged, built, published, pushed, done,
+ * failed or undone (docs/state.md). Times are UTC, ISO 8601. */
+struct store_release {
+	long long id;
+	char *version, *tag, *commit, *previous, *channel, *state, *step,
+	     *message, *started_at, *updated_at;
+};
+/* A new row (version, tag, previous, channel; state "planned"). */
+int store_release_begin(struct store *s, const struct store_release *rel,
+			long long *id);
+/* Set its state and message; commit NULL or "" keeps the commit it has. */
+int store_release_update(struct store *s, long long id, const char *state,
+			 const char *commit, const char *message);
+/* Every release, oldest first. */
+int store_release_list(struct store *s, struct store_release **out, size_t *nr);
+/* The newest; -BOSUN_ENOTFOUND when there is none. */
+int store_release_latest(struct store *s, struct store_release *out);
+void store_release_clear(struct store_release *r);
+void store_release_free(struct store_release *v, size_t nr);
+
+/* ------------------------------------------------------------ agent files */
+
+/* A file's stat (times in ns; ref: a file-system time before the stat, for
+ * the racy-git rule). set: known. */
+struct store_stat {
+	int set;
+	long long size, mtime, ctime, ino, ref;
+};
+
+/* One file bosun owns (docs/agents.md). src, src_hash, base_hash and
+ * renderer say what its bytes were rendered from; st is the file's stat
+ * when bosun wrote it. A get returns them only for the bytes they were
+ * recorded with (hash): else NULL and st.set 0. */
+struct store_agent_file {
+	char *target, *path, *template, *version, *hash, *deployed_at;
+	char *src, *src_hash, *base_hash, *renderer;
+	struct store_stat st;
+};
+int store_agent_file_get(struct store *s, const char *target, const char *path,
+			 struct store_agent_file *out);
+/* Insert or replace; src... recorded when src and renderer are set, st
+ * when st.set. */
+int store_agent_file_put(struct store *s, const struct store_agent_file *f);
+int store_agent_file_delete(struct store *s, const char *target, const char *path);
+/* Every row, by target and path. */
+int store_agent_file_list(struct store *s, struct store_agent_file **out,
+			  size_t *nr);
+void store_agent_file_clear(struct store_agent_file *f);
+void store_agent_file_free(struct store_agent_file *v, size_t nr);
+
+/* The template stat cache: one template file's stat when bosun read it,
+ * and the SHA-256 of the bytes it vouches for. */
+struct store_tmpl_stat {
+	char *name, *hash;
+	struct store_stat st;
+};
+/* Every row of a templates folder (dir: absolute), by name. */
+int store_tmpl_stat_list(struct store *s, const char *dir,
+			 struct store_tmpl_stat **out, size_t *nr);
+int store_tmpl_stat_put(struct store *s, const char *dir,
+			const struct store_tmpl_stat *t);
+void store_tmpl_stat_free(struct store_tmpl_stat *v, size_t nr);
+
+/* An agents deployment (the journal's row): kind deploy, clean or rollback;
+ * state done, interrupted or rolled-back; manifest: the journal's JSON. */
+struct store_agent_deploy {
+	char *id, *kind, *state, *at, *manifest;
+};
+/* Insert or replace by id (it becomes the newest). */
+int store_agent_deploy_put(struct store *s, const struct store_agent_deploy *d);
+int store_agent_deploy_set_state(struct store *s, const char *id, const char *state);
+/* The newest whose kind and state are in the NULL-terminated lists (NULL:
+ * any); -BOSUN_ENOTFOUND when none. */
+int store_agent_deploy_latest(struct store *s, const char *const *kinds,
+			      const char *const *states,
+			      struct store_agent_deploy *out);
+void store_agent_deploy_clear(struct store_agent_deploy *d);
+
+/* The no-op snapshot of a work tree (root): 1 and key, data filled when
+ * there is one, 0 when not. put replaces it; clear drops every root's. */
+int store_snapshot_get(struct store *s, const char *root, struct strbuf *key,
+		       struct strbuf *data);
+int store_snapshot_put(struct store *s, const char *root, const char *key,
+		       const void *data, size_t len);
+int store_snapshot_clear(struct store *s);
+
+/* ------------------------------------------------------------ deployments */
+
+/* One finished deployment watch (docs/deploy.md). verdict: success,
+ * failed, timeout or canceled; probes: JSON. */
+struct store_deployment {
+	long long id;
+	char *commit, *started_at, *finished_at, *verdict, *probes, *message,
+	     *remote, *branch;
+	long long attempts, requests, duration_ms;
+};
+int store_deployment_insert(struct store *s, const struct store_deployment *d,
+			    long long *id);
+/* Oldest first; commit NULL: all. */
+int store_deployment_list(struct store *s, const char *commit,
+			  struct store_deployment **out, size_t *nr);
+void store_deployment_free(struct store_deployment *v, size_t nr);
+
+/* ------------------------------------------------------------ events */
+
+struct store_event {
+	long long id;
+	char *at, *kind, *data;
+};
+/* Append one (data: any text, usually JSON; may be NULL); *id grows. */
+int store_event_append(struct store *s, const char *kind, const char *data,
+		       long long *id);
+/* Those with an id above after_id, oldest first. */
+int store_event_list(struct store *s, long long after_id,
+		     struct store_event **out, size_t *nr);
+void store_event_free(struct store_event *v, size_t nr);
+
+/* ------------------------------------------------------------ work items */
+
+/* A plan row (parent NULL) or one workstream of a plan (parent: its id).
+ * data: the item's JSON. */
+struct store_work_item {
+	char *id, *parent, *kind, *state, *data, *created_at, *updated_at;
+};
+/* Insert or replace by id (created_at kept on replace). */
+int store_work_put(struct store *s, const struct store_work_item *w);
+int store_work_get(struct store *s, const char *id, struct store_work_item *out);
+/* parent NULL: the plans; else that plan's workstreams; by creation. */
+int store_work_list(struct store *s, const char *parent,
+		    struct store_work_item **out, size_t *nr);
+/* Set the state; expect non-NULL: only from that state, else -BOSUN_EBUSY
+ * (someone else moved it). -BOSUN_ENOTFOUND: no such item. */
+int store_work_set_state(struct store *s, const char *id, const char *expect,
+			 const char *state);
+void store_work_clear(struct store_work_item *w);
+void store_work_free(struct store_work_item *v, size_t nr);
+
+/* ------------------------------------------------------------ push queue */
+
+/* One entry of the push queue: state queued, pushing, pushed, failed. */
+struct store_push {
+	long long id;
+	char *branch, *commit, *owner, *state, *message, *queued_at, *updated_at;
+};
+/* Append (branch, commit, owner; state "queued"). */
+int store_push_enqueue(struct store *s, const struct store_push *p, long long *id);
+/* In queue order; state NULL: all. */
+int store_push_list(struct store *s, const char *state, struct store_push **out,
+		    size_t *nr);
+int store_push_update(struct store *s, long long id, const char *state,
+		      const char *message);
+void store_push_free(struct store_push *v, size_t nr);
+
+/* ------------------------------------------------------------ leases */
+
+/*
+ * A named lease held by one owner until it expires (ttl_ms from the claim
+ * or the last renewal). Every successful claim gets a fencing token larger
+ * than any the lease had before, so a holder that lost the lease (expired,
+ * taken over) is told apart by its older token. claim is atomic: of owners
+ * claiming at once exactly one wins; a live lease is -BOSUN_EBUSY, even for
+ * its holder (renew it instead); an expired one is taken over.
+ */
+int store_lease_claim(struct store *s, const char *name, const char *owner,
+		      long long ttl_ms, long long *token);
+/* Extend it: -BOSUN_EBUSY when owner/token no longer hold it. */
+int store_lease_renew(struct store *s, const char *name, const char *owner,
+		      long long token, long long ttl_ms);
+/* Give it up: -BOSUN_EBUSY when owner/token no longer hold it. */
+int store_lease_release(struct store *s, const char *name, const char *owner,
+			long long token);
+
+/* ------------------------------------------------------------ pipeline cache */
+
+/* value: bytes; meta: text (JSON); at: when put, in ms since the epoch. */
+int store_cache_get(struct store *s, const char *key, struct strbuf *value,
+		    struct strbuf *meta);
+int store_cache_put(struct store *s, const char *key, const void *value,
+		    size_t len, const char *meta);
+/* Drop entries put before before_ms; *removed: how many (may be NULL). */
+int store_cache_prune(struct store *s, long long before_ms, long long *removed);
+
+/* ------------------------------------------------------------ benchmarks */
+
+struct store_bench_sample {
+	long long id;
+	char *name, *at, *unit, *meta;
+	double value;
+};
+int store_bench_append(struct store *s, const char *name, double value,
+		       const char *unit, const char *meta);
+/* The samples of one benchmark, oldest first. */
+int store_bench_list(struct store *s, const char *name,
+		     struct store_bench_sample **out, size_t *nr);
+void store_bench_free(struct store_bench_sample *v, size_t nr);
+
+#endif

@@ -42,6 +42,23 @@ test_expect_success 'migrations run once when two processes race' '
 	test_eq 0 "$(sqlite3 .git/bosun/state.db "select count(*) from releases")"
 '
 
+test_expect_success 'store.url picks the SQLite file' '
+	cd r && BOSUN_STORE_URL=sqlite:other.db bosun --json migrate >../out &&
+	test_grep "\"path\": \"$TRASH/r/.git/other.db\"" ../out && test -f .git/other.db &&
+	printf "store:\n  url: sqlite://$TRASH/abs.db\n" >bosun.yml &&
+	bosun --json migrate >../out && rm bosun.yml &&
+	test_grep "\"path\": \"$TRASH/abs.db\"" ../out &&
+	test_eq "$(latest)" "$(sqlite3 "$TRASH/abs.db" "pragma user_version")"
+'
+
+test_expect_success 'a store URL this build cannot open: exit 69, naming what it has' '
+	cd r && BOSUN_STORE_URL=postgres://db.example/bosun test_expect_code 69 bosun migrate 2>../err &&
+	test_grep "postgres" ../err && test_grep "sqlite:" ../err &&
+	BOSUN_STORE_URL=sqlite: test_expect_code 64 bosun migrate 2>../err &&
+	BOSUN_STORE_URL=nonsense test_expect_code 64 bosun migrate 2>../err &&
+	test_grep "not a store URL" ../err
+'
+
 test_expect_success 'outside a repository: exit 3' '
 	mkdir -p "$TRASH/plain" && cd "$TRASH/plain" &&
 	GIT_CEILING_DIRECTORIES="$TRASH" test_expect_code 3 bosun migrate 2>/dev/null

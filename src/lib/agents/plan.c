@@ -765,7 +765,7 @@ static int last_deploy(struct agents_env *env, char **id, json_t **man)
 		store_agent_deploy_clear(&d);
 		return error_set(BOSUN_EINTERNAL, "the record of deployment is unreadable");
 	}
-	*id = d.id;
+	*id = (char *)d.id;
 	d.id = NULL;
 	store_agent_deploy_clear(&d);
 	return 0;

@@ -199,9 +199,9 @@ static void stat_to(struct store_stat *out, const struct stat_stamp *st)
 }
 
 /* The store's strings move into the record. */
-static char *take(char **s)
+static char *take(const char **s)
 {
-	char *v = *s ? *s : xstrdup("");
+	char *v = *s ? (char *)*s : xstrdup("");
 
 	*s = NULL;
 	return v;
@@ -278,7 +278,7 @@ int agents_tmpl_stats_put(struct agents_env *env, const char *dir,
 		return r;
 	for (i = 0; i < nr && r >= 0; i++) {
 		t.name = v[i].name;
-		t.hash = (char *)v[i].hash;
+		t.hash = v[i].hash;
 		t.st.set = 1;
 		t.st.size = v[i].st.size;
 		t.st.mtime = v[i].st.mtime;
@@ -698,17 +698,17 @@ static int row_set(struct agents_env *env, const char *target, const char *path,
 
 	if (!v->tmpl)
 		return store_agent_file_delete(env->st, target, path);
-	f.target = (char *)target;
-	f.path = (char *)path;
-	f.template = (char *)v->tmpl;
-	f.version = (char *)v->version;
-	f.hash = (char *)v->hash;
-	f.deployed_at = (char *)at;
+	f.target = target;
+	f.path = path;
+	f.template = v->tmpl;
+	f.version = v->version;
+	f.hash = v->hash;
+	f.deployed_at = at;
 	if (v->src && v->renderer) {
-		f.src = (char *)v->src;
-		f.src_hash = (char *)v->src_hash;
-		f.base_hash = (char *)v->base_hash;
-		f.renderer = (char *)v->renderer;
+		f.src = v->src;
+		f.src_hash = v->src_hash;
+		f.base_hash = v->base_hash;
+		f.renderer = v->renderer;
 	}
 	stat_to(&f.st, st);
 	return store_agent_file_put(env->st, &f);
@@ -725,11 +725,11 @@ static int deploy_row(struct agents_env *env, const struct deploy_info *d,
 	struct store_agent_deploy row;
 	int r;
 
-	row.id = (char *)d->id;
-	row.kind = (char *)d->kind;
-	row.state = (char *)state;
-	row.at = (char *)at;
-	row.manifest = (char *)d->text;
+	row.id = d->id;
+	row.kind = d->kind;
+	row.state = state;
+	row.at = at;
+	row.manifest = d->text;
 	r = store_agent_deploy_put(env->st, &row);
 	if (r >= 0 && d->rollback_of && !strcmp(state, "done"))
 		r = store_agent_deploy_set_state(env->st, d->rollback_of, "rolled-back");

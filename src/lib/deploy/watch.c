@@ -629,13 +629,13 @@ static void record_watch(struct watch *w)
 	d.commit = w->commit;
 	d.started_at = started.buf;
 	d.finished_at = finished.buf;
-	d.verdict = (char *)w->verdict;
+	d.verdict = w->verdict;
 	d.probes = probes;
 	d.attempts = w->rounds;
 	d.requests = w->requests;
 	d.message = w->message.buf;
-	d.remote = (char *)w->await_remote;
-	d.branch = (char *)w->await_branch;
+	d.remote = w->await_remote;
+	d.branch = w->await_branch;
 	d.duration_ms = w->updated_ms - w->started_ms;
 	if (store_deployment_insert(w->store, &d, NULL) < 0)
 		error_prefix("cannot record the watch");

@@ -281,16 +281,16 @@ void store_release_clear(struct store_release *r)
 {
 	if (!r)
 		return;
-	free(r->version);
-	free(r->tag);
-	free(r->commit);
-	free(r->previous);
-	free(r->channel);
-	free(r->state);
-	free(r->step);
-	free(r->message);
-	free(r->started_at);
-	free(r->updated_at);
+	free((void *)r->version);
+	free((void *)r->tag);
+	free((void *)r->commit);
+	free((void *)r->previous);
+	free((void *)r->channel);
+	free((void *)r->state);
+	free((void *)r->step);
+	free((void *)r->message);
+	free((void *)r->started_at);
+	free((void *)r->updated_at);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -349,16 +349,16 @@ void store_agent_file_clear(struct store_agent_file *f)
 {
 	if (!f)
 		return;
-	free(f->target);
-	free(f->path);
-	free(f->template);
-	free(f->version);
-	free(f->hash);
-	free(f->deployed_at);
-	free(f->src);
-	free(f->src_hash);
-	free(f->base_hash);
-	free(f->renderer);
+	free((void *)f->target);
+	free((void *)f->path);
+	free((void *)f->template);
+	free((void *)f->version);
+	free((void *)f->hash);
+	free((void *)f->deployed_at);
+	free((void *)f->src);
+	free((void *)f->src_hash);
+	free((void *)f->base_hash);
+	free((void *)f->renderer);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -398,8 +398,8 @@ void store_tmpl_stat_free(struct store_tmpl_stat *v, size_t nr)
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
-		free(v[i].name);
-		free(v[i].hash);
+		free((void *)v[i].name);
+		free((void *)v[i].hash);
 	}
 	free(v);
 }
@@ -438,11 +438,11 @@ void store_agent_deploy_clear(struct store_agent_deploy *d)
 {
 	if (!d)
 		return;
-	free(d->id);
-	free(d->kind);
-	free(d->state);
-	free(d->at);
-	free(d->manifest);
+	free((void *)d->id);
+	free((void *)d->kind);
+	free((void *)d->state);
+	free((void *)d->at);
+	free((void *)d->manifest);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -499,14 +499,14 @@ void store_deployment_free(struct store_deployment *v, size_t nr)
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
-		free(v[i].commit);
-		free(v[i].started_at);
-		free(v[i].finished_at);
-		free(v[i].verdict);
-		free(v[i].probes);
-		free(v[i].message);
-		free(v[i].remote);
-		free(v[i].branch);
+		free((void *)v[i].commit);
+		free((void *)v[i].started_at);
+		free((void *)v[i].finished_at);
+		free((void *)v[i].verdict);
+		free((void *)v[i].probes);
+		free((void *)v[i].message);
+		free((void *)v[i].remote);
+		free((void *)v[i].branch);
 	}
 	free(v);
 }
@@ -534,9 +534,9 @@ void store_event_free(struct store_event *v, size_t nr)
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
-		free(v[i].at);
-		free(v[i].kind);
-		free(v[i].data);
+		free((void *)v[i].at);
+		free((void *)v[i].kind);
+		free((void *)v[i].data);
 	}
 	free(v);
 }
@@ -585,13 +585,13 @@ void store_work_clear(struct store_work_item *w)
 {
 	if (!w)
 		return;
-	free(w->id);
-	free(w->parent);
-	free(w->kind);
-	free(w->state);
-	free(w->data);
-	free(w->created_at);
-	free(w->updated_at);
+	free((void *)w->id);
+	free((void *)w->parent);
+	free((void *)w->kind);
+	free((void *)w->state);
+	free((void *)w->data);
+	free((void *)w->created_at);
+	free((void *)w->updated_at);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -636,13 +636,13 @@ void store_push_free(struct store_push *v, size_t nr)
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
-		free(v[i].branch);
-		free(v[i].commit);
-		free(v[i].owner);
-		free(v[i].state);
-		free(v[i].message);
-		free(v[i].queued_at);
-		free(v[i].updated_at);
+		free((void *)v[i].branch);
+		free((void *)v[i].commit);
+		free((void *)v[i].owner);
+		free((void *)v[i].state);
+		free((void *)v[i].message);
+		free((void *)v[i].queued_at);
+		free((void *)v[i].updated_at);
 	}
 	free(v);
 }
@@ -740,10 +740,10 @@ void store_bench_free(struct store_bench_sample *v, size_t nr)
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
-		free(v[i].name);
-		free(v[i].at);
-		free(v[i].unit);
-		free(v[i].meta);
+		free((void *)v[i].name);
+		free((void *)v[i].at);
+		free((void *)v[i].unit);
+		free((void *)v[i].meta);
 	}
 	free(v);
 }

@@ -25,7 +25,9 @@
  * a commit outside a transaction), -BOSUN_EIO for anything else. Outside a
  * transaction each write is its own. Lists come back as arrays the caller
  * frees with the matching *_free(); what a get fills is released with the
- * matching *_clear(). Strings a row lacks are NULL.
+ * matching *_clear(). Strings a row lacks are NULL. The records' strings
+ * are const for the caller that fills one to write it; those the store
+ * returns are allocated, and freed by *_clear() and *_free().
  */
 #ifndef BOSUN_LIB_STORE_H
 #define BOSUN_LIB_STORE_H
@@ -75,8 +77,8 @@ void store_rollback(struct store *s);
  * failed or undone (docs/state.md). Times are UTC, ISO 8601. */
 struct store_release {
 	long long id;
-	char *version, *tag, *commit, *previous, *channel, *state, *step,
-	     *message, *started_at, *updated_at;
+	const char *version, *tag, *commit, *previous, *channel, *state, *step,
+	           *message, *started_at, *updated_at;
 };
 /* A new row (version, tag, previous, channel; state "planned"). */
 int store_release_begin(struct store *s, const struct store_release *rel,
@@ -105,8 +107,8 @@ struct store_stat {
  * when bosun wrote it. A get returns them only for the bytes they were
  * recorded with (hash): else NULL and st.set 0. */
 struct store_agent_file {
-	char *target, *path, *template, *version, *hash, *deployed_at;
-	char *src, *src_hash, *base_hash, *renderer;
+	const char *target, *path, *template, *version, *hash, *deployed_at;
+	const char *src, *src_hash, *base_hash, *renderer;
 	struct store_stat st;
 };
 int store_agent_file_get(struct store *s, const char *target, const char *path,
@@ -124,7 +126,7 @@ void store_agent_file_free(struct store_agent_file *v, size_t nr);
 /* The template stat cache: one template file's stat when bosun read it,
  * and the SHA-256 of the bytes it vouches for. */
 struct store_tmpl_stat {
-	char *name, *hash;
+	const char *name, *hash;
 	struct store_stat st;
 };
 /* Every row of a templates folder (dir: absolute), by name. */
@@ -137,7 +139,7 @@ void store_tmpl_stat_free(struct store_tmpl_stat *v, size_t nr);
 /* An agents deployment (the journal's row): kind deploy, clean or rollback;
  * state done, interrupted or rolled-back; manifest: the journal's JSON. */
 struct store_agent_deploy {
-	char *id, *kind, *state, *at, *manifest;
+	const char *id, *kind, *state, *at, *manifest;
 };
 /* Insert or replace by id (it becomes the newest). */
 int store_agent_deploy_put(struct store *s, const struct store_agent_deploy *d);
@@ -163,8 +165,8 @@ int store_snapshot_clear(struct store *s);
  * failed, timeout or canceled; probes: JSON. */
 struct store_deployment {
 	long long id;
-	char *commit, *started_at, *finished_at, *verdict, *probes, *message,
-	     *remote, *branch;
+	const char *commit, *started_at, *finished_at, *verdict, *probes, *message,
+	           *remote, *branch;
 	long long attempts, requests, duration_ms;
 };
 int store_deployment_insert(struct store *s, const struct store_deployment *d,
@@ -178,7 +180,7 @@ void store_deployment_free(struct store_deployment *v, size_t nr);
 
 struct store_event {
 	long long id;
-	char *at, *kind, *data;
+	const char *at, *kind, *data;
 };
 /* Append one (data: any text, usually JSON; may be NULL); *id grows. */
 int store_event_append(struct store *s, const char *kind, const char *data,
@@ -193,7 +195,7 @@ void store_event_free(struct store_event *v, size_t nr);
 /* A plan row (parent NULL) or one workstream of a plan (parent: its id).
  * data: the item's JSON. */
 struct store_work_item {
-	char *id, *parent, *kind, *state, *data, *created_at, *updated_at;
+	const char *id, *parent, *kind, *state, *data, *created_at, *updated_at;
 };
 /* Insert or replace by id (created_at kept on replace). */
 int store_work_put(struct store *s, const struct store_work_item *w);
@@ -213,7 +215,7 @@ void store_work_free(struct store_work_item *v, size_t nr);
 /* One entry of the push queue: state queued, pushing, pushed, failed. */
 struct store_push {
 	long long id;
-	char *branch, *commit, *owner, *state, *message, *queued_at, *updated_at;
+	const char *branch, *commit, *owner, *state, *message, *queued_at, *updated_at;
 };
 /* Append (branch, commit, owner; state "queued"). */
 int store_push_enqueue(struct store *s, const struct store_push *p, long long *id);
@@ -257,7 +259,7 @@ int store_cache_prune(struct store *s, long long before_ms, long long *removed);
 
 struct store_bench_sample {
 	long long id;
-	char *name, *at, *unit, *meta;
+	const char *name, *at, *unit, *meta;
 	double value;
 };
 int store_bench_append(struct store *s, const char *name, double value,

@@ -172,32 +172,6 @@ static void copy_hash(char out[65], const char *h)
 	out[n] = '\0';
 }
 
-static void stat_from(struct stat_stamp *out, const struct store_stat *st)
-{
-	memset(out, 0, sizeof(*out));
-	if (!st->set)
-		return;
-	out->set = 1;
-	out->size = st->size;
-	out->mtime = st->mtime;
-	out->ctime = st->ctime;
-	out->ino = st->ino;
-	out->ref = st->ref;
-}
-
-static void stat_to(struct store_stat *out, const struct stat_stamp *st)
-{
-	memset(out, 0, sizeof(*out));
-	if (!st || !st->set)
-		return;
-	out->set = 1;
-	out->size = st->size;
-	out->mtime = st->mtime;
-	out->ctime = st->ctime;
-	out->ino = st->ino;
-	out->ref = st->ref;
-}
-
 /* The store's strings move into the record. */
 static char *take(const char **s)
 {
@@ -233,7 +207,7 @@ int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
 			copy_hash(a->src_hash, f->src_hash);
 			copy_hash(a->base_hash, f->base_hash);
 		}
-		stat_from(&a->st, &f->st);
+		a->st = f->st;
 	}
 	store_agent_file_free(files, n);
 	*out = recs;
@@ -256,7 +230,7 @@ int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,
 	t = xcalloc(n ? n : 1, sizeof(*t));
 	for (i = 0; i < n; i++) {
 		t[i].name = take(&v[i].name);
-		stat_from(&t[i].st, &v[i].st);
+		t[i].st = v[i].st;
 		copy_hash(t[i].hash, v[i].hash);
 	}
 	store_tmpl_stat_free(v, n);
@@ -279,12 +253,8 @@ int agents_tmpl_stats_put(struct agents_env *env, const char *dir,
 	for (i = 0; i < nr && r >= 0; i++) {
 		t.name = v[i].name;
 		t.hash = v[i].hash;
+		t.st = v[i].st;
 		t.st.set = 1;
-		t.st.size = v[i].st.size;
-		t.st.mtime = v[i].st.mtime;
-		t.st.ctime = v[i].st.ctime;
-		t.st.ino = v[i].st.ino;
-		t.st.ref = v[i].st.ref;
 		r = store_tmpl_stat_put(env->st, dir, &t);
 	}
 	if (r >= 0)
@@ -710,7 +680,8 @@ static int row_set(struct agents_env *env, const char *target, const char *path,
 		f.base_hash = v->base_hash;
 		f.renderer = v->renderer;
 	}
-	stat_to(&f.st, st);
+	if (st)
+		f.st = *st;
 	return store_agent_file_put(env->st, &f);
 }
 

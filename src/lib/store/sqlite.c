@@ -399,7 +399,7 @@ static int sq_release_list(struct store_backend *b, int latest_only,
 
 /* ------------------------------------------------------------ agent files */
 
-static void copy_stat(struct store_stat *st, sqlite3_stmt *s, int col)
+static void copy_stat(struct stat_stamp *st, sqlite3_stmt *s, int col)
 {
 	int k;
 

@@ -32,6 +32,7 @@
 #ifndef BOSUN_LIB_STORE_H
 #define BOSUN_LIB_STORE_H
 
+#include "core/statcache.h"
 #include "core/strbuf.h"
 #include "lib/config/config.h"
 
@@ -95,21 +96,14 @@ void store_release_free(struct store_release *v, size_t nr);
 
 /* ------------------------------------------------------------ agent files */
 
-/* A file's stat (times in ns; ref: a file-system time before the stat, for
- * the racy-git rule). set: known. */
-struct store_stat {
-	int set;
-	long long size, mtime, ctime, ino, ref;
-};
-
 /* One file bosun owns (docs/agents.md). src, src_hash, base_hash and
  * renderer say what its bytes were rendered from; st is the file's stat
- * when bosun wrote it. A get returns them only for the bytes they were
+ * when bosun wrote it (core/statcache.h). A get returns them only for the bytes they were
  * recorded with (hash): else NULL and st.set 0. */
 struct store_agent_file {
 	const char *target, *path, *template, *version, *hash, *deployed_at;
 	const char *src, *src_hash, *base_hash, *renderer;
-	struct store_stat st;
+	struct stat_stamp st;
 };
 int store_agent_file_get(struct store *s, const char *target, const char *path,
 			 struct store_agent_file *out);
@@ -127,7 +121,7 @@ void store_agent_file_free(struct store_agent_file *v, size_t nr);
  * and the SHA-256 of the bytes it vouches for. */
 struct store_tmpl_stat {
 	const char *name, *hash;
-	struct store_stat st;
+	struct stat_stamp st;
 };
 /* Every row of a templates folder (dir: absolute), by name. */
 int store_tmpl_stat_list(struct store *s, const char *dir,

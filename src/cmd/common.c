@@ -161,6 +161,29 @@ int cmd_dispatch(struct bosun_ctx *ctx, const struct cmd_entry *e,
 
 	if (e->self)
 		return cmd_run_sub(ctx, e, e->self, argc, argv);
+	/* Global options between the group and the verb (bosun agents -q
+	 * deploy): argv becomes the verb and what follows it. */
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1] &&
+	    strcmp(argv[1], "-h") && strcmp(argv[1], "--help")) {
+		const struct option globals[] = { GLOBAL_OPTS(ctx), OPT_END() };
+		int nop = opts_parse(globals, argc, argv, OPTS_STOP_AT_OPERAND);
+
+		if (nop == OPTS_HELP) {
+			cmd_group_help(stdout, e);
+			return 0;
+		}
+		if (nop < 0)
+			return nop;
+		ctx_set_color(ctx);
+		if (!nop) {
+			cmd_group_help(stderr, e);
+			return BOSUN_EUSAGE;
+		}
+		memmove(argv + 1, argv, (size_t)nop * sizeof(*argv));
+		argv[0] = (char *)e->name;
+		argv[nop + 1] = NULL;
+		argc = nop + 1;
+	}
 	if (argc < 2) {
 		cmd_group_help(stderr, e);
 		return BOSUN_EUSAGE;

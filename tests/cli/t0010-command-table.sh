@@ -33,6 +33,17 @@ test_expect_success 'global options after a one-command group (release, changelo
 	bosun config release.remote --json >out && test_grep "\"key\": \"release.remote\"" out
 '
 
+test_expect_success 'global options between the group and the verb' '
+	cd r &&
+	bosun version -q next >out && test_eq 0.1.0 "$(cat out)" &&
+	bosun version --json next >out && test_grep "\"version\": \"0.1.0\"" out &&
+	bosun version -v --no-color next >out 2>err && test_grep "feat: first" err &&
+	test_expect_code 64 bosun version -q 2>err && test_grep "^usage: bosun version <verb>" err &&
+	test_expect_code 64 bosun version --pree next 2>err &&
+	test_grep "unknown option .--pree." err &&
+	bosun version -q -h >out && test_grep "^verbs:" out
+'
+
 test_expect_success 'global options before the command keep working' '
 	cd r &&
 	bosun -q version next >out && test_eq 0.1.0 "$(cat out)" &&

@@ -145,7 +145,8 @@ static void yaml__explicit_key_with_tab__refused_not_crashed(void **state)
 		"? a:\t:", "? a: \t:", "x:\n  ? a:\t:", "- ? a:\t:", "- - ? a:\t:",
 		"? a:\t- b", "? a\n? b:\t:", "--- !!map\n? a:\t:", " ? 'a':\t:",
 		"%YAML 1.2\n---\n? [a]:\t:", "x: 1\r? a:\t:", "\xef\xbb\xbf? a:\t:",
-		"---\n- ? -:::\t:\n\x10:\t:\n",
+		"---\n- ? -:::\t:\n\x10:\t:\n", "x:\t: ? -:::\t:",
+		"---\n-:\n\x10:::::\t: ? -:::\t:\n\x10:\t:\n",
 	};
 	struct ytree t = { 0 };
 	size_t i;
@@ -167,6 +168,9 @@ static void yaml__explicit_key_with_tab__refused_not_crashed(void **state)
 	ytree_release(&t);
 	parses(&t, "q: what? yes\t\"?\"\nr: \"x\ty\"\n");
 	assert_string_equal(ynode_get(t.root, "q")->text, "what? yes\t\"?\"");
+	ytree_release(&t);
+	parses(&t, "q: a?b ?x\tc\n");
+	assert_string_equal(ynode_get(t.root, "q")->text, "a?b ?x\tc");
 	ytree_release(&t);
 }
 

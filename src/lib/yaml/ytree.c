@@ -237,26 +237,13 @@ static size_t line_break(const unsigned char *p, size_t len)
 	return 0;
 }
 
-/*
- * Whether the line at p opens with an explicit key: "? " after the
- * indentation and any block indicators ("- ", "? ", ": ") before it.
- * Returns the '?''s offset in the line plus one, or 0.
- */
-static size_t explicit_key(const unsigned char *p, size_t len)
+/* Whether the '?' at p[i] may be an explicit key's indicator: a blank or
+ * a line start before it, a blank, a line break or the end after it. */
+static int key_indicator(const unsigned char *p, size_t i, size_t len, int blank_before)
 {
-	size_t i = 0;
-
-	while (i < len && p[i] == ' ')
-		i++;
-	while (i < len && (p[i] == '-' || p[i] == '?' || p[i] == ':') &&
+	return p[i] == '?' && blank_before &&
 	       (i + 1 == len || p[i + 1] == ' ' || p[i + 1] == '\t' ||
-		line_break(p + i + 1, len - i - 1))) {
-		if (p[i] == '?')
-			return i + 1;
-		for (i++; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
-			;
-	}
-	return 0;
+		line_break(p + i + 1, len - i - 1));
 }
 
 /*
@@ -264,33 +251,33 @@ static size_t explicit_key(const unsigned char *p, size_t len)
  * away from input it loops forever on ("%\xff"), and from input it crashes
  * on: a tab before an indicator after a key inside an explicit key ("? a:\t:")
  * corrupts its indentation stack, and fy_parser_destroy() then faults. No
- * document bosun reads needs an explicit key, so one with both an explicit
- * key and a tab is refused here, at the '?'.
+ * document bosun reads needs an explicit key, so a document with a tab and a
+ * '?' that may be an explicit key's is refused here, at the '?'.
  */
 static int check_text(const struct ytree *t, const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	int line = 1 + t->line_offset, col = 1, key_line = 0, key_col = 0;
-	int tab = 0, bol = 1;
-	size_t i, n, k;
+	int tab = 0, blank = 1;
+	size_t i, n;
 
 	for (i = 0; i < len; i += n, col++) {
-		if (bol && !key_line && (k = explicit_key(p + i, len - i))) {
-			key_line = line;
-			key_col = (int)k;
-		}
 		if (!p[i])
 			return error_at(t, line, col, "NUL characters are not allowed");
 		if (!(n = utf8_seq_len(p + i, len - i)))
 			return error_at(t, line, col, "not valid UTF-8");
+		if (!key_line && key_indicator(p, i, len, blank)) {
+			key_line = line;
+			key_col = col;
+		}
 		if (p[i] == '\t')
 			tab = 1;
 		if (p[i] == '\n') {
 			line++;
 			col = 0;
 		}
-		bol = line_break(p + i, len - i) > 0 ||
-		      (!i && n == 3 && !memcmp(p, "\xef\xbb\xbf", 3));
+		blank = p[i] == ' ' || p[i] == '\t' || line_break(p + i, len - i) ||
+			(!i && n == 3 && !memcmp(p, "\xef\xbb\xbf", 3));
 	}
 	if (key_line && tab)
 		return error_at(t, key_line, key_col, "an explicit key ('? ') "

@@ -682,18 +682,6 @@ out:
 
 /* ------------------------------------------------------------ env */
 
-static void shell_quote(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *s);
-	}
-	strbuf_addch(sb, '\'');
-}
-
 static const struct option env_opts[] = {
 	OPT_CHOICE(0, "shell", &cli.shell, "sh|fish", "the shell to print for"),
 	OPT_END(),
@@ -717,7 +705,7 @@ static int agents_env_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		expand_home(&v, &c.env, json_string_value(val));
 		json_object_set_new(out, name, json_string(v.buf));
 		strbuf_addf(&sb, strcmp(shell, "fish") ? "export %s=" : "set -gx %s ", name);
-		shell_quote(&sb, v.buf);
+		strbuf_add_shell_quoted(&sb, v.buf);
 		strbuf_addstr(&sb, strcmp(shell, "fish") ? "\n" : ";\n");
 	}
 	if (ctx->json)

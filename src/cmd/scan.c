@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
+#include "lib/json/json.h"
 #include "lib/scan/scan.h"
 
 #include <pthread.h>
@@ -89,27 +90,16 @@ static int run_scope(struct scan_engine *e, struct repo *repo,
 
 /* ---- output -------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	json_t *j;
-
-	strbuf_add_utf8_lossy(&sb, s, strlen(s));
-	j = json_stringn(sb.buf, sb.len);
-	strbuf_release(&sb);
-	return j;
-}
-
 static json_t *finding_json(const struct scan_finding *f)
 {
 	json_t *o = json_pack("{s:s, s:o, s:o, s:i, s:i, s:i, s:i}",
-			      "rule", f->rule->id, "description", jstr(f->rule->description),
-			      "file", jstr(f->file), "line", (int)f->line,
+			      "rule", f->rule->id, "description", json_string_lossy(f->rule->description),
+			      "file", json_string_lossy(f->file), "line", (int)f->line,
 			      "column", (int)f->column, "end_line", (int)f->end_line,
 			      "end_column", (int)f->end_column);
 
 	json_object_set_new(o, "commit", f->commit ? json_string(f->commit) : json_null());
-	json_object_set_new(o, "secret", jstr(f->redacted));
+	json_object_set_new(o, "secret", json_string_lossy(f->redacted));
 	json_object_set_new(o, "fingerprint", json_string(f->fingerprint));
 	return o;
 }
@@ -143,7 +133,7 @@ static json_t *sarif_rules(const struct scan_rules *rs)
 	for (i = 0; i < rs->nr; i++)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:{s:o}, s:{s:s}}",
 			"id", rs->items[i]->id, "name", rs->items[i]->id,
-			"shortDescription", "text", jstr(rs->items[i]->description),
+			"shortDescription", "text", json_string_lossy(rs->items[i]->description),
 			"defaultConfiguration", "level", "error"));
 	return list;
 }
@@ -169,8 +159,8 @@ static json_t *sarif_result(const struct scan_rules *rs, const struct scan_findi
 	res = json_pack("{s:s, s:i, s:s, s:{s:o}, s:[{s:{s:{s:o}, s:{s:i, s:i, s:i, s:i}}}],"
 			" s:{s:s}}",
 			"ruleId", f->rule->id, "ruleIndex", (int)rule_index(rs, f->rule),
-			"level", "error", "message", "text", jstr(msg.buf),
-			"locations", "physicalLocation", "artifactLocation", "uri", jstr(f->file),
+			"level", "error", "message", "text", json_string_lossy(msg.buf),
+			"locations", "physicalLocation", "artifactLocation", "uri", json_string_lossy(f->file),
 			"region", "startLine", (int)f->line, "startColumn", (int)f->column,
 			"endLine", (int)f->end_line, "endColumn", (int)f->end_column,
 			"partialFingerprints", "bosun/v1", f->fingerprint);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
+#include "lib/json/json.h"
 #include "lib/release/manifest.h"
 #include "lib/release/release.h"
 
@@ -35,17 +36,6 @@ static void warn_skipped(struct bosun_ctx *ctx, const struct rel_env *env)
 		return;
 	for (i = 0; i < env->tags.nr_skipped; i++)
 		print_warning(ctx, "ignored tag %s", env->tags.skipped[i]);
-}
-
-static json_t *jstr_lossy(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	json_t *j;
-
-	strbuf_add_utf8_lossy(&sb, s, strlen(s));
-	j = json_stringn(sb.buf, sb.len);
-	strbuf_release(&sb);
-	return j;
 }
 
 /* The options of every verb; a process runs one verb. */
@@ -117,7 +107,7 @@ static json_t *next_json(const struct rel_env *env, const struct next_result *re
 
 		history_hex(env->h.commits[res->commits[i].idx].oid, hex);
 		json_array_append_new(commits, json_pack("{s:s, s:o, s:s}",
-			"commit", hex, "header", jstr_lossy(res->commits[i].header),
+			"commit", hex, "header", json_string_lossy(res->commits[i].header),
 			"level", bump_level_name(res->commits[i].level)));
 	}
 	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I, s:o}",

@@ -235,3 +235,15 @@ void strbuf_add_utf8_lossy(struct strbuf *sb, const char *s, size_t len)
 		}
 	}
 }
+
+void strbuf_add_shell_quoted(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '\'');
+}

@@ -61,4 +61,8 @@ int strbuf_starts_with(const struct strbuf *sb, const char *prefix);
  * output needs this for commit messages in other encodings. */
 void strbuf_add_utf8_lossy(struct strbuf *sb, const char *s, size_t len);
 
+/* Append s in single quotes for a POSIX shell (fish reads it too): each
+ * ' becomes '\'' (git's sq_quote_buf). */
+void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
+
 #endif

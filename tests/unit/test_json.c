@@ -72,12 +72,26 @@ static void scalar_text__each_type(void **state)
 	json_decref(doc);
 }
 
+static void string_lossy__invalid_bytes__replaced(void **state)
+{
+	json_t *j = json_string_lossy("ok \xff end");
+
+	(void)state;
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "ok \xef\xbf\xbd end");
+	json_decref(j);
+	j = json_string_lossy("caf\xc3\xa9");
+	assert_string_equal(json_string_value(j), "caf\xc3\xa9");
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pointer__rfc6901__finds_values),
 		cmocka_unit_test(pointer__through_a_scalar__not_found),
 		cmocka_unit_test(scalar_text__each_type),
+		cmocka_unit_test(string_lossy__invalid_bytes__replaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,6 +248,22 @@ static void strbuf__starts_with__matches(void **state)
 	strbuf_release(&sb);
 }
 
+static void strbuf__shell_quoted__single_quotes(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	strbuf_add_shell_quoted(&sb, "");
+	assert_string_equal(sb.buf, "''");
+	strbuf_reset(&sb);
+	strbuf_add_shell_quoted(&sb, "/opt/my dir/bosun");
+	assert_string_equal(sb.buf, "'/opt/my dir/bosun'");
+	strbuf_reset(&sb);
+	strbuf_add_shell_quoted(&sb, "it's $HOME");
+	assert_string_equal(sb.buf, "'it'\\''s $HOME'");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +283,7 @@ int main(void)
 		cmocka_unit_test(strbuf__trim__empty_unallocated),
 		cmocka_unit_test(strbuf__expand__replaces_vars),
 		cmocka_unit_test(strbuf__starts_with__matches),
+		cmocka_unit_test(strbuf__shell_quoted__single_quotes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,17 +76,6 @@ void hook_status_list_release(struct hook_status_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void shell_quote(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '\'');
-	for (; *s; s++)
-		if (*s == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *s);
-	strbuf_addch(sb, '\'');
-}
-
 /*
  * With an absolute path, the shim is bosun itself as the interpreter:
  * "#!/path/to/bosun hook-shim". git executes the hook, the kernel runs
@@ -109,7 +98,7 @@ void hooks_shim_text(struct strbuf *sb, const char *command, const char *hook)
 	}
 	strbuf_addstr(sb, "#!/bin/sh\n" HOOK_SHIM_MARK "\nexec ");
 	if (strchr(command, '/'))
-		shell_quote(sb, command);
+		strbuf_add_shell_quoted(sb, command);
 	else
 		strbuf_addstr(sb, command);
 	strbuf_addf(sb, " hooks run %s \"$@\"\n", hook);

@@ -6,6 +6,7 @@
 #include "core/error.h"
 
 #include <ctype.h>
+#include <string.h>
 
 /* One reference token of ptr starting at *p, unescaped into tok. */
 static int next_token(const char **p, struct strbuf *tok)
@@ -89,4 +90,15 @@ int json_scalar_text(const json_t *v, struct strbuf *out)
 	else
 		return -1;
 	return 0;
+}
+
+json_t *json_string_lossy(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j;
+
+	strbuf_add_utf8_lossy(&sb, s, strlen(s));
+	j = json_stringn(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return j;
 }

@@ -1,6 +1,6 @@
 /*
  * json.h - small helpers over jansson values that more than one domain can
- * use: RFC 6901 pointers and scalars as text.
+ * use: RFC 6901 pointers, scalars as text, strings from any bytes.
  *
  *	const json_t *v;
  *	struct strbuf text = STRBUF_INIT;
@@ -22,6 +22,10 @@
 /* RFC 6901: *out is the value at ptr in doc (borrowed). -BOSUN_ENOTFOUND
  * when there is none, -BOSUN_EDATA for a malformed pointer. */
 int json_pointer_get(const json_t *doc, const char *ptr, const json_t **out);
+/* A new JSON string of s as valid UTF-8 (see strbuf_add_utf8_lossy()):
+ * jansson refuses invalid UTF-8, and a commit message or a scanned file's
+ * name may hold any bytes. */
+json_t *json_string_lossy(const char *s);
 /* A scalar as text (strings as they are, numbers and booleans printed);
  * 0, or -1 for null, arrays and objects. */
 int json_scalar_text(const json_t *v, struct strbuf *out);

@@ -104,7 +104,7 @@ static int lint_range(struct bosun_ctx *ctx, const struct lint_rules *rules,
 		size_t len;
 		const char *msg = history_message(&h, list[i], &len);
 
-		history_hex(h.commits[list[i]].oid, hex);
+		oid_to_hex(h.commits[list[i]].oid, hex);
 		hex[7] = '\0';
 		*problems += lint_one(ctx, rules, hex, msg, len, jarr, skipped);
 	}

@@ -68,7 +68,7 @@ static int version_current_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = version_current(&cur, &env.h, &env.tags, env.head, 1)) < 0)
 		goto out;
 	semver_format(&v, &cur->ver);
-	history_hex(env.h.commits[cur->idx].oid, hex);
+	oid_to_hex(env.h.commits[cur->idx].oid, hex);
 	if (ctx->json)
 		out_json(json_pack("{s:s, s:s, s:s}", "version", v.buf, "tag",
 				   cur->name, "commit", hex));
@@ -105,7 +105,7 @@ static json_t *next_json(const struct rel_env *env, const struct next_result *re
 	for (i = 0; i < res->nr; i++) {
 		char hex[41];
 
-		history_hex(env->h.commits[res->commits[i].idx].oid, hex);
+		oid_to_hex(env->h.commits[res->commits[i].idx].oid, hex);
 		json_array_append_new(commits, json_pack("{s:s, s:o, s:s}",
 			"commit", hex, "header", json_string_lossy(res->commits[i].header),
 			"level", bump_level_name(res->commits[i].level)));
@@ -127,7 +127,7 @@ static void print_decided(struct bosun_ctx *ctx, const struct rel_env *env,
 	for (i = 0; i < res->nr; i++) {
 		char hex[41];
 
-		history_hex(env->h.commits[res->commits[i].idx].oid, hex);
+		oid_to_hex(env->h.commits[res->commits[i].idx].oid, hex);
 		fprintf(stderr, "  %s%.7s%s %-5s %s\n", c_dim(ctx), hex, c_reset(ctx),
 			bump_level_name(res->commits[i].level), res->commits[i].header);
 	}

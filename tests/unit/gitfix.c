@@ -200,7 +200,7 @@ const char *gitfix_commit_file(struct gitfix *fx, const char *dir,
 void gitfix_oid(const char *hex, unsigned char *oid)
 {
 	assert_int_equal(strlen(hex), 40);
-	assert_int_equal(history_parse_hex(hex, 40, oid), 0);
+	assert_int_equal(oid_parse_hex(hex, 40, oid), 0);
 }
 
 struct repo *gitfix_repo(struct gitfix *fx, const char *dir)

@@ -1402,18 +1402,18 @@ static void history__hex__round_trip(void **state)
 	(void)state;
 	for (i = 0; i < 20; i++)
 		oid[i] = (unsigned char)(i * 13 + 7);
-	history_hex(oid, hex);
+	oid_to_hex(oid, hex);
 	assert_int_equal(strlen(hex), 40);
-	assert_int_equal(history_parse_hex(hex, 40, back), 0);
+	assert_int_equal(oid_parse_hex(hex, 40, back), 0);
 	assert_memory_equal(oid, back, 20);
 	for (i = 0; i < 40; i++)
 		if (hex[i] >= 'a')
 			hex[i] = (char)(hex[i] - 'a' + 'A');
-	assert_int_equal(history_parse_hex(hex, 40, back), 0);
+	assert_int_equal(oid_parse_hex(hex, 40, back), 0);
 	assert_memory_equal(oid, back, 20);
-	assert_int_equal(history_parse_hex(hex, 39, back), -1);
+	assert_int_equal(oid_parse_hex(hex, 39, back), -1);
 	hex[17] = 'g';
-	assert_int_equal(history_parse_hex(hex, 40, back), -1);
+	assert_int_equal(oid_parse_hex(hex, 40, back), -1);
 }
 
 int main(void)

@@ -909,7 +909,7 @@ static void version__range__counts_equal_rev_list(void **state)
 		for (i = 0; i < n; i++) {
 			char hex[41];
 
-			history_hex(v.h.commits[list[i]].oid, hex);
+			oid_to_hex(v.h.commits[list[i]].oid, hex);
 			assert_non_null(strstr(revs, hex));
 		}
 	}

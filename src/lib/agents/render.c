@@ -73,6 +73,30 @@ static const struct tool_map *tool_find(const char *name)
 	return NULL;
 }
 
+/* What a template's fields may hold (template.c checks templates with these,
+ * agent_frontmatter_check() deployed files). */
+
+int agent_name_valid(const char *name)
+{
+	const char *p;
+	int prev_dash = 1;
+
+	if (!*name || strlen(name) > AGENT_NAME_MAX)
+		return 0;
+	for (p = name; *p; p++) {
+		if (*p == '-') {
+			if (prev_dash)
+				return 0;
+			prev_dash = 1;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			prev_dash = 0;
+		} else {
+			return 0;
+		}
+	}
+	return !prev_dash;
+}
+
 int agent_tool_known(const char *tool)
 {
 	return tool_find(tool) || (!strncmp(tool, "mcp__", 5) && tool[5]);

@@ -46,27 +46,6 @@ void agent_problems_release(struct agent_problems *pb)
 	pb->nr = pb->alloc = 0;
 }
 
-int agent_name_valid(const char *name)
-{
-	const char *p;
-	int prev_dash = 1;
-
-	if (!*name || strlen(name) > AGENT_NAME_MAX)
-		return 0;
-	for (p = name; *p; p++) {
-		if (*p == '-') {
-			if (prev_dash)
-				return 0;
-			prev_dash = 1;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
-			prev_dash = 0;
-		} else {
-			return 0;
-		}
-	}
-	return !prev_dash;
-}
-
 /* One template being read: its text, its values as JSON, and (for
  * messages) the position of each value, computed on the first problem. */
 struct tsrc {

@@ -477,7 +477,7 @@ static int remote_has_commit(struct watch *w, int ask_remote)
 
 	strbuf_addf(&ref, "refs/remotes/%s/%s", w->await_remote, w->await_branch);
 	if (w->repo && refs_resolve(w->repo, ref.buf, oid) == 0) {
-		history_hex(oid, hex);
+		oid_to_hex(oid, hex);
 		hit = !strcmp(hex, w->commit);
 	}
 	error_clear();

@@ -1,7 +1,6 @@
 #include "lib/git/history.h"
 
 #include "core/alloc.h"
-#include "core/ascii.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
@@ -76,34 +75,6 @@ static uint32_t intern(struct history *h, const unsigned char *oid)
 	return (uint32_t)h->nr++;
 }
 
-void history_hex(const unsigned char *oid, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < HISTORY_OIDSZ; i++) {
-		buf[2 * i] = hex[oid[i] >> 4];
-		buf[2 * i + 1] = hex[oid[i] & 15];
-	}
-	buf[2 * HISTORY_OIDSZ] = '\0';
-}
-
-int history_parse_hex(const char *hex, size_t len, unsigned char *oid)
-{
-	size_t i;
-
-	if (len < 2 * HISTORY_OIDSZ)
-		return -1;
-	for (i = 0; i < HISTORY_OIDSZ; i++) {
-		int a = ascii_hex_value(hex[2 * i]), b = ascii_hex_value(hex[2 * i + 1]);
-
-		if (a < 0 || b < 0)
-			return -1;
-		oid[i] = (unsigned char)(a << 4 | b);
-	}
-	return 0;
-}
-
 static int oid_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, HISTORY_OIDSZ);
@@ -125,7 +96,7 @@ static void read_shallow(struct history *h)
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
 		ALLOC_GROW(h->shallow, (h->nr_shallow + 1) * HISTORY_OIDSZ, alloc);
-		if (!history_parse_hex(p, len, h->shallow + h->nr_shallow * HISTORY_OIDSZ))
+		if (!oid_parse_hex(p, len, h->shallow + h->nr_shallow * HISTORY_OIDSZ))
 			h->nr_shallow++;
 		p += len + (nl ? 1 : 0);
 	}
@@ -203,7 +174,7 @@ static int read_object(struct history *h, const unsigned char *oid,
 	if (git_odb_read(out, h->odb, &id) < 0) {
 		int r;
 
-		history_hex(oid, hex);
+		oid_to_hex(oid, hex);
 		r = error_set(BOSUN_ENOTFOUND, "cannot read object %s", hex);
 		if (h->repo->shallow)
 			error_hint("this is a shallow clone; run 'git fetch --unshallow --tags'");
@@ -211,7 +182,7 @@ static int read_object(struct history *h, const unsigned char *oid,
 	}
 	if (want != GIT_OBJECT_ANY && git_odb_object_type(*out) != want) {
 		git_odb_object_free(*out);
-		history_hex(oid, hex);
+		oid_to_hex(oid, hex);
 		return error_set(BOSUN_EDATA, "object %s is not a %s", hex,
 				 want == GIT_OBJECT_COMMIT ? "commit" : "tag");
 	}
@@ -293,7 +264,7 @@ static int parse_commit(struct history *h, uint32_t idx, const char *d, size_t n
 		if (len > 7 && !memcmp(p, "parent ", 7)) {
 			unsigned char oid[HISTORY_OIDSZ];
 
-			if (history_parse_hex(p + 7, len - 7, oid) < 0)
+			if (oid_parse_hex(p + 7, len - 7, oid) < 0)
 				return error_set(BOSUN_EDATA, "malformed commit object");
 			ALLOC_GROW(h->parent_idx, h->nr_parent_idx + 1,
 				   h->alloc_parent_idx);
@@ -624,7 +595,7 @@ int history_peel(struct history *h, const unsigned char *oid,
 			}
 			if (type == GIT_OBJECT_TAG && h->buf.len > 47 &&
 			    !memcmp(h->buf.buf, "object ", 7) &&
-			    history_parse_hex(h->buf.buf + 7, 40, cur) == 0)
+			    oid_parse_hex(h->buf.buf + 7, 40, cur) == 0)
 				continue;
 			return error_set(BOSUN_ENOTFOUND, "not a commit");
 		}
@@ -639,7 +610,7 @@ int history_peel(struct history *h, const unsigned char *oid,
 		n = git_odb_object_size(obj);
 		r = git_odb_object_type(obj) == GIT_OBJECT_TAG && n > 7 &&
 		    !memcmp(d, "object ", 7) ?
-			history_parse_hex(d + 7, n - 7, cur) : -1;
+			oid_parse_hex(d + 7, n - 7, cur) : -1;
 		git_odb_object_free(obj);
 		if (r < 0)
 			return error_set(BOSUN_ENOTFOUND, "not a commit");
@@ -656,7 +627,7 @@ static int resolve_simple(struct history *h, const char *rev, unsigned char *oid
 	const char *const *f;
 	int r = -BOSUN_ENOTFOUND;
 
-	if (strlen(rev) == 40 && history_parse_hex(rev, 40, oid) == 0)
+	if (strlen(rev) == 40 && oid_parse_hex(rev, 40, oid) == 0)
 		return 0;
 	if (strpbrk(rev, "~^@:{} "))
 		return -BOSUN_ENOTFOUND;

@@ -29,13 +29,14 @@
 #define BOSUN_LIB_GIT_HISTORY_H
 
 #include "core/strbuf.h"
+#include "lib/git/oid.h"
 #include "lib/git/pack.h"
 #include "lib/git/repo.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HISTORY_OIDSZ 20
+#define HISTORY_OIDSZ OID_RAWSZ
 
 struct hcommit {
 	unsigned char oid[HISTORY_OIDSZ];
@@ -104,9 +105,5 @@ uint32_t history_mark_new(struct history *h);
 /* Mark idx and every ancestor with the current generation mark; stops at
  * commits already marked. Returns how many were newly marked. */
 size_t history_mark_ancestors(struct history *h, uint32_t idx);
-
-/* Hex forms. buf must hold 41 bytes. */
-void history_hex(const unsigned char *oid, char *buf);
-int history_parse_hex(const char *hex, size_t len, unsigned char *oid);
 
 #endif

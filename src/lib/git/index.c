@@ -290,7 +290,7 @@ static int read_object(struct staged_ctx *c, const unsigned char *oid, int want,
 	char hex[41], type[8];
 	int t, r;
 
-	history_hex(oid, hex);
+	oid_to_hex(oid, hex);
 	strbuf_reset(out);
 	r = loose_read(c->objects.buf, hex, type, out, 0);
 	if (r == 0)
@@ -308,7 +308,7 @@ static void add_staged(struct staged_ctx *c, const struct index_entry *e)
 	ALLOC_GROW(c->out->items, c->out->nr + 1, c->out->alloc);
 	f = &c->out->items[c->out->nr++];
 	f->path = xstrdup(e->path);
-	history_hex(e->oid, f->hex);
+	oid_to_hex(e->oid, f->hex);
 	f->mode = e->mode;
 }
 
@@ -522,7 +522,7 @@ int index_staged(struct repo *repo, struct staged_list *out)
 	}
 	packs_open(&c.packs, repo->common_dir);
 	if (read_object(&c, head, PACK_COMMIT, &buf) || buf.len < 46 ||
-	    strncmp(buf.buf, "tree ", 5) || history_parse_hex(buf.buf + 5, 40, tree) < 0) {
+	    strncmp(buf.buf, "tree ", 5) || oid_parse_hex(buf.buf + 5, 40, tree) < 0) {
 		r = 1;
 		goto out;
 	}

@@ -4,7 +4,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
-#include "lib/git/history.h"
+#include "lib/git/oid.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -43,7 +43,7 @@ static int packed_lookup(struct repo *repo, const char *name, unsigned char *oid
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 
 		if (len == 41 + nl && p[40] == ' ' && !memcmp(p + 41, name, nl) &&
-		    history_parse_hex(p, 40, oid) == 0) {
+		    oid_parse_hex(p, 40, oid) == 0) {
 			r = 0;
 			break;
 		}
@@ -77,7 +77,7 @@ int refs_resolve(struct repo *repo, const char *name, unsigned char *oid)
 			strbuf_addstr(&ref, sb.buf + 5);
 			continue;
 		}
-		if (sb.len != 40 || history_parse_hex(sb.buf, 40, oid) < 0) {
+		if (sb.len != 40 || oid_parse_hex(sb.buf, 40, oid) < 0) {
 			r = unsupported("a ref that is not a SHA-1 id");
 			break;
 		}
@@ -124,10 +124,10 @@ static void read_packed(struct repo *repo, const char *prefix, struct ref_list *
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 
 		if (len == 41 && p[0] == '^' && last) {
-			last->has_peeled = !history_parse_hex(p + 1, 40, last->peeled);
+			last->has_peeled = !oid_parse_hex(p + 1, 40, last->peeled);
 		} else if (len > 41 && p[40] == ' ' && !strncmp(p + 41, prefix, pl)) {
 			last = add(l, p + 41, len - 41);
-			if (history_parse_hex(p, 40, last->oid) < 0) {
+			if (oid_parse_hex(p, 40, last->oid) < 0) {
 				free(last->name);
 				l->nr--;
 				last = NULL;
@@ -155,7 +155,7 @@ static int read_ref_file(const char *path, unsigned char *oid)
 	close(fd);
 	if (n < 40 || (n > 40 && buf[40] != '\n' && buf[40] != '\r'))
 		return -1;
-	return history_parse_hex(buf, 40, oid);
+	return oid_parse_hex(buf, 40, oid);
 }
 
 static void read_loose(const char *dir, const char *name, struct ref_list *l)

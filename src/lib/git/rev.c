@@ -45,7 +45,7 @@ static int from_refs(struct repo *repo, const char *rev, char hex[41])
 	}
 	error_clear();
 	if (r == 0)
-		history_hex(oid, hex);
+		oid_to_hex(oid, hex);
 	strbuf_release(&name);
 	return r;
 }

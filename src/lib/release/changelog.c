@@ -84,7 +84,7 @@ static void collect(struct cl_release *rel, struct history *h,
 		if (!parsed[i].is_revert || !parsed[i].reverts || cancel[i])
 			continue;
 		for (k = 0; k < n; k++) {
-			history_hex(h->commits[list[k]].oid, hex);
+			oid_to_hex(h->commits[list[k]].oid, hex);
 			if (k != i && strlen(parsed[i].reverts) >= 7 &&
 			    !strncmp(hex, parsed[i].reverts, strlen(parsed[i].reverts))) {
 				cancel[i] = cancel[k] = 1;
@@ -413,7 +413,7 @@ static void add_commit_ref(struct strbuf *sb, const struct history *h,
 {
 	char hex[41];
 
-	history_hex(h->commits[idx].oid, hex);
+	oid_to_hex(h->commits[idx].oid, hex);
 	if (opts->repo_url)
 		strbuf_addf(sb, " ([%.7s](%s%s%s))", hex, opts->repo_url,
 			    opts->host == CL_HOST_GITLAB ? "/-/commit/" : "/commit/",
@@ -526,7 +526,7 @@ static json_t *entry_json(const struct changelog *cl, const struct cl_entry *e,
 	char hex[41];
 	const char *title = e->section >= -1 ? section_title(opts, e->section) : NULL;
 
-	history_hex(cl->h->commits[e->idx].oid, hex);
+	oid_to_hex(cl->h->commits[e->idx].oid, hex);
 	return json_pack("{s:o, s:o, s:o, s:s, s:s#, s:b, s:o}",
 			 "section", jstr(title), "scope", jstr(e->scope),
 			 "description", jstr(e->description), "commit", hex,
@@ -545,7 +545,7 @@ json_t *changelog_json(const struct changelog *cl,
 		json_t *entries = json_array();
 		char hex[41];
 
-		history_hex(cl->h->commits[rel->idx].oid, hex);
+		oid_to_hex(cl->h->commits[rel->idx].oid, hex);
 		for (k = 0; k < rel->nr; k++)
 			json_array_append_new(entries, entry_json(cl, &rel->entries[k], opts));
 		json_array_append_new(arr, json_pack("{s:o, s:o, s:s, s:s, s:I, s:o}",

@@ -446,7 +446,7 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	rtags_format(&sb, env->format, env->package, plan->version);
 	plan->tag = strbuf_detach(&sb, NULL);
 	plan->channel = xstrdup(rel_env_channel(env, &plan->next.next));
-	history_hex(env->h.commits[env->head].oid, plan->orig_head);
+	oid_to_hex(env->h.commits[env->head].oid, plan->orig_head);
 	rel_env_changelog_opts(env, &co);
 	if ((r = changelog_unreleased(&cl, &env->h, &env->tags, env->head, &co,
 				      plan->version, plan->tag)) < 0) {

@@ -189,7 +189,7 @@ static ssize_t revert_target(struct history *h, const uint32_t *list,
 		if (i == r || cancel[i])
 			continue;
 		if (idlen >= 7) {
-			history_hex(h->commits[list[i]].oid, hex);
+			oid_to_hex(h->commits[list[i]].oid, hex);
 			if (!strncmp(hex, rev->reverts, idlen))
 				return (ssize_t)i;
 		} else if (quoted && parsed[i].header &&

@@ -1,7 +1,8 @@
 /*
  * internal.h - helpers shared by the agents module's files (not a public
- * interface): YAML to JSON with the position of every value, and JSON to
- * YAML through libfyaml's emitter.
+ * interface): YAML to JSON with the position of every value, JSON to YAML
+ * through libfyaml's emitter, and the pieces of carrying out a change that
+ * store.c, records.c, backup.c and journal.c share.
  */
 #ifndef BOSUN_LIB_AGENTS_INTERNAL_H
 #define BOSUN_LIB_AGENTS_INTERNAL_H
@@ -9,6 +10,7 @@
 #include "core/strbuf.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 
 /*
@@ -48,5 +50,40 @@ struct stat;
  * wrote[i] gets the stat of op i's file just after its rename (st_mode 0
  * when unknown). Folders are made as needed. */
 int agents_write_files(struct agent_plan *plan, struct stat *wrote);
+
+/* ---- carrying out a change (store.c, records.c, backup.c, journal.c) */
+
+struct agents_env;
+struct agent_rec;
+/* Free a record's strings and zero it. */
+void agent_rec_release(struct agent_rec *a);
+
+/*
+ * The file system is synced once, after the files are written and before
+ * the store says they are there; the sync runs on a thread while the
+ * store's rows are prepared, and the store commits only after it.
+ */
+struct fs_sync {
+	pthread_t thread;
+	int fd, started;
+};
+
+/* Sync the file system holding dir on a thread (or here, when no thread
+ * starts); agents_sync_wait() joins it. */
+void agents_sync_start(struct fs_sync *s, const char *dir);
+void agents_sync_wait(struct fs_sync *s);
+/* Replace path with buf through a lock file and rename(); with sync, as
+ * write_file_atomic() does, else without an fsync. out: the stat of the
+ * bytes written (st_mode 0 when unknown); may be NULL. */
+int agents_put_file(const char *path, const char *buf, size_t len, int sync,
+		    struct stat *out);
+/* Copy what is on disk now for every op that replaces or removes a file,
+ * under backups/<id>/files/; op->backup gets the copy's path. */
+int agents_backup_files(struct agent_plan *plan, struct agents_env *env,
+			const char *id);
+/* Write the plan's files, start the sync (s), and keep the stat of each
+ * written file for the stat cache (op->st). */
+int agents_change_files(struct agent_plan *plan, struct fs_sync *sync,
+			const char *root);
 
 #endif

@@ -27,17 +27,21 @@ static int valid_kind(int kind)
 static int vset(int kind, const char *fmt, va_list ap, int with_errno)
 	__attribute__((format(printf, 2, 0)));
 
+/* The message is formatted into a buffer of its own first: an argument may
+ * be the message recorded so far (error_message()), being replaced. */
 static int vset(int kind, const char *fmt, va_list ap, int with_errno)
 {
+	struct strbuf msg = STRBUF_INIT, old = last_msg;
 	int saved = errno;
 
 	if (!valid_kind(kind))
 		kind = BOSUN_EINTERNAL;
-	strbuf_reset(&last_msg);
-	strbuf_reset(&last_hint);
-	strbuf_vaddf(&last_msg, fmt, ap);
+	strbuf_vaddf(&msg, fmt, ap);
 	if (with_errno)
-		strbuf_addf(&last_msg, ": %s", strerror(saved));
+		strbuf_addf(&msg, ": %s", strerror(saved));
+	last_msg = msg;
+	strbuf_release(&old);
+	strbuf_reset(&last_hint);
 	last_kind = kind;
 	errno = saved;
 	return -kind;

@@ -245,7 +245,12 @@ test_expect_success 'a numeric prerelease id is refused' '
 '
 
 test_expect_success '--tag-format without {version} is a usage error' '
-	cd p && test_expect_code 64 bosun version current --tag-format "v" 2>../err
+	cd p && test_expect_code 64 bosun version current --tag-format "v" 2>../err &&
+	test_eq "bosun: --tag-format: tag format '"'v'"' must contain '"'{version}'"' exactly once" \
+		"$(head -n 1 ../err)" &&
+	test_expect_code 64 bosun changelog --tag-format "nover" 2>../err &&
+	test_eq "bosun: --tag-format: tag format '"'nover'"' must contain '"'{version}'"' exactly once" \
+		"$(head -n 1 ../err)"
 '
 
 test_expect_success 'packed, loose and annotated tags read the same' '

@@ -120,6 +120,26 @@ static void error__message__long_text(void **state)
 	assert_int_equal(strlen(error_message()), sizeof(big) - 1);
 }
 
+/* A new message may quote the one it replaces (cmd/version.c:
+ * "--tag-format: %s" with error_message()). */
+static void error__set__may_quote_the_message_it_replaces(void **state)
+{
+	char big[600];
+
+	(void)state;
+	error_set(BOSUN_EDATA, "'%s' has no {version}", "v1");
+	assert_int_equal(error_set(BOSUN_EUSAGE, "--tag-format: %s", error_message()),
+			 -BOSUN_EUSAGE);
+	assert_string_equal(error_message(), "--tag-format: 'v1' has no {version}");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	error_set(BOSUN_EDATA, "%s", big);
+	error_errno(BOSUN_EIO, "%s and %s", error_message(), error_message());
+	assert_int_equal(strlen(error_message()), 2 * 599 + 5 + strlen(": ") +
+			 strlen(strerror(errno)));
+	assert_int_equal(strncmp(error_message(), big, 599), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +152,7 @@ int main(void)
 		cmocka_unit_test_setup(error__clear__forgets, reset),
 		cmocka_unit_test_setup(error__exit_code__maps_kinds, reset),
 		cmocka_unit_test_setup(error__message__long_text, reset),
+		cmocka_unit_test_setup(error__set__may_quote_the_message_it_replaces, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,4 +271,24 @@ test_expect_success 'hooks that bosun does not know run no checks' '
 	cd ok && bosun hooks run update a b c 2>../err && test_eq "" "$(cat ../err)"
 '
 
+# gone PID: the process has ended (gone, or a zombie not yet reaped).
+gone() {
+	! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" | grep -q Z
+}
+
+test_expect_success 'killed by a signal, bosun takes its running checks with it' '
+	setup die "hooks:
+  pre-commit:
+    checks:
+      - name: slow
+        run: \"echo \$\$ >../slow.pid; exec sleep 30\"" &&
+	rm -f ../slow.pid && echo a >a && git add a &&
+	{ "$BOSUN" hooks run pre-commit >/dev/null 2>&1 & } && bpid=$! &&
+	i=0 && while [ ! -s ../slow.pid ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done &&
+	spid=$(cat ../slow.pid) && ! gone "$spid" &&
+	kill -TERM "$bpid" && { wait "$bpid" || true; } &&
+	i=0 && while ! gone "$spid" && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done &&
+	gone "$spid"
+'
+
 test_done

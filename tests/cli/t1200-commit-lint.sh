@@ -108,4 +108,46 @@ test_expect_success 'an unknown commit.skip kind is bad configuration (65)' '
 	test_grep "bogus" err
 '
 
+test_expect_success 'subject-case: a capitalised description fails, as in commitlint' '
+	printf "feat: Add a thing\n" >sc1 &&
+	test_expect_code 1 bosun commit lint sc1 >out &&
+	test_grep "^sc1:1: subject-case: description must not be sentence-case" out &&
+	printf "feat: ADD A THING\n" >sc2 &&
+	test_expect_code 1 bosun commit lint sc2 >out && test_grep "upper-case" out &&
+	printf "feat: add \`Eslint\` and a \"README\"\n" >sc3 && bosun commit lint sc3 &&
+	printf "chore(deps): \320\276\320\261\320\275\320\276\320\262\320\273\320\265\320\275\321\213\n" >sc4 &&
+	bosun commit lint sc4 &&
+	printf "chore(deps): \320\236\320\221\320\235\320\236\320\222\320\233\320\225\320\235\320\253\n" >sc5 &&
+	test_expect_code 1 bosun commit lint sc5 >out && test_grep "subject-case" out
+'
+
+test_expect_success 'commit.subject_case is configurable; empty turns it off' '
+	BOSUN_COMMIT_SUBJECT_CASE= bosun commit lint sc1 &&
+	BOSUN_COMMIT_SUBJECT_CASE=upper-case bosun commit lint sc1 &&
+	BOSUN_COMMIT_SUBJECT_CASE=upper-case test_expect_code 1 bosun commit lint sc2 >out &&
+	printf "feat: add a thing\n" >lc &&
+	BOSUN_COMMIT_SUBJECT_CASE=lower-case test_expect_code 1 bosun commit lint lc >out &&
+	test_grep "must not be lower-case" out &&
+	new_repo cfg && printf "commit:\n  subject_case: [lower-case]\n" >bosun.yml &&
+	test_expect_code 1 bosun commit lint ../lc >out && test_grep "must not be lower-case" out &&
+	bosun commit lint ../sc1 && cd .. &&
+	BOSUN_COMMIT_SUBJECT_CASE=title-case test_expect_code 65 bosun commit lint lc 2>err &&
+	test_grep "unknown case .title-case." err
+'
+
+test_expect_success 'body and footer lines longer than 100 characters; URLs excepted' '
+	printf "fix: x\n\n%0101d\n\nRefs: #1\n" 0 >bl &&
+	test_expect_code 1 bosun commit lint bl >out &&
+	test_grep "^bl:3: body-max-line-length: body line is 101 characters long, more than 100" out &&
+	printf "fix: x\n\nsee https://example.com/%0100d\n" 0 >bu && bosun commit lint bu &&
+	printf "fix: x\n\nbody\n\nReviewed-by: %0100d\n" 0 >fl &&
+	test_expect_code 1 bosun commit lint fl >out &&
+	test_grep "^fl:5: footer-max-line-length: " out &&
+	BOSUN_COMMIT_BODY_LINE_MAX=120 bosun commit lint bl &&
+	BOSUN_COMMIT_FOOTER_LINE_MAX=120 bosun commit lint fl &&
+	BOSUN_COMMIT_FOOTER_LINE_MAX=120 test_expect_code 1 bosun commit lint bl >/dev/null &&
+	BOSUN_COMMIT_BODY_LINE_MAX=-1 test_expect_code 65 bosun commit lint bl 2>err &&
+	test_grep "BOSUN_COMMIT_BODY_LINE_MAX: must not be negative" err
+'
+
 test_done

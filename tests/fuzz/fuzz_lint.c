@@ -16,7 +16,8 @@ static void check_items(const struct lint_result *r, size_t lines)
 		abort();
 	for (i = 0; i < r->nr; i++)
 		if (!r->items[i].rule || !r->items[i].message ||
-		    r->items[i].line < 1 || (size_t)r->items[i].line > lines)
+		    r->items[i].line < 1 || (size_t)r->items[i].line > lines ||
+		    (i && r->items[i].line < r->items[i - 1].line))
 			abort();
 }
 
@@ -56,6 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rules.nr_scopes = 3;
 	rules.header_max = 20;
 	rules.skip_merge = 0;
+	/* every case, and short lines, so the case and footer code runs */
+	rules.subject_case = LINT_CASE_DEFAULT | LINT_CASE_LOWER;
+	rules.body_line_max = 8;
+	rules.footer_line_max = 12;
 	lint_message(&r, msg, size, &rules);
 	check_items(&r, lines);
 	lint_result_release(&r);

@@ -175,7 +175,15 @@ static void lint__type_case__fires(void **state)
 {
 	expect_only("Feat: x", "type-case", 1, NULL, "write 'feat'");
 	expect_only("FIX(api): x", "type-case", 1, NULL, "'FIX'");
-	expect_clean("fix(API): Upper case description is fine", NULL);
+	/* The description's case is subject-case's business, not type-case's. */
+	expect_only("fix(API): Upper case description", "subject-case", 1, NULL,
+		    "sentence-case");
+	{
+		struct lint_rules rules = LINT_RULES_INIT;
+
+		rules.subject_case = 0;
+		expect_clean("fix(API): Upper case description is fine", &rules);
+	}
 }
 
 static void lint__type_case_and_enum__both_fire(void **state)
@@ -379,6 +387,220 @@ static void lint__skips__have_reasons(void **state)
 	}
 }
 
+/* Whether linting msg with rules gives an item of rule (on line, unless
+ * line is 0). */
+static int has_rule(const char *msg, const struct lint_rules *rules,
+		    const char *rule, int line)
+{
+	struct lint_result r = LINT_RESULT_INIT;
+	size_t i;
+	int found = 0;
+
+	lint_message(&r, msg, strlen(msg), rules);
+	for (i = 0; i < r.nr; i++)
+		if (!strcmp(r.items[i].rule, rule) &&
+		    (!line || r.items[i].line == line))
+			found = 1;
+	lint_result_release(&r);
+	return found;
+}
+
+/*
+ * subject-case: the subjects of commitlint's own subject-case tests, with
+ * the cases each is in (commitlint's "always X" passes exactly when it is in
+ * X, "never X" fails). bosun has only "never": a description in a case of
+ * rules.subject_case is a problem.
+ */
+static const struct {
+	const char *desc;
+	unsigned cases;
+} case_table[] = {
+	{ "subject", LINT_CASE_LOWER },
+	{ "\xd1\x82\xd0\xb5\xd0\xbc\xd0\xb0", LINT_CASE_LOWER },	/* тема */
+	{ "sUbJeCt", 0 },
+	{ "\xe8\xbf\x99\xe6\x98\xaf\xe4\xb8\x80\xe6\xac\xa1\xe6\x8f\x90\xe4\xba\xa4", 0 },
+	{ "SUBJECT", LINT_CASE_SENTENCE | LINT_CASE_UPPER | LINT_CASE_START },
+	{ "\xc3\x9bNDERWERP", LINT_CASE_SENTENCE | LINT_CASE_UPPER | LINT_CASE_START },
+	{ "subJect", 0 },
+	{ "\xce\xb8\xce\xad\xce\x9c\xce\xb1", 0 },			/* θέΜα */
+	{ "sub-ject", LINT_CASE_LOWER },
+	{ "\xc3\xa1" "b-har", LINT_CASE_LOWER },
+	{ "SubJect", LINT_CASE_SENTENCE | LINT_CASE_PASCAL },
+	/* ТақыРып */
+	{ "\xd0\xa2\xd0\xb0\xd2\x9b\xd1\x8b\xd0\xa0\xd1\x8b\xd0\xbf",
+	  LINT_CASE_SENTENCE | LINT_CASE_PASCAL },
+	{ "sub_ject", LINT_CASE_LOWER },
+	{ "\xd1\x81\xd1\x8d_\xd0\xb4\xd1\x8d\xd0\xb2", LINT_CASE_LOWER },	/* сэ_дэв */
+	{ "Sub Ject", LINT_CASE_SENTENCE | LINT_CASE_START },
+	{ "\xc3\x84m Ne", LINT_CASE_SENTENCE | LINT_CASE_START },
+	{ "Sub ject", LINT_CASE_SENTENCE },
+	{ "\xd0\x9c\xd0\xb0\xd0\xb2 \xd0\xb7\xd1\x83\xd1\x8a", LINT_CASE_SENTENCE },
+	{ "1.0.0", 0 },
+	/* "обновлены все зависимости", "ОБНОВЛЕНЫ ВСЕ ЗАВИСИМОСТИ" */
+	{ "\xd0\xbe\xd0\xb1\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd1\x8b "
+	  "\xd0\xb2\xd1\x81\xd0\xb5", LINT_CASE_LOWER },
+	{ "\xd0\x9e\xd0\x91\xd0\x9d\xd0\x9e\xd0\x92\xd0\x9b\xd0\x95\xd0\x9d\xd0\xab "
+	  "\xd0\x92\xd0\xa1\xd0\x95",
+	  LINT_CASE_SENTENCE | LINT_CASE_UPPER | LINT_CASE_START },
+	/* Chinese, Arabic and Hebrew have no case */
+	{ "\xe4\xbf\xae\xe5\xa4\x8d\xe8\xaf\x84\xe4\xbb\xb7", 0 },
+	{ "\xd8\xa5\xd8\xb6\xd8\xa7\xd9\x81\xd8\xa9 \xd9\x88\xd8\xb8\xd9\x8a\xd9\x81\xd8\xa9", 0 },
+	{ "\xd7\xaa\xd7\x99\xd7\xa7\xd7\x95\xd7\x9f \xd7\x91\xd7\xa2\xd7\x99\xd7\x94", 0 },
+	{ "update \xd0\xb7\xd0\xb0\xd0\xb2\xd0\xb8\xd1\x81", LINT_CASE_LOWER },
+	/* quoted names keep their case; a quote first means no check */
+	{ "`Eslint` configuration", 0 },
+	{ "update `Eslint` config", LINT_CASE_LOWER },
+	{ "use \"README\" and 'LICENSE'", LINT_CASE_LOWER },
+	{ "Update `eslint`", LINT_CASE_SENTENCE | LINT_CASE_START | LINT_CASE_PASCAL },
+	/* lodash's word boundaries */
+	{ "A", LINT_CASE_SENTENCE | LINT_CASE_UPPER | LINT_CASE_START | LINT_CASE_PASCAL },
+	{ "HTTPServer", LINT_CASE_SENTENCE },
+	{ "Add  Two", LINT_CASE_SENTENCE },
+	{ "Add New-Thing", LINT_CASE_SENTENCE },
+	{ "Foo2bar", LINT_CASE_SENTENCE },
+	{ "Foo2Bar", LINT_CASE_SENTENCE | LINT_CASE_PASCAL },
+	{ "Add 2 Things", LINT_CASE_SENTENCE | LINT_CASE_START },
+	{ "v2 support", LINT_CASE_LOWER },
+	{ "\xff" "bad byte", 0 },
+};
+
+static void lint__subject_case__commitlint_table(void **state)
+{
+	static const unsigned bits[] = {
+		LINT_CASE_SENTENCE, LINT_CASE_START, LINT_CASE_PASCAL,
+		LINT_CASE_UPPER, LINT_CASE_LOWER,
+	};
+	struct lint_rules rules = LINT_RULES_INIT;
+	char msg[256];
+	size_t i, b;
+
+	for (i = 0; i < sizeof(case_table) / sizeof(case_table[0]); i++) {
+		snprintf(msg, sizeof(msg), "chore: %s", case_table[i].desc);
+		for (b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+			int want = !!(case_table[i].cases & bits[b]);
+
+			rules.subject_case = bits[b];
+			if (has_rule(msg, &rules, "subject-case", 1) != want)
+				fail_msg("'%s' with case bit %u: want %s", msg,
+					 bits[b], want ? "a problem" : "none");
+		}
+		/* The default is config-conventional's. */
+		rules.subject_case = LINT_CASE_DEFAULT;
+		if (has_rule(msg, &rules, "subject-case", 1) !=
+		    !!(case_table[i].cases & LINT_CASE_DEFAULT))
+			fail_msg("'%s' with the default cases", msg);
+		assert_int_equal(has_rule(msg, NULL, "subject-case", 1),
+				 !!(case_table[i].cases & LINT_CASE_DEFAULT));
+	}
+}
+
+static void lint__subject_case__names_what_matched(void **state)
+{
+	struct lint_rules rules = LINT_RULES_INIT;
+
+	/* commitlint: "with never should report only the case that matched" */
+	rules.subject_case = LINT_CASE_SENTENCE | LINT_CASE_START;
+	expect_only("test: SubJect", "subject-case", 1, &rules,
+		    "must not be sentence-case");
+	rules.subject_case = LINT_CASE_SENTENCE | LINT_CASE_PASCAL | LINT_CASE_START;
+	expect_only("test: SubJect", "subject-case", 1, &rules,
+		    "must not be sentence-case, pascal-case");
+	rules.subject_case = LINT_CASE_UPPER;
+	expect_clean("test: SubJect", &rules);
+	rules.subject_case = LINT_CASE_LOWER;
+	expect_only("test: subject", "subject-case", 1, &rules, "capital");
+	rules.subject_case = 0;
+	expect_clean("test: SUBJECT", &rules);
+	/* only when the header is well-formed, and not for an empty one */
+	expect_only("Fix: thing", "type-case", 1, NULL, NULL);
+	assert_false(has_rule("Fix(x) : Thing", NULL, "subject-case", 0));
+	assert_false(has_rule("test:\n", NULL, "subject-case", 0));
+}
+
+/* body-max-line-length and footer-max-line-length: commitlint's inputs. */
+static void lint__body_max_line_length__commitlint_cases(void **state)
+{
+	static const char url[] = "https://example.com/URL/with/a/very/long/path";
+	struct lint_rules rules = LINT_RULES_INIT;
+	char msg[512];
+
+	rules.body_line_max = 1;
+	rules.subject_case = 0;
+	assert_false(has_rule("test: subject", &rules, "body-max-line-length", 0));
+	assert_false(has_rule("test: subject\na", &rules, "body-max-line-length", 0));
+	assert_true(has_rule("test: subject\nab", &rules, "body-max-line-length", 2));
+	assert_false(has_rule("test:subject\na\na\na", &rules, "body-max-line-length", 0));
+	assert_true(has_rule("test:subject\na\nab\na", &rules, "body-max-line-length", 3));
+	snprintf(msg, sizeof(msg), "test:subject\na\n%s\na", url);
+	assert_false(has_rule(msg, &rules, "body-max-line-length", 0));
+	rules.body_line_max = 30;
+	snprintf(msg, sizeof(msg), "test:subject\n\nThis is a [link](%s).", url);
+	assert_false(has_rule(msg, &rules, "body-max-line-length", 0));
+	snprintf(msg, sizeof(msg), "test:subject\n\nLink in a list:\n\n- %s", url);
+	assert_false(has_rule(msg, &rules, "body-max-line-length", 0));
+	snprintf(msg, sizeof(msg),
+		 "test:subject\n\nFinally, [link][] via footer.\n\n[link]: %s", url);
+	assert_false(has_rule(msg, &rules, "body-max-line-length", 0));
+	/* "http:" without "//" or with nothing after it is no URL */
+	assert_true(has_rule("test: x\n\nsee http: and then a lot of other words here",
+			     &rules, "body-max-line-length", 3));
+	assert_true(has_rule("test: x\n\nnothttps://example.com is glued to a word",
+			     &rules, "body-max-line-length", 3));
+	/* the default is 100 characters (not bytes) */
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg, "fix: x\n\n", 8);
+	memset(msg + 8, 'a', 100);
+	expect_clean(msg, NULL);
+	msg[108] = 'a';
+	expect_only(msg, "body-max-line-length", 3, NULL,
+		    "101 characters long, more than 100");
+}
+
+static void lint__footer_max_line_length__commitlint_cases(void **state)
+{
+	struct lint_rules rules = LINT_RULES_INIT;
+
+	rules.footer_line_max = (int)strlen("BREAKING CHANGE: a");
+	assert_false(has_rule("test: subject", &rules, "footer-max-line-length", 0));
+	assert_false(has_rule("test: subject\nbody", &rules, "footer-max-line-length", 0));
+	assert_false(has_rule("test: subject\nBREAKING CHANGE: a", &rules,
+			      "footer-max-line-length", 0));
+	assert_true(has_rule("test: subject\nBREAKING CHANGE: ab", &rules,
+			     "footer-max-line-length", 2));
+	assert_true(has_rule("test:subject\nBREAKING CHANGE: a\nBREAKING CHANGE: ab\n"
+			     "BREAKING CHANGE: a", &rules, "footer-max-line-length", 3));
+	/* The footers are where the parser finds them: a long body line is
+	 * the body's, a long continuation of a footer the footer's. */
+	rules.footer_line_max = 20;
+	rules.body_line_max = 100;
+	expect_clean("fix: x\n\na body line longer than twenty characters\n\nRefs: #1\n",
+		     &rules);
+	expect_only("fix: x\n\nbody\n\nRefs: #1\n  and a continuation longer than twenty\n",
+		    "footer-max-line-length", 6, &rules, "footer line");
+	expect_only("fix: x\n\nbody\n\n  * BREAKING CHANGE: a note longer than twenty\n",
+		    "footer-max-line-length", 5, &rules, NULL);
+	rules.footer_line_max = 100;
+	rules.body_line_max = 10;
+	expect_only("fix: x\n\na body line longer than ten\n\nReviewed-by: Somebody Long\n",
+		    "body-max-line-length", 3, &rules, "body line");
+}
+
+static void lint__items__sorted_by_line(void **state)
+{
+	struct lint_result r = LINT_RESULT_INIT;
+	struct lint_rules rules = LINT_RULES_INIT;
+	const char *msg = "Fix: X\nbody right away that is long\n\nReviewed by: Z\n"
+			  "BREAKING CHANGES: y\n";
+	size_t i;
+
+	rules.body_line_max = 10;
+	lint_message(&r, msg, strlen(msg), &rules);
+	assert_true(r.nr >= 4);
+	for (i = 1; i < r.nr; i++)
+		assert_true(r.items[i - 1].line <= r.items[i].line);
+	lint_result_release(&r);
+}
+
 static void lint__near_skips__are_linted(void **state)
 {
 	expect_only("Merged branch x", "header-format", 1, NULL, NULL);
@@ -427,6 +649,11 @@ int main(void)
 		cmocka_unit_test(lint__line_numbers__are_the_message_lines),
 		cmocka_unit_test(lint__nul_byte__ends_message),
 		cmocka_unit_test(lint__skips__have_reasons),
+		cmocka_unit_test(lint__subject_case__commitlint_table),
+		cmocka_unit_test(lint__subject_case__names_what_matched),
+		cmocka_unit_test(lint__body_max_line_length__commitlint_cases),
+		cmocka_unit_test(lint__footer_max_line_length__commitlint_cases),
+		cmocka_unit_test(lint__items__sorted_by_line),
 		cmocka_unit_test(lint__near_skips__are_linted),
 		cmocka_unit_test(lint__skip_flags__turn_skips_off),
 	};

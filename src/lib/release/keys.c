@@ -104,5 +104,12 @@ const struct config_key release_config_keys[] = {
 	  "longest commit header the linter accepts", check_not_negative },
 	{ "commit.skip", CFG_STRLIST, "[\"merge\",\"revert\",\"fixup\",\"release\"]",
 	  "kinds of commit the linter skips" },
+	{ "commit.subject_case", CFG_STRLIST,
+	  "[\"sentence-case\",\"start-case\",\"pascal-case\",\"upper-case\"]",
+	  "cases the commit description must not be in; empty allows any" },
+	{ "commit.body_line_max", CFG_INT, "100",
+	  "longest commit body line the linter accepts", check_not_negative },
+	{ "commit.footer_line_max", CFG_INT, "100",
+	  "longest commit footer line the linter accepts", check_not_negative },
 	{ NULL, 0, NULL, NULL, NULL },
 };

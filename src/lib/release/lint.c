@@ -6,7 +6,9 @@
  * and leading and trailing blank lines go. Line numbers stay those of the
  * message as written, so an editor can jump to them. This runs on every
  * commit, so the header is scanned in place; memory is only allocated for
- * the line index and for the problems found.
+ * the line index, the problems found, the description's case check, and,
+ * when a line is long enough to matter, for parsing where the footers
+ * start.
  */
 #include "lib/release/lint.h"
 
@@ -16,8 +18,11 @@
 #include "core/ascii.h"
 #include "core/opts.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
+#include "lib/release/commit.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -439,6 +444,232 @@ static size_t display_len(const char *p, size_t len)
 	return n;
 }
 
+/* ---- subject-case ---- */
+
+enum { CH_OTHER, CH_SPACE, CH_DIGIT, CH_LETTER, CH_UPPER, CH_LOWER };
+
+/* The case of code point c in the Latin, Greek, Cyrillic and Armenian
+ * blocks: CH_UPPER, CH_LOWER, or CH_LETTER for anything else (scripts
+ * without case, such as Chinese or Arabic, and letters this table lacks). */
+static int cp_class(uint32_t c)
+{
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
+		return CH_UPPER;
+	if (c >= 0xdf && c <= 0xff && c != 0xf7)
+		return CH_LOWER;
+	if (c >= 0x100 && c <= 0x17f) {
+		/* Latin Extended-A pairs upper and lower case, even first,
+		 * except for two runs shifted by one and three loners. */
+		if (c == 0x138 || c == 0x149 || c == 0x17f)
+			return CH_LOWER;
+		if (c == 0x178)
+			return CH_UPPER;
+		if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
+			return c & 1 ? CH_UPPER : CH_LOWER;
+		return c & 1 ? CH_LOWER : CH_UPPER;
+	}
+	if (c == 0x386 || (c >= 0x388 && c <= 0x3ab))
+		return CH_UPPER;
+	if (c >= 0x3ac && c <= 0x3ce)
+		return CH_LOWER;
+	if (c >= 0x400 && c <= 0x42f)
+		return CH_UPPER;
+	if (c >= 0x430 && c <= 0x45f)
+		return CH_LOWER;
+	if ((c >= 0x460 && c <= 0x481) || (c >= 0x48a && c <= 0x4bf) ||
+	    (c >= 0x4d0 && c <= 0x52f))
+		return c & 1 ? CH_LOWER : CH_UPPER;
+	if (c == 0x4c0)
+		return CH_UPPER;
+	if (c >= 0x4c1 && c <= 0x4cf)
+		return c & 1 ? CH_UPPER : CH_LOWER;
+	if (c >= 0x531 && c <= 0x556)
+		return CH_UPPER;
+	if (c >= 0x561 && c <= 0x587)
+		return CH_LOWER;
+	return CH_LETTER;
+}
+
+/* The class of the character at p (of len bytes), its length in *n. */
+static int char_class(const char *p, size_t len, size_t *n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t c;
+	size_t i;
+
+	*n = 1;
+	if (s[0] < 0x80) {
+		if (s[0] >= 'A' && s[0] <= 'Z')
+			return CH_UPPER;
+		if (s[0] >= 'a' && s[0] <= 'z')
+			return CH_LOWER;
+		if (ascii_is_digit(s[0]))
+			return CH_DIGIT;
+		return s[0] == ' ' ? CH_SPACE : CH_OTHER;
+	}
+	if (!(*n = utf8_seq_len(s, len))) {
+		*n = 1;
+		return CH_OTHER;
+	}
+	c = s[0] & (0x7f >> *n);
+	for (i = 1; i < *n; i++)
+		c = (c << 6) | (s[i] & 0x3f);
+	return cp_class(c);
+}
+
+/* The description without its `code`, "quoted" and 'quoted' parts (names
+ * keep their case) and the blanks around it, as classes, one a character. */
+static size_t desc_classes(const char *p, size_t len, char **out)
+{
+	char *cls = xmalloc(len + 1);
+	size_t i = 0, n = 0, k;
+
+	while (i < len) {
+		const char *q;
+
+		if ((p[i] == '`' || p[i] == '"' || p[i] == '\'') &&
+		    (q = memchr(p + i + 1, p[i], len - i - 1))) {
+			i = (size_t)(q - p) + 1;
+			continue;
+		}
+		cls[n++] = (char)char_class(p + i, len - i, &k);
+		i += k;
+	}
+	for (i = 0; i < n && cls[i] == CH_SPACE; i++)
+		;
+	while (n > i && cls[n - 1] == CH_SPACE)
+		n--;
+	memmove(cls, cls + i, n - i);
+	*out = cls;
+	return n - i;
+}
+
+static int is_wordish(int c)
+{
+	return c == CH_UPPER || c == CH_LOWER || c == CH_LETTER ||
+	       c == CH_DIGIT;
+}
+
+/* A word boundary inside a run of letters and digits, where lodash's
+ * words() (which commitlint's start-case and pascal-case use) splits:
+ * between letters and digits, before an upper case letter that follows a
+ * lower case one, and before the last of a run of upper case letters
+ * followed by a lower case one ("HTTPServer"). */
+static int is_inner_boundary(const char *c, size_t n, size_t i)
+{
+	if ((c[i] == CH_DIGIT) != (c[i - 1] == CH_DIGIT))
+		return 1;
+	if (c[i] != CH_UPPER)
+		return 0;
+	return c[i - 1] == CH_LOWER || c[i - 1] == CH_LETTER ||
+	       (c[i - 1] == CH_UPPER && i + 1 < n && c[i + 1] == CH_LOWER);
+}
+
+/* "Add New X": words joined by single spaces, each starting upper case
+ * (or with a digit) and with no boundary inside. */
+static int is_start_case(const char *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int start = !i || c[i - 1] == CH_SPACE;
+
+		if (c[i] == CH_SPACE) {
+			if (start || i + 1 == n)
+				return 0;
+			continue;
+		}
+		if (!is_wordish(c[i]))
+			return 0;
+		if (start ? c[i] != CH_UPPER && c[i] != CH_DIGIT :
+			    is_inner_boundary(c, n, i))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* "AddNewX": capitalised words run together, each upper case letter the
+ * start of a word, each word after digits capitalised. */
+static int is_pascal_case(const char *c, size_t n)
+{
+	size_t i;
+
+	if (!n || c[0] != CH_UPPER)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (!is_wordish(c[i]))
+			return 0;
+		if (c[i] == CH_UPPER && c[i - 1] == CH_UPPER)
+			return 0;
+		if ((c[i] == CH_LOWER || c[i] == CH_LETTER) &&
+		    c[i - 1] == CH_DIGIT)
+			return 0;
+	}
+	return 1;
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} case_names[] = {
+	{ "sentence-case", LINT_CASE_SENTENCE },
+	{ "start-case", LINT_CASE_START },
+	{ "pascal-case", LINT_CASE_PASCAL },
+	{ "upper-case", LINT_CASE_UPPER },
+	{ "lower-case", LINT_CASE_LOWER },
+};
+
+/* The LINT_CASE_* bits of the cases the description d is in. As in
+ * commitlint, one that does not start with a letter that has case is in
+ * none. */
+static unsigned desc_cases(const char *d, size_t len)
+{
+	unsigned bits = 0;
+	size_t n, k;
+	int first;
+	char *c;
+
+	first = len ? char_class(d, len, &k) : CH_OTHER;
+	if (first != CH_UPPER && first != CH_LOWER)
+		return 0;
+	n = desc_classes(d, len, &c);
+	if (n && c[0] == CH_UPPER)
+		bits |= LINT_CASE_SENTENCE;
+	if (!memchr(c, CH_LOWER, n))
+		bits |= LINT_CASE_UPPER;
+	if (!memchr(c, CH_UPPER, n))
+		bits |= LINT_CASE_LOWER;
+	if (is_start_case(c, n))
+		bits |= LINT_CASE_START;
+	if (is_pascal_case(c, n))
+		bits |= LINT_CASE_PASCAL;
+	free(c);
+	return bits;
+}
+
+static void check_subject_case(struct lint_result *res, const struct hdr *o,
+			       int no, const struct lint_rules *r)
+{
+	unsigned bad = r->subject_case ?
+		       desc_cases(o->desc, o->dlen) & r->subject_case : 0;
+	struct strbuf list = STRBUF_INIT;
+	size_t i;
+
+	if (!bad)
+		return;
+	for (i = 0; i < ARRAY_SIZE(case_names); i++)
+		if (bad & case_names[i].bit)
+			strbuf_addf(&list, "%s%s", list.len ? ", " : "",
+				    case_names[i].name);
+	add_item(res, no, "subject-case",
+		 bad & LINT_CASE_LOWER ?
+		 "start the description with a capital letter" :
+		 "start the description with a lowercase letter ('add x', "
+		 "not 'Add x'); names in `backticks` or quotes keep their case",
+		 "description must not be %s", list.buf);
+	strbuf_release(&list);
+}
+
 static void check_header(struct lint_result *res, const struct mline *h,
 			 const struct lint_rules *r)
 {
@@ -461,6 +692,8 @@ static void check_header(struct lint_result *res, const struct mline *h,
 			add_item(res, h->no, "subject-full-stop",
 				 "drop the '.' at the end of the header",
 				 "description ends with a full stop");
+		if (o.dlen)
+			check_subject_case(res, &o, h->no, r);
 	}
 	if (n > (size_t)max)
 		add_item(res, h->no, "header-max-length",
@@ -606,6 +839,92 @@ static void check_footers(struct lint_result *res, const struct msg *m)
 		check_near_footer(res, &m->v[i]);
 }
 
+/* ---- body and footer line lengths ---- */
+
+/* commitlint's exception: a line with "http://" or "https://" (at a word's
+ * start, something after it) may be longer. */
+static int has_url(const char *p, size_t len)
+{
+	size_t i, k;
+
+	for (i = 0; i + 7 < len; i++) {
+		if (i && (ascii_is_alnum((unsigned char)p[i - 1]) || p[i - 1] == '_'))
+			continue;
+		k = has_prefix(p + i, len - i, "https://") ? 8 :
+		    has_prefix(p + i, len - i, "http://") ? 7 : 0;
+		if (k && i + k < len && !ascii_is_blank((unsigned char)p[i + k]))
+			return 1;
+	}
+	return 0;
+}
+
+/* The index in m of the first footer line, as the commit parser finds the
+ * footers (m->nr when there are none). */
+static size_t footer_start(const struct msg *m)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct cc_commit c = CC_COMMIT_INIT;
+	size_t i, f = m->nr;
+
+	for (i = 0; i < m->nr; i++) {
+		strbuf_add(&sb, m->v[i].p, m->v[i].len);
+		strbuf_addch(&sb, '\n');
+	}
+	cc_parse(&c, sb.buf, sb.len);
+	if (c.nr_footers && c.footers[0].line >= 2)
+		f = (size_t)c.footers[0].line - 1;
+	cc_release(&c);
+	strbuf_release(&sb);
+	return f;
+}
+
+static void check_line_lengths(struct lint_result *res, const struct msg *m,
+			       const struct lint_rules *r)
+{
+	int bmax = r->body_line_max > 0 ? r->body_line_max : 100;
+	int fmax = r->footer_line_max > 0 ? r->footer_line_max : 100;
+	size_t least = (size_t)(bmax < fmax ? bmax : fmax), i, f = 0;
+
+	for (i = 1; i < m->nr; i++) {
+		size_t n = display_len(m->v[i].p, m->v[i].len);
+		int foot, max;
+
+		if (n <= least || has_url(m->v[i].p, m->v[i].len))
+			continue;
+		/* Only now: most messages have no long line. */
+		if (!f)
+			f = footer_start(m);
+		foot = i >= f;
+		max = foot ? fmax : bmax;
+		if (n <= (size_t)max)
+			continue;
+		if (foot)
+			add_item(res, m->v[i].no, "footer-max-line-length",
+				 "continue the footer's value on the next line",
+				 "footer line is %zu characters long, more than %d",
+				 n, max);
+		else
+			add_item(res, m->v[i].no, "body-max-line-length",
+				 "wrap the body; a line with a URL may be longer",
+				 "body line is %zu characters long, more than %d",
+				 n, max);
+	}
+}
+
+/* Header first, then by line: a stable insertion sort (few items). */
+static void sort_items(struct lint_result *res)
+{
+	size_t i, j;
+
+	for (i = 1; i < res->nr; i++) {
+		struct lint_item it = res->items[i];
+
+		for (j = i; j > 0 && res->items[j - 1].line > it.line; j--)
+			res->items[j] = res->items[j - 1];
+		res->items[j] = it;
+	}
+}
+
 void lint_message(struct lint_result *out, const char *msg, size_t len,
 		  const struct lint_rules *rules)
 {
@@ -636,6 +955,8 @@ void lint_message(struct lint_result *out, const char *msg, size_t len,
 			 "leave the line after the header empty",
 			 "no blank line between the header and the body");
 	check_footers(out, &m);
+	check_line_lengths(out, &m, r);
+	sort_items(out);
 out:
 	free(m.v);
 }
@@ -657,13 +978,29 @@ void lint_result_release(struct lint_result *res)
 int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg)
 {
 	size_t n, i;
-	const char **skip;
+	const char **skip, **cases;
 
 	rules->types = config_strlist(cfg, "commit.types", &n);
 	rules->nr_types = n;
 	rules->scopes = config_strlist(cfg, "commit.scopes", &n);
 	rules->nr_scopes = n;
 	rules->header_max = (int)config_int(cfg, "commit.header_max");
+	rules->body_line_max = (int)config_int(cfg, "commit.body_line_max");
+	rules->footer_line_max = (int)config_int(cfg, "commit.footer_line_max");
+	cases = config_strlist(cfg, "commit.subject_case", &n);
+	rules->subject_case = 0;
+	for (i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(case_names); k++)
+			if (!strcmp(cases[i], case_names[k].name))
+				break;
+		if (k == ARRAY_SIZE(case_names))
+			return error_set(BOSUN_EDATA,
+					 "commit.subject_case: unknown case '%s' (sentence-case, start-case, pascal-case, upper-case or lower-case)",
+					 cases[i]);
+		rules->subject_case |= case_names[k].bit;
+	}
 	skip = config_strlist(cfg, "commit.skip", &n);
 	rules->skip_merge = rules->skip_revert = rules->skip_fixup =
 		rules->skip_release = 0;

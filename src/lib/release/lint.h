@@ -16,8 +16,14 @@
  *   scope-empty     "()" is not a scope
  *   subject-empty   the description is not empty
  *   subject-full-stop  the description does not end with "."
+ *   subject-case    the description is in none of the cases of
+ *                   rules.subject_case (LINT_CASE_* bits)
  *   header-max-length  the header is at most rules.header_max characters
  *   body-leading-blank the line after the header is blank
+ *   body-max-line-length    body lines are at most rules.body_line_max
+ *                           characters (lines holding a URL excepted)
+ *   footer-max-line-length  the same for the footer lines (from the first
+ *                           footer the commit parser finds)
  *   footer-format   footer tokens are "Token: value" or "Token #value",
  *                   and BREAKING CHANGE is written in capitals
  *   message-empty   there is a message at all
@@ -34,6 +40,18 @@
 
 #include <stddef.h>
 
+/* The cases of a description, as commitlint names them. */
+enum {
+	LINT_CASE_SENTENCE = 1 << 0,  /* "sentence-case": "Add x" */
+	LINT_CASE_START = 1 << 1,     /* "start-case": "Add New X" */
+	LINT_CASE_PASCAL = 1 << 2,    /* "pascal-case": "AddNewX" */
+	LINT_CASE_UPPER = 1 << 3,     /* "upper-case": "ADD X" */
+	LINT_CASE_LOWER = 1 << 4,     /* "lower-case": "add x" */
+};
+/* commitlint's config-conventional: never these. */
+#define LINT_CASE_DEFAULT (LINT_CASE_SENTENCE | LINT_CASE_START | \
+			   LINT_CASE_PASCAL | LINT_CASE_UPPER)
+
 struct lint_rules {
 	const char *const *types;   /* NULL: the default list */
 	size_t nr_types;
@@ -41,8 +59,12 @@ struct lint_rules {
 	size_t nr_scopes;
 	int header_max;             /* 0: 100 */
 	int skip_merge, skip_revert, skip_fixup, skip_release; /* default 1 */
+	int body_line_max;          /* 0: 100 */
+	int footer_line_max;        /* 0: 100 */
+	unsigned subject_case;      /* LINT_CASE_* the description must not be */
 };
-#define LINT_RULES_INIT { NULL, 0, NULL, 0, 100, 1, 1, 1, 1 }
+#define LINT_RULES_INIT { NULL, 0, NULL, 0, 100, 1, 1, 1, 1, 100, 100, \
+			  LINT_CASE_DEFAULT }
 
 struct lint_item {
 	int line;
@@ -74,8 +96,9 @@ void lint_result_release(struct lint_result *res);
 
 struct config;
 /* The rules from the configuration (commit.types, commit.scopes,
- * commit.header_max, commit.skip); the strings stay the config's. An
- * unknown commit.skip kind is -BOSUN_EDATA. */
+ * commit.header_max, commit.skip, commit.subject_case,
+ * commit.body_line_max, commit.footer_line_max); the strings stay the
+ * config's. An unknown commit.skip kind or case is -BOSUN_EDATA. */
 int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg);
 
 #endif

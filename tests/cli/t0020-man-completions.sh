@@ -118,7 +118,11 @@ if command -v zsh >/dev/null 2>&1; then
 			"$(dirname "$(cat mandir)")/zsh/site-functions/_bosun" "$@"
 	}
 	test_expect_success 'zsh: the file parses, and completes groups, verbs and options' '
-		zsh -n "$(dirname "$(cat mandir)")/zsh/site-functions/_bosun" &&
+		zdir=$(dirname "$(cat mandir)")/zsh/site-functions &&
+		zsh -n "$zdir/_bosun" &&
+		zsh -fc "fpath=(\"\$1\" \$fpath); autoload -Uz compinit; compinit -u -D
+			print -r -- \$_comps[bosun]" _ "$zdir" >out &&
+		test_eq _bosun "$(cat out)" &&
 		zsh_complete bosun "" >out && want_all out $(cat groups) help &&
 		while read -r v; do
 			zsh_complete bosun $v "" >out &&

@@ -226,6 +226,16 @@ test_expect_success 'clean removes only our unmodified files, after a backup; ro
 	bosun agents verify -t claude >../out 2>&1; test_grep "qa.md: modified" ../out
 '
 
+test_expect_success 'rollback of a first deploy says removed for each file it deletes' '
+	setup first && bosun agents deploy -t claude >../out 2>../err &&
+	test -f .claude/agents/research-agent.md &&
+	bosun agents rollback >../out 2>../err &&
+	test ! -e .claude/agents/research-agent.md &&
+	test_grep "^removed   .claude/agents/research-agent.md" ../out &&
+	test_no_grep "^restored" ../out &&
+	test_grep "rollback: [1-9][0-9]* removed, 0 restored" ../err
+'
+
 test_expect_success 'rollback with nothing to roll back is exit 3' '
 	setup empty && test_expect_code 3 bosun agents rollback 2>../err &&
 	test_grep "no agent deployment to roll back" ../err

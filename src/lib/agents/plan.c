@@ -810,6 +810,8 @@ static int plan_undo(struct agent_plan *plan, struct agents_env *env,
 	}
 	if (strcmp(h, op->new_hash)) {
 		op->write = op->new_hash[0] ? 1 : 2;
+		if (op->write == 2)
+			op->act = ACT_REMOVE; /* there was no file before it */
 		if (op->write == 1) {
 			fs_path_join(&bpath, env->agents_dir, jstr(e, "backup"));
 			if ((r = fs_read_file(&op->content, bpath.buf, AGENT_FILE_MAX)) < 0)

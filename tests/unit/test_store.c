@@ -336,6 +336,14 @@ static void store__releases__begin_update_list_latest(void **state)
 static const char H1[] = "1111111111111111111111111111111111111111111111111111111111111111";
 static const char H2[] = "2222222222222222222222222222222222222222222222222222222222222222";
 
+static int count_file(const struct store_agent_file *f, void *data)
+{
+	int *n = data;
+
+	assert_non_null(f->target);
+	return ++*n >= 2 ? -BOSUN_EFAIL : 0;
+}
+
 static void store__agent_files__put_get_list_delete(void **state)
 {
 	struct store *s = open_new(NULL);
@@ -391,6 +399,13 @@ static void store__agent_files__put_get_list_delete(void **state)
 	assert_string_equal(v[0].target, "claude");
 	assert_string_equal(v[1].target, "codex");
 	store_agent_file_free(v, nr);
+	/* The walk without copies stops where its callback says. */
+	{
+		int n = 0;
+
+		assert_int_equal(store_agent_file_each(s, count_file, &n), -BOSUN_EFAIL);
+		assert_int_equal(n, 2);
+	}
 
 	assert_int_equal(store_agent_file_delete(s, "claude", ".claude/agents/a.md"), 0);
 	assert_int_equal(store_agent_file_list(s, &v, &nr), 0);

@@ -24,47 +24,56 @@ static void copy_hash(char out[65], const char *h)
 	out[n] = '\0';
 }
 
-/* The store's strings move into the record. */
+struct rec_list {
+	struct agent_rec *v;
+	size_t nr, alloc;
+};
+
+static int rec_one(const struct store_agent_file *f, void *data)
+{
+	struct rec_list *l = data;
+	struct agent_rec *a;
+
+	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	a = &l->v[l->nr++];
+	memset(a, 0, sizeof(*a));
+	a->target = xstrdup(f->target);
+	a->path = xstrdup(f->path);
+	a->template = xstrdup(f->template);
+	a->version = xstrdup(f->version);
+	a->deployed_at = xstrdup(f->deployed_at);
+	copy_hash(a->hash, f->hash);
+	if (f->src && f->renderer) {
+		a->src = xstrdup(f->src);
+		a->renderer = xstrdup(f->renderer);
+		copy_hash(a->src_hash, f->src_hash);
+		copy_hash(a->base_hash, f->base_hash);
+	}
+	a->st = f->st;
+	return 0;
+}
+
+int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
+{
+	struct rec_list l = { NULL, 0, 0 };
+	int r;
+
+	if ((r = store_agent_file_each(env->st, rec_one, &l)) < 0) {
+		agent_recs_free(l.v, l.nr);
+		return r;
+	}
+	*out = l.v ? l.v : xcalloc(1, sizeof(*l.v));
+	*nr = l.nr;
+	return 0;
+}
+
+/* The store's string moves into the record. */
 static char *take(const char **s)
 {
 	char *v = *s ? (char *)*s : xstrdup("");
 
 	*s = NULL;
 	return v;
-}
-
-int agents_records(struct agent_rec **out, size_t *nr, struct agents_env *env)
-{
-	struct store_agent_file *files = NULL;
-	struct agent_rec *recs;
-	size_t i, n = 0;
-	int r;
-
-	if ((r = store_agent_file_list(env->st, &files, &n)) < 0)
-		return r;
-	recs = xcalloc(n ? n : 1, sizeof(*recs));
-	for (i = 0; i < n; i++) {
-		struct store_agent_file *f = &files[i];
-		struct agent_rec *a = &recs[i];
-
-		a->target = take(&f->target);
-		a->path = take(&f->path);
-		a->template = take(&f->template);
-		a->version = take(&f->version);
-		a->deployed_at = take(&f->deployed_at);
-		copy_hash(a->hash, f->hash);
-		if (f->src && f->renderer) {
-			a->src = take(&f->src);
-			a->renderer = take(&f->renderer);
-			copy_hash(a->src_hash, f->src_hash);
-			copy_hash(a->base_hash, f->base_hash);
-		}
-		a->st = f->st;
-	}
-	store_agent_file_free(files, n);
-	*out = recs;
-	*nr = n;
-	return 0;
 }
 
 int agents_tmpl_stats(struct agent_tstat **out, size_t *nr,

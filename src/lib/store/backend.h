@@ -51,8 +51,9 @@ struct store_backend {
 	int (*agent_file_put)(struct store_backend *b, const struct store_agent_file *f);
 	int (*agent_file_delete)(struct store_backend *b, const char *target,
 				 const char *path);
-	int (*agent_file_list)(struct store_backend *b, struct store_agent_file **out,
-			       size_t *nr);
+	/* fn's view of a row is valid during the call only. */
+	int (*agent_file_each)(struct store_backend *b, store_agent_file_fn *fn,
+			       void *data);
 	int (*tmpl_stat_list)(struct store_backend *b, const char *dir,
 			      struct store_tmpl_stat **out, size_t *nr);
 	int (*tmpl_stat_put)(struct store_backend *b, const char *dir,
@@ -116,6 +117,10 @@ struct store_backend {
 /* The SQLite backend (lib/store/sqlite.c). */
 int store_sqlite_open(struct store_backend **out, const char *location,
 		      const char *common_dir, int flags);
+
+/* dst gets its own copy of src's strings. */
+void store_agent_file_copy(struct store_agent_file *dst,
+			   const struct store_agent_file *src);
 
 /* Now, for the rows' times: UTC "YYYY-MM-DDTHH:MM:SSZ", and ms since the
  * epoch (the leases' and the cache's clock). */

@@ -419,26 +419,34 @@ static void copy_stat(struct stat_stamp *st, sqlite3_stmt *s, int col)
 	"src_hash, base_hash, renderer, st_size, st_mtime, st_ctime, st_ino, " \
 	"st_ref, st_hash, out_hash"
 
-static void file_row(struct store_agent_file *a, sqlite3_stmt *s)
+static const char *col_or_empty(sqlite3_stmt *s, int i)
 {
-	const char *h = (const char *)sqlite3_column_text(s, 4);
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	return t ? t : "";
+}
+
+/* The row as a view into the statement's columns (valid until the next
+ * step or reset): a list of thousands of rows copies nothing here. */
+static void file_view(struct store_agent_file *a, sqlite3_stmt *s)
+{
 	const char *sh = (const char *)sqlite3_column_text(s, 15);
 	const char *oh = (const char *)sqlite3_column_text(s, 16);
 
 	memset(a, 0, sizeof(*a));
-	a->target = xstrdup((const char *)sqlite3_column_text(s, 0) ?: "");
-	a->path = xstrdup((const char *)sqlite3_column_text(s, 1) ?: "");
-	a->template = xstrdup((const char *)sqlite3_column_text(s, 2) ?: "");
-	a->version = xstrdup((const char *)sqlite3_column_text(s, 3) ?: "");
-	a->hash = xstrdup(h ? h : "");
-	a->deployed_at = xstrdup((const char *)sqlite3_column_text(s, 5) ?: "");
+	a->target = col_or_empty(s, 0);
+	a->path = col_or_empty(s, 1);
+	a->template = col_or_empty(s, 2);
+	a->version = col_or_empty(s, 3);
+	a->hash = col_or_empty(s, 4);
+	a->deployed_at = col_or_empty(s, 5);
 	/* What it was rendered from counts only for those bytes (out_hash). */
 	if (sqlite3_column_type(s, 6) != SQLITE_NULL &&
 	    sqlite3_column_type(s, 9) != SQLITE_NULL && oh && !strcmp(oh, a->hash)) {
-		a->src = sq_col(s, 6);
-		a->src_hash = xstrdup((const char *)sqlite3_column_text(s, 7) ?: "");
-		a->base_hash = xstrdup((const char *)sqlite3_column_text(s, 8) ?: "");
-		a->renderer = sq_col(s, 9);
+		a->src = col_or_empty(s, 6);
+		a->src_hash = col_or_empty(s, 7);
+		a->base_hash = col_or_empty(s, 8);
+		a->renderer = col_or_empty(s, 9);
 	}
 	/* The stat counts only for the bytes it was taken of (st_hash). */
 	if (sh && !strcmp(sh, a->hash))
@@ -449,6 +457,7 @@ static int sq_agent_file_get(struct store_backend *b, const char *target,
 			     const char *path, struct store_agent_file *out)
 {
 	struct sq *q = sq_of(b);
+	struct store_agent_file view;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -458,8 +467,10 @@ static int sq_agent_file_get(struct store_backend *b, const char *target,
 	sq_bind(s, 1, target);
 	sq_bind(s, 2, path);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		file_row(out, s);
+	if (rc == SQLITE_ROW) {
+		file_view(&view, s);
+		store_agent_file_copy(out, &view);
+	}
 	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ?
 		error_set(BOSUN_ENOTFOUND, "bosun owns no '%s' of '%s'", path, target) :
 		sq_fail(q, "cannot read");
@@ -467,29 +478,25 @@ static int sq_agent_file_get(struct store_backend *b, const char *target,
 	return rc;
 }
 
-static int sq_agent_file_list(struct store_backend *b, struct store_agent_file **out,
-			      size_t *nr)
+static int sq_agent_file_each(struct store_backend *b, store_agent_file_fn *fn,
+			      void *data)
 {
 	struct sq *q = sq_of(b);
+	struct store_agent_file view;
 	sqlite3_stmt *s;
-	size_t alloc = 0;
-	int rc;
+	int rc, r = 0;
 
 	if (!(s = sq_stmt(q, SQ_FILE_LIST, "SELECT " FILE_COLS " FROM agent_files "
 			  "ORDER BY target, path")))
 		return -BOSUN_EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ALLOC_GROW(*out, *nr + 1, alloc);
-		file_row(&(*out)[(*nr)++], s);
+	while (r >= 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		file_view(&view, s);
+		r = fn(&view, data);
 	}
-	rc = rc == SQLITE_DONE ? 0 : sq_fail(q, "cannot read");
+	if (r >= 0 && rc != SQLITE_DONE)
+		r = sq_fail(q, "cannot read");
 	sqlite3_reset(s);
-	if (rc < 0) {
-		store_agent_file_free(*out, *nr);
-		*out = NULL;
-		*nr = 0;
-	}
-	return rc;
+	return r;
 }
 
 static int sq_agent_file_put(struct store_backend *b, const struct store_agent_file *f)
@@ -899,7 +906,7 @@ int store_sqlite_open(struct store_backend **out, const char *location,
 	b->agent_file_get = sq_agent_file_get;
 	b->agent_file_put = sq_agent_file_put;
 	b->agent_file_delete = sq_agent_file_delete;
-	b->agent_file_list = sq_agent_file_list;
+	b->agent_file_each = sq_agent_file_each;
 	b->tmpl_stat_list = sq_tmpl_stat_list;
 	b->tmpl_stat_put = sq_tmpl_stat_put;
 	b->agent_deploy_put = sq_agent_deploy_put;

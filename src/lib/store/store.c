@@ -337,12 +337,63 @@ int store_agent_file_delete(struct store *s, const char *target, const char *pat
 	return s->b->agent_file_delete(s->b, target, path);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void store_agent_file_copy(struct store_agent_file *dst,
+			   const struct store_agent_file *src)
+{
+	dst->target = dup_or_null(src->target);
+	dst->path = dup_or_null(src->path);
+	dst->template = dup_or_null(src->template);
+	dst->version = dup_or_null(src->version);
+	dst->hash = dup_or_null(src->hash);
+	dst->deployed_at = dup_or_null(src->deployed_at);
+	dst->src = dup_or_null(src->src);
+	dst->src_hash = dup_or_null(src->src_hash);
+	dst->base_hash = dup_or_null(src->base_hash);
+	dst->renderer = dup_or_null(src->renderer);
+	dst->st = src->st;
+}
+
+struct file_list {
+	struct store_agent_file *v;
+	size_t nr, alloc;
+};
+
+static int list_one(const struct store_agent_file *f, void *data)
+{
+	struct file_list *l = data;
+
+	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	store_agent_file_copy(&l->v[l->nr++], f);
+	return 0;
+}
+
 int store_agent_file_list(struct store *s, struct store_agent_file **out,
 			  size_t *nr)
 {
+	struct file_list l = { NULL, 0, 0 };
+	int r;
+
 	OPEN_OR_FAIL(s);
 	LIST_OUT(out, nr);
-	return s->b->agent_file_list(s->b, out, nr);
+	if ((r = s->b->agent_file_each(s->b, list_one, &l)) < 0) {
+		store_agent_file_free(l.v, l.nr);
+		return r;
+	}
+	*out = l.v;
+	*nr = l.nr;
+	return 0;
+}
+
+int store_agent_file_each(struct store *s, store_agent_file_fn *fn, void *data)
+{
+	OPEN_OR_FAIL(s);
+	ARG(fn);
+	return s->b->agent_file_each(s->b, fn, data);
 }
 
 void store_agent_file_clear(struct store_agent_file *f)

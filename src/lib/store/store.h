@@ -114,6 +114,11 @@ int store_agent_file_delete(struct store *s, const char *target, const char *pat
 /* Every row, by target and path. */
 int store_agent_file_list(struct store *s, struct store_agent_file **out,
 			  size_t *nr);
+/* The same rows, each handed to fn without a copy: f and its strings are
+ * valid during the call only. A negative return from fn stops the walk
+ * and is returned. */
+typedef int store_agent_file_fn(const struct store_agent_file *f, void *data);
+int store_agent_file_each(struct store *s, store_agent_file_fn *fn, void *data);
 void store_agent_file_clear(struct store_agent_file *f);
 void store_agent_file_free(struct store_agent_file *v, size_t nr);
 

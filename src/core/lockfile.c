@@ -2,7 +2,9 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/sigchain.h"
 #include "core/strbuf.h"
+#include "core/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /*
@@ -36,10 +37,6 @@ static struct tempfile_slot slots[TEMPFILE_MAX];
 static volatile sig_atomic_t slots_used;
 static int handlers_installed;
 
-static const int cleanup_signals[] = {
-	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
-};
-static struct sigaction old_actions[ARRAY_SIZE(cleanup_signals)];
 /* Other clean-ups run by the handler (core/run's children). */
 static void (*signal_cleanups[4])(void);
 
@@ -65,9 +62,7 @@ static void on_signal(int sig)
 		signal_cleanups[i]();
 	remove_owned();
 	/* Hand the signal to whoever had it before us (by default: die). */
-	for (i = 0; i < ARRAY_SIZE(cleanup_signals); i++)
-		if (cleanup_signals[i] == sig)
-			sigaction(sig, &old_actions[i], NULL);
+	sigchain_pop(sig);
 	raise(sig);
 	errno = saved;
 }
@@ -79,27 +74,13 @@ static void on_exit_cleanup(void)
 
 static void install_handlers(void)
 {
-	struct sigaction sa;
-	size_t i;
-
 	if (handlers_installed)
 		return;
 	handlers_installed = 1;
 	atexit(on_exit_cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(cleanup_signals); i++) {
-		int sig = cleanup_signals[i];
-
-		if (sigaction(sig, NULL, &old_actions[i]) < 0)
-			continue;
-		/* An ignored signal (nohup, SIGPIPE) must stay ignored. */
-		if (old_actions[i].sa_handler == SIG_IGN)
-			continue;
-		sigaction(sig, &sa, NULL);
-	}
+	/* An ignored signal (nohup, SIGPIPE) stays ignored (sigchain.h). */
+	if (sigchain_push_common(on_signal) < 0)
+		error_clear();
 }
 
 void cleanup_on_signal(void (*fn)(void))
@@ -173,15 +154,23 @@ void tempfile_register(const char *path)
 		slots[i].active = 1;
 }
 
-void tempfile_unregister(const char *path)
+/* 1 when path was registered by this process (and is no longer). */
+static int unregister(const char *path)
 {
 	char abs[PATH_MAX];
 	int i;
 
 	if (absolute_path(abs, sizeof(abs), path) < 0)
-		return;
-	if ((i = find_slot(abs, 1)) >= 0)
-		slots[i].active = 0;
+		return 0;
+	if ((i = find_slot(abs, 1)) < 0)
+		return 0;
+	slots[i].active = 0;
+	return 1;
+}
+
+void tempfile_unregister(const char *path)
+{
+	unregister(path);
 }
 
 void tempfile_forget_all(void)
@@ -215,17 +204,6 @@ void tempfile_cleanup(void)
 	}
 }
 
-static void block_signals(sigset_t *old)
-{
-	sigset_t set;
-	size_t i;
-
-	sigemptyset(&set);
-	for (i = 0; i < ARRAY_SIZE(cleanup_signals); i++)
-		sigaddset(&set, cleanup_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
-
 /*
  * Create the lock and register it with no window in between in which a
  * signal could leave it behind. Returns the fd, or -1 with errno set.
@@ -240,7 +218,7 @@ static int create_lock(const char *lock_path, mode_t mode)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	block_signals(&old);
+	sigchain_block_common(&old);
 	fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd >= 0)
 		slots[slot].active = 1;
@@ -250,27 +228,11 @@ static int create_lock(const char *lock_path, mode_t mode)
 	return fd;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Try until the deadline, backing off from 1 ms up to 100 ms. */
 static int create_lock_retry(const char *lock_path, mode_t mode,
 			     int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long deadline = time_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	long delay = 1;
 	int fd;
 
@@ -280,10 +242,10 @@ static int create_lock_retry(const char *lock_path, mode_t mode,
 		fd = create_lock(lock_path, mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
-		left = deadline - now_ms();
+		left = deadline - time_mono_ms();
 		if (left <= 0)
 			return -1;
-		sleep_ms(delay < left ? delay : (long)left);
+		time_sleep_ms(delay < left ? delay : left);
 		delay = delay * 2 > 100 ? 100 : delay * 2;
 	}
 }
@@ -370,7 +332,7 @@ static int rename_lock(struct lockfile *lk)
 	sigset_t old;
 	int r, saved;
 
-	block_signals(&old);
+	sigchain_block_common(&old);
 	r = rename(lk->lock_path, lk->path);
 	saved = errno;
 	if (!r)
@@ -418,10 +380,11 @@ void lock_rollback(struct lockfile *lk)
 	if (lk->lock_path) {
 		sigset_t old;
 
-		/* As in rename_lock(): no clean-up between the two steps. */
-		block_signals(&old);
-		unlink(lk->lock_path);
-		tempfile_unregister(lk->lock_path);
+		/* As in rename_lock(): no clean-up between the two steps. A
+		 * lock handed over to a daemon is its to remove, not ours. */
+		sigchain_block_common(&old);
+		if (unregister(lk->lock_path))
+			unlink(lk->lock_path);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	lock_clear(lk);

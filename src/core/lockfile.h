@@ -19,10 +19,10 @@
  * removed only by the process that registered it, so a forked child that
  * exits leaves its parent's files alone; a process that daemonises calls
  * tempfile_forget_all() in the parent and tempfile_adopt_all() in the child,
- * which then owns them. The signals cleaned up after are SIGINT, SIGTERM,
- * SIGHUP, SIGQUIT and SIGPIPE (one that is ignored stays ignored); after
- * the clean-up the signal goes to its previous disposition, by default
- * ending the process.
+ * which then owns them (daemon.h does both). The signals cleaned up after
+ * are SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE, through sigchain.h (one that is ignored
+ * stays ignored); after the clean-up the signal goes to the handler below,
+ * by default ending the process.
  */
 #ifndef BOSUN_CORE_LOCKFILE_H
 #define BOSUN_CORE_LOCKFILE_H
@@ -43,7 +43,8 @@ int lock_write(struct lockfile *lk, const void *buf, size_t len);
 /* fsync, close and rename the lock over the target. */
 int lock_commit(struct lockfile *lk);
 /* Close and remove the lock; the target stays as it was. Accepts a
- * lockfile that was never acquired. */
+ * lockfile that was never acquired. A lock this process no longer owns
+ * (handed over to a daemon: tempfile_forget_all()) is closed, not removed. */
 void lock_rollback(struct lockfile *lk);
 
 /* Replace path with buf atomically (lock, write, rename), keeping the

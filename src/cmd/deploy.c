@@ -8,9 +8,12 @@
 #include "cmd/common.h"
 
 #include "core/alloc.h"
+#include "core/daemon.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/pidfile.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/deploy/status.h"
 #include "lib/deploy/watch.h"
@@ -22,7 +25,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- resolving a revision ---------------------------------------------- */
@@ -78,7 +80,7 @@ static const struct option watch_opts[] = {
 static void show_progress(const struct watch *w, void *data)
 {
 	struct bosun_ctx *ctx = data;
-	long long secs = (deploy_now_ms() - w->started_ms) / 1000;
+	long long secs = (time_wall_ms() - w->started_ms) / 1000;
 
 	fprintf(stderr, "\r\033[K%s%s%s %.7s %llds, %d polls: %.60s", c_bold(ctx),
 		deploy_state_name(w->state), c_reset(ctx), w->commit, secs, w->rounds,
@@ -113,74 +115,28 @@ static int report_verdict(struct bosun_ctx *ctx, const struct watch *w)
 	return ok ? 0 : 1;
 }
 
-/* The detached child: a new session, stdio on the watch log, and it waits
- * for the parent to record its PID before it starts. */
-static int run_child(struct watch *w, int go_fd)
-{
-	struct strbuf log = STRBUF_INIT;
-	char byte;
-	int fd;
-
-	if (read(go_fd, &byte, 1) != 1)
-		_exit(0);	/* the parent could not record us: not the watcher */
-	close(go_fd);
-	/* The parent's lock was renamed into watch.pid; nothing registered
-	 * before the fork is ours to remove. */
-	tempfile_forget_all();
-	setsid();
-	strbuf_addf(&log, "%s/watch.log", w->dir);
-	fd = open(log.buf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-	}
-	strbuf_release(&log);
-	watch_run(w);
-	return 0;
-}
-
+/* The watcher as a daemon (core/daemon.h): it owns the claim lock, which
+ * it commits as watch.pid before the parent returns with its PID. */
 static int detach(struct bosun_ctx *ctx, struct watch *w, struct lockfile *lk)
 {
-	int go[2], r;
+	struct strbuf log = STRBUF_INIT;
+	struct daemon d = DAEMON_INIT;
 	pid_t pid;
 
-	if (pipe2(go, O_CLOEXEC) < 0) {
-		lock_rollback(lk);
-		return error_errno(BOSUN_EIO, "cannot make a pipe");
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		lock_rollback(lk);
-		return error_errno(BOSUN_EIO, "cannot start the watcher");
-	}
+	strbuf_addf(&log, "%s/watch.log", w->dir);
+	d.log_path = log.buf;
+	pid = daemon_detach(&d);
+	strbuf_release(&log);
 	if (pid == 0) {
-		/* The lock is the parent's to commit: drop our copy, unlinked. */
-		close(go[1]);
-		close(lk->fd);
-		free(lk->path);
-		free(lk->lock_path);
-		lk->fd = -1;
-		lk->path = lk->lock_path = NULL;
-		return run_child(w, go[0]);
+		if (daemon_ready(&d, pidfile_commit(lk, getpid())) < 0)
+			return 0;	/* the parent reports it */
+		watch_run(w);
+		return 0;
 	}
-	close(go[0]);
-	r = watcher_claim_commit(lk, pid);
-	if (r < 0) {
-		close(go[1]);
-		return r;
-	}
-	if (write(go[1], "g", 1) != 1)
-		r = error_errno(BOSUN_EIO, "cannot start the watcher");
-	close(go[1]);
-	if (r < 0)
-		return r;
+	/* Handed over, so only closed here; removed when the fork failed. */
+	lock_rollback(lk);
+	if (pid < 0)
+		return pid;
 	if (ctx->json)
 		out_json(json_pack("{s:s, s:i, s:b}", "commit", w->commit, "pid", (int)pid,
 				   "detached", 1));
@@ -192,7 +148,7 @@ static int detach(struct bosun_ctx *ctx, struct watch *w, struct lockfile *lk)
 static int start_watch(struct bosun_ctx *ctx, struct watch *w, int detached)
 {
 	struct lockfile lk = LOCKFILE_INIT;
-	struct watcher_id holder;
+	struct proc_owner holder;
 	int r;
 
 	if ((r = fs_mkdir_p(w->dir)) < 0)
@@ -210,7 +166,7 @@ static int start_watch(struct bosun_ctx *ctx, struct watch *w, int detached)
 	}
 	if (detached)
 		return detach(ctx, w, &lk);
-	if ((r = watcher_claim_commit(&lk, getpid())) < 0)
+	if ((r = pidfile_commit(&lk, getpid())) < 0)
 		return r;
 	if (isatty(STDERR_FILENO) && !ctx->quiet && !ctx->json) {
 		w->progress = show_progress;
@@ -325,13 +281,6 @@ static void print_status(struct bosun_ctx *ctx, json_t *st, int code,
 	fwrite(tail->buf, 1, tail->len, stdout);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int deploy_status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	int wait = cli.wait, code, r;
@@ -355,7 +304,7 @@ static int deploy_status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		code = status_code(st);
 		if (code != 2 || !wait)
 			break;
-		sleep_ms(100);
+		time_sleep_ms(100);
 	}
 	if (code)
 		dlog_tail(&tail, dir.buf, code == 1 ? 20 : 5);
@@ -376,7 +325,7 @@ static long long age_s(const json_t *st)
 
 	if (t < 0)
 		t = deploy_parse_timestamp(json_string_value(json_object_get(st, "started")));
-	return t < 0 ? -1 : (deploy_now_ms() - t) / 1000;
+	return t < 0 ? -1 : (time_wall_ms() - t) / 1000;
 }
 
 static void print_row(const char *commit, const json_t *st)
@@ -441,20 +390,20 @@ static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 /* ---- stop -------------------------------------------------------------- */
 
-static int wait_gone(const struct watcher_id *w, long ms)
+static int wait_gone(const struct proc_owner *w, long ms)
 {
 	for (; ms > 0; ms -= 20) {
-		if (!watcher_alive(w))
+		if (!proc_owner_alive(w))
 			return 1;
-		sleep_ms(20);
+		time_sleep_ms(20);
 	}
-	return !watcher_alive(w);
+	return !proc_owner_alive(w);
 }
 
 static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct strbuf dir = STRBUF_INIT;
-	struct watcher_id w;
+	struct proc_owner w;
 	char hex[41];
 	int r;
 
@@ -463,7 +412,7 @@ static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 				       "which commit?%s", argc ? argv[1] : "");
 	if ((r = commit_dir(ctx, argv[0], hex, &dir)) < 0)
 		goto out;
-	if (watcher_read(dir.buf, &w) < 0 || !watcher_alive(&w)) {
+	if (watcher_read(dir.buf, &w) < 0 || !proc_owner_alive(&w)) {
 		r = error_set(BOSUN_ENOTFOUND, "no watcher is running for %.12s", hex);
 		goto out;
 	}
@@ -500,18 +449,18 @@ static int clean_action(const char *dir, int days)
 	int act = 0;
 
 	if (dstatus_load(&st, dir) < 0) {
-		struct watcher_id w;
+		struct proc_owner w;
 
 		error_clear();
 		/* No readable status: a directory whose watcher died at once. */
-		act = watcher_read(dir, &w) == 0 && watcher_alive(&w) ? 0 : 2;
+		act = watcher_read(dir, &w) == 0 && proc_owner_alive(&w) ? 0 : 2;
 		error_clear();
 		return act;
 	}
 	watcher = json_string_value(json_object_get(st, "watcher"));
 	t = deploy_parse_timestamp(json_string_value(json_object_get(st, "updated")));
 	if (strcmp(watcher, "running") &&
-	    (t < 0 || deploy_now_ms() - t >= (long long)days * 86400000LL))
+	    (t < 0 || time_wall_ms() - t >= (long long)days * 86400000LL))
 		act = 2;
 	else if (!strcmp(watcher, "stale"))
 		act = 1;
@@ -634,7 +583,7 @@ static int deploy_logs_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 		if ((r = print_from(path.buf, &off)) < 0 || !running)
 			break;
-		sleep_ms(100);
+		time_sleep_ms(100);
 	} while (1);
 out:
 	strbuf_release(&dir);

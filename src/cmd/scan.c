@@ -10,6 +10,7 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 #include "core/log.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/json/json.h"
@@ -271,13 +272,12 @@ static void *progress_run(void *arg)
 	struct progress *p = arg;
 	const char *env = getenv("BOSUN_PROGRESS_MS");
 	long ms = env && atol(env) > 0 ? atol(env) : 100;
-	struct timespec nap = { ms / 1000, (ms % 1000) * 1000000L };
 	int ticks = 0;
 
 	while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
 		size_t files, bytes;
 
-		nanosleep(&nap, NULL);
+		time_sleep_ms(ms);
 		if (++ticks < 5)
 			continue;
 		scan_engine_progress(p->e, &files, &bytes);

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/time.h"
 #include "core/utf8.h"
 
 #include <errno.h>
@@ -87,14 +88,14 @@ static void json_escape(struct strbuf *out, const char *s, size_t len)
 
 static void add_timestamp(struct strbuf *sb)
 {
-	struct timespec ts;
+	long long ms = time_wall_ms();
+	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	char buf[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&secs, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	strbuf_addf(sb, "%s.%03ldZ", buf, ts.tv_nsec / 1000000);
+	strbuf_addf(sb, "%s.%03dZ", buf, (int)(ms % 1000));
 }
 
 static void format_line(struct strbuf *line, enum log_level level,

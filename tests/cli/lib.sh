@@ -157,3 +157,24 @@ replay() {
 		git -C "$TRASH/$1" checkout -q main
 	fi
 }
+
+# make_zombie PREFIX: a process that has ended and is never reaped (its
+# parent sleeps 30 s): PREFIX.pid gets its PID, PREFIX.parent the parent's
+# (kill that to clean up). Waits until /proc shows it as a zombie.
+make_zombie() {
+	rm -f "$1.pid" "$1.parent"
+	# The child ends after the shell has become "sleep 30", which never
+	# reaps it (the shell might have).
+	sh -c 'sleep 0.2 & echo $! >"$1.pid"; exec sleep 30' sh "$1" &
+	echo $! >"$1.parent"
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if [ -s "$1.pid" ] &&
+		   [ "$(sed "s/.*) //" "/proc/$(cat "$1.pid")/stat" 2>/dev/null | cut -c1)" = Z ]; then
+			return 0
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}

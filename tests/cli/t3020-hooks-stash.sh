@@ -136,6 +136,38 @@ test_expect_success 'recover while the hook is still running: busy (75), nothing
 	test_eq "$(cat ../want)" "$(digest)"
 '
 
+# owner NAME PID START: make the manifest name another owner.
+owner() {
+	python3 -c "
+import json, sys; p = sys.argv[1]; m = json.load(open(p))
+m[\"pid\"] = int(sys.argv[2]); m[\"start\"] = int(sys.argv[3]); json.dump(m, open(p, \"w\"))
+" .git/bosun/hooks/stash/main/manifest.json "$2" "$3"
+}
+
+test_expect_success 'a manifest whose owner has ended but is not reaped (a zombie) is recovered' '
+	setup zb && partial && interrupt zb KILL &&
+	make_zombie ../z && z=$(cat ../z.pid) && owner zb $z "$(cut -d" " -f22 /proc/$z/stat)" &&
+	bosun hooks recover >../out 2>../err
+	rc=$?
+	kill "$(cat ../z.parent)"; wait "$(cat ../z.parent)" 2>/dev/null
+	test_eq 0 $rc && test_grep "put back 1 file" ../out && test_eq "$(cat ../want)" "$(digest)"
+'
+
+test_expect_success 'a manifest whose owner start time was unreadable (-1) and is gone is recovered' '
+	setup un && partial && interrupt un KILL &&
+	{ sh -c "exit 0" & } && dead=$! && wait $dead && owner un $dead -1 &&
+	bosun hooks recover >../out && test_grep "put back 1 file" ../out &&
+	test_eq "$(cat ../want)" "$(digest)"
+'
+
+test_expect_success 'with SIGPIPE ignored, a SIGPIPE does not put the changes back under the checks' '
+	setup sp && partial &&
+	echo "kill -s PIPE \$PPID; sleep 0.3; cp f ../sp.after" >../sp.tail &&
+	(trap "" PIPE; bosun hooks run pre-commit >../out 2>&1) &&
+	test_eq "$(printf "one\nTWO\nthree")" "$(cat ../sp.after)" &&
+	test_eq "$(cat ../want)" "$(digest)"
+'
+
 test_expect_success 'a stash folder without a manifest (a crash before it was written) is cleaned' '
 	cd p && mkdir -p .git/bosun/hooks/stash/main/files && echo junk >.git/bosun/hooks/stash/main/files/0 &&
 	bosun hooks recover >../out && test_grep "nothing to recover" ../out &&

@@ -236,13 +236,13 @@ static void status__timestamps_and_durations(void **state)
 
 static void watcher__own_process__is_alive(void **state)
 {
-	struct watcher_id w = { getpid(), 0 };
+	struct proc_owner w;
 
 	(void)state;
-	assert_int_equal(proc_start_time(w.pid, &w.start), 0);
-	assert_true(watcher_alive(&w));
+	assert_int_equal(proc_owner_of(&w, getpid()), 0);
+	assert_true(proc_owner_alive(&w));
 	w.start++;
-	assert_false(watcher_alive(&w));
+	assert_false(proc_owner_alive(&w));
 }
 
 int main(void)

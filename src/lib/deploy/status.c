@@ -7,23 +7,21 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/time.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STATUS_CAP (1024 * 1024)
 #define CLAIM_WAIT_MS 2000
-#define STALE_LOCK_S 10
 
 void deploy_root(struct strbuf *out, const char *common_dir)
 {
@@ -38,14 +36,6 @@ void deploy_dir(struct strbuf *out, const char *common_dir, const char *commit)
 }
 
 /* ---- time -------------------------------------------------------------- */
-
-long long deploy_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void deploy_timestamp(struct strbuf *out, long long ms)
 {
@@ -75,137 +65,39 @@ long long deploy_parse_timestamp(const char *s)
 
 /* ---- watchers ---------------------------------------------------------- */
 
-int proc_start_time(pid_t pid, unsigned long long *out)
-{
-	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
-	const char *p;
-	int field, r;
-
-	strbuf_addf(&path, "/proc/%d/stat", (int)pid);
-	r = fs_read_file(&sb, path.buf, 4096);
-	strbuf_release(&path);
-	if (r < 0) {
-		error_clear();
-		strbuf_release(&sb);
-		return -BOSUN_ENOTFOUND;
-	}
-	/* The command name (field 2) may hold spaces and ')': skip to the last
-	 * ')'; field 3 follows it. */
-	p = strrchr(sb.buf, ')');
-	/* Field 3 is the state: a zombie (Z) or a dead task (X) has ended,
-	 * even while its parent has not reaped it yet. */
-	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')) {
-		strbuf_release(&sb);
-		return -BOSUN_ENOTFOUND;
-	}
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	r = p ? 0 : -BOSUN_EDATA;
-	if (p)
-		*out = strtoull(p + 1, NULL, 10);
-	strbuf_release(&sb);
-	return r;
-}
-
-static int parse_pidfile(const char *s, struct watcher_id *w)
-{
-	long long pid;
-	unsigned long long start;
-	int n = 0;
-
-	if (sscanf(s, "%lld %llu%n", &pid, &start, &n) != 2 || pid <= 1 || pid > 1 << 30)
-		return -1;
-	w->pid = (pid_t)pid;
-	w->start = start;
-	return 0;
-}
-
-int watcher_read(const char *dir, struct watcher_id *w)
-{
-	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
-	int r;
-
-	strbuf_addf(&path, "%s/watch.pid", dir);
-	if ((r = fs_read_file(&sb, path.buf, 256)) >= 0 && parse_pidfile(sb.buf, w) < 0)
-		r = error_set(BOSUN_EDATA, "'%s' does not hold a PID and a start time", path.buf);
-	strbuf_release(&sb);
-	strbuf_release(&path);
-	return r;
-}
-
-int watcher_alive(const struct watcher_id *w)
-{
-	unsigned long long start;
-
-	if (w->pid <= 0 || (kill(w->pid, 0) < 0 && errno == ESRCH))
-		return 0;
-	if (proc_start_time(w->pid, &start) < 0)
-		return 0;
-	return start == w->start;
-}
-
-/* A claim lock left by a process killed in the microseconds it holds one. */
-static void remove_stale_lock(const char *lock_path)
-{
-	struct stat st;
-
-	if (!stat(lock_path, &st) && st.st_mtime + STALE_LOCK_S < time(NULL))
-		unlink(lock_path);
-}
-
-int watcher_claim(struct lockfile *lk, const char *dir, struct watcher_id *holder)
+int watcher_read(const char *dir, struct proc_owner *w)
 {
 	struct strbuf path = STRBUF_INIT;
-	struct watcher_id w;
 	int r;
 
 	strbuf_addf(&path, "%s/watch.pid", dir);
-	strbuf_addstr(&path, ".lock");
-	remove_stale_lock(path.buf);
-	strbuf_setlen(&path, path.len - 5);
-	if ((r = lock_acquire(lk, path.buf, CLAIM_WAIT_MS)) < 0)
-		goto out;
-	if (watcher_read(dir, &w) == 0 && watcher_alive(&w)) {
-		*holder = w;
-		lock_rollback(lk);
-		r = 1;
-	}
-	error_clear();
-out:
+	r = pidfile_read(w, path.buf);
 	strbuf_release(&path);
 	return r;
 }
 
-int watcher_claim_commit(struct lockfile *lk, pid_t pid)
+int watcher_claim(struct lockfile *lk, const char *dir, struct proc_owner *holder)
 {
-	struct strbuf sb = STRBUF_INIT;
-	unsigned long long start = 0;
+	struct strbuf path = STRBUF_INIT;
 	int r;
 
-	if ((r = proc_start_time(pid, &start)) < 0) {
-		lock_rollback(lk);
-		return error_set(BOSUN_EINTERNAL, "cannot read the start time of process %d",
-				 (int)pid);
+	holder->pid = 0;
+	strbuf_addf(&path, "%s/watch.pid", dir);
+	r = pidfile_claim(lk, path.buf, holder, CLAIM_WAIT_MS);
+	if (r == -BOSUN_EBUSY && holder->pid > 0) {
+		error_clear();
+		r = 1;
 	}
-	strbuf_addf(&sb, "%d %llu\n", (int)pid, start);
-	if ((r = lock_write(lk, sb.buf, sb.len)) < 0)
-		lock_rollback(lk);
-	else
-		r = lock_commit(lk);
-	strbuf_release(&sb);
+	strbuf_release(&path);
 	return r;
 }
 
 void watcher_release(const char *dir)
 {
 	struct strbuf path = STRBUF_INIT;
-	struct watcher_id w;
 
-	if (watcher_read(dir, &w) == 0 && w.pid == getpid()) {
-		strbuf_addf(&path, "%s/watch.pid", dir);
-		unlink(path.buf);
-	}
-	error_clear();
+	strbuf_addf(&path, "%s/watch.pid", dir);
+	pidfile_release(path.buf);
 	strbuf_release(&path);
 }
 
@@ -223,12 +115,12 @@ static json_t *made_up_status(const char *dir)
 int dstatus_load(json_t **out, const char *dir)
 {
 	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
-	struct watcher_id w;
+	struct proc_owner w;
 	json_error_t jerr;
 	json_t *st = NULL;
 	int alive, r;
 
-	alive = watcher_read(dir, &w) == 0 && watcher_alive(&w);
+	alive = watcher_read(dir, &w) == 0 && proc_owner_alive(&w);
 	error_clear();
 	strbuf_addf(&path, "%s/status.json", dir);
 	r = fs_read_file(&sb, path.buf, STATUS_CAP);
@@ -320,7 +212,7 @@ void dlog_line(int fd, const struct strbuf *secrets, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
-	deploy_timestamp(&line, deploy_now_ms());
+	deploy_timestamp(&line, time_wall_ms());
 	strbuf_addch(&line, ' ');
 	dlog_scrub(&line, secrets, msg.buf, msg.len);
 	/* One event is one line: a newline inside becomes a space. */

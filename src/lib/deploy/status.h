@@ -5,7 +5,7 @@
  *	$(git rev-parse --git-common-dir)/bosun/deploy/<commit>/
  *		status.json	state, verdict, probes, attempts, times, message
  *		watch.log	one timestamped line per event
- *		watch.pid	"<pid> <start time>\n" while a watcher runs
+ *		watch.pid	"<pid> <start time> <boot id> <host>\n" while a watcher runs
  *
  *	struct strbuf dir = STRBUF_INIT;
  *	deploy_dir(&dir, common_dir, commit_hex);
@@ -15,14 +15,15 @@
  *
  * Reading needs no libgit2, SQLite or libcurl: deploy status is on the hot
  * path of agents' loops. status.json is replaced with write_file_atomic(),
- * so a reader sees the old or the new document. A PID file names its
- * process by PID and start time (/proc/<pid>/stat, field 22), so a reused
+ * so a reader sees the old or the new document. watch.pid is an owner
+ * record (core/pidfile.h): PID, start time, boot id and host, so a reused
  * PID is never taken for the watcher.
  */
 #ifndef BOSUN_LIB_DEPLOY_STATUS_H
 #define BOSUN_LIB_DEPLOY_STATUS_H
 
 #include "core/lockfile.h"
+#include "core/pidfile.h"
 #include "core/strbuf.h"
 
 #include <jansson.h>
@@ -33,27 +34,19 @@
 void deploy_root(struct strbuf *out, const char *common_dir);
 void deploy_dir(struct strbuf *out, const char *common_dir, const char *commit);
 
-struct watcher_id {
-	pid_t pid;
-	unsigned long long start;	/* clock ticks after boot */
-};
-
-/* The start time of pid; -BOSUN_ENOTFOUND when there is no such process. */
-int proc_start_time(pid_t pid, unsigned long long *out);
-/* Read dir/watch.pid; -BOSUN_ENOTFOUND when absent, -BOSUN_EDATA when bad. */
-int watcher_read(const char *dir, struct watcher_id *w);
-/* 1 when the process is alive and started when the file says. */
-int watcher_alive(const struct watcher_id *w);
+/* Read dir/watch.pid (pidfile.h); -BOSUN_ENOTFOUND when absent,
+ * -BOSUN_EDATA when bad. Whether it runs: proc_owner_alive(). */
+int watcher_read(const char *dir, struct proc_owner *w);
 
 /*
- * Become the one watcher of dir. Takes dir/watch.pid.lock (waiting up to two
- * seconds for a concurrent claim); returns 1 with *holder set when a live
- * watcher already holds the commit (the lock is released), or 0 with the
- * lock held: write the watcher's PID with watcher_claim_commit(), or give up
- * with lock_rollback(). A dead or reused watcher's PID file is replaced.
+ * Become the one watcher of dir: pidfile_claim() of dir/watch.pid (waiting
+ * up to two seconds for a concurrent claim). Returns 1 with *holder set
+ * when a live watcher already holds the commit (nothing is held), or 0
+ * with the lock held: write the watcher's record with pidfile_commit(), or
+ * give up with lock_rollback(). A dead or reused watcher's PID file is
+ * replaced.
  */
-int watcher_claim(struct lockfile *lk, const char *dir, struct watcher_id *holder);
-int watcher_claim_commit(struct lockfile *lk, pid_t pid);
+int watcher_claim(struct lockfile *lk, const char *dir, struct proc_owner *holder);
 /* Remove dir/watch.pid if it names this process. */
 void watcher_release(const char *dir);
 
@@ -83,9 +76,8 @@ void deploy_list_free(char **list, size_t nr);
  * -BOSUN_ENOTFOUND when none, -BOSUN_EUSAGE when several. */
 int deploy_find_prefix(char out[41], const char *common_dir, const char *prefix);
 
-/* "2026-01-02T03:04:05.123Z" for now (or for ms since the epoch). */
+/* "2026-01-02T03:04:05.123Z" for ms since the epoch (time_wall_ms()). */
 void deploy_timestamp(struct strbuf *out, long long ms);
-long long deploy_now_ms(void);
 /* Milliseconds since the epoch for a timestamp made above; -1 when bad. */
 long long deploy_parse_timestamp(const char *s);
 

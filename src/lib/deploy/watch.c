@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/run.h"
+#include "core/sigchain.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/deploy/http.h"
 #include "lib/deploy/status.h"
@@ -18,7 +20,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define REQUEST_TIMEOUT_MS 10000
@@ -190,16 +191,14 @@ long long watch_next_wait(const struct watch *w, long long elapsed, int slow,
 	return base < 1 ? 1 : base;
 }
 
+/* Wall-clock deadlines (they are written down); the sleep itself is on
+ * the monotonic clock, and a stop request ends it. */
 static void sleep_until(long long until_ms)
 {
-	long long now;
+	long long d = until_ms - time_wall_ms();
 
-	while (!watch_stop_requested && (now = deploy_now_ms()) < until_ms) {
-		long long d = until_ms - now;
-		struct timespec ts = { (time_t)(d / 1000), (long)(d % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
+	if (d > 0)
+		time_sleep_until(time_mono_ms() + d, &watch_stop_requested);
 }
 
 /* ---- one probe, once ---------------------------------------------------- */
@@ -212,7 +211,7 @@ struct answer {
 
 static int remaining_ms(const struct watch *w, int cap)
 {
-	long long left = w->deadline_ms - deploy_now_ms();
+	long long left = w->deadline_ms - time_wall_ms();
 
 	if (left < 100)
 		left = 100;
@@ -439,7 +438,7 @@ static void save_status(struct watch *w)
 {
 	json_t *st;
 
-	w->updated_ms = deploy_now_ms();
+	w->updated_ms = time_wall_ms();
 	st = watch_status_json(w);
 	if (dstatus_write(w->dir, st) < 0) {
 		dlog_line(w->log_fd, &w->secrets, "cannot write the status: %s", error_message());
@@ -501,7 +500,7 @@ static int remote_has_commit(struct watch *w, int ask_remote)
 /* 0 when the remote ref reached the commit, -1 when it did not in time. */
 static int await_push(struct watch *w)
 {
-	long long until = deploy_now_ms() + w->await_ms, wait = 1000 / w->time_scale;
+	long long until = time_wall_ms() + w->await_ms, wait = 1000 / w->time_scale;
 	int round;
 
 	set_message(w, "waiting for %s/%s to reach %.12s", w->await_remote,
@@ -514,9 +513,9 @@ static int await_push(struct watch *w)
 				  w->await_branch, w->commit);
 			return 0;
 		}
-		if (deploy_now_ms() >= until)
+		if (time_wall_ms() >= until)
 			return -1;
-		sleep_until(deploy_now_ms() + (wait < 1 ? 1 : wait));
+		sleep_until(time_wall_ms() + (wait < 1 ? 1 : wait));
 		if (wait < 8000 / w->time_scale)
 			wait *= 2;
 	}
@@ -784,7 +783,7 @@ static const char *one_round(struct watch *w, struct round *rd, int *verifying)
 
 static unsigned int seed_of(const struct watch *w)
 {
-	return (unsigned int)(getpid() ^ (unsigned int)deploy_now_ms() ^ (unsigned char)w->commit[0]);
+	return (unsigned int)(getpid() ^ (unsigned int)time_wall_ms() ^ (unsigned char)w->commit[0]);
 }
 
 static const char *watch_loop(struct watch *w)
@@ -809,7 +808,7 @@ static const char *watch_loop(struct watch *w)
 			break;
 		rd.backoff = rd.throttled ? (rd.backoff < MAX_BACKOFF ? rd.backoff * 2 : MAX_BACKOFF) : 1;
 		save_status(w);
-		now = deploy_now_ms();
+		now = time_wall_ms();
 		if (now >= w->deadline_ms)
 			break;
 		now += watch_next_wait(w, now - w->started_ms, rd.slow, rd.backoff,
@@ -828,30 +827,36 @@ static const char *watch_loop(struct watch *w)
 	return verdict;
 }
 
-static void install_stop_handler(void)
-{
-	struct sigaction sa;
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+static void push_stop_handler(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		if (sigchain_push(stop_signals[i], on_stop) < 0)
+			error_clear();
 }
 
-int watch_run(struct watch *w)
+static void pop_stop_handler(void)
+{
+	size_t i = ARRAY_SIZE(stop_signals);
+
+	while (i--)
+		sigchain_pop(stop_signals[i]);
+}
+
+static int watch_run_stoppable(struct watch *w)
 {
 	int r;
 
-	install_stop_handler();
 	/* A watcher lives for minutes: keep libcurl out of it (http.h). */
 	http_set_isolated(1);
 	if ((r = fs_mkdir_p(w->dir)) < 0)
 		return r;
 	if ((w->log_fd = dlog_open(w->dir)) < 0)
 		return w->log_fd;
-	w->started_ms = w->updated_ms = deploy_now_ms();
+	w->started_ms = w->updated_ms = time_wall_ms();
 	w->deadline_ms = w->started_ms + w->timeout_ms;
 	dlog_line(w->log_fd, &w->secrets, "watching %s (pid %d, timeout %llds, %zu probes)",
 		  w->commit, (int)getpid(), w->timeout_ms / 1000, w->probes.nr);
@@ -864,9 +869,19 @@ int watch_run(struct watch *w)
 				    w->await_remote, w->await_branch, w->commit);
 		finish(w, "canceled");
 	} else {
-		w->deadline_ms = deploy_now_ms() + w->timeout_ms;
+		w->deadline_ms = time_wall_ms() + w->timeout_ms;
 		finish(w, watch_loop(w));
 	}
 	watcher_release(w->dir);
 	return 0;
+}
+
+int watch_run(struct watch *w)
+{
+	int r;
+
+	push_stop_handler();
+	r = watch_run_stoppable(w);
+	pop_stop_handler();
+	return r;
 }

@@ -36,7 +36,6 @@ int hk_stash_active(void);
  * it was put back; notes (may be NULL) gets a line per file set beside. */
 int hk_recover_quick(struct repo *repo, struct strbuf *notes);
 
-long long hk_now_ms(void);
 
 struct config;
 struct hook_check;

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/glob.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 
@@ -122,7 +123,7 @@ static int run_orig(struct hk_run *rc, struct hook_report *rep)
 	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT;
 	const char **argv;
 	struct child c = CHILD_INIT;
-	long long t0 = hk_now_ms();
+	long long t0 = time_mono_ms();
 	size_t idx;
 	int i, r;
 
@@ -142,7 +143,7 @@ static int run_orig(struct hk_run *rc, struct hook_report *rep)
 	r = child_run(&c);
 	strbuf_addf(&name, "previous %s hook", o->hook);
 	idx = add_result(rep, name.buf);
-	rep->items[idx].ms = hk_now_ms() - t0;
+	rep->items[idx].ms = time_mono_ms() - t0;
 	if (r < 0 || c.status) {
 		rep->items[idx].status = HR_FAIL;
 		if (r < 0)
@@ -521,7 +522,7 @@ static int run_group(struct hk_run *rc, struct hook_report *rep,
 	struct strbuf hookvar = STRBUF_INIT, first_err = STRBUF_INIT;
 	struct inproc ip = { rc, NULL, STRBUF_INIT, 0, 0 };
 	struct cmdset s = { 0 };
-	long long t0 = hk_now_ms(), ms;
+	long long t0 = time_mono_ms(), ms;
 	sigset_t all, old;
 	size_t k;
 	int r, threaded = 0;
@@ -550,7 +551,7 @@ static int run_group(struct hk_run *rc, struct hook_report *rep,
 	}
 	if (threaded)
 		pthread_join(ip.thread, NULL);
-	ms = hk_now_ms() - t0;
+	ms = time_mono_ms() - t0;
 	for (k = 0; k < nj; k++) {
 		if (&jobs[k] == ip.job)
 			collect_inproc(rep, &ip, ms, nj > 1);
@@ -694,11 +695,11 @@ static int run_checks(struct hk_run *rc, struct hook_checks *hc,
 		if (nj && is_child_check(jobs[0].chk)) {
 			r = run_group(rc, rep, jobs, nj, parallel);
 		} else if (nj) {
-			long long t0 = hk_now_ms();
+			long long t0 = time_mono_ms();
 			struct hook_result *res = &rep->items[jobs[0].idx];
 
 			hk_builtin(rc, jobs[0].chk, jobs[0].files, jobs[0].nr_files, res);
-			res->ms = hk_now_ms() - t0;
+			res->ms = time_mono_ms() - t0;
 			finish(rc, rep, jobs[0].idx);
 		}
 		for (k = 0; k < nj && r == 0; k++)
@@ -764,7 +765,7 @@ int hooks_run(struct repo *repo, const struct config *cfg,
 	struct hook_checks hc = HOOK_CHECKS_INIT;
 	struct push_refs refs = PUSH_REFS_INIT;
 	struct strbuf notes = STRBUF_INIT;
-	long long t0 = hk_now_ms();
+	long long t0 = time_mono_ms();
 	int r, r2;
 
 	memset(rep, 0, sizeof(*rep));
@@ -794,7 +795,7 @@ int hooks_run(struct repo *repo, const struct config *cfg,
 		strbuf_addstr(&notes, "\nstage_fixed: fixes were staged; files you had "
 			      "partially staged keep your unstaged version in the work tree");
 out:
-	rep->ms = hk_now_ms() - t0;
+	rep->ms = time_mono_ms() - t0;
 	add_note(rep, notes.buf);
 	strbuf_release(&notes);
 	push_refs_release(&refs);

@@ -24,6 +24,9 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/pidfile.h"
+#include "core/sigchain.h"
+#include "core/time.h"
 #include "lib/git/repo.h"
 
 #include <errno.h>
@@ -34,7 +37,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MANIFEST "manifest.json"
@@ -60,8 +62,6 @@ struct plan {
 static struct plan cur;
 static volatile sig_atomic_t active;
 
-static const int stash_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
-static struct sigaction old_actions[ARRAY_SIZE(stash_signals)];
 static int handlers_installed;
 
 static void plan_release(struct plan *p)
@@ -193,8 +193,6 @@ static void remove_copies(const struct plan *p)
 
 static void on_signal(int sig)
 {
-	size_t i;
-
 	if (active) {
 		/* Stop the checks before their files are put back, or a
 		 * formatter still running could write over what we restore. */
@@ -205,44 +203,19 @@ static void on_signal(int sig)
 			remove_copies(&cur);
 		active = 0;
 	}
-	for (i = 0; i < ARRAY_SIZE(stash_signals); i++)
-		if (stash_signals[i] == sig)
-			sigaction(sig, &old_actions[i], NULL);
+	sigchain_pop(sig);
 	raise(sig);
 }
 
+/* Once: the handler does nothing while no changes are set aside, and a pop
+ * later could take off a handler pushed above it (lock files'). */
 static void install_handlers(void)
 {
-	struct sigaction sa;
-	size_t i;
-
 	if (handlers_installed)
 		return;
 	handlers_installed = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < ARRAY_SIZE(stash_signals); i++)
-		sigaddset(&sa.sa_mask, stash_signals[i]);
-	for (i = 0; i < ARRAY_SIZE(stash_signals); i++) {
-		if (sigaction(stash_signals[i], NULL, &old_actions[i]) < 0)
-			continue;
-		if (old_actions[i].sa_handler == SIG_IGN &&
-		    stash_signals[i] != SIGPIPE)
-			continue;
-		sigaction(stash_signals[i], &sa, NULL);
-	}
-}
-
-static void block(sigset_t *old)
-{
-	sigset_t set;
-	size_t i;
-
-	sigemptyset(&set);
-	for (i = 0; i < ARRAY_SIZE(stash_signals); i++)
-		sigaddset(&set, stash_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, old);
+	if (sigchain_push_common(on_signal) < 0)
+		error_clear();
 }
 
 int hk_stash_active(void)
@@ -252,36 +225,23 @@ int hk_stash_active(void)
 
 /* ---- the owner: pid and start time ----------------------------------------- */
 
-static long long proc_start(pid_t pid)
+/* Whether another process owns the manifest: its record, pidfile.h's rule. A
+ * manifest naming this process was left by an earlier one with our PID. */
+static int owner_alive(json_t *m)
 {
-	char path[64], buf[1024], *p;
-	long long start = -1;
-	ssize_t n;
-	int fd, field;
+	struct proc_owner o;
+	const char *boot = json_string_value(json_object_get(m, "boot"));
+	json_int_t pid = json_integer_value(json_object_get(m, "pid"));
+	json_int_t start = json_integer_value(json_object_get(m, "start"));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The name may hold spaces and parentheses: count from the last ')'. */
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		start = strtoll(p + 1, NULL, 10);
-	return start;
-}
-
-static int owner_alive(long long pid, long long start)
-{
-	if (pid <= 0 || pid == (long long)getpid())
+	if (pid <= 0 || pid == (json_int_t)getpid() || start < 0)
 		return 0;
-	return proc_start((pid_t)pid) == start;
+	memset(&o, 0, sizeof(o));
+	o.pid = (pid_t)pid;
+	o.start = (unsigned long long)start;
+	if (boot && strlen(boot) < sizeof(o.boot))
+		memcpy(o.boot, boot, strlen(boot) + 1);
+	return proc_owner_alive(&o);
 }
 
 /* ---- saving ------------------------------------------------------------------ */
@@ -370,9 +330,18 @@ static json_t *manifest_json(const struct plan *p)
 			"path", e->path, "kind", kind, "mode", (int)(e->mode & 07777),
 			"backup", e->backup, "link", e->link));
 	}
-	return json_pack("{s:i, s:I, s:I, s:o}", "version", 1,
-			 "pid", (json_int_t)getpid(),
-			 "start", (json_int_t)proc_start(getpid()), "files", files);
+	struct proc_owner me;
+
+	/* Unreadable: start -1, which no process has (never taken as alive). */
+	if (proc_owner_of(&me, getpid()) < 0) {
+		error_clear();
+		memset(&me, 0, sizeof(me));
+		me.pid = getpid();
+		me.start = (unsigned long long)-1;
+	}
+	return json_pack("{s:i, s:I, s:I, s:s, s:o}", "version", 1,
+			 "pid", (json_int_t)me.pid, "start", (json_int_t)me.start,
+			 "boot", me.boot, "files", files);
 }
 
 static int write_manifest(const struct plan *p)
@@ -473,7 +442,7 @@ int hk_stash_save(struct repo *repo, int *saved)
 		fs_remove_tree(p.dir);
 		goto out;
 	}
-	block(&old);
+	sigchain_block_common(&old);
 	cur = p;
 	memset(&p, 0, sizeof(p));
 	active = 1;
@@ -498,7 +467,7 @@ int hk_stash_restore(void)
 
 	if (!active)
 		return 0;
-	block(&old);
+	sigchain_block_common(&old);
 	bad = restore_all(&cur);
 	if (bad >= 0) {
 		r = error_errno(BOSUN_EIO, "cannot put back your unstaged changes to '%s'",
@@ -711,8 +680,7 @@ static int recover_locked(struct repo *repo, struct plan *p,
 
 	if ((r = read_manifest(&m, p->manifest)) < 0)
 		goto out;
-	if (owner_alive(json_integer_value(json_object_get(m, "pid")),
-			json_integer_value(json_object_get(m, "start")))) {
+	if (owner_alive(m)) {
 		r = error_set(BOSUN_EBUSY, "a bosun hook (pid %lld) is running in this "
 			      "worktree with your unstaged changes set aside",
 			      (long long)json_integer_value(json_object_get(m, "pid")));

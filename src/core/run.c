@@ -3,6 +3,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/lockfile.h"
+#include "core/sigchain.h"
+#include "core/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -74,13 +75,6 @@ static int unended(pid_t pid)
 	       !si.si_pid;
 }
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 void child_stop_all(void)
 {
 	pid_t me = getpid();
@@ -100,7 +94,7 @@ void child_stop_all(void)
 		}
 		if (!any)
 			return;
-		nap_ms(10);
+		time_sleep_ms(10);
 	}
 }
 
@@ -134,14 +128,6 @@ static void reg_del(int *i)
 	if (*i >= 0)
 		__atomic_store_n(&reg[*i].pid, 0, __ATOMIC_SEQ_CST);
 	*i = -1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void close_fd(int *fd)
@@ -431,7 +417,7 @@ static int proc_start(struct run_proc *p, struct child *c)
 	p->backoff = 1;
 	p->running = 1;
 	if (c->timeout_ms > 0)
-		p->deadline = now_ms() + c->timeout_ms;
+		p->deadline = time_mono_ms() + c->timeout_ms;
 	return 0;
 }
 
@@ -471,14 +457,12 @@ static void read_some(struct run_proc *p, int *fd, struct strbuf *sb)
 static void write_some(struct run_proc *p)
 {
 	const struct child *c = p->c;
-	struct sigaction ign, old;
+	int pushed;
 
 	/* A child that stops reading its stdin must give us EPIPE, not
 	 * kill us. */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &old);
+	if (!(pushed = sigchain_push(SIGPIPE, SIG_IGN) == 0))
+		error_clear();
 	while (p->in_off < c->in_len) {
 		size_t left = c->in_len - p->in_off;
 		ssize_t n = write(p->in_fd, c->in + p->in_off,
@@ -494,7 +478,8 @@ static void write_some(struct run_proc *p)
 	}
 	close_fd(&p->in_fd);
 out:
-	sigaction(SIGPIPE, &old, NULL);
+	if (pushed)
+		sigchain_pop(SIGPIPE);
 }
 
 static int add_poll(struct pollfd *pfd, size_t *n, int fd, short events)
@@ -640,7 +625,7 @@ static size_t poll_round(struct run_proc *const *procs, size_t n,
 			 struct pollfd *pfd, char *done)
 {
 	size_t i, npfd = 0, nr_done = 0;
-	long long now = now_ms();
+	long long now = time_mono_ms();
 
 	for (i = 0; i < n; i++)
 		if (procs[i] && procs[i]->running)
@@ -649,7 +634,7 @@ static size_t poll_round(struct run_proc *const *procs, size_t n,
 	if (poll(pfd, npfd, poll_timeout(procs, n, now)) < 0)
 		for (i = 0; i < npfd; i++)
 			pfd[i].revents = 0;
-	now = now_ms();
+	now = time_mono_ms();
 	for (i = 0; i < n; i++) {
 		struct run_proc *p = procs[i];
 

@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 #include "core/statcache.h"
+#include "core/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,9 +189,7 @@ int agents_change_files(struct agent_plan *plan, struct fs_sync *sync, const cha
 		if (plan->ops[i].write == 1 && wrote[i].st_mode)
 			ref = fs_now(&wrote[i]);
 	for (waits = 0; ref && ref <= newest && waits < 20; waits++) {
-		struct timespec nap = { 0, 1000000 };
-
-		nanosleep(&nap, NULL);
+		time_sleep_ms(1);
 		for (i = 0; i < plan->nr; i++)
 			if (plan->ops[i].write == 1 && wrote[i].st_mode) {
 				ref = fs_now(&wrote[i]);

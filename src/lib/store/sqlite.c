@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
+#include "core/time.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,7 @@ static int set_wal(struct sq *q, struct strbuf *mode)
 			   "cannot use WAL mode on");
 		if (r != -BOSUN_EBUSY || waited >= SQ_BUSY_TIMEOUT_MS)
 			return r;
-		usleep(SQ_WAL_RETRY_MS * 1000);
+		time_sleep_ms(SQ_WAL_RETRY_MS);
 	}
 }
 

@@ -27,6 +27,18 @@ test_expect_success '-q, -v and --no-color after the verb' '
 	test_grep "no release yet" err
 '
 
+if command -v script >/dev/null 2>&1; then
+	# script(1) gives bosun a terminal, where colour is on by default.
+	test_expect_success '--no-color after the verb turns colour off on a terminal' '
+		cd r &&
+		NO_COLOR= script -qec "\"$BOSUN\" version next -v" /dev/null >out 2>&1 &&
+		grep -q "$(printf "\033")" out &&
+		NO_COLOR= script -qec "\"$BOSUN\" version next -v --no-color" /dev/null >out 2>&1 &&
+		test_grep "feat: first" out &&
+		! grep -q "$(printf "\033")" out
+	'
+fi
+
 test_expect_success 'global options after a one-command group (release, changelog, config)' '
 	cd r &&
 	bosun changelog --json >out && test_grep "\"version\"" out &&

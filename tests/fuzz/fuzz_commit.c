@@ -21,10 +21,18 @@ static void check(const struct cc_commit *c, size_t size)
 		abort();
 	if (!c->breaking != !c->breaking_text && c->conventional)
 		abort();
-	for (i = 0; i < c->nr_footers; i++)
-		if (!c->footers[i].token || !c->footers[i].value ||
+	for (i = 0; i < c->nr_footers; i++) {
+		const char *t = c->footers[i].token;
+
+		if (!t || !c->footers[i].value ||
 		    c->footers[i].line < 1 || (size_t)c->footers[i].line > size + 1)
 			abort();
+		/* An indented or bulleted note's token is still the bare word,
+		 * and footers come in line order. */
+		if (!*t || *t == ' ' || *t == '\t' || *t == '*' ||
+		    (i && c->footers[i].line <= c->footers[i - 1].line))
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

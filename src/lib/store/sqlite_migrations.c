@@ -55,9 +55,10 @@ const struct sqlite_migration sqlite_migrations[] = {
 	  "	at TEXT NOT NULL,\n"
 	  "	manifest TEXT NOT NULL\n"
 	  ");\n" },
-	/* bosun deploy (docs/deploy.md): one row per finished watch, for the
-	 * DORA metrics of later issues. verdict: success, failed, timeout or
-	 * canceled; probes: the probes' last states as JSON. */
+	/* bosun deploy (docs/deploy.md): one row per finished watch, kept so
+	 * that deployment frequency, lead time and failure rate (the DORA
+	 * metrics) can be computed from them. verdict: success, failed,
+	 * timeout or canceled; probes: the probes' last states as JSON. */
 	{ 3, "deploys",
 	  "CREATE TABLE deploys (\n"
 	  "	id INTEGER PRIMARY KEY,\n"

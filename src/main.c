@@ -166,6 +166,15 @@ static char **shim_argv(int *argc, char **argv)
 	return nv;
 }
 
+static struct bosun_ctx *takeover_ctx;
+
+/* A lock left by a killed bosun was taken over (core/lockfile.h): say so. */
+static void on_lock_takeover(const char *lock_path, long pid)
+{
+	print_warning(takeover_ctx, "took over '%s': the bosun that held it "
+		      "(pid %ld) is gone", lock_path, pid);
+}
+
 int main(int argc, char **argv)
 {
 	struct bosun_ctx ctx = { 0 };
@@ -181,6 +190,8 @@ int main(int argc, char **argv)
 		print_main_help(stderr);
 		return BOSUN_EUSAGE;
 	}
+	takeover_ctx = &ctx;
+	lock_on_takeover(on_lock_takeover);
 	if (r == 0)
 		r = run_command(&ctx, argc, argv);
 	fflush(stdout);

@@ -2,10 +2,13 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "core/proc.h"
 #include "core/sigchain.h"
 #include "core/strbuf.h"
 #include "core/time.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,11 +27,15 @@
  * child that exits does not remove its parent's files.
  */
 #define TEMPFILE_MAX 128
+/* ".owner.<pid>.<start>" */
+#define OWNER_SUFFIX_MAX 48
+#define OWNER_SUFFIX ".owner."
 
 struct tempfile_slot {
 	volatile sig_atomic_t active;
 	pid_t owner;
 	char path[PATH_MAX];
+	char owner_name[OWNER_SUFFIX_MAX];	/* a lock's: path + this; "" none */
 };
 
 static struct tempfile_slot slots[TEMPFILE_MAX];
@@ -43,6 +50,30 @@ static void (*signal_cleanups[4])(void);
 #define LOCK_SUFFIX ".lock"
 #define WRITE_LOCK_TIMEOUT_MS 1000
 
+/* path + suffix into dst (async-signal-safe); -1 when it does not fit. */
+static int join_name(char *dst, size_t size, const char *path, const char *suffix)
+{
+	size_t a = strlen(path), b = strlen(suffix);
+
+	if (a + b >= size)
+		return -1;
+	memcpy(dst, path, a);
+	memcpy(dst + a, suffix, b + 1);
+	return 0;
+}
+
+/* Remove a slot's file and a lock's owner name (async-signal-safe). */
+static void unlink_slot(const struct tempfile_slot *t, int file, int owner_name)
+{
+	char name[PATH_MAX + OWNER_SUFFIX_MAX];
+
+	if (file)
+		unlink(t->path);
+	if (owner_name && t->owner_name[0] &&
+	    !join_name(name, sizeof(name), t->path, t->owner_name))
+		unlink(name);
+}
+
 static void remove_owned(void)
 {
 	pid_t me = getpid();
@@ -50,7 +81,7 @@ static void remove_owned(void)
 
 	for (i = 0; i < (size_t)slots_used; i++)
 		if (slots[i].active && slots[i].owner == me)
-			unlink(slots[i].path);
+			unlink_slot(&slots[i], 1, 1);
 }
 
 static void on_signal(int sig)
@@ -143,7 +174,41 @@ static int reserve_slot(const char *path)
 		return -1;
 	memcpy(slots[i].path, abs, strlen(abs) + 1);
 	slots[i].owner = getpid();
+	slots[i].owner_name[0] = '\0';
 	return i;
+}
+
+/* ".owner.<pid>.<start>" for this process; "" when /proc cannot say. */
+static void own_suffix(char out[OWNER_SUFFIX_MAX])
+{
+	static pid_t cached_pid;
+	static char cached[OWNER_SUFFIX_MAX];
+	unsigned long long start;
+
+	if (cached_pid != getpid()) {
+		cached[0] = '\0';
+		if (proc_start_time(getpid(), &start) == 0)
+			snprintf(cached, sizeof(cached), OWNER_SUFFIX "%d.%llu",
+				 (int)getpid(), start);
+		error_clear();
+		cached_pid = getpid();
+	}
+	memcpy(out, cached, strlen(cached) + 1);
+}
+
+/* A daemon that adopted a lock names itself its owner. */
+static void rename_owner(struct tempfile_slot *t)
+{
+	char old_name[PATH_MAX + OWNER_SUFFIX_MAX], new_name[PATH_MAX + OWNER_SUFFIX_MAX];
+	char suffix[OWNER_SUFFIX_MAX];
+
+	own_suffix(suffix);
+	if (!suffix[0] || join_name(old_name, sizeof(old_name), t->path, t->owner_name) ||
+	    join_name(new_name, sizeof(new_name), t->path, suffix) ||
+	    link(t->path, new_name) < 0)
+		return;
+	unlink(old_name);
+	memcpy(t->owner_name, suffix, strlen(suffix) + 1);
 }
 
 void tempfile_register(const char *path)
@@ -154,8 +219,9 @@ void tempfile_register(const char *path)
 		slots[i].active = 1;
 }
 
-/* 1 when path was registered by this process (and is no longer). */
-static int unregister(const char *path)
+/* Forget path's slot if this process registered it, first removing the
+ * file and (for a lock) its owner name as asked; 1 when it was ours. */
+static int unregister(const char *path, int file, int owner_name)
 {
 	char abs[PATH_MAX];
 	int i;
@@ -164,13 +230,14 @@ static int unregister(const char *path)
 		return 0;
 	if ((i = find_slot(abs, 1)) < 0)
 		return 0;
+	unlink_slot(&slots[i], file, owner_name);
 	slots[i].active = 0;
 	return 1;
 }
 
 void tempfile_unregister(const char *path)
 {
-	unregister(path);
+	unregister(path, 0, 0);
 }
 
 void tempfile_forget_all(void)
@@ -187,8 +254,11 @@ void tempfile_adopt_all(void)
 	size_t i;
 
 	for (i = 0; i < (size_t)slots_used; i++)
-		if (slots[i].active)
+		if (slots[i].active) {
 			slots[i].owner = me;
+			if (slots[i].owner_name[0])
+				rename_owner(&slots[i]);
+		}
 }
 
 void tempfile_cleanup(void)
@@ -199,9 +269,43 @@ void tempfile_cleanup(void)
 	for (i = 0; i < (size_t)slots_used; i++) {
 		if (!slots[i].active || slots[i].owner != me)
 			continue;
-		unlink(slots[i].path);
+		unlink_slot(&slots[i], 1, 1);
 		slots[i].active = 0;
 	}
+}
+
+/*
+ * The lock is created under its owner name, "<file>.lock.owner.<pid>.<start>",
+ * then hard-linked as "<file>.lock" (link() fails when it exists: still the
+ * mutual exclusion). So a lock of ours never exists without a name saying
+ * who holds it, and its content stays only the new content of the file.
+ * Where hard links are not possible, a plain O_EXCL create (owner_name
+ * cleared). Returns the fd, or -1 with errno set.
+ */
+static int create_owned(const char *lock_path, char *owner_name, mode_t mode)
+{
+	char name[PATH_MAX + OWNER_SUFFIX_MAX];
+	int fd, saved;
+
+	if (!owner_name[0] || join_name(name, sizeof(name), lock_path, owner_name))
+		goto plain;
+	fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST)
+		return -1;	/* we hold this lock already */
+	if (fd < 0)
+		goto plain;	/* the name is too long, say */
+	if (link(name, lock_path) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	unlink(name);
+	if (saved != EPERM && saved != EOPNOTSUPP && saved != EMLINK) {
+		errno = saved;
+		return -1;
+	}
+plain:
+	owner_name[0] = '\0';
+	return open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 }
 
 /*
@@ -218,14 +322,101 @@ static int create_lock(const char *lock_path, mode_t mode)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	own_suffix(slots[slot].owner_name);
 	sigchain_block_common(&old);
-	fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	fd = create_owned(lock_path, slots[slot].owner_name, mode);
 	if (fd >= 0)
 		slots[slot].active = 1;
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return fd;
+}
+
+/* The owner of lock_path, from the name that is the same file: 1 with
+ * *pid, *start and its path in owner, 0 when it has none. */
+static int find_owner(const char *lock_path, const struct stat *lst, pid_t *pid,
+		      unsigned long long *start, struct strbuf *owner)
+{
+	const char *slash = strrchr(lock_path, '/');
+	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	/* A plain lock (another program's, or an older bosun's) has one name. */
+	if (lst->st_nlink < 2)
+		return 0;
+	if (slash)
+		strbuf_add(&dir, lock_path, (size_t)(slash - lock_path) + 1);
+	strbuf_addf(&prefix, "%s" OWNER_SUFFIX, slash ? slash + 1 : lock_path);
+	d = opendir(dir.len ? dir.buf : ".");
+	while (d && !found && (de = readdir(d))) {
+		struct stat ost;
+		long long p;
+		int n = 0;
+
+		if (strncmp(de->d_name, prefix.buf, prefix.len) ||
+		    sscanf(de->d_name + prefix.len, "%lld.%llu%n", &p, start, &n) != 2 ||
+		    de->d_name[prefix.len + n] || p <= 0 || p > INT_MAX)
+			continue;
+		strbuf_reset(owner);
+		strbuf_addf(owner, "%s%s", dir.buf, de->d_name);
+		if (lstat(owner->buf, &ost) == 0 && ost.st_ino == lst->st_ino &&
+		    ost.st_dev == lst->st_dev) {
+			*pid = (pid_t)p;
+			found = 1;
+		}
+	}
+	if (d)
+		closedir(d);
+	strbuf_release(&dir);
+	strbuf_release(&prefix);
+	return found;
+}
+
+static void (*takeover_notice)(const char *lock_path, long pid);
+
+void lock_on_takeover(void (*fn)(const char *lock_path, long pid))
+{
+	takeover_notice = fn;
+}
+
+/*
+ * Remove a lock whose owner no longer runs: it is moved aside, and removed
+ * only when what was moved is still that lock (else, another process's new
+ * lock, it is put back). Returns 1 when it was removed.
+ */
+static int take_over_dead(const char *lock_path)
+{
+	struct strbuf owner = STRBUF_INIT, aside = STRBUF_INIT;
+	struct stat lst, ast;
+	unsigned long long start;
+	pid_t pid;
+	int ok = 0;
+
+	if (lstat(lock_path, &lst) < 0 || !find_owner(lock_path, &lst, &pid, &start, &owner) ||
+	    proc_alive(pid, start))
+		goto out;
+	strbuf_addf(&aside, "%s.stale.%d", lock_path, (int)getpid());
+	if (rename(lock_path, aside.buf) < 0)
+		goto out;
+	if (lstat(aside.buf, &ast) == 0 && ast.st_ino == lst.st_ino &&
+	    ast.st_dev == lst.st_dev) {
+		unlink(aside.buf);
+		unlink(owner.buf);
+		ok = 1;
+		log_event(LOG_WARN, "lock", "took over '%s': its owner, process %d, is gone",
+			  lock_path, (int)pid);
+		if (takeover_notice)
+			takeover_notice(lock_path, (long)pid);
+	} else if (link(aside.buf, lock_path) == 0 || errno == EEXIST) {
+		unlink(aside.buf);
+	}
+out:
+	strbuf_release(&owner);
+	strbuf_release(&aside);
+	return ok;
 }
 
 /* Try until the deadline, backing off from 1 ms up to 100 ms. */
@@ -242,6 +433,9 @@ static int create_lock_retry(const char *lock_path, mode_t mode,
 		fd = create_lock(lock_path, mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
+		if (take_over_dead(lock_path))
+			continue;
+		errno = EEXIST;
 		left = deadline - time_mono_ms();
 		if (left <= 0)
 			return -1;
@@ -336,7 +530,7 @@ static int rename_lock(struct lockfile *lk)
 	r = rename(lk->lock_path, lk->path);
 	saved = errno;
 	if (!r)
-		tempfile_unregister(lk->lock_path);
+		unregister(lk->lock_path, 0, 1);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return r;
@@ -383,8 +577,7 @@ void lock_rollback(struct lockfile *lk)
 		/* As in rename_lock(): no clean-up between the two steps. A
 		 * lock handed over to a daemon is its to remove, not ours. */
 		sigchain_block_common(&old);
-		if (unregister(lk->lock_path))
-			unlink(lk->lock_path);
+		unregister(lk->lock_path, 1, 1);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	lock_clear(lk);

@@ -15,6 +15,15 @@
  * exits or is killed by a catchable signal, it is removed. timeout_ms > 0
  * retries for that long before giving up with -BOSUN_EBUSY.
  *
+ * A lock names its owner without a byte of its content: it is created as
+ * "<path>.lock.owner.<pid>.<start>" (PID and start time, proc.h) and
+ * hard-linked as "<path>.lock", so the lock never exists without that
+ * second name (removed with the lock). A lock whose owner no longer runs
+ * (kill -9) is taken over by the next lock_acquire(), which logs it and
+ * calls the lock_on_takeover() callback (cmd/ prints a line); a lock with
+ * no owner name (another program's, or made where hard links are not
+ * possible) is waited for as before.
+ *
  * tempfile_register() gives any other path the same clean-up. A file is
  * removed only by the process that registered it, so a forked child that
  * exits leaves its parent's files alone; a process that daemonises calls
@@ -62,6 +71,9 @@ void tempfile_forget_all(void);
 void tempfile_adopt_all(void);
 /* Remove every registered file now (used by the exit and signal paths). */
 void tempfile_cleanup(void);
+/* Called after a dead owner's lock was taken over (lock_path, its PID). */
+void lock_on_takeover(void (*fn)(const char *lock_path, long pid));
+
 /* Have the handler of the signals above call fn (async-signal-safe) before
  * it removes the files; at most four such functions. */
 void cleanup_on_signal(void (*fn)(void));

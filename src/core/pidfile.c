@@ -19,98 +19,7 @@
 #define RECORD_CAP 512
 #define OWNER_LOCK_STEP_MS 200
 
-/* ---- processes ---------------------------------------------------------- */
-
-int proc_start_time(pid_t pid, unsigned long long *out)
-{
-	char path[64], buf[2048], *p, *end;
-	unsigned long long start;
-	ssize_t n;
-	int fd, field;
-
-	if (pid <= 0)
-		return error_set(BOSUN_ENOTFOUND, "no process %d", (int)pid);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT || errno == ESRCH ?
-			error_set(BOSUN_ENOTFOUND, "no process %d", (int)pid) :
-			error_errno(BOSUN_EDATA, "cannot read '%s'", path);
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n <= 0)
-		return error_set(BOSUN_ENOTFOUND, "no process %d", (int)pid);
-	buf[n] = '\0';
-	/* The name (field 2) may hold spaces and ')': field 3 follows the last
-	 * ')'. It is the state: a zombie (Z) or dead task (X) has ended, even
-	 * while its parent has not reaped it yet. */
-	p = strrchr(buf, ')');
-	if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-		return error_set(BOSUN_ENOTFOUND, "process %d has ended", (int)pid);
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return error_set(BOSUN_EDATA, "cannot parse '%s'", path);
-	errno = 0;
-	start = strtoull(p + 1, &end, 10);
-	if (end == p + 1 || errno)
-		return error_set(BOSUN_EDATA, "cannot parse '%s'", path);
-	*out = start;
-	return 0;
-}
-
-int proc_alive(pid_t pid, unsigned long long start)
-{
-	unsigned long long now;
-
-	if (proc_start_time(pid, &now) < 0) {
-		error_clear();
-		return 0;
-	}
-	return now == start;
-}
-
 /* ---- owner records ------------------------------------------------------ */
-
-/* Read once: neither changes while the process runs. */
-static const char *boot_id(void)
-{
-	static char id[40];
-	static int done;
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!done) {
-		if (fs_read_file(&sb, "/proc/sys/kernel/random/boot_id", 64) == 0) {
-			strbuf_trim(&sb);
-			if (sb.len < sizeof(id) && !strchr(sb.buf, ' '))
-				memcpy(id, sb.buf, sb.len + 1);
-		}
-		error_clear();
-		strbuf_release(&sb);
-		done = 1;
-	}
-	return id;
-}
-
-static const char *host_name(void)
-{
-	static char host[256];
-	static int done;
-	size_t i;
-
-	if (!done) {
-		if (gethostname(host, sizeof(host)) < 0)
-			host[0] = '\0';
-		host[sizeof(host) - 1] = '\0';
-		/* One word in the record. */
-		for (i = 0; host[i]; i++)
-			if (host[i] == ' ' || host[i] == '\n')
-				host[i] = '_';
-		done = 1;
-	}
-	return host;
-}
 
 int proc_owner_of(struct proc_owner *o, pid_t pid)
 {
@@ -122,8 +31,8 @@ int proc_owner_of(struct proc_owner *o, pid_t pid)
 	memset(o, 0, sizeof(*o));
 	o->pid = pid;
 	o->start = start;
-	memcpy(o->boot, boot_id(), strlen(boot_id()) + 1);
-	memcpy(o->host, host_name(), strlen(host_name()) + 1);
+	memcpy(o->boot, proc_boot_id(), strlen(proc_boot_id()) + 1);
+	memcpy(o->host, proc_host_name(), strlen(proc_host_name()) + 1);
 	return 0;
 }
 
@@ -155,9 +64,9 @@ int proc_owner_parse(struct proc_owner *o, const char *text)
 
 int proc_owner_alive(const struct proc_owner *o)
 {
-	if (*o->host && strcmp(o->host, host_name()))
+	if (*o->host && strcmp(o->host, proc_host_name()))
 		return !o->written || time(NULL) - o->written < PROC_OWNER_STALE_S;
-	if (*o->boot && *boot_id() && strcmp(o->boot, boot_id()))
+	if (*o->boot && *proc_boot_id() && strcmp(o->boot, proc_boot_id()))
 		return 0;
 	return proc_alive(o->pid, o->start);
 }

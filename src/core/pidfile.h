@@ -12,12 +12,8 @@
  * this boot and this host). A reused PID has another start time, and after
  * a reboot the boot id differs, so neither is taken for the owner.
  *
- * Is a process alive? The one test everyone uses:
- *
- *	if (proc_alive(pid, start))	// 1: running, that very process
- *
- * A zombie is dead (it has ended; only its parent has not reaped it yet),
- * and so is a process whose start time cannot be read.
+ * Is a process alive? The one test everyone uses is proc_alive(pid, start)
+ * (core/proc.h).
  *
  * A PID file (watch.pid), written under a lock, holds one record:
  *
@@ -49,6 +45,7 @@
 #define BOSUN_CORE_PIDFILE_H
 
 #include "core/lockfile.h"
+#include "core/proc.h"
 #include "core/strbuf.h"
 
 #include <sys/types.h>
@@ -64,12 +61,6 @@ struct proc_owner {
 	char host[256];			/* "" when unknown: this host */
 	time_t written;			/* when the record was written; 0: now */
 };
-
-/* pid's start time: 0, or -BOSUN_ENOTFOUND (recorded) when no such process
- * runs (a zombie has ended), -BOSUN_EDATA when /proc/PID/stat is unreadable. */
-int proc_start_time(pid_t pid, unsigned long long *out);
-/* 1 when pid runs and started at start; else 0. */
-int proc_alive(pid_t pid, unsigned long long start);
 
 /* The record of pid (this process, or a child it started): 0 or the error
  * of proc_start_time(). */

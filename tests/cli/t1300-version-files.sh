@@ -97,6 +97,20 @@ test_expect_success 'all or none: a locked file stops every write' '
 	rm Cargo.toml.lock
 '
 
+test_expect_success 'a lock naming its owner: busy while the owner runs, taken over once it is killed' '
+	setup_files own && { sleep 30 & } && holder=$! &&
+	start=$(cut -d" " -f22 /proc/$holder/stat) &&
+	printf "half" >Cargo.toml.lock.owner.$holder.$start &&
+	ln Cargo.toml.lock.owner.$holder.$start Cargo.toml.lock &&
+	test_expect_code 75 bosun version set 3.0.0 2>../err &&
+	test_eq "1.0.0" "$(cat VERSION)" &&
+	kill -9 $holder && wait $holder 2>/dev/null;
+	bosun version set 3.0.0 2>../err &&
+	test_grep "took over .*Cargo.toml.lock.*pid $holder" ../err &&
+	test_eq "3.0.0" "$(cat VERSION)" && test ! -e Cargo.toml.lock &&
+	test -z "$(ls -a | grep owner)"
+'
+
 test_expect_success 'a configured file whose pattern does not match is exit 65' '
 	setup_files pm && echo "nothing here" >about.py &&
 	test_expect_code 65 bosun version check 2>../err && test_grep "about.py" ../err

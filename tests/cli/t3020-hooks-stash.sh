@@ -168,6 +168,24 @@ test_expect_success 'with SIGPIPE ignored, a SIGPIPE does not put the changes ba
 	test_eq "$(cat ../want)" "$(digest)"
 '
 
+test_expect_success 'bosun killed with -9 while holding a lock: the next run takes the lock over and says so' '
+	setup kl && partial && interrupt kl KILL && real_git=$(command -v git) &&
+	mkdir -p ../slowgit && cat >../slowgit/git <<-EOF &&
+	#!/bin/sh
+	if [ "\$1" = hash-object ]; then echo \$\$ >../kl.slow; exec sleep 30; fi
+	exec "$real_git" "\$@"
+	EOF
+	chmod +x ../slowgit/git && rm -f ../kl.slow &&
+	{ PATH="$PWD/../slowgit:$PATH" "$BOSUN" hooks recover >/dev/null 2>&1 & } && held=$! &&
+	wait_for ../kl.slow && test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
+	kill -9 $held && kill "$(cat ../kl.slow)" && wait $held 2>/dev/null;
+	test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
+	bosun hooks recover >../out 2>../err &&
+	test_grep "took over .*manifest.json.lock.*pid $held" ../err &&
+	test_grep "put back 1 file" ../out && test_eq "$(cat ../want)" "$(digest)" &&
+	test ! -e .git/bosun/hooks/stash/main
+'
+
 test_expect_success 'a stash folder without a manifest (a crash before it was written) is cleaned' '
 	cd p && mkdir -p .git/bosun/hooks/stash/main/files && echo junk >.git/bosun/hooks/stash/main/files/0 &&
 	bosun hooks recover >../out && test_grep "nothing to recover" ../out &&

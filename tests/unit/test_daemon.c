@@ -11,6 +11,7 @@
 #include "core/pidfile.h"
 #include "core/time.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,20 @@ static void detach__lock_handed_over_and_committed(void **state)
 	strbuf_release(&lock);
 }
 
+/* How many names in dir start with prefix. */
+static int count_prefix(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
 /* A lock the daemon never commits is removed when the daemon ends, and
  * not by the parent. */
 static void detach__uncommitted_lock_removed_by_the_daemon(void **state)
@@ -248,9 +263,17 @@ static void detach__uncommitted_lock_removed_by_the_daemon(void **state)
 	lock_rollback(&lk);
 	tempfile_cleanup();
 	assert_true(fs_exists(lock.buf));
+	/* The lock names its new owner: the daemon, not us. */
+	strbuf_reset(&target);
+	strbuf_addf(&target, "%s/file.lock.owner.%d.", fx->dir.buf, (int)pid);
+	assert_int_equal(count_prefix(fx->dir.buf, target.buf + fx->dir.len + 1), 1);
+	strbuf_reset(&target);
+	strbuf_addf(&target, "file.lock.owner.%d.", (int)getpid());
+	assert_int_equal(count_prefix(fx->dir.buf, target.buf), 0);
 	note(fx->go.buf, "go");
 	wait_gone(pid);
 	assert_false(fs_exists(lock.buf));
+	assert_int_equal(count_prefix(fx->dir.buf, "file.lock.owner."), 0);
 	strbuf_release(&target);
 	strbuf_release(&lock);
 }

@@ -8,6 +8,7 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,6 +462,113 @@ static void lock__sigterm__removes_lock(void **state)
 	assert_content(target, "1.0.0\n");
 }
 
+/* How many "<name>.lock.owner.*" names are in dir; the last into *last. */
+static int owner_names(const char *dir, const char *name, struct strbuf *last)
+{
+	struct strbuf prefix = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	strbuf_addf(&prefix, "%s.lock.owner.", name);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, prefix.buf, prefix.len)) {
+			n++;
+			if (last) {
+				strbuf_reset(last);
+				strbuf_addstr(last, de->d_name);
+			}
+		}
+	closedir(d);
+	strbuf_release(&prefix);
+	return n;
+}
+
+static long taken_over_pid;
+
+static void note_takeover(const char *lock_path, long pid)
+{
+	(void)lock_path;
+	taken_over_pid = pid;
+}
+
+static void lock__names_its_owner_and_leaves_no_trace(void **state)
+{
+	struct fixture *fx = *state;
+	struct lockfile lk = LOCKFILE_INIT;
+	struct strbuf name = STRBUF_INIT, want = STRBUF_INIT;
+	const char *target = path_in(state, "VERSION");
+	struct stat a, b;
+
+	assert_int_equal(lock_acquire(&lk, target, 0), 0);
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", &name), 1);
+	strbuf_addf(&want, "VERSION.lock.owner.%d.", (int)getpid());
+	assert_int_equal(strncmp(name.buf, want.buf, want.len), 0);
+	/* The owner name is the lock itself, not a copy. */
+	assert_int_equal(stat(path_in(state, "VERSION.lock"), &a), 0);
+	assert_int_equal(stat(path_in(state, name.buf), &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_int_equal(lock_write(&lk, "2.0.0\n", 6), 0);
+	assert_int_equal(lock_commit(&lk), 0);
+	assert_content(target, "2.0.0\n");
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
+	assert_int_equal(lock_acquire(&lk, target, 0), 0);
+	lock_rollback(&lk);
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
+	assert_false(fs_exists(path_in(state, "VERSION.lock")));
+	strbuf_release(&name);
+	strbuf_release(&want);
+}
+
+static void lock__sigkill__next_acquire_takes_over(void **state)
+{
+	struct fixture *fx = *state;
+	struct lockfile lk = LOCKFILE_INIT;
+	const char *target = path_in(state, "VERSION");
+	int ready, st;
+	pid_t pid;
+
+	put(target, "1.0.0\n");
+	pid = fork_child(lock_and_wait, target, &ready);
+	wait_ready(ready);
+	/* While it runs, the lock is busy. */
+	assert_int_equal(lock_acquire(&lk, target, 0), -BOSUN_EBUSY);
+	error_clear();
+	kill(pid, SIGKILL);
+	st = wait_child(pid);
+	assert_true(WIFSIGNALED(st));
+	/* kill -9 left its half-written lock and its owner name. */
+	assert_content(path_in(state, "VERSION.lock"), "half");
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 1);
+	taken_over_pid = 0;
+	lock_on_takeover(note_takeover);
+	assert_int_equal(lock_acquire(&lk, target, 0), 0);
+	lock_on_takeover(NULL);
+	assert_int_equal(taken_over_pid, pid);
+	assert_int_equal(lock_write(&lk, "2.0.0\n", 6), 0);
+	assert_int_equal(lock_commit(&lk), 0);
+	assert_content(target, "2.0.0\n");
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
+	assert_false(fs_exists(path_in(state, "VERSION.lock")));
+}
+
+static void lock__without_owner_name__still_busy(void **state)
+{
+	struct lockfile lk = LOCKFILE_INIT;
+	const char *target = path_in(state, "VERSION");
+
+	/* Another program's lock, or an older bosun's: never taken over. */
+	put(path_in(state, "VERSION.lock"), "");
+	taken_over_pid = 0;
+	lock_on_takeover(note_takeover);
+	assert_int_equal(lock_acquire(&lk, target, 0), -BOSUN_EBUSY);
+	lock_on_takeover(NULL);
+	assert_int_equal(taken_over_pid, 0);
+	error_clear();
+	assert_true(fs_exists(path_in(state, "VERSION.lock")));
+}
+
 #define BIG_WRITE (1 << 20)
 
 static int rewrite_forever(const char *target)
@@ -680,6 +788,9 @@ int main(void)
 		T(tempfile__sigterm_removes),
 		T(tempfile__other_signals_remove),
 		T(lock__sigterm__removes_lock),
+		T(lock__names_its_owner_and_leaves_no_trace),
+		T(lock__sigkill__next_acquire_takes_over),
+		T(lock__without_owner_name__still_busy),
 		T(lock__sigkill_mid_write__old_or_new),
 		T(tempfile__forked_child_leaves_parent_files),
 		T(tempfile__adopted_by_daemon_child),

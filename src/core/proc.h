@@ -1,0 +1,33 @@
+/*
+ * proc.h - what /proc says about a process: when it started, whether it
+ * still runs, which boot and host this is.
+ *
+ *	unsigned long long start;
+ *	if (proc_start_time(pid, &start) == 0)	// field 22 of /proc/PID/stat
+ *		record(pid, start);
+ *	...
+ *	if (proc_alive(pid, start))		// 1: running, that very process
+ *
+ * Is a process alive? proc_alive() is the one test everyone uses. A zombie
+ * is dead (it has ended; only its parent has not reaped it yet), and so is
+ * a process whose start time cannot be read; a PID now held by another
+ * process (another start time) is not the one recorded. Owner records and
+ * PID files built on this are in pidfile.h.
+ */
+#ifndef BOSUN_CORE_PROC_H
+#define BOSUN_CORE_PROC_H
+
+#include <sys/types.h>
+
+/* pid's start time in clock ticks after boot: 0, or -BOSUN_ENOTFOUND
+ * (recorded) when no such process runs (a zombie has ended), -BOSUN_EDATA
+ * when /proc/PID/stat cannot be read or parsed. */
+int proc_start_time(pid_t pid, unsigned long long *out);
+/* 1 when pid runs and started at start; else 0. */
+int proc_alive(pid_t pid, unsigned long long start);
+/* /proc/sys/kernel/random/boot_id, "" when unknown; read once. */
+const char *proc_boot_id(void);
+/* gethostname(), spaces made '_', "" when unknown; read once. */
+const char *proc_host_name(void);
+
+#endif

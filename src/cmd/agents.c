@@ -267,7 +267,7 @@ static int run_plan(struct bosun_ctx *ctx, struct agents_cmd *c, struct run_opts
 	if (snap == 1 && !o->dry_run &&
 	    agents_snapshot_save(&c->env, key, src.buf, config_str(c->cfg, "agents.base"),
 				 &plan) < 0)
-		error_clear();
+		agents_degraded("no-op snapshot not kept");
 	r = report(ctx, &plan, id, o->dry_run);
 out:
 	if (locked)

@@ -115,4 +115,15 @@ test_expect_success 'a damaged snapshot is ignored, and replaced' '
 	test_eq 0 "$(sqlite3 .git/bosun/state.db "select count(*) from agent_snapshot where data like \"%x 1 2%\"")"
 '
 
+test_expect_success 'caches the store cannot keep cost time only, and the log says so' '
+	new_repo ro && mkdir agents && template alpha 1 && q=$(printf "\047") &&
+	bosun agents deploy $TG 2>/dev/null && sleep 1.1 &&
+	sqlite3 .git/bosun/state.db "delete from agent_templates; create trigger ro1 before insert on agent_snapshot begin select raise(abort, ${q}snapshot read-only${q}); end; create trigger ro2 before insert on agent_templates begin select raise(abort, ${q}templates read-only${q}); end;" &&
+	logf="$BOSUN_HOME/state/bosun/logs/bosun.log" && rm -f "$logf" &&
+	bosun agents deploy $TG 2>../err && test_grep "2 skipped" ../err &&
+	test_grep "no-op snapshot not kept: .*snapshot read-only" "$logf" &&
+	test_grep "template stat cache not kept: .*templates read-only" "$logf" &&
+	test_eq 0 "$(snap_rows)"
+'
+
 test_done

@@ -216,6 +216,10 @@ struct agents_env {
 };
 #define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0 }
 int agents_env_open(struct agents_env *env);
+/* A cache the store could not read or keep (the stat caches, the no-op
+ * snapshot): costs time only, so the command goes on; the event log gets
+ * what and why (a degraded event), and the error is cleared. */
+void agents_degraded(const char *what);
 void agents_env_close(struct agents_env *env);
 
 /* The targets: ids given (--target), else config (agents.targets), else

@@ -674,8 +674,9 @@ int agents_load_set(struct agent_set *set, struct agents_env *env,
 	strbuf_init(&lx.ix.path, 0);
 	/* The reference time comes before any template's stat. */
 	lx.tx.ref = statcache_clock();
+	/* A cache: without it, every template is read; the log says why. */
 	if (agents_tmpl_stats(&lx.tx.have, &lx.tx.have_nr, env, dir) < 0)
-		error_clear();  /* a cache: without it, every template is read */
+		agents_degraded("template stat cache not read");
 	lx.ix.by_src = xcalloc(env->recs_nr + 1, sizeof(*lx.ix.by_src));
 	for (i = 0; i < env->recs_nr; i++)
 		if (env->recs[i].src && env->recs[i].renderer)
@@ -685,7 +686,7 @@ int agents_load_set(struct agent_set *set, struct agents_env *env,
 	r = agent_set_load_cached(set, dir, shown, base, base_optional, pb, &cache);
 	/* Best effort: a store we cannot update now only costs reads later. */
 	if (r >= 0 && agents_tmpl_stats_put(env, dir, lx.tx.put, lx.tx.put_nr) < 0)
-		error_clear();
+		agents_degraded("template stat cache not kept");
 	agent_tstats_free(lx.tx.have, lx.tx.have_nr);
 	agent_tstats_free(lx.tx.put, lx.tx.put_nr);
 	free(lx.ix.by_src);

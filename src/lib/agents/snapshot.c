@@ -332,13 +332,15 @@ int agents_snapshot_use(struct agent_plan *plan, struct agents_env *env,
 	struct agent_snap_entry *e = NULL;
 	const char **follow, **nofollow;
 	struct stat *st_f, *st_n;
-	int *err_f, *err_n, same = 1;
+	int *err_f, *err_n, same = 1, r = 0;
 	size_t nr = 0, i, nf = 0, nn = 0;
 
-	/* No usable snapshot (or the store cannot give it): the full path
-	 * runs, and meets any store failure again where it is reported. */
-	if (env->user || read_snapshot(env, key, &data) <= 0 ||
+	/* No usable snapshot: the full path runs. A store that cannot give
+	 * it is logged, and met again by the full path. */
+	if (env->user || (r = read_snapshot(env, key, &data)) <= 0 ||
 	    agent_snapshot_parse(&e, &nr, data.buf, data.len) < 0) {
+		if (r < 0)
+			agents_degraded("no-op snapshot not read");
 		error_clear();
 		strbuf_release(&data);
 		return 0;

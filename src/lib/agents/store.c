@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/log.h"
 #include "core/pidfile.h"
 #include "lib/store/store.h"
 
@@ -29,6 +30,12 @@ int agents_env_open(struct agents_env *env)
 	if ((r = fs_mkdir_p(env->agents_dir)) < 0)
 		return r;
 	return store_open(&env->st, env->store_url, env->common_dir, 0);
+}
+
+void agents_degraded(const char *what)
+{
+	log_event(LOG_DEGRADED, "agents", "%s: %s", what, error_message());
+	error_clear();
 }
 
 void agents_env_close(struct agents_env *env)

@@ -1,4 +1,4 @@
-/* libFuzzer harness for lib/scan/glob: .bosunignore text and paths. The
+/* libFuzzer harness for core/glob: .bosunignore text and paths. The
  * input is "patterns\0path"; matching must finish (it is linear) and a
  * pattern must match itself when it has no special characters. */
 #include "core/glob.h"

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int open_env(struct bosun_ctx *ctx, struct rel_env *env,
 		    const char *package, const char *format)
@@ -203,16 +204,38 @@ out:
 	return r;
 }
 
-static int open_manifests(struct bosun_ctx *ctx, struct manifest_set *ms)
+/*
+ * Read the version files, after settling a write of them that a killed
+ * bosun left (manifest.h: all new or all old, never a mix); a dry run only
+ * says that one is pending.
+ */
+static int open_manifests(struct bosun_ctx *ctx, struct manifest_set *ms,
+			  int dry_run)
 {
+	struct strbuf what = STRBUF_INIT;
 	struct repo *repo;
 	struct config *cfg;
+	char *journal;
 	int r;
 
 	/* CMD_NEEDS_WORKTREE: repo->workdir is set. */
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	return manifest_discover(ms, repo->workdir, config_get(cfg, "release.files"));
+	journal = manifest_journal_path(repo->gitdir);
+	if (dry_run && !access(journal, F_OK))
+		print_warning(ctx, "a write of the version files was interrupted; "
+			      "the next 'bosun version' write or check settles it");
+	else if (!dry_run && (r = manifest_recover(journal, &what)) > 0)
+		print_warning(ctx, "%s the interrupted write of %s",
+			      r == 1 ? "completed" : "undid", what.buf);
+	strbuf_release(&what);
+	if (r < 0 || (r = manifest_discover(ms, repo->workdir,
+					     config_get(cfg, "release.files"))) < 0) {
+		free(journal);
+		return r;
+	}
+	ms->journal = journal;
+	return 0;
 }
 
 static void print_files(struct bosun_ctx *ctx, const struct manifest_set *ms,
@@ -250,7 +273,7 @@ static int write_version(struct bosun_ctx *ctx, const char *version, int dry_run
 	struct manifest_set ms = MANIFEST_SET_INIT;
 	int r;
 
-	if ((r = open_manifests(ctx, &ms)) < 0)
+	if ((r = open_manifests(ctx, &ms, dry_run)) < 0)
 		goto out;
 	if ((r = manifest_set_version(&ms, version)) < 0)
 		goto out;
@@ -368,7 +391,7 @@ static int version_check_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 	if (argc)
 		return cmd_usage_error("unexpected argument '%s'", argv[0]);
-	if ((r = open_manifests(ctx, &ms)) < 0)
+	if ((r = open_manifests(ctx, &ms, 0)) < 0)
 		goto out;
 	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
 		goto out;
@@ -418,7 +441,7 @@ static int version_sync_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = latest_tag_version(ctx, &want, &tag, package, format)) < 0)
 		goto out;
 	if (!want.len) {
-		if ((r = open_manifests(ctx, &ms)) < 0)
+		if ((r = open_manifests(ctx, &ms, dry_run)) < 0)
 			goto out;
 		if (!ms.nr) {
 			r = error_set(BOSUN_ENOTFOUND, "no release tag and no version file");

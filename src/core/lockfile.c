@@ -456,6 +456,11 @@ static char *resolve_target(const char *path)
 	return real ? real : xstrdup(path);
 }
 
+char *lock_target(const char *path)
+{
+	return resolve_target(path);
+}
+
 static int lock_acquire_mode(struct lockfile *lk, const char *path,
 			     int timeout_ms, mode_t mode)
 {
@@ -534,6 +539,15 @@ static int rename_lock(struct lockfile *lk)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return r;
+}
+
+int lock_sync(struct lockfile *lk)
+{
+	if (lk->fd < 0)
+		return error_set(BOSUN_EINTERNAL, "sync of a lock not held");
+	if (fsync(lk->fd) < 0 && errno != EINVAL)
+		return error_errno(BOSUN_EIO, "cannot write '%s'", lk->lock_path);
+	return 0;
 }
 
 int lock_commit(struct lockfile *lk)

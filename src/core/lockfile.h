@@ -49,6 +49,11 @@ struct lockfile {
 int lock_acquire(struct lockfile *lk, const char *path, int timeout_ms);
 /* Write all of buf to the lock; returns 0 or -BOSUN_EIO. */
 int lock_write(struct lockfile *lk, const void *buf, size_t len);
+/* The file a lock on path replaces: path, or the target of the symlink
+ * path is (free() it). Its lock file is that name plus ".lock". */
+char *lock_target(const char *path);
+/* fsync the lock's bytes (they stay the lock's; nothing is renamed). */
+int lock_sync(struct lockfile *lk);
 /* fsync, close and rename the lock over the target. */
 int lock_commit(struct lockfile *lk);
 /* Close and remove the lock; the target stays as it was. Accepts a

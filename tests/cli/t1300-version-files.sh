@@ -111,6 +111,48 @@ test_expect_success 'a lock naming its owner: busy while the owner runs, taken o
 	test -z "$(ls -a | grep owner)"
 '
 
+# strace kills "version set" at its K-th call of one kind (each rename,
+# fsync, unlink, open and write in turn); the next "version check" must
+# settle the write so that every file is wholly old or wholly new, and
+# leave no lock behind.
+if command -v strace >/dev/null 2>&1; then
+test_expect_success 'kill -9 at every rename, fsync, unlink, open and write: all old or all new' '
+	setup_files kill && git tag -d v1.0.0 >/dev/null && kills=0 && completed=0 && undone=0 &&
+	for sc in rename fsync unlink openat write; do
+		k=1 &&
+		while [ $k -le 80 ]; do
+			strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$k \
+				"$BOSUN" version set 2.0.0 >/dev/null 2>&1
+			rc=$? &&
+			bosun version check >../out 2>../err || {
+				echo "$sc #$k (exit $rc): the files disagree" && cat ../out ../err && return 1
+			}
+			v=$(cat VERSION) &&
+			for f in package.json package-lock.json pyproject.toml Cargo.toml about.py; do
+				test_grep "^$f  *$v$" ../out || return 1
+			done &&
+			if grep -q "completed the interrupted write" ../err; then
+				completed=$((completed + 1)) && test_eq 2.0.0 "$v"
+			fi &&
+			if grep -q "undid the interrupted write" ../err; then
+				undone=$((undone + 1)) && test_eq 1.0.0 "$v"
+			fi &&
+			left=$(find . -maxdepth 1 -name "*.lock") &&
+			test_eq "" "$left" &&
+			git checkout -q -- . || return 1
+			[ $rc -ne 0 ] || break
+			kills=$((kills + 1)) && k=$((k + 1))
+		done || return 1
+	done &&
+	echo "kills: $kills, completed: $completed, undone: $undone" &&
+	[ $kills -ge 20 ] && [ $completed -ge 1 ] && [ $undone -ge 1 ] &&
+	bosun version set 3.0.0 >/dev/null && test_eq 3.0.0 "$(cat VERSION)" &&
+	test_eq "" "$(find .git/bosun -name "*.lock")"
+'
+else
+	test_skip 'kill -9 at every rename, fsync, unlink, open and write: all old or all new' 'no strace'
+fi
+
 test_expect_success 'a configured file whose pattern does not match is exit 65' '
 	setup_files pm && echo "nothing here" >about.py &&
 	test_expect_code 65 bosun version check 2>../err && test_grep "about.py" ../err

@@ -61,8 +61,28 @@ out:
 	manifest_set_release(&ms);
 }
 
+struct journal_walk {
+	const uint8_t *data;
+	size_t size, paths;
+};
+
+/* Each path the journal reader hands out is a non-empty string inside
+ * the input. */
+static void journal_path(const char *path, void *p)
+{
+	struct journal_walk *w = p;
+	const char *base = (const char *)w->data;
+
+	if (path < base || path >= base + w->size || !*path ||
+	    path + strlen(path) >= base + w->size)
+		abort();
+	w->paths++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct journal_walk w = { data, size, 0 };
+	int commit = -1;
 	static const enum manifest_kind kinds[] = {
 		MANIFEST_VERSION_FILE, MANIFEST_PACKAGE_JSON,
 		MANIFEST_PACKAGE_LOCK, MANIFEST_PYPROJECT, MANIFEST_CARGO,
@@ -74,5 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		one_kind(kinds[i], data, size);
+	/* The same bytes as a multi-file write's journal record. */
+	if (manifest_journal_parse((const char *)data, size, &commit,
+				   journal_path, &w) == 0 && commit != 0 && commit != 1)
+		abort();
+	error_clear();
 	return 0;
 }

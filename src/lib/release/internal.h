@@ -31,6 +31,19 @@ int mf_check_version_text(const struct manifest *m, size_t off, size_t len);
  * one also sets m->version. */
 int mf_add_text_span(struct manifest *m, size_t off, size_t len);
 
+/* The full path of m (ms->root joined with m->path), appended to sb. */
+void mf_full_path_add(struct strbuf *sb, const struct manifest_set *ms,
+		      const struct manifest *m);
+
+/* The journal of a write with ms->journal set (manifest_journal.c): begin
+ * takes the journal's lock (settling what a killed writer left) and
+ * records "prepare"; commit records "commit"; end removes the record and
+ * releases the lock. */
+struct lockfile;
+int mf_journal_begin(struct lockfile *jl, const struct manifest_set *ms);
+int mf_journal_commit(const struct manifest_set *ms);
+void mf_journal_end(struct lockfile *jl, const struct manifest_set *ms);
+
 int mf_parse_json(struct manifest *m);
 int mf_parse_toml(struct manifest *m);
 int mf_parse_pattern(struct manifest *m, const char *pattern);

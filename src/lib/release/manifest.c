@@ -311,5 +311,6 @@ void manifest_set_release(struct manifest_set *ms)
 		manifest_release(&ms->items[i]);
 	free(ms->items);
 	free(ms->root);
+	free(ms->journal);
 	memset(ms, 0, sizeof(*ms));
 }

@@ -25,6 +25,21 @@
  * kept. manifest_write() first writes every new file to "<path>.lock", and
  * only when all are written renames them in place; if a rename fails, the
  * files already renamed are put back from the original bytes.
+ *
+ * A kill -9 halfway through the renames would still leave some files new
+ * and some old, so with ms->journal set (a path in the git directory, e.g.
+ * "<gitdir>/bosun/manifest.journal") the write keeps a journal:
+ *
+ *	1. take "<journal>.writer.lock", an owner lock: writers go one at a
+ *	   time, and one that was killed is taken over;
+ *	2. record the files about to change ("prepare"), write and sync every
+ *	   "<file>.lock";
+ *	3. record "commit": from here on, the write is done;
+ *	4. rename every lock into place, and remove the record.
+ *
+ * manifest_recover() finishes what a killed writer left: after "commit" it
+ * renames the lock files still there (all new), before it removes them (all
+ * old). Commands that write or check version files call it first.
  */
 #ifndef BOSUN_LIB_MANIFEST_H
 #define BOSUN_LIB_MANIFEST_H
@@ -63,14 +78,32 @@ struct manifest_set {
 	char *root;
 	struct manifest *items;
 	size_t nr, alloc;
+	char *journal;          /* set for an all-or-none write under kill -9 */
 };
-#define MANIFEST_SET_INIT { NULL, NULL, 0, 0 }
+#define MANIFEST_SET_INIT { NULL, NULL, 0, 0, NULL }
 
 int manifest_discover(struct manifest_set *out, const char *root,
 		      const json_t *extra_files);
 int manifest_set_version(struct manifest_set *ms, const char *version);
 int manifest_write(struct manifest_set *ms);
 void manifest_set_release(struct manifest_set *ms);
+
+/*
+ * Finish or undo a journalled write a killed process left (see above).
+ * Returns 0 when there was none, 1 when it was completed (every file new),
+ * 2 when it was undone (every file as before); report gets the files' names,
+ * comma-separated. -BOSUN_EBUSY when a live writer holds the journal.
+ */
+int manifest_recover(const char *journal, struct strbuf *report);
+/* The journal's path for a work tree whose git directory is gitdir
+ * ("<gitdir>/bosun/manifest.journal"; free() it). */
+char *manifest_journal_path(const char *gitdir);
+
+/* The journal's record (exposed for the fuzz harness): 0 and *commit (1
+ * after "commit"), with the paths' count and each path in turn through
+ * each(), or -BOSUN_EDATA. */
+int manifest_journal_parse(const char *buf, size_t len, int *commit,
+			   void (*each)(const char *path, void *data), void *data);
 
 const char *manifest_kind_name(enum manifest_kind kind);
 

@@ -215,6 +215,16 @@ static void manifest_full_path(struct strbuf *sb, const struct manifest_set *ms,
 	fs_path_join(sb, ms->root ? ms->root : "", m->path ? m->path : "");
 }
 
+void mf_full_path_add(struct strbuf *sb, const struct manifest_set *ms,
+		      const struct manifest *m)
+{
+	struct strbuf path = STRBUF_INIT;
+
+	manifest_full_path(&path, ms, m);
+	strbuf_addbuf(sb, &path);
+	strbuf_release(&path);
+}
+
 static int lock_one(struct lockfile *lk, const char *path,
 		    const struct strbuf *content)
 {
@@ -261,19 +271,32 @@ static void restore_written(const struct manifest_set *ms, size_t upto)
 int manifest_write(struct manifest_set *ms)
 {
 	struct lockfile *locks = xcalloc(ms->nr, sizeof(*locks));
+	struct lockfile jl = LOCKFILE_INIT;
 	struct strbuf path = STRBUF_INIT;
 	size_t i;
-	int r = 0;
+	int r = 0, journal = 0;
 
 	for (i = 0; i < ms->nr; i++)
 		locks[i].fd = -1;
+	if (ms->journal && (r = mf_journal_begin(&jl, ms)) < 0)
+		goto out;
+	journal = ms->journal != NULL;
 	for (i = 0; i < ms->nr; i++) {
 		if (!ms->items[i].changed)
 			continue;
 		manifest_full_path(&path, ms, &ms->items[i]);
 		r = lock_one(&locks[i], path.buf, &ms->items[i].content);
-		if (r < 0)
+		if (r < 0 || (journal && (r = lock_sync(&locks[i])) < 0))
 			goto out;
+	}
+	if (journal) {
+		if ((r = mf_journal_commit(ms)) < 0)
+			goto out;
+		/* From here the write is done: a signal must leave the new
+		 * files for the next run to put in place, not remove them. */
+		for (i = 0; i < ms->nr; i++)
+			if (locks[i].lock_path)
+				tempfile_unregister(locks[i].lock_path);
 	}
 	for (i = 0; i < ms->nr; i++) {
 		if (!ms->items[i].changed)
@@ -286,6 +309,8 @@ int manifest_write(struct manifest_set *ms)
 out:
 	for (i = 0; i < ms->nr; i++)
 		lock_rollback(&locks[i]);
+	if (journal)
+		mf_journal_end(&jl, ms);
 	strbuf_release(&path);
 	free(locks);
 	return r;

@@ -428,6 +428,7 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	if ((r = manifest_discover(&plan->ms, env->repo->workdir,
 				   config_get(env->cfg, "release.files"))) < 0)
 		return r;
+	plan->ms.journal = manifest_journal_path(env->repo->gitdir);
 	rel_env_next_opts(env, &no);
 	no.pre = args->pre;
 	no.level = args->level;

@@ -419,6 +419,87 @@ out:
 	return ok;
 }
 
+/*
+ * Remove the owner names of lock_path whose owners no longer run: a writer
+ * killed between creating its owner name and linking the lock to it
+ * leaves one with no lock.
+ */
+static void sweep_dead_owner_names(const char *lock_path)
+{
+	const char *slash = strrchr(lock_path, '/');
+	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, name = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+
+	if (slash)
+		strbuf_add(&dir, lock_path, (size_t)(slash - lock_path) + 1);
+	strbuf_addf(&prefix, "%s" OWNER_SUFFIX, slash ? slash + 1 : lock_path);
+	d = opendir(dir.len ? dir.buf : ".");
+	while (d && (de = readdir(d))) {
+		unsigned long long start;
+		long long p;
+		int n = 0;
+
+		if (strncmp(de->d_name, prefix.buf, prefix.len) ||
+		    sscanf(de->d_name + prefix.len, "%lld.%llu%n", &p, &start, &n) != 2 ||
+		    de->d_name[prefix.len + n] || p <= 0 || p > INT_MAX ||
+		    proc_alive((pid_t)p, start))
+			continue;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "%s%s", dir.buf, de->d_name);
+		unlink(name.buf);
+	}
+	if (d)
+		closedir(d);
+	strbuf_release(&dir);
+	strbuf_release(&prefix);
+	strbuf_release(&name);
+}
+
+void lock_sweep_dead_owners(const char *target)
+{
+	struct strbuf lock = STRBUF_INIT;
+
+	strbuf_addf(&lock, "%s.lock", target);
+	sweep_dead_owner_names(lock.buf);
+	strbuf_release(&lock);
+}
+
+int lock_settle(const char *target, int commit)
+{
+	struct strbuf lock = STRBUF_INIT, owner = STRBUF_INIT;
+	unsigned long long start;
+	struct stat lst;
+	pid_t pid;
+	int r = 0, named;
+
+	strbuf_addf(&lock, "%s.lock", target);
+	if (lstat(lock.buf, &lst) < 0) {
+		if (errno != ENOENT)
+			r = error_errno(BOSUN_EIO, "cannot read '%s'", lock.buf);
+		goto out;
+	}
+	named = find_owner(lock.buf, &lst, &pid, &start, &owner);
+	if (named && proc_alive(pid, start)) {
+		r = error_set(BOSUN_EBUSY, "'%s' is held by process %d", lock.buf, (int)pid);
+		goto out;
+	}
+	if (commit ? rename(lock.buf, target) : unlink(lock.buf)) {
+		r = error_errno(BOSUN_EIO, commit ? "cannot rename '%s' into place" :
+				"cannot remove '%s'", lock.buf);
+		goto out;
+	}
+	if (named)
+		unlink(owner.buf);
+	r = 1;
+out:
+	if (r >= 0)
+		sweep_dead_owner_names(lock.buf);
+	strbuf_release(&lock);
+	strbuf_release(&owner);
+	return r;
+}
+
 /* Try until the deadline, backing off from 1 ms up to 100 ms. */
 static int create_lock_retry(const char *lock_path, mode_t mode,
 			     int timeout_ms)

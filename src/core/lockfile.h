@@ -52,6 +52,18 @@ int lock_write(struct lockfile *lk, const void *buf, size_t len);
 /* The file a lock on path replaces: path, or the target of the symlink
  * path is (free() it). Its lock file is that name plus ".lock". */
 char *lock_target(const char *path);
+/*
+ * Settle "<target>.lock" left by a writer that was killed: commit renames it
+ * over target (the write it held is finished), else it is removed; its
+ * owner name goes with it. For a caller that knows the writer is gone (it
+ * holds the lock that writer held): a lock that names no owner is taken
+ * as the dead writer's, one whose owner runs is -BOSUN_EBUSY. Returns 1
+ * when it settled one, 0 when there is none.
+ */
+int lock_settle(const char *target, int commit);
+/* Remove the owner names of "<target>.lock" whose owners no longer run and
+ * that no lock is linked to (a writer killed while taking the lock). */
+void lock_sweep_dead_owners(const char *target);
 /* fsync the lock's bytes (they stay the lock's; nothing is renamed). */
 int lock_sync(struct lockfile *lk);
 /* fsync, close and rename the lock over the target. */

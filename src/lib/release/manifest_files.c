@@ -10,7 +10,9 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/sigchain.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,8 +275,9 @@ int manifest_write(struct manifest_set *ms)
 	struct lockfile *locks = xcalloc(ms->nr, sizeof(*locks));
 	struct lockfile jl = LOCKFILE_INIT;
 	struct strbuf path = STRBUF_INIT;
+	sigset_t old;
 	size_t i;
-	int r = 0, journal = 0;
+	int r = 0, journal = 0, blocked = 0;
 
 	for (i = 0; i < ms->nr; i++)
 		locks[i].fd = -1;
@@ -289,14 +292,14 @@ int manifest_write(struct manifest_set *ms)
 		if (r < 0 || (journal && (r = lock_sync(&locks[i])) < 0))
 			goto out;
 	}
+	/* From the "commit" record to the last rename the write is done: a
+	 * signal then must not remove the new files half-way (only SIGKILL
+	 * gets in, and the next run finishes the renames). */
 	if (journal) {
+		sigchain_block_common(&old);
+		blocked = 1;
 		if ((r = mf_journal_commit(ms)) < 0)
 			goto out;
-		/* From here the write is done: a signal must leave the new
-		 * files for the next run to put in place, not remove them. */
-		for (i = 0; i < ms->nr; i++)
-			if (locks[i].lock_path)
-				tempfile_unregister(locks[i].lock_path);
 	}
 	for (i = 0; i < ms->nr; i++) {
 		if (!ms->items[i].changed)
@@ -311,6 +314,8 @@ out:
 		lock_rollback(&locks[i]);
 	if (journal)
 		mf_journal_end(&jl, ms);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	strbuf_release(&path);
 	free(locks);
 	return r;

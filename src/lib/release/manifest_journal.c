@@ -86,19 +86,12 @@ struct settle {
 static void settle_one(const char *path, void *data)
 {
 	struct settle *s = data;
-	struct strbuf lock = STRBUF_INIT;
 	char *target = lock_target(path);
+	int r = lock_settle(target, s->commit);
 
-	strbuf_addf(&lock, "%s.lock", target);
-	if (s->commit) {
-		if (rename(lock.buf, target) < 0 && errno != ENOENT && !s->failed)
-			s->failed = error_errno(BOSUN_EIO, "cannot rename '%s' to '%s'",
-						lock.buf, target);
-	} else if (unlink(lock.buf) < 0 && errno != ENOENT && !s->failed) {
-		s->failed = error_errno(BOSUN_EIO, "cannot remove '%s'", lock.buf);
-	}
+	if (r < 0 && !s->failed)
+		s->failed = r;
 	add_name(s->report, path);
-	strbuf_release(&lock);
 	free(target);
 }
 
@@ -111,11 +104,10 @@ static int recover_locked(const char *journal, struct strbuf *report)
 
 	/* A lock on the record itself is a dead writer's: it was killed
 	 * while replacing the record, which is as it was before. */
-	strbuf_addf(&rec, "%s.lock", journal);
-	if (unlink(rec.buf) < 0 && errno != ENOENT) {
-		r = error_errno(BOSUN_EIO, "cannot remove '%s'", rec.buf);
+	if ((r = lock_settle(journal, 0)) < 0)
 		goto out;
-	}
+	strbuf_addf(&rec, "%s.writer", journal);
+	lock_sweep_dead_owners(rec.buf);
 	strbuf_reset(&rec);
 	r = fs_read_file(&rec, journal, JOURNAL_MAX);
 	if (r == -BOSUN_ENOTFOUND) {

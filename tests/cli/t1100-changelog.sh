@@ -98,7 +98,6 @@ assert e and e[0][\"breaking_text\"]==\"drops the old cache\", e
 test_expect_success '--prepend inserts above the previous entry, never twice' '
 	cd r && printf "# Changelog\n\nintro text\n\n## [1.0.0] - 2026-01-02\n\n- old\n" >CHANGELOG.md &&
 	bosun changelog --title 2.1.0 --prepend CHANGELOG.md &&
-	test_eq "## [2.1.0] - $(date -u +%Y-%m-%d)" "$(grep "^## " CHANGELOG.md | head -n 1)" ||
 	test_eq "## [2.1.0] - 2026-01-02" "$(grep "^## " CHANGELOG.md | head -n 1)" &&
 	test_grep "^intro text" CHANGELOG.md &&
 	cp CHANGELOG.md before &&

@@ -487,13 +487,17 @@ static void changelog__all__shallow_is_edata(void **state)
 	cl_release(&c);
 }
 
-static void today(char *buf, size_t n)
+static void day_of(char *buf, size_t n, time_t t)
 {
-	time_t now = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
+	gmtime_r(&t, &tm);
 	strftime(buf, n, "%Y-%m-%d", &tm);
+}
+
+static void today(char *buf, size_t n)
+{
+	day_of(buf, n, time(NULL));
 }
 
 static void changelog__unreleased__since_latest_release(void **state)
@@ -525,17 +529,27 @@ static void changelog__unreleased__since_latest_release(void **state)
 	assert_true(strncmp(markdown(fx, &c), "## [Unreleased]\n", 16) == 0);
 	changelog_release(&c.cl);
 
-	/* A prerelease: the same range, titled and dated today. */
+	/* A prerelease: the same range, titled and dated by HEAD's commit. */
+	assert_int_equal(changelog_unreleased(&c.cl, &c.h, &c.tags, c.head, &c.opts,
+					      "1.1.0-rc.2", "v1.1.0-rc.2"), 0);
+	r = &c.cl.rel[0];
+	assert_string_equal(r->version, "1.1.0-rc.2");
+	assert_string_equal(r->tag, "v1.1.0-rc.2");
+	day_of(d1, sizeof(d1), (time_t)c.h.commits[c.head].time);
+	assert_string_equal(r->date, d1);
+	assert_int_equal(r->nr_commits, 2);
+	changelog_release(&c.cl);
+
+	/* The same for a release being made now: dated today. */
+	c.opts.dated_today = 1;
 	today(d1, sizeof(d1));
 	assert_int_equal(changelog_unreleased(&c.cl, &c.h, &c.tags, c.head, &c.opts,
 					      "1.1.0-rc.2", "v1.1.0-rc.2"), 0);
 	today(d2, sizeof(d2));
 	r = &c.cl.rel[0];
-	assert_string_equal(r->version, "1.1.0-rc.2");
-	assert_string_equal(r->tag, "v1.1.0-rc.2");
 	assert_true(!strcmp(r->date, d1) || !strcmp(r->date, d2));
-	assert_int_equal(r->nr_commits, 2);
 	changelog_release(&c.cl);
+	c.opts.dated_today = 0;
 
 	/* A stable release: everything since the last stable one. */
 	assert_int_equal(changelog_unreleased(&c.cl, &c.h, &c.tags, c.head, &c.opts,

@@ -367,7 +367,7 @@ int changelog_unreleased(struct changelog *out, struct history *h,
 	}
 	n = version_range(h, head, cur ? &cur->idx : NULL, cur ? 1 : 0, &list);
 	rel = new_release(out, version, tag, head);
-	if (version)
+	if (version && opts->dated_today)
 		set_today(rel);
 	collect(rel, h, list, n, opts);
 	free(list);

@@ -36,6 +36,9 @@ struct changelog_opts {
 	const char *other_title;  /* "" or NULL hides other types */
 	const char *repo_url;     /* "https://github.com/o/r", or NULL */
 	enum cl_host host;
+	/* A release being made now (bosun release): a titled entry is dated
+	 * today rather than by HEAD's commit. */
+	int dated_today;
 };
 
 struct cl_entry {
@@ -67,8 +70,9 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		  uint32_t head, const struct changelog_opts *opts);
 /* One entry for the commits since the latest release reachable from head,
  * titled version (NULL: "Unreleased"). A stable version lists everything
- * since the last stable release (its prereleases' changes included) and is
- * dated today; otherwise the entry starts at the latest release of any kind.
+ * since the last stable release (its prereleases' changes included);
+ * otherwise the entry starts at the latest release of any kind. The entry
+ * is dated by head's commit, or today with opts->dated_today.
  * A shallow clone that lacks the base is -BOSUN_EDATA. */
 int changelog_unreleased(struct changelog *out, struct history *h,
 			 struct rtags *tags, uint32_t head,

@@ -449,6 +449,7 @@ int release_prepare(struct release_plan *plan, struct rel_env *env,
 	plan->channel = xstrdup(rel_env_channel(env, &plan->next.next));
 	oid_to_hex(env->h.commits[env->head].oid, plan->orig_head);
 	rel_env_changelog_opts(env, &co);
+	co.dated_today = 1;
 	if ((r = changelog_unreleased(&cl, &env->h, &env->tags, env->head, &co,
 				      plan->version, plan->tag)) < 0) {
 		changelog_release(&cl);

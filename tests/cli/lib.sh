@@ -10,8 +10,15 @@
 #
 # Bodies run in the script's shell (state carries over between tests) in a
 # fresh temporary directory ($TRASH) that is removed at the end. Chain the
-# steps with && so that the first failing one fails the test. Every test
-# has HOME, BOSUN_HOME and git's identity set to throw-away values.
+# steps with && so that the first failing one fails the test: a chain lint
+# (below) fails a body with a ';' or a bare newline between commands, or a
+# status swallowed with '|| true', '|| :' or '; true'. A command whose
+# status is not the test's goes in { } with its reason (a loop ends its
+# body with '|| return 1'); a diagnostic on failure is
+# '{ cmd || { cat log; false; }; } &&'. A test that needs a tool names it
+# as a prerequisite (test_expect_success 'command -v strace' DESC BODY) and
+# is a skip where it is missing. Every test has HOME, BOSUN_HOME and git's
+# identity set to throw-away values.
 set -u
 : "${BOSUN:?BOSUN must name the bosun binary (tests/run.sh sets it)}"
 : "${BOSUN_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -37,12 +44,44 @@ _test_body() {
 	eval "$1"
 }
 
-# Eval the body once, in this shell, so state carries over.
+# Chain lint, as git's test-lib.sh has it: with "(exit 117) &&" in front, a
+# body whose commands are all joined by && runs none of them and ends with
+# 117. A ';' or a newline without &&, or a status swallowed with '|| true',
+# lets a later command run and changes the status. The lint runs in a
+# subshell, so such a command cannot change this shell.
+# Inside if, while and { } the trick cannot look, so a status swallowed
+# there with '|| true', '|| :' or '; true' is refused by its text.
+_chain_broken() {
+	if printf '%s\n' "$1" |
+		grep -qE '(\|\||;)[[:space:]]*(true|:)([[:space:];)}]|$)'; then
+		return 0
+	fi
+	( _test_body "(exit 117) && $1" ) >/dev/null 2>&1 </dev/null
+	[ $? -ne 117 ]
+}
+
+# test_expect_success [PREREQ] DESC BODY: eval the body once, in this
+# shell, so state carries over. PREREQ is a command that says whether the
+# test can run here ('command -v strace', 'test -w /dev/full'); when it
+# fails the test is reported as a skip, never as a pass.
 test_expect_success() {
+	if [ $# -eq 3 ]; then
+		if ! (eval "$1") >/dev/null 2>&1 </dev/null; then
+			test_skip "$2" "missing: $1"
+			return
+		fi
+		shift
+	fi
 	test_count=$((test_count + 1))
 	_desc=$1
 	_out="$TRASH/.out.$test_count"
-	if _test_body "$2" >"$_out" 2>&1; then
+	if _chain_broken "$2"; then
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $_desc"
+		echo "#   broken &&-chain: a command not joined by && (or a status"
+		echo "#   swallowed with '; true' or '|| true') in:"
+		printf '%s\n' "$2" | sed 's/^/#   /'
+	elif _test_body "$2" >"$_out" 2>&1; then
 		echo "ok $test_count - $_desc"
 	else
 		test_failed=$((test_failed + 1))

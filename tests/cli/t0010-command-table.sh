@@ -23,7 +23,7 @@ test_expect_success '-q, -v and --no-color after the verb' '
 	bosun version next -q >out 2>err && test_eq 0.1.0 "$(cat out)" &&
 	bosun version next -v >out 2>err && test_grep "feat: first" err &&
 	bosun version next --verbose --no-color >out 2>err && test_grep "feat: first" err &&
-	bosun version current --quiet 2>err; test_eq 3 $? &&
+	test_expect_code 3 bosun version current --quiet 2>err &&
 	test_grep "no release yet" err
 '
 
@@ -152,7 +152,7 @@ test_expect_success 'CMD_HOT_PATH: hot verbs load no heavy library and open no s
 '
 
 test_expect_success 'the hot-path check sees a library when one is loaded' '
-	cd hp && LD_DEBUG=files bosun scan secrets msg >/dev/null 2>ld;
+	cd hp && LD_DEBUG=files bosun scan secrets msg >/dev/null 2>ld &&
 	grep -qE "file=[^ ]*libhs" ld
 '
 

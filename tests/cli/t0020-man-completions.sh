@@ -10,8 +10,10 @@ build=$(dirname "$BOSUN")
 command -v meson >/dev/null 2>&1 || skip_all "no meson"
 
 test_expect_success 'meson install puts the binary, the pages and the completions under the prefix' '
-	meson install -C "$build" --no-rebuild --quiet --destdir "$TRASH/dest" >log 2>&1 ||
-		{ cat log; return 1; }
+	{
+		meson install -C "$build" --no-rebuild --quiet --destdir "$TRASH/dest" >log 2>&1 ||
+		{ cat log; false; }
+	} &&
 	find "$TRASH/dest" -type f >files &&
 	test_grep "/bin/bosun$" files &&
 	test_grep "/man1/bosun.1$" files &&

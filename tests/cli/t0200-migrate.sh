@@ -37,7 +37,11 @@ test_expect_success 'a store from a newer bosun is refused, exit 65' '
 
 test_expect_success 'migrations run once when two processes race' '
 	new_repo race && commit "feat: a" &&
-	for i in 1 2 3 4 5 6; do bosun migrate >/dev/null & done; wait &&
+	pids= &&
+	for i in 1 2 3 4 5 6; do
+		bosun migrate >/dev/null & pids="$pids $!"
+	done &&
+	for p in $pids; do wait $p || return 1; done &&
 	test_eq "$(latest)" "$(sqlite3 .git/bosun/state.db "pragma user_version")" &&
 	test_eq 0 "$(sqlite3 .git/bosun/state.db "select count(*) from releases")"
 '

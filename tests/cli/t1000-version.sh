@@ -226,7 +226,7 @@ test_expect_success '{name} without --package is a usage error' '
 test_expect_success 'shallow clone: says so and how to fix it' '
 	new_repo deep && commit "feat: a" && git tag v1.0.0 && commit "fix: b" && commit "fix: c" &&
 	cd "$TRASH" && git clone -q --depth 1 "file://$TRASH/deep" shallow 2>/dev/null &&
-	cd shallow && git tag -d v1.0.0 >/dev/null 2>&1;
+	cd shallow && test -z "$(git tag)" &&
 	test_expect_code 65 bosun version next 2>err &&
 	test_grep "shallow" err &&
 	test_grep "git fetch --unshallow --tags" err

@@ -109,11 +109,12 @@ test_expect_success 'publish steps get {version}, {tag}, {channel} and the envir
 	      env: { TOKEN_NAME: "for-{version}" }
 	EOF
 	git add bosun.yml && git commit -q -m "chore: cfg" &&
-	bosun release --pre rc >../out 2>&1 || { cat ../out; cat bosun.yml; false; } &&
+	{ bosun release --pre rc >../out 2>&1 || { cat ../out; cat bosun.yml; false; }; } &&
 	test_eq "1.1.0-rc.1 v1.1.0-rc.1 next next for-1.1.0-rc.1" "$(cat "$TRASH/published")" &&
-	commit "fix: more" && bosun release --pre beta >../out 2>&1 || { cat ../out; false; } &&
+	commit "fix: more" &&
+	{ bosun release --pre beta >../out 2>&1 || { cat ../out; false; }; } &&
 	test_eq "1.1.0-beta.1 v1.1.0-beta.1 beta beta for-1.1.0-beta.1" "$(cat "$TRASH/published")" &&
-	bosun release >../out 2>&1 || { cat ../out; false; } &&
+	{ bosun release >../out 2>&1 || { cat ../out; false; }; } &&
 	test_eq "1.1.0 v1.1.0 latest latest for-1.1.0" "$(cat "$TRASH/published")"
 '
 
@@ -214,8 +215,7 @@ test_expect_success 'the wrong-branch message names every allowed branch' '
 	test_grep "one of .main., .release., not from .feature." ../err
 '
 
-test_expect_success 'every release is a row in the shared store' '
-	command -v sqlite3 >/dev/null || return 0
+test_expect_success 'command -v sqlite3' 'every release is a row in the shared store' '
 	cd r && sqlite3 "$(git rev-parse --git-common-dir)/bosun/state.db" \
 		"select tag, state, commit_id from releases order by id" >../out &&
 	test_grep "^v1.1.0|done|$(git rev-parse v1.1.0^{commit})$" ../out &&
@@ -258,11 +258,15 @@ assert any(l[\"event\"]==\"release\" and l[\"level\"]==\"error\" for l in lines)
 	test_grep "REDACTED" "$log" && test_no_grep "ghp_abcdefghij" "$log"
 '
 
-test_expect_success 'log.level: error keeps info events out' '
+test_expect_success 'log.level: error keeps info events out, and errors in' '
 	setup ll && logf="$BOSUN_HOME/state/bosun/logs/bosun.log" && rm -f "$logf" &&
-	BOSUN_LOG_LEVEL=error bosun release >/dev/null 2>&1 &&
-	! grep -q "\"level\":\"info\"" "$logf" 2>/dev/null &&
-	commit "fix: more" && bosun release >/dev/null 2>&1 &&
+	printf "release:\n  build:\n    - { name: compile, run: [sh, -c, \"exit 2\"] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" &&
+	BOSUN_LOG_LEVEL=error test_expect_code 1 bosun release >/dev/null 2>&1 &&
+	test_grep "\"level\":\"error\"" "$logf" &&
+	test_no_grep "\"level\":\"info\"" "$logf" &&
+	git rm -q bosun.yml && git commit -q -m "chore: no build" &&
+	bosun release >/dev/null 2>&1 &&
 	test_grep "\"level\":\"info\"" "$logf"
 '
 

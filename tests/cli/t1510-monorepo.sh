@@ -68,13 +68,14 @@ test_expect_success 'vite: a full changelog has an entry per reachable release' 
 '
 
 test_expect_success 'vite: version next is a valid answer' '
-	cd vite && bosun --json version next >out; test $? -le 1 &&
+	cd vite && bosun --json version next >out &&
 	python3 -m json.tool out >/dev/null
 '
 
 test_expect_success 'vite: answers are the same with and without the commit cache' '
-	cd vite && bosun version next >../n1; bosun changelog >../c1 &&
-	BOSUN_NO_CACHE=1 bosun version next >../n2; BOSUN_NO_CACHE=1 bosun changelog >../c2 &&
+	cd vite && bosun version next >../n1 && bosun changelog >../c1 &&
+	BOSUN_NO_CACHE=1 bosun version next >../n2 &&
+	BOSUN_NO_CACHE=1 bosun changelog >../c2 &&
 	test_cmp ../n1 ../n2 && test_cmp ../c1 ../c2 && test -s ../c1
 '
 

@@ -107,7 +107,7 @@ test_expect_success 'a template stamped in the future keeps no snapshot (it coul
 '
 
 test_expect_success 'a damaged snapshot is ignored, and replaced' '
-	cd r && bosun agents deploy $TG >/dev/null 2>&1; sleep 1.1 &&
+	cd r && bosun agents deploy $TG >/dev/null 2>&1 && sleep 1.1 &&
 	bosun agents deploy $TG 2>/dev/null && test_eq 1 "$(snap_rows)" &&
 	sqlite3 .git/bosun/state.db "update agent_snapshot set data = cast(\"bosun-agents-snapshot 1\nx 1 2\n\" as blob)" &&
 	bosun agents deploy $TG 2>../err && test_grep " 0 deployed, 0 updated" ../err &&

@@ -161,7 +161,7 @@ test_expect_success 'branch-name blocks a pushed branch that does not match' '
 '
 
 test_expect_success 'branch-name checks the remote name of a refspec, and not deletions' '
-	cd bn && git push -q origin feat/good:Also_Bad 2>../err; test $? = 1 &&
+	cd bn && test_expect_code 1 git push -q origin feat/good:Also_Bad 2>../err &&
 	git push -q origin :feat/good 2>/dev/null
 '
 

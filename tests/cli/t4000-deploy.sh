@@ -66,7 +66,7 @@ print('\n'.join('%s %s %s' % r for r in db.execute('select commit_id, verdict, a
 test_expect_success 'nothing known: status exits 3' '
 	setup none && test_expect_code 3 bosun deploy status 2>../err &&
 	test_grep "nothing known" ../err &&
-	bosun --json deploy status >../out; test_eq 3 $? &&
+	test_expect_code 3 bosun --json deploy status >../out &&
 	test_grep "\"exit\": 3" ../out
 '
 
@@ -130,8 +130,10 @@ assert [p[\"name\"] for p in d[\"probes\"]]==[\"do\",\"health\"] and d[\"probes\
 '
 
 test_expect_success 'an abbreviated id, a branch name and HEAD name the same watch' '
-	cd ok && bosun deploy status $(echo $C | cut -c1-7) >/dev/null &&
-	bosun deploy status main >/dev/null && bosun deploy status HEAD >/dev/null &&
+	cd ok && bosun --json deploy status $C >../full && test_grep "$C" ../full &&
+	bosun --json deploy status $(echo $C | cut -c1-7) >../abbr && test_cmp ../full ../abbr &&
+	bosun --json deploy status main >../branch && test_cmp ../full ../branch &&
+	bosun --json deploy status HEAD >../head && test_cmp ../full ../head &&
 	test_expect_code 3 bosun deploy status 0000000 2>/dev/null
 '
 
@@ -242,10 +244,9 @@ test_expect_success 'stop: verdict canceled, exit 3 when nothing runs' '
 '
 
 test_expect_success 'two watches of one commit at the same moment: exactly one watcher' '
-	{ setup twin && do_answers BUILDING BUILDING ACTIVE >../t.json && start_server t && config; } ||
-		return 1
-	bosun deploy watch --detach >../a 2>../ae & pa=$!
-	bosun deploy watch --detach >../b 2>../be & pb=$!
+	setup twin && do_answers BUILDING BUILDING ACTIVE >../t.json && start_server t && config &&
+	{ bosun deploy watch --detach >../a 2>../ae & } && pa=$! &&
+	{ bosun deploy watch --detach >../b 2>../be & } && pb=$! &&
 	wait $pa && wait $pb &&
 	test_eq 1 "$(cat ../a ../b | grep -cE "^[0-9]+$")" &&
 	test_eq 1 "$(cat ../ae ../be | grep -c "already being watched")"
@@ -301,8 +302,9 @@ test_expect_success '--await waits for the push, then watches' '
 '
 
 test_expect_success '--await gives up when the push never lands (verdict canceled)' '
-	cd aw && commit "fix: two" && bosun deploy watch --await origin:main >../out 2>&1;
-	test_eq 1 $? && test_grep "^canceled" ../out && test_grep "was the push rejected" ../out
+	cd aw && commit "fix: two" &&
+	test_expect_code 1 bosun deploy watch --await origin:main >../out 2>&1 &&
+	test_grep "^canceled" ../out && test_grep "was the push rejected" ../out
 '
 
 test_expect_success '--probe keeps only the named probes' '

@@ -30,8 +30,10 @@ test_expect_success 'setup: a project with hooks, a remote and a deploy probe' '
 test_expect_success 'a push starts a watcher that reports success' '
 	cd app && git push -q origin main 2>../push.err &&
 	C=$(git rev-parse HEAD) &&
-	timeout 60 "$BOSUN" deploy status --wait "$C" >../out 2>&1 ||
-		{ cat ../out ../push.err; ls -la .git/bosun/deploy/ 2>&1; cat .git/bosun/deploy/*/watch.log 2>&1; false; } &&
+	{
+		timeout 60 "$BOSUN" deploy status --wait "$C" >../out 2>&1 ||
+		{ cat ../out ../push.err; ls -la .git/bosun/deploy/ 2>&1; cat .git/bosun/deploy/*/watch.log 2>&1; false; }
+	} &&
 	test_grep "success" ../out
 '
 

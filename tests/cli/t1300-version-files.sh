@@ -105,7 +105,7 @@ test_expect_success 'a lock naming its owner: busy while the owner runs, taken o
 	ln Cargo.toml.lock.owner.$holder.$start Cargo.toml.lock &&
 	test_expect_code 75 bosun version set 3.0.0 2>../err &&
 	test_eq "1.0.0" "$(cat VERSION)" &&
-	kill -9 $holder && wait $holder 2>/dev/null;
+	kill -9 $holder && { wait $holder 2>/dev/null; test $? -eq 137; } &&
 	bosun version set 3.0.0 2>../err &&
 	test_grep "took over .*Cargo.toml.lock.*pid $holder" ../err &&
 	test_eq "3.0.0" "$(cat VERSION)" && test ! -e Cargo.toml.lock &&

@@ -344,10 +344,12 @@ test_expect_success 'a lock left by a killed process is taken over' '
 test_expect_success 'a lock held by a process that has ended but is not reaped (a zombie) is taken over' '
 	cd r && make_zombie ../z && z=$(cat ../z.pid) &&
 	echo "$z $(cut -d" " -f22 /proc/$z/stat)" >.git/bosun/agents/deploy.lock &&
-	BOSUN_AGENTS_LOCK_TIMEOUT=0 bosun agents deploy -t claude 2>../err
-	rc=$?
-	kill "$(cat ../z.parent)"; wait "$(cat ../z.parent)" 2>/dev/null
-	test_eq 0 $rc && test ! -e .git/bosun/agents/deploy.lock
+	{
+		BOSUN_AGENTS_LOCK_TIMEOUT=0 bosun agents deploy -t claude 2>../err
+		rc=$?
+		kill "$(cat ../z.parent)" && wait "$(cat ../z.parent)" 2>/dev/null
+		test_eq 0 $rc
+	} && test ! -e .git/bosun/agents/deploy.lock
 '
 
 test_expect_success 'two deploys at once from two worktrees are serialised' '

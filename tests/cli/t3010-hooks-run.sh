@@ -286,7 +286,7 @@ test_expect_success 'killed by a signal, bosun takes its running checks with it'
 	{ "$BOSUN" hooks run pre-commit >/dev/null 2>&1 & } && bpid=$! &&
 	i=0 && while [ ! -s ../slow.pid ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done &&
 	spid=$(cat ../slow.pid) && ! gone "$spid" &&
-	kill -TERM "$bpid" && { wait "$bpid" || true; } &&
+	kill -TERM "$bpid" && { wait "$bpid"; test $? -ne 0; } &&
 	i=0 && while ! gone "$spid" && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done &&
 	gone "$spid"
 '

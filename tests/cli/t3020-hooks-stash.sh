@@ -153,10 +153,12 @@ m[\"pid\"] = int(sys.argv[2]); m[\"start\"] = int(sys.argv[3]); json.dump(m, ope
 test_expect_success 'a manifest whose owner has ended but is not reaped (a zombie) is recovered' '
 	setup zb && partial && interrupt zb KILL &&
 	make_zombie ../z && z=$(cat ../z.pid) && owner zb $z "$(cut -d" " -f22 /proc/$z/stat)" &&
-	bosun hooks recover >../out 2>../err
-	rc=$?
-	kill "$(cat ../z.parent)"; wait "$(cat ../z.parent)" 2>/dev/null
-	test_eq 0 $rc && test_grep "put back 1 file" ../out && test_eq "$(cat ../want)" "$(digest)"
+	{
+		bosun hooks recover >../out 2>../err
+		rc=$?
+		kill "$(cat ../z.parent)" && wait "$(cat ../z.parent)" 2>/dev/null
+		test_eq 0 $rc
+	} && test_grep "put back 1 file" ../out && test_eq "$(cat ../want)" "$(digest)"
 '
 
 test_expect_success 'a manifest whose owner start time was unreadable (-1) and is gone is recovered' '
@@ -184,7 +186,8 @@ test_expect_success 'bosun killed with -9 while holding a lock: the next run tak
 	chmod +x ../slowgit/git && rm -f ../kl.slow &&
 	{ PATH="$PWD/../slowgit:$PATH" "$BOSUN" hooks recover >/dev/null 2>&1 & } && held=$! &&
 	wait_for ../kl.slow && test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
-	kill -9 $held && kill "$(cat ../kl.slow)" && wait $held 2>/dev/null;
+	kill -9 $held && kill "$(cat ../kl.slow)" &&
+	{ wait $held 2>/dev/null; test $? -eq 137; } &&
 	test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
 	bosun hooks recover >../out 2>../err &&
 	test_grep "took over .*manifest.json.lock.*pid $held" ../err &&

@@ -62,6 +62,8 @@ for f in $(cat "$list"); do
 	fi
 	printf '%-40s %3d passed, %d failed%s\n' "$name" "$p" "$n" \
 		"$([ "$s" -gt 0 ] && echo ", $s skipped")"
+	# Each skip by name, so that .ci/run can tell the expected ones.
+	grep -E '^(not )?ok .*# (SKIP|skip)' "$log" | sed 's/^/    skip: /'
 	if [ "$n" -gt 0 ]; then
 		echo "---- $name ----"
 		grep -vE '^ok |# (SKIP|skip)' "$log" | head -n 60

@@ -3,12 +3,12 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/lockfile.h"
-#include "core/sigchain.h"
 #include "core/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -454,15 +454,23 @@ static void read_some(struct run_proc *p, int *fd, struct strbuf *sb)
 	}
 }
 
+/*
+ * A child that stops reading its stdin must give us EPIPE, not kill us.
+ * SIGPIPE is blocked in this thread only, and one it raised is taken off
+ * before it is unblocked: changing the process-wide disposition (a
+ * sigchain push and pop) would race with a scan thread doing the same.
+ */
 static void write_some(struct run_proc *p)
 {
 	const struct child *c = p->c;
-	int pushed;
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	int was_pending, epipe = 0;
 
-	/* A child that stops reading its stdin must give us EPIPE, not
-	 * kill us. */
-	if (!(pushed = sigchain_push(SIGPIPE, SIG_IGN) == 0))
-		error_clear();
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 	while (p->in_off < c->in_len) {
 		size_t left = c->in_len - p->in_off;
 		ssize_t n = write(p->in_fd, c->in + p->in_off,
@@ -472,14 +480,18 @@ static void write_some(struct run_proc *p)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			goto out;
-		if (n < 0)
-			break; /* EPIPE: the child does not want the rest */
+		if (n < 0) {
+			epipe = errno == EPIPE; /* the child does not want the rest */
+			break;
+		}
 		p->in_off += (size_t)n;
 	}
 	close_fd(&p->in_fd);
 out:
-	if (pushed)
-		sigchain_pop(SIGPIPE);
+	if (epipe && !was_pending)
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static int add_poll(struct pollfd *pfd, size_t *n, int fd, short events)

@@ -10,6 +10,7 @@
 #include "core/strbuf.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,52 @@ static void run__stdin__child_stops_reading(void **state)
 	assert_string_equal(c.out.buf, "ok\n");
 	child_release(&c);
 	free(buf);
+}
+
+/* Several threads feeding children that stop reading: each gets EPIPE,
+ * none a SIGPIPE, and SIGPIPE's disposition is left as it was (writers
+ * once pushed and popped a process-wide handler, which raced: a thread
+ * could pop another's and leave SIG_IGN, or the default, behind). */
+static void *feed_quitters(void *arg)
+{
+	size_t n = 1 << 20, i;
+	char *buf = calloc(1, n);
+
+	for (i = 0; i < 8; i++) {
+		struct child c = CHILD_INIT;
+		const char *argv[] = { "head -c 1 >/dev/null", NULL };
+
+		c.argv = argv;
+		c.use_shell = 1;
+		c.capture = 1;
+		c.in = buf;
+		c.in_len = n;
+		if (child_run(&c) < 0 || c.status != 0)
+			*(int *)arg = 1;
+		child_release(&c);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void run__stdin__threads_get_epipe_not_sigpipe(void **state)
+{
+	pthread_t th[4];
+	int failed[4] = { 0 };
+	struct sigaction sa, before;
+	size_t i;
+
+	(void)state;
+	feed_quitters(&failed[0]); /* the clean-up handlers are in place */
+	assert_int_equal(sigaction(SIGPIPE, NULL, &before), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, feed_quitters, &failed[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(failed[i], 0);
+	}
+	assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
+	assert_true(sa.sa_handler == before.sa_handler);
 }
 
 static void run__stdin__default_dev_null(void **state)
@@ -912,6 +959,7 @@ int main(void)
 		T(run__stdin__fed),
 		T(run__stdin__large_round_trip),
 		T(run__stdin__child_stops_reading),
+		T(run__stdin__threads_get_epipe_not_sigpipe),
 		T(run__stdin__default_dev_null),
 		T(run__dir__changes_directory),
 		T(run__shell__positional_args),

@@ -80,6 +80,24 @@ static int prepend(struct bosun_ctx *ctx, const char *file, const struct strbuf 
 	return 0;
 }
 
+/* Entries had their credentials redacted when built; say which commits. */
+static void warn_secrets(struct bosun_ctx *ctx, const struct changelog *cl)
+{
+	size_t i, j;
+	char hex[41];
+
+	for (i = 0; i < cl->nr; i++)
+		for (j = 0; j < cl->rel[i].nr; j++) {
+			const struct cl_entry *e = &cl->rel[i].entries[j];
+
+			if (!e->secret)
+				continue;
+			oid_to_hex(cl->h->commits[e->idx].oid, hex);
+			print_warning(ctx, "a secret (%s) in commit %.7s's message; "
+				      "shown redacted", e->secret, hex);
+		}
+}
+
 static int changelog_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	int all = cli.all, unreleased = cli.unreleased, r;
@@ -116,13 +134,14 @@ static int changelog_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 					 title, NULL);
 	if (r < 0)
 		goto out;
+	warn_secrets(ctx, &cl);
 	changelog_markdown(&md, &cl, &co);
 	if (file)
 		r = prepend(ctx, file, &md, &cl);
 	else if (ctx->json)
 		out_json(changelog_json(&cl, &co));
 	else
-		fwrite(md.buf, 1, md.len, stdout);
+		out_write(md.buf, md.len);
 out:
 	strbuf_release(&md);
 	changelog_release(&cl);

@@ -277,12 +277,30 @@ int json_emitted;
 
 void out_json(json_t *v)
 {
+	char *text;
+
 	if (!v)
 		return;
 	json_emitted = 1;
-	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text) {
+		out_write(text, strlen(text));
+		free(text);
+	}
 	fputc('\n', stdout);
 	json_decref(v);
+}
+
+void out_write(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	/* The common case, no credential shape at all, is written as it is. */
+	if (!redact_with(&sb, s, len, REDACT_SHAPES))
+		fwrite(s, 1, len, stdout);
+	else
+		fwrite(sb.buf, 1, sb.len, stdout);
+	strbuf_release(&sb);
 }
 
 #define COLOR_FN(name, code)                                  \

@@ -173,8 +173,14 @@ void ctx_release(struct bosun_ctx *ctx);
 /* Colour on unless --no-color, NO_COLOR, a non-terminal or TERM=dumb. */
 void ctx_set_color(struct bosun_ctx *ctx);
 
-/* Print a JSON value to stdout (indented, newline) and take the reference. */
+/* Print a JSON value to stdout (indented, newline) and take the reference.
+ * Like out_write(), it never prints a credential whole. */
 void out_json(json_t *v);
+/* Write s to stdout with credential shapes (tokens, key ids, private keys,
+ * URL passwords: core/redact.h's REDACT_SHAPES) replaced by "[REDACTED]".
+ * Text that may hold data from outside bosun (commit messages, config
+ * values) goes through here or out_json(). */
+void out_write(const char *s, size_t len);
 /* Whether a command already printed its JSON document (main.c then prints
  * no second one for an error). */
 extern int json_emitted;

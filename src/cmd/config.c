@@ -5,16 +5,47 @@
 #include "cmd/common.h"
 
 #include "core/error.h"
+#include "core/redact.h"
 #include "lib/config/config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void print_value(const json_t *v)
 {
-	if (json_is_string(v))
-		fputs(json_string_value(v), stdout);
-	else
-		json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	char *text;
+
+	if (json_is_string(v)) {
+		out_write(json_string_value(v), json_string_length(v));
+		return;
+	}
+	text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	if (text)
+		out_write(text, strlen(text));
+	free(text);
+}
+
+/*
+ * A credential written literally in a configuration file: the output shows
+ * it redacted, and the warning says where it is, so that it moves to the
+ * environment.
+ */
+static void warn_secret(struct bosun_ctx *ctx, const struct config *cfg,
+			const char *key)
+{
+	const json_t *v = config_get(cfg, key);
+	const char *origin = config_origin(cfg, key), *kind;
+	char *text;
+	size_t at = 0, end;
+
+	if (!v || !strcmp(origin, "default") || !strncmp(origin, "env ", 4))
+		return;
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (text && (kind = redact_find(text, strlen(text), REDACT_SHAPES, &at, &end)))
+		print_warning(ctx, "%s: a secret (%s) written in the file (%s); "
+			      "shown redacted; keep it in the environment instead",
+			      origin, kind, key);
+	free(text);
 }
 
 static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
@@ -43,6 +74,7 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 						 "no key '%s' (did you mean '%s'?)", argv[0], s);
 			return error_set(BOSUN_ENOTFOUND, "no key '%s'", argv[0]);
 		}
+		warn_secret(ctx, cfg, argv[0]);
 		if (ctx->json) {
 			out_json(json_pack("{s:s, s:O, s:s}", "key", argv[0], "value",
 					   config_get(cfg, argv[0]), "origin",
@@ -53,6 +85,8 @@ static int config_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		}
 		return 0;
 	}
+	for (i = 0; (k = config_key_at(cfg, i)); i++)
+		warn_secret(ctx, cfg, k->key);
 	if (ctx->json) {
 		out_json(config_dump(cfg));
 		return 0;

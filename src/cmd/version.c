@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/json/json.h"
@@ -123,15 +124,20 @@ static json_t *next_json(const struct rel_env *env, const struct next_result *re
 static void print_decided(struct bosun_ctx *ctx, const struct rel_env *env,
 			  const struct next_result *res)
 {
+	struct strbuf header = STRBUF_INIT;
 	size_t i;
 
 	for (i = 0; i < res->nr; i++) {
+		const char *h = res->commits[i].header ? res->commits[i].header : "";
 		char hex[41];
 
 		oid_to_hex(env->h.commits[res->commits[i].idx].oid, hex);
+		strbuf_reset(&header);
+		redact_with(&header, h, strlen(h), REDACT_SHAPES);
 		fprintf(stderr, "  %s%.7s%s %-5s %s\n", c_dim(ctx), hex, c_reset(ctx),
-			bump_level_name(res->commits[i].level), res->commits[i].header);
+			bump_level_name(res->commits[i].level), header.buf);
 	}
+	strbuf_release(&header);
 }
 
 /* Compute the next version; shared by next and bump. */

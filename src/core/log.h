@@ -16,6 +16,7 @@
 #ifndef BOSUN_CORE_LOG_H
 #define BOSUN_CORE_LOG_H
 
+#include "core/redact.h"
 #include "core/strbuf.h"
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_DEGRADED };
@@ -31,14 +32,5 @@ void log_set_level(enum log_level level);
 /* "debug", "info", "warn", "error" -> level; -1 when unknown. */
 int log_level_parse(const char *s);
 
-/* Replace anything that looks like a credential in s (len bytes) with
- * "[REDACTED]" and append the result to out: known token prefixes (ghp_,
- * github_pat_, glpat-, xox?-, sk-, sk-ant-, sk_live_, AKIA..., npm_, pypi-,
- * ...) at the start of a word, "Bearer x", "user:password@" in URLs, PEM
- * private key blocks, the rest of the line after "Authorization:", and the
- * value after password=, secret: , "token":"..." and similar keys (any key
- * containing password, passwd, secret, token, api_key, apikey, access_key,
- * private_key..., in any case). Linear in len; s may hold any bytes. */
-void redact(struct strbuf *out, const char *s, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-#include "core/log.h"
+#include "core/redact.h"
 
 #include "core/alloc.h"
 
@@ -21,22 +21,45 @@
 /* Copy s[from, keep) as it is, write REDACTED, continue at end. */
 struct match {
 	size_t keep, end;
+	const char *kind;
 };
 
 struct token_prefix {
 	const char *prefix;
 	size_t min_body; /* characters after the prefix */
+	const char *kind;
 };
 
 static const struct token_prefix token_prefixes[] = {
-	{ "ghp_", 20 }, { "gho_", 20 }, { "ghu_", 20 }, { "ghs_", 20 },
-	{ "ghr_", 20 }, { "github_pat_", 20 }, { "glpat-", 20 },
-	{ "xoxb-", 10 }, { "xoxp-", 10 }, { "xoxa-", 10 }, { "xoxr-", 10 },
-	{ "xoxs-", 10 }, { "xoxe-", 10 },
-	{ "sk-ant-", 16 }, { "sk-", 20 }, { "sk_live_", 16 }, { "sk_test_", 16 },
-	{ "rk_live_", 16 }, { "rk_test_", 16 }, { "npm_", 20 }, { "pypi-", 16 },
-	{ "AIza", 30 },
+	{ "ghp_", 20, "github-pat" }, { "gho_", 20, "github-token" },
+	{ "ghu_", 20, "github-token" }, { "ghs_", 20, "github-token" },
+	{ "ghr_", 20, "github-token" }, { "github_pat_", 20, "github-pat" },
+	{ "glpat-", 20, "gitlab-pat" },
+	{ "xoxb-", 10, "slack-token" }, { "xoxp-", 10, "slack-token" },
+	{ "xoxa-", 10, "slack-token" }, { "xoxr-", 10, "slack-token" },
+	{ "xoxs-", 10, "slack-token" }, { "xoxe-", 10, "slack-token" },
+	{ "sk-ant-", 16, "anthropic-key" }, { "sk-", 20, "openai-key" },
+	{ "sk_live_", 16, "stripe-key" }, { "sk_test_", 16, "stripe-key" },
+	{ "rk_live_", 16, "stripe-key" }, { "rk_test_", 16, "stripe-key" },
+	{ "npm_", 20, "npm-token" }, { "pypi-", 16, "pypi-token" },
+	{ "AIza", 30, "google-api-key" },
 };
+
+/*
+ * The bytes a REDACT_SHAPES match can start at: the first letters of the
+ * token prefixes above (g x s r n p A), of AKIA/ASIA and Bearer, '-' (PEM)
+ * and ':' (URL userinfo). Everything else is skipped without trying a match.
+ * A constant table: hooks redact from several threads at once.
+ */
+static const unsigned char shape_starts[256] = {
+	['g'] = 1, ['x'] = 1, ['s'] = 1, ['r'] = 1, ['n'] = 1, ['p'] = 1,
+	['A'] = 1, ['B'] = 1, ['b'] = 1, ['-'] = 1, [':'] = 1,
+};
+
+static int shape_start(unsigned char c)
+{
+	return shape_starts[c];
+}
 
 /* Key words (lowercase, '-' read as '_') whose values are secret. */
 static const char *const secret_keys[] = {
@@ -100,6 +123,7 @@ static int match_aws(const char *s, size_t len, size_t i, struct match *m)
 		return 0;
 	m->keep = i;
 	m->end = j;
+	m->kind = "aws-access-key-id";
 	return 1;
 }
 
@@ -119,6 +143,7 @@ static int match_token(const char *s, size_t len, size_t i, struct match *m)
 			continue;
 		m->keep = i;
 		m->end = j;
+		m->kind = t->kind;
 		return 1;
 	}
 	return match_aws(s, len, i, m);
@@ -144,6 +169,7 @@ static int match_bearer(const char *s, size_t len, size_t i, struct match *m)
 		return 0;
 	m->keep = j;
 	m->end = v;
+	m->kind = "bearer-token";
 	return 1;
 }
 
@@ -165,6 +191,7 @@ static int match_pem(const char *s, size_t len, size_t i, struct match *m)
 	end = end ? memmem(s + e, len - e, "-----", 5) : NULL;
 	m->keep = i;
 	m->end = end ? (size_t)(end - s) + 5 : len;
+	m->kind = "private-key";
 	return 1;
 }
 
@@ -190,6 +217,7 @@ static int match_userinfo(const char *s, size_t len, size_t i, struct match *m)
 		return 0;
 	m->keep = colon + 1;
 	m->end = at;
+	m->kind = "url-password";
 	return 1;
 }
 
@@ -297,10 +325,12 @@ static int match_keyvalue(const char *s, size_t len, size_t i, struct match *m)
 		return 0;
 	m->keep = v0;
 	m->end = v;
+	m->kind = "secret-value";
 	return 1;
 }
 
-static int try_match(const char *s, size_t len, size_t i, struct match *m)
+static int try_match(const char *s, size_t len, size_t i,
+		     enum redact_mode mode, struct match *m)
 {
 	int word_start = !i || !is_alnum(s[i - 1]);
 
@@ -311,23 +341,52 @@ static int try_match(const char *s, size_t len, size_t i, struct match *m)
 		return 1;
 	if (s[i] == ':' && match_userinfo(s, len, i, m))
 		return 1;
-	return match_keyvalue(s, len, i, m);
+	return mode == REDACT_ALL && match_keyvalue(s, len, i, m);
+}
+
+/* The next match at or after i; 0 when there is none. */
+static int next_match(const char *s, size_t len, size_t i,
+		      enum redact_mode mode, struct match *m)
+{
+	for (; i < len; i++) {
+		if (mode == REDACT_SHAPES)
+			while (i < len && !shape_start((unsigned char)s[i]))
+				i++;
+		if (i < len && try_match(s, len, i, mode, m))
+			return 1;
+	}
+	return 0;
+}
+
+const char *redact_find(const char *s, size_t len, enum redact_mode mode,
+			size_t *at, size_t *end)
+{
+	struct match m;
+
+	if (!next_match(s, len, *at, mode, &m))
+		return NULL;
+	*at = m.keep;
+	*end = m.end;
+	return m.kind;
+}
+
+size_t redact_with(struct strbuf *out, const char *s, size_t len,
+		   enum redact_mode mode)
+{
+	size_t i = 0, copied = 0, n = 0;
+	struct match m;
+
+	while (next_match(s, len, i, mode, &m)) {
+		strbuf_add(out, s + copied, m.keep - copied);
+		strbuf_add(out, REDACTED, REDACTED_LEN);
+		i = copied = m.end;
+		n++;
+	}
+	strbuf_add(out, s + copied, len - copied);
+	return n;
 }
 
 void redact(struct strbuf *out, const char *s, size_t len)
 {
-	size_t i = 0, copied = 0;
-
-	while (i < len) {
-		struct match m;
-
-		if (!try_match(s, len, i, &m)) {
-			i++;
-			continue;
-		}
-		strbuf_add(out, s + copied, m.keep - copied);
-		strbuf_add(out, REDACTED, REDACTED_LEN);
-		i = copied = m.end;
-	}
-	strbuf_add(out, s + copied, len - copied);
+	redact_with(out, s, len, REDACT_ALL);
 }

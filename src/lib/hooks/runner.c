@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/glob.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
@@ -71,10 +72,34 @@ static size_t add_result(struct hook_report *rep, const char *name)
 	return rep->nr++;
 }
 
+/*
+ * A check's output is shown on the terminal, in --json and in the log: a
+ * credential a tool printed (an env dump, a failing request's URL) is
+ * redacted here, where every result passes once, before anyone sees it.
+ */
+static void redact_result(struct hook_result *res)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (redact_with(&sb, res->out.buf, res->out.len, REDACT_SHAPES)) {
+		strbuf_release(&res->out);
+		res->out = sb;
+		strbuf_init(&sb, 0);
+	}
+	strbuf_reset(&sb);
+	if (res->reason &&
+	    redact_with(&sb, res->reason, strlen(res->reason), REDACT_SHAPES)) {
+		free(res->reason);
+		res->reason = strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+}
+
 static void finish(struct hk_run *rc, struct hook_report *rep, size_t idx)
 {
 	struct hook_result *res = &rep->items[idx];
 
+	redact_result(res);
 	switch (res->status) {
 	case HR_PASS: rep->passed++; break;
 	case HR_FAIL: rep->failed++; break;

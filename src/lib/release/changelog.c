@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/redact.h"
 #include "lib/release/commit.h"
 #include "lib/release/version.h"
 
@@ -26,6 +27,26 @@ static int section_of(const struct changelog_opts *opts, const char *type)
 	return -1;
 }
 
+/*
+ * A copy of s with its credentials redacted; *kind names the first one
+ * found (left alone when there is none). Every entry's text passes here, so
+ * the Markdown, the JSON and the CHANGELOG.md file a release writes all
+ * show a token in a commit message redacted: a changelog is published.
+ */
+static char *redacted_dup(const char *s, const char **kind)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t at = 0, end, len = strlen(s);
+	const char *k = redact_find(s, len, REDACT_SHAPES, &at, &end);
+
+	if (!k)
+		return xstrdup(s);
+	if (!*kind)
+		*kind = k;
+	redact_with(&sb, s, len, REDACT_SHAPES);
+	return strbuf_detach(&sb, NULL);
+}
+
 static void add_entry(struct cl_release *rel, const struct changelog_opts *opts,
 		      const struct cc_commit *c, uint32_t idx)
 {
@@ -37,10 +58,13 @@ static void add_entry(struct cl_release *rel, const struct changelog_opts *opts,
 	ALLOC_GROW(rel->entries, rel->nr + 1, rel->alloc);
 	e = &rel->entries[rel->nr++];
 	e->section = sec;
-	e->scope = c->scope ? xstrdup(c->scope) : NULL;
-	e->description = xstrdup(c->description ? c->description : "");
+	e->secret = NULL;
+	e->scope = c->scope ? redacted_dup(c->scope, &e->secret) : NULL;
+	e->description = redacted_dup(c->description ? c->description : "",
+				      &e->secret);
 	e->breaking_text = c->breaking ?
-		xstrdup(c->breaking_text ? c->breaking_text : e->description) : NULL;
+		redacted_dup(c->breaking_text ? c->breaking_text : e->description,
+			     &e->secret) : NULL;
 	e->idx = idx;
 	/* A breaking change of a hidden type shows only under BREAKING CHANGES. */
 	if (sec < 0 && (!opts->other_title || !*opts->other_title))

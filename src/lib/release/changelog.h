@@ -47,6 +47,9 @@ struct cl_entry {
 	char *description;
 	char *breaking_text;      /* NULL unless breaking */
 	uint32_t idx;             /* the commit */
+	/* The kind of credential (core/redact.h) redacted from the texts
+	 * above, NULL when there was none: they never hold one whole. */
+	const char *secret;
 };
 
 struct cl_release {

@@ -422,6 +422,14 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 	if (n < 1)
 		return cmd_usage_error("which hook? e.g. pre-commit");
+	if (!hook_is_git_hook(argv[0])) {
+		const char *near = opts_suggest(argv[0], hooks_git);
+
+		return near ? cmd_usage_error("'%s' is not a git hook (did you mean '%s'?)",
+					      argv[0], near)
+			    : cmd_usage_error("'%s' is not a git hook; see githooks(5)",
+					      argv[0]);
+	}
 	if ((r = open_both(ctx, &repo, &cfg)) < 0)
 		return r;
 	o.hook = argv[0];

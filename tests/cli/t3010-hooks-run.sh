@@ -291,4 +291,12 @@ test_expect_success 'killed by a signal, bosun takes its running checks with it'
 	gone "$spid"
 '
 
+test_expect_success 'a hook name git does not know is a usage error with a suggestion' '
+	new_repo typo && test_expect_code 64 bosun hooks run pre-comit 2>../err &&
+	test_grep "'"'pre-comit'"' is not a git hook (did you mean '"'pre-commit'"'?)" ../err &&
+	test_expect_code 64 bosun hooks run zzz 2>../err &&
+	test_grep "not a git hook; see githooks(5)" ../err &&
+	bosun hooks run post-update >../out 2>../err
+'
+
 test_done

@@ -21,6 +21,28 @@ const char *const hooks_known[] = {
 	"post-rewrite", NULL,
 };
 
+/* Every hook git runs (githooks(5)): "hooks run" takes no other name. */
+const char *const hooks_git[] = {
+	"applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit",
+	"pre-merge-commit", "prepare-commit-msg", "commit-msg", "post-commit",
+	"pre-rebase", "post-checkout", "post-merge", "pre-push", "pre-receive",
+	"update", "proc-receive", "post-receive", "post-update",
+	"reference-transaction", "push-to-checkout", "pre-auto-gc",
+	"post-rewrite", "sendemail-validate", "fsmonitor-watchman",
+	"p4-changelist", "p4-prepare-changelist", "p4-post-changelist",
+	"p4-pre-submit", "post-index-change", NULL,
+};
+
+int hook_is_git_hook(const char *name)
+{
+	size_t i;
+
+	for (i = 0; hooks_git[i]; i++)
+		if (!strcmp(hooks_git[i], name))
+			return 1;
+	return 0;
+}
+
 static const char *const builtin_names[] = {
 	[HB_NONE] = NULL,
 	[HB_COMMIT_LINT] = "commit-lint",

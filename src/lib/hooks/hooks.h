@@ -88,6 +88,9 @@ struct hook_checks {
 
 /* The hooks with a hooks.<hook>.checks key, NULL-terminated. */
 extern const char *const hooks_known[];
+/* Every hook name git knows (NULL-terminated), and whether name is one. */
+extern const char *const hooks_git[];
+int hook_is_git_hook(const char *name);
 int hooks_is_known(const char *hook);
 /* The name of a built-in ("secrets"), or NULL for HB_NONE. */
 const char *hook_builtin_name(enum hook_builtin b);

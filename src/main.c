@@ -81,7 +81,7 @@ static int cmd_help(struct bosun_ctx *ctx, int argc, char **argv)
 	char *sub[4];
 	int n;
 
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "help")) {
 		print_main_help(stdout);
 		return 0;
 	}

@@ -40,6 +40,10 @@ test_expect_success 'an unknown option suggests the closest one' '
 	test_grep "did you mean .--pre." err
 '
 
+test_expect_success 'help help is the main help, exit 0' '
+	bosun help help >out && bosun help >want && test_cmp want out
+'
+
 test_expect_success 'help COMMAND VERB equals COMMAND VERB -h' '
 	bosun help version next >a &&
 	bosun version next -h >b &&

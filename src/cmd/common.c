@@ -294,12 +294,15 @@ void out_json(json_t *v)
 void out_write(const char *s, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
+	size_t at = 0, end;
 
 	/* The common case, no credential shape at all, is written as it is. */
-	if (!redact_with(&sb, s, len, REDACT_SHAPES))
+	if (!redact_find(s, len, REDACT_SHAPES, &at, &end)) {
 		fwrite(s, 1, len, stdout);
-	else
-		fwrite(sb.buf, 1, sb.len, stdout);
+		return;
+	}
+	redact_with(&sb, s, len, REDACT_SHAPES);
+	fwrite(sb.buf, 1, sb.len, stdout);
 	strbuf_release(&sb);
 }
 

@@ -45,22 +45,6 @@ static const struct token_prefix token_prefixes[] = {
 	{ "AIza", 30, "google-api-key" },
 };
 
-/*
- * The bytes a REDACT_SHAPES match can start at: the first letters of the
- * token prefixes above (g x s r n p A), of AKIA/ASIA and Bearer, '-' (PEM)
- * and ':' (URL userinfo). Everything else is skipped without trying a match.
- * A constant table: hooks redact from several threads at once.
- */
-static const unsigned char shape_starts[256] = {
-	['g'] = 1, ['x'] = 1, ['s'] = 1, ['r'] = 1, ['n'] = 1, ['p'] = 1,
-	['A'] = 1, ['B'] = 1, ['b'] = 1, ['-'] = 1, [':'] = 1,
-};
-
-static int shape_start(unsigned char c)
-{
-	return shape_starts[c];
-}
-
 /* Key words (lowercase, '-' read as '_') whose values are secret. */
 static const char *const secret_keys[] = {
 	"password", "passwd", "passphrase", "secret", "token", "api_key",
@@ -133,10 +117,12 @@ static int match_token(const char *s, size_t len, size_t i, struct match *m)
 
 	for (k = 0; k < ARRAY_SIZE(token_prefixes); k++) {
 		const struct token_prefix *t = &token_prefixes[k];
-		size_t j = i + strlen(t->prefix);
+		size_t j;
 
-		if (!starts(s, len, i, t->prefix))
+		/* The first byte first: most calls end here, cheaply. */
+		if (t->prefix[0] != s[i] || !starts(s, len, i, t->prefix))
 			continue;
+		j = i + strlen(t->prefix);
 		while (j < len && is_token_char(s[j]))
 			j++;
 		if (j - i - strlen(t->prefix) < t->min_body)
@@ -146,7 +132,7 @@ static int match_token(const char *s, size_t len, size_t i, struct match *m)
 		m->kind = t->kind;
 		return 1;
 	}
-	return match_aws(s, len, i, m);
+	return s[i] == 'A' && match_aws(s, len, i, m);
 }
 
 static int is_b64token_char(int c)
@@ -329,17 +315,45 @@ static int match_keyvalue(const char *s, size_t len, size_t i, struct match *m)
 	return 1;
 }
 
+/*
+ * Where a REDACT_SHAPES match can start: 1 for the first letters of the
+ * token prefixes above (g x s r n p A), of AKIA/ASIA and of Bearer, which
+ * count only at the start of a word (try_match()); 2 for '-' (PEM) and ':'
+ * (URL userinfo), anywhere. Everything else is passed over without trying
+ * a match, so text without candidates costs a table look-up per byte. A
+ * constant table: hooks redact from several threads at once.
+ */
+static const unsigned char shape_starts[256] = {
+	['g'] = 1, ['x'] = 1, ['s'] = 1, ['r'] = 1, ['n'] = 1, ['p'] = 1,
+	['A'] = 1, ['B'] = 1, ['b'] = 1, ['-'] = 2, [':'] = 2,
+};
+
+/* The first position at or after i where a REDACT_SHAPES match may start. */
+static size_t skip_to_shape(const char *s, size_t len, size_t i)
+{
+	for (; i < len; i++) {
+		unsigned char k = shape_starts[(unsigned char)s[i]];
+
+		if (k == 2 || (k == 1 && (!i || !is_alnum(s[i - 1]))))
+			break;
+	}
+	return i;
+}
+
 static int try_match(const char *s, size_t len, size_t i,
 		     enum redact_mode mode, struct match *m)
 {
 	int word_start = !i || !is_alnum(s[i - 1]);
 
 	if (word_start && (match_token(s, len, i, m) ||
-			   match_bearer(s, len, i, m)))
+			   ((s[i] | 0x20) == 'b' && match_bearer(s, len, i, m))))
 		return 1;
-	if (s[i] == '-' && match_pem(s, len, i, m))
+	/* The second byte first: "- " bullets and "a: b" are common. */
+	if (s[i] == '-' && i + 1 < len && s[i + 1] == '-' &&
+	    match_pem(s, len, i, m))
 		return 1;
-	if (s[i] == ':' && match_userinfo(s, len, i, m))
+	if (s[i] == ':' && i + 1 < len && s[i + 1] == '/' &&
+	    match_userinfo(s, len, i, m))
 		return 1;
 	return mode == REDACT_ALL && match_keyvalue(s, len, i, m);
 }
@@ -350,8 +364,7 @@ static int next_match(const char *s, size_t len, size_t i,
 {
 	for (; i < len; i++) {
 		if (mode == REDACT_SHAPES)
-			while (i < len && !shape_start((unsigned char)s[i]))
-				i++;
+			i = skip_to_shape(s, len, i);
 		if (i < len && try_match(s, len, i, mode, m))
 			return 1;
 	}

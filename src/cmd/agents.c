@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What every verb opens: the repository, the configuration, the store and
  * the targets. */
@@ -604,6 +605,41 @@ static const char *list_state(const struct agents_env *env, const struct agent_r
 	return s;
 }
 
+/* A target with no row for the template, whose file is there all the same,
+ * is a person's (or another tool's) file: deploy calls that a conflict, and
+ * so does list. */
+static void add_conflicts(json_t *targets, const struct agents_cmd *c,
+			  const struct agent_tmpl *t, const char *name,
+			  const struct agent_rec *recs, size_t nr)
+{
+	struct strbuf key = STRBUF_INIT, rel = STRBUF_INIT, abs = STRBUF_INIT;
+	size_t i, k;
+	struct stat st;
+
+	for (i = 0; i < c->env.targets_nr; i++) {
+		const struct agent_target *tg = c->env.targets[i];
+
+		strbuf_reset(&key);
+		strbuf_addf(&key, "%s%s", c->env.user ? "user:" : "", tg->id);
+		for (k = 0; k < nr; k++)
+			if (!strcmp(recs[k].template, name) && !strcmp(recs[k].target, key.buf))
+				break;
+		if (k < nr || !selected(c, key.buf))
+			continue;
+		strbuf_reset(&rel);
+		strbuf_addf(&rel, "%s/%s%s", c->env.user ? tg->user_dir : tg->dir,
+			    t->name, tg->suffix);
+		agents_rec_path(&abs, &c->env, key.buf, rel.buf);
+		if (lstat(abs.buf, &st) == 0)
+			json_array_append_new(targets, json_pack("{s:s, s:s, s:s, s:s}",
+				"target", key.buf, "path", rel.buf, "version", "",
+				"state", "conflict"));
+	}
+	strbuf_release(&key);
+	strbuf_release(&rel);
+	strbuf_release(&abs);
+}
+
 static json_t *list_agent(const struct agents_cmd *c, const struct agent_tmpl *t,
 			  const char *name, const struct agent_rec *recs, size_t nr)
 {
@@ -616,6 +652,8 @@ static json_t *list_agent(const struct agents_cmd *c, const struct agent_tmpl *t
 				"target", recs[i].target, "path", recs[i].path,
 				"version", recs[i].version,
 				"state", list_state(&c->env, &recs[i], t)));
+	if (t)
+		add_conflicts(targets, c, t, name, recs, nr);
 	return json_pack("{s:s, s:s, s:o}", "name", name, "version",
 			 t ? t->version : "", "targets", targets);
 }

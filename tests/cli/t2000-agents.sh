@@ -246,6 +246,21 @@ test_expect_success 'rollback of a first deploy says removed for each file it de
 	test_grep "rollback: [1-9][0-9]* removed, 0 restored" ../err
 '
 
+test_expect_success 'list calls a person'"'"'s file where a template would go a conflict' '
+	setup listc && mkdir -p .claude/agents &&
+	printf -- "---\nname: research-agent\ndescription: mine\n---\nmine\n" \
+		>.claude/agents/research-agent.md &&
+	bosun agents list -t claude >../out &&
+	test_grep "claude:conflict" ../out &&
+	bosun --json agents list -t claude >../out &&
+	python3 -c "
+import json; d=json.load(open(\"../out\"))
+t=[a for a in d[\"agents\"] if a[\"name\"]==\"research-agent\"][0][\"targets\"]
+assert t==[{\"target\":\"claude\",\"path\":\".claude/agents/research-agent.md\",\"version\":\"\",\"state\":\"conflict\"}], t
+" &&
+	bosun agents list -t qwen >../out && test_grep "not deployed" ../out
+'
+
 test_expect_success 'rollback with nothing to roll back is exit 3' '
 	setup empty && test_expect_code 3 bosun agents rollback 2>../err &&
 	test_grep "no agent deployment to roll back" ../err

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/time.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -82,21 +83,6 @@ static void assert_content(const char *path, const char *want)
 	assert_int_equal(fs_read_file(&sb, path, 0), 0);
 	assert_string_equal(sb.buf, want);
 	strbuf_release(&sb);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Fork; the child runs fn(arg) and exits with its result, or is killed. */
@@ -202,10 +188,10 @@ static void lock__acquire__timeout_gives_up(void **state)
 	long long t0;
 
 	assert_int_equal(lock_acquire(&a, target, 0), 0);
-	t0 = now_ms();
+	t0 = time_mono_ms();
 	assert_int_equal(lock_acquire(&b, target, 150), -BOSUN_EBUSY);
-	assert_true(now_ms() - t0 >= 140);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(time_mono_ms() - t0 >= 140);
+	assert_true(time_mono_ms() - t0 < 1500);
 	lock_rollback(&a);
 }
 
@@ -216,7 +202,7 @@ static int hold_lock_briefly(const char *target)
 	if (lock_acquire(&lk, target, 0) < 0)
 		return 1;
 	child_ready();
-	sleep_ms(150);
+	time_sleep_ms(150);
 	lock_write(&lk, "child\n", 6);
 	return lock_commit(&lk) < 0 ? 2 : 0;
 }
@@ -613,7 +599,7 @@ static void lock__sigkill_mid_write__old_or_new(void **state)
 		pid_t pid = fork_child(rewrite_forever, target, &ready);
 
 		wait_ready(ready);
-		sleep_ms(1 + round * 3);
+		time_sleep_ms(1 + round * 3);
 		kill(pid, SIGKILL);
 		st = wait_child(pid);
 		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);

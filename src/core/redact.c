@@ -20,7 +20,7 @@
 
 /* Copy s[from, keep) as it is, write REDACTED, continue at end. */
 struct match {
-	size_t keep, end;
+	size_t start, keep, end;
 	const char *kind;
 };
 
@@ -365,8 +365,10 @@ static int next_match(const char *s, size_t len, size_t i,
 	for (; i < len; i++) {
 		if (mode == REDACT_SHAPES)
 			i = skip_to_shape(s, len, i);
-		if (i < len && try_match(s, len, i, mode, m))
+		if (i < len && try_match(s, len, i, mode, m)) {
+			m->start = i;
 			return 1;
+		}
 	}
 	return 0;
 }
@@ -383,20 +385,38 @@ const char *redact_find(const char *s, size_t len, enum redact_mode mode,
 	return m.kind;
 }
 
-size_t redact_with(struct strbuf *out, const char *s, size_t len,
-		   enum redact_mode mode)
+/*
+ * Append s[from, len) redacted. What a match keeps in front of what it
+ * replaces (a quoted key, "://user:", "Bearer ") is scanned too, as a
+ * shorter span: `"token ghp_...": 1` and `https://ghp_...:x@host` hide a
+ * token there. Spans only shrink, and a kept part is short (a quoted key,
+ * an authority are bounded), so this stays linear.
+ */
+static size_t redact_span(struct strbuf *out, const char *s, size_t from,
+			  size_t len, enum redact_mode mode)
 {
-	size_t i = 0, copied = 0, n = 0;
+	size_t i = from, copied = from, n = 0;
 	struct match m;
 
 	while (next_match(s, len, i, mode, &m)) {
-		strbuf_add(out, s + copied, m.keep - copied);
+		if (m.keep > m.start + 1) {
+			strbuf_add(out, s + copied, m.start + 1 - copied);
+			n += redact_span(out, s, m.start + 1, m.keep, mode);
+		} else {
+			strbuf_add(out, s + copied, m.keep - copied);
+		}
 		strbuf_add(out, REDACTED, REDACTED_LEN);
 		i = copied = m.end;
 		n++;
 	}
 	strbuf_add(out, s + copied, len - copied);
 	return n;
+}
+
+size_t redact_with(struct strbuf *out, const char *s, size_t len,
+		   enum redact_mode mode)
+{
+	return redact_span(out, s, 0, len, mode);
 }
 
 void redact(struct strbuf *out, const char *s, size_t len)

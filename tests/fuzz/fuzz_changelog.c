@@ -1,10 +1,13 @@
 /*
  * fuzz_changelog.c - the remote URL parser behind changelog links, and the
- * credential redactor that every log line passes through.
+ * credential redactor that every log line, changelog entry and command
+ * output passes through: it must not crash, and no credential may survive it
+ * (redact_check.h).
  */
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "lib/release/changelog.h"
+#include "redact_check.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	redact(&red, (const char *)data, size);
+	redact_check((const char *)data, size);
 	strbuf_release(&in);
 	strbuf_release(&url);
 	strbuf_release(&red);

@@ -4,16 +4,20 @@
  * The first byte picks the mode: most inputs are a whole bosun.yml; when it
  * is below 64 the rest is the value of the environment variable of the
  * key it selects (of the tables bosun loads), so the BOSUN_* parsers are
- * fuzzed too.
+ * fuzzed too. What `bosun config --json` prints (the dump) must come out
+ * of the redactor with no credential left in it (redact_check.h).
  */
 #include "cmd/common.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "lib/config/config.h"
+#include "redact_check.h"
 
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,11 +64,16 @@ static void load_yaml(const uint8_t *data, size_t size)
 {
 	struct config *cfg = NULL;
 	json_t *dump;
+	char *text;
 
 	if (config_load_from_string(&cfg, config_tables, "fuzz.yml", (const char *)data,
 				    size) < 0)
 		return;
 	dump = config_dump(cfg);
+	text = json_dumps(dump, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text)
+		redact_check(text, strlen(text));
+	free(text);
 	json_decref(dump);
 	config_free(cfg);
 }

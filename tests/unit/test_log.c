@@ -351,6 +351,29 @@ static void redact__bearer_and_authorization(void **state)
 			    "{\"Authorization\": \"[REDACTED]\"}");
 }
 
+/* A token in what a match keeps (a quoted key, the URL's user) is
+ * redacted too: found by fuzz_changelog's no-token-survives check. */
+static void redact__token_in_kept_part(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *s = "\"token ghp_R8x2Kq9Lm4Np7Vb3Tz6Wc1Yd5Fh0Jg8sAu\": 1";
+	size_t at = 0, end;
+
+	(void)state;
+	assert_string_equal(red("https://ghp_R8x2Kq9Lm4Np7Vb3Tz6Wc1Yd5Fh0Jg8sAu:x-oauth-basic@github.com/o"),
+			    "https://[REDACTED]:[REDACTED]@github.com/o");
+	assert_string_equal(red(s), "\"token [REDACTED]\": [REDACTED]");
+	assert_int_equal(redact_with(&sb, s, strlen(s), REDACT_SHAPES), 1);
+	assert_string_equal(sb.buf, "\"token [REDACTED]\": 1");
+	assert_string_equal(redact_find(s, strlen(s), REDACT_SHAPES, &at, &end), "github-pat");
+	assert_int_equal(at, 7);
+	/* The shapes mode leaves key=value pairs alone. */
+	strbuf_reset(&sb);
+	assert_int_equal(redact_with(&sb, "password=hunter2", 16, REDACT_SHAPES), 0);
+	assert_string_equal(sb.buf, "password=hunter2");
+	strbuf_release(&sb);
+}
+
 static void redact__url_userinfo(void **state)
 {
 	(void)state;
@@ -478,6 +501,7 @@ int main(void)
 		T(redact__aws_keys),
 		T(redact__bearer_and_authorization),
 		T(redact__url_userinfo),
+		T(redact__token_in_kept_part),
 		T(redact__key_value_forms),
 		T(redact__leaves_ordinary_text),
 		T(redact__idempotent),

@@ -24,6 +24,14 @@ long long time_wall_ms(void)
 	return ms_of(CLOCK_REALTIME);
 }
 
+long long time_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * An absolute deadline makes the retry after EINTR exact: the time spent in
  * the handler counts, where a relative sleep restarted with the remainder

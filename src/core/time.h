@@ -30,6 +30,8 @@
 long long time_mono_ms(void);
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 long long time_wall_ms(void);
+/* Microseconds since the epoch, for ids made of a time stamp. */
+long long time_wall_us(void);
 /* Sleep ms milliseconds (nothing when ms <= 0), retrying after EINTR. */
 void time_sleep_ms(long long ms);
 /* Sleep until time_mono_ms() reaches deadline_ms, retrying after EINTR

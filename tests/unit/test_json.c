@@ -85,6 +85,18 @@ static void string_lossy__invalid_bytes__replaced(void **state)
 	json_decref(j);
 }
 
+static void get_str__default_when_not_a_string(void **state)
+{
+	json_t *o = json_pack("{s:s, s:i}", "a", "x", "n", 1);
+
+	(void)state;
+	assert_string_equal(json_get_str(o, "a", NULL), "x");
+	assert_string_equal(json_get_str(o, "n", ""), "");
+	assert_null(json_get_str(o, "missing", NULL));
+	assert_string_equal(json_get_str(NULL, "a", "d"), "d");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -92,6 +104,7 @@ int main(void)
 		cmocka_unit_test(pointer__through_a_scalar__not_found),
 		cmocka_unit_test(scalar_text__each_type),
 		cmocka_unit_test(string_lossy__invalid_bytes__replaced),
+		cmocka_unit_test(get_str__default_when_not_a_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,14 @@ static void sleep_until__deadline_reached(void **state)
 	assert_int_equal(time_sleep_until(t0 - 1000, NULL), 0);
 }
 
+static void wall_us__agrees_with_wall_ms(void **state)
+{
+	long long ms = time_wall_ms(), us = time_wall_us();
+
+	(void)state;
+	assert_true(us / 1000 >= ms && us / 1000 - ms < 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +133,7 @@ int main(void)
 		cmocka_unit_test(sleep__nothing_for_zero_or_less),
 		cmocka_unit_test(sleep_until__stops_when_flag_set),
 		cmocka_unit_test(sleep_until__deadline_reached),
+		cmocka_unit_test(wall_us__agrees_with_wall_ms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,8 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/time.h"
+#include "lib/json/json.h"
 #include "core/fs.h"
 #include "core/sha256.h"
 #include "lib/store/store.h"
@@ -182,26 +184,21 @@ static char *plan_manifest(const struct agent_plan *plan, const char *id)
 	return strbuf_detach(&sb, NULL);
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static void vals_json(struct row_vals *v, const json_t *rec)
 {
 	const json_t *src = json_object_get(rec, "src");
 
 	memset(v, 0, sizeof(*v));
-	if (!json_is_object(rec) || !jstr(rec, "hash"))
+	if (!json_is_object(rec) || !json_get_str(rec, "hash", NULL))
 		return;
-	v->tmpl = jstr(rec, "template");
-	v->version = jstr(rec, "version");
-	v->hash = jstr(rec, "hash");
+	v->tmpl = json_get_str(rec, "template", NULL);
+	v->version = json_get_str(rec, "version", NULL);
+	v->hash = json_get_str(rec, "hash", NULL);
 	if (json_is_object(src)) {
-		v->src = jstr(src, "file");
-		v->src_hash = jstr(src, "hash");
-		v->base_hash = jstr(src, "base_hash");
-		v->renderer = jstr(src, "renderer");
+		v->src = json_get_str(src, "file", NULL);
+		v->src_hash = json_get_str(src, "hash", NULL);
+		v->base_hash = json_get_str(src, "base_hash", NULL);
+		v->renderer = json_get_str(src, "renderer", NULL);
 	}
 	if (!v->tmpl)
 		v->tmpl = "";
@@ -210,10 +207,10 @@ static void vals_json(struct row_vals *v, const json_t *rec)
 /* A journal's entry (pointing into the JSON); -1 when it is not one. */
 static int json_entry(struct man_entry *e, const json_t *j)
 {
-	e->target = jstr(j, "target");
-	e->path = jstr(j, "path");
-	e->prev_hash = jstr(j, "prev_hash");
-	e->new_hash = jstr(j, "new_hash");
+	e->target = json_get_str(j, "target", NULL);
+	e->path = json_get_str(j, "path", NULL);
+	e->prev_hash = json_get_str(j, "prev_hash", NULL);
+	e->new_hash = json_get_str(j, "new_hash", NULL);
 	vals_json(&e->before, json_object_get(j, "before"));
 	vals_json(&e->after, json_object_get(j, "after"));
 	return e->target && e->path && e->prev_hash && e->new_hash ? 0 : -1;
@@ -231,14 +228,14 @@ static void now_iso(char out[32])
 static char *new_id(void)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct timespec ts;
+	long long us = time_wall_us();
+	time_t sec = (time_t)(us / 1000000);
 	struct tm tm;
 	char buf[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(buf, sizeof(buf), "%Y%m%dT%H%M%S", &tm);
-	strbuf_addf(&sb, "%s.%06ldZ-%d", buf, ts.tv_nsec / 1000, (int)getpid());
+	strbuf_addf(&sb, "%s.%06lldZ-%d", buf, us % 1000000, (int)getpid());
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -412,9 +409,9 @@ int agents_recover(struct agents_env *env)
 	if (r < 0)
 		goto out;
 	man = json_loadb(text.buf, text.len, 0, NULL);
-	d.id = jstr(man, "id");
-	d.kind = jstr(man, "kind");
-	d.rollback_of = jstr(man, "rollback_of");
+	d.id = json_get_str(man, "id", NULL);
+	d.kind = json_get_str(man, "kind", NULL);
+	d.rollback_of = json_get_str(man, "rollback_of", NULL);
 	d.text = text.buf;
 	list = json_object_get(man, "entries");
 	if (json_is_array(list))

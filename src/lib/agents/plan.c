@@ -15,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "lib/json/json.h"
 #include "core/fs.h"
 #include "core/parallel.h"
 #include "core/sha256.h"
@@ -772,28 +773,21 @@ static int last_deploy(struct agents_env *env, char **id, json_t **man)
 	return 0;
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 /* Undo one manifest entry: the bytes before it (its backup, or no file)
  * and the row before it. */
 static int plan_undo(struct agent_plan *plan, struct agents_env *env,
 		     const json_t *e)
 {
-	struct agent_op *op = new_op(plan, jstr(e, "target"), jstr(e, "path"), env);
+	struct agent_op *op = new_op(plan, json_get_str(e, "target", ""), json_get_str(e, "path", ""), env);
 	const json_t *before = json_object_get(e, "before");
 	struct strbuf disk = STRBUF_INIT, bpath = STRBUF_INIT;
 	char h[65] = "";
 	int r = 0;
 
-	op->name = xstrdup(jstr(e, "name"));
-	op->version = xstrdup(json_is_object(before) ? jstr(before, "version") : "");
+	op->name = xstrdup(json_get_str(e, "name", ""));
+	op->version = xstrdup(json_is_object(before) ? json_get_str(before, "version", "") : "");
 	op->act = ACT_RESTORE;
-	memcpy(op->new_hash, jstr(e, "prev_hash"), strnlen(jstr(e, "prev_hash"), 64));
+	memcpy(op->new_hash, json_get_str(e, "prev_hash", ""), strnlen(json_get_str(e, "prev_hash", ""), 64));
 	if (fs_read_file(&disk, op->abs, AGENT_FILE_MAX) == 0)
 		sha256_hex(h, disk.buf, disk.len);
 	error_clear();
@@ -804,7 +798,7 @@ static int plan_undo(struct agent_plan *plan, struct agents_env *env,
 		set_reason(op, "a symlink or a non-file is in the way; never followed");
 		goto out;
 	}
-	if (strcmp(h, op->new_hash) && strcmp(h, jstr(e, "new_hash"))) {
+	if (strcmp(h, op->new_hash) && strcmp(h, json_get_str(e, "new_hash", ""))) {
 		op->act = ACT_MODIFIED;
 		set_reason(op, "edited since that deployment; kept");
 		goto out;
@@ -814,17 +808,17 @@ static int plan_undo(struct agent_plan *plan, struct agents_env *env,
 		if (op->write == 2)
 			op->act = ACT_REMOVE; /* there was no file before it */
 		if (op->write == 1) {
-			fs_path_join(&bpath, env->agents_dir, jstr(e, "backup"));
+			fs_path_join(&bpath, env->agents_dir, json_get_str(e, "backup", ""));
 			if ((r = fs_read_file(&op->content, bpath.buf, AGENT_FILE_MAX)) < 0)
 				goto out;
-			op->backup = xstrdup(jstr(e, "backup"));
+			op->backup = xstrdup(json_get_str(e, "backup", ""));
 		}
 	}
 	op->rec_act = json_is_object(before) ? 1 : 2;
 	if (op->rec_act == 1) {
-		op->rec_template = xstrdup(jstr(before, "template"));
-		op->rec_version = xstrdup(jstr(before, "version"));
-		memcpy(op->rec_hash, jstr(before, "hash"), strnlen(jstr(before, "hash"), 64));
+		op->rec_template = xstrdup(json_get_str(before, "template", ""));
+		op->rec_version = xstrdup(json_get_str(before, "version", ""));
+		memcpy(op->rec_hash, json_get_str(before, "hash", ""), strnlen(json_get_str(before, "hash", ""), 64));
 	}
 out:
 	strbuf_release(&disk);

@@ -102,3 +102,10 @@ json_t *json_string_lossy(const char *s)
 	strbuf_release(&sb);
 	return j;
 }
+
+const char *json_get_str(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}

@@ -26,6 +26,9 @@ int json_pointer_get(const json_t *doc, const char *ptr, const json_t **out);
  * jansson refuses invalid UTF-8, and a commit message or a scanned file's
  * name may hold any bytes. */
 json_t *json_string_lossy(const char *s);
+/* The string at key in object o (borrowed), or dflt when o is no object,
+ * or key is missing or not a string. */
+const char *json_get_str(const json_t *o, const char *key, const char *dflt);
 /* A scalar as text (strings as they are, numbers and booleans printed);
  * 0, or -1 for null, arrays and objects. */
 int json_scalar_text(const json_t *v, struct strbuf *out);

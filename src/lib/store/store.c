@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "core/strbuf.h"
 
 #include <stdlib.h>
@@ -124,10 +125,7 @@ void store_now_iso(char out[32])
 
 long long store_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return time_wall_ms();
 }
 
 /* ------------------------------------------------------------ checks */

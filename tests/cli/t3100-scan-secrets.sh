@@ -136,6 +136,17 @@ test_expect_success '--staged in a repository with no commit yet' '
 	test_grep "^b.txt:1:5: github-pat" ../out
 '
 
+test_expect_success '--staged skips a blob over scan.max_file_size as the work-tree scan does' '
+	new_repo stbig && echo "t = $T1" >a.txt &&
+	{ echo "k = $T2"; head -c 6000 /dev/zero | tr "\\0" x; echo; } >big.txt &&
+	git add a.txt big.txt && echo "scan: {max_file_size: 2000}" >bosun.yml &&
+	test_expect_code 1 bosun scan secrets a.txt big.txt >../wt.out 2>../wt.err &&
+	test_grep "1 too large" ../wt.err &&
+	BOSUN_GIT_OUT_CAP=4000 test_expect_code 1 bosun scan secrets --staged >../out 2>../err &&
+	test_cmp ../wt.out ../out && test_grep "1 too large" ../err &&
+	test_no_grep "too much output" ../err
+'
+
 test_expect_success '--range A..B scans what the commits added, with the commit' '
 	new_repo hist && echo "old = $T1" >old.txt && git add . && git commit -q -m one &&
 	base=$(git rev-parse HEAD) && echo "new = $T2" >new.txt && git add . &&

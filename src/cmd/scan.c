@@ -258,7 +258,8 @@ static int output(struct bosun_ctx *ctx, const struct scan_args *a,
  * A progress line on a terminal for a scan that takes a while: after half
  * a second, files and megabytes so far, ten times a second, on its own
  * thread; wiped when the scan ends. Tests may set BOSUN_PROGRESS_MS, the
- * period (the line starts after five).
+ * period: the line then starts at the first tick and is shown at least
+ * once, however fast the scan, so that a test of it cannot race.
  */
 struct progress {
 	struct bosun_ctx *ctx;
@@ -272,20 +273,20 @@ static void *progress_run(void *arg)
 	struct progress *p = arg;
 	const char *env = getenv("BOSUN_PROGRESS_MS");
 	long ms = env && atol(env) > 0 ? atol(env) : 100;
-	int ticks = 0;
+	int ticks = 0, first = env && atol(env) > 0 ? 1 : 5;
 
-	while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
+	do {
 		size_t files, bytes;
 
 		time_sleep_ms(ms);
-		if (++ticks < 5)
+		if (++ticks < first)
 			continue;
 		scan_engine_progress(p->e, &files, &bytes);
 		fprintf(stderr, "\r\033[Kscanning: %zu file%s, %.1f MB", files,
 			files == 1 ? "" : "s", (double)bytes / 1e6);
 		fflush(stderr);
 		p->shown = 1;
-	}
+	} while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE));
 	return NULL;
 }
 

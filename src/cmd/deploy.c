@@ -226,6 +226,8 @@ out:
 
 static const struct option status_opts[] = {
 	OPT_BOOL('w', "wait", &cli.wait, "wait while the watch is in progress"),
+	OPT_STRING(0, "timeout", &cli.timeout, "DURATION",
+		   "with --wait: give up after DURATION (exit 2, still in progress)"),
 	OPT_END(),
 };
 
@@ -283,13 +285,24 @@ static void print_status(struct bosun_ctx *ctx, json_t *st, int code,
 
 static int deploy_status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
-	int wait = cli.wait, code, r;
+	int wait = cli.wait, code, r, gave_up = 0;
 	struct strbuf dir = STRBUF_INIT, tail = STRBUF_INIT;
+	long long deadline = 0;
 	json_t *st = NULL;
 	char hex[41];
 
 	if (argc > 1)
 		return cmd_usage_error("unexpected argument '%s'", argv[1]);
+	if (cli.timeout && !wait)
+		return cmd_usage_error("--timeout goes with --wait");
+	if (cli.timeout) {
+		long long ms = deploy_parse_duration(cli.timeout);
+
+		if (ms <= 0)
+			return error_set(BOSUN_EUSAGE, "--timeout: '%s' is not a duration "
+					 "(90s, 10m, 1h)", cli.timeout);
+		deadline = time_mono_ms() + ms;
+	}
 	if ((r = commit_dir(ctx, argc ? argv[0] : "HEAD", hex, &dir)) < 0)
 		goto out;
 	for (;;) {
@@ -304,8 +317,14 @@ static int deploy_status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		code = status_code(st);
 		if (code != 2 || !wait)
 			break;
+		if (deadline && time_mono_ms() >= deadline) {
+			gave_up = 1;
+			break;
+		}
 		time_sleep_ms(100);
 	}
+	if (gave_up)
+		print_warning(ctx, "still in progress after %s; gave up waiting", cli.timeout);
 	if (code)
 		dlog_tail(&tail, dir.buf, code == 1 ? 20 : 5);
 	print_status(ctx, st, code, &tail);
@@ -601,7 +620,7 @@ static const struct sub_entry deploy_subs[] = {
 	  .fn = deploy_watch_cmd },
 	/* Agents poll it: reads the status file, no libgit2, no store. */
 	{ .name = "status", .summary = "what is known about a commit's deployment",
-	  .usage = "[REV] [--wait]",
+	  .usage = "[REV] [--wait] [--timeout DURATION]",
 	  .help = "What is known about REV's deployment (default HEAD). Exit 0 success,\n"
 		  "1 failed or timed out, 2 in progress, 3 nothing known.",
 	  .opts = status_opts, .flags = CMD_NEEDS_REPO | CMD_HOT_PATH,

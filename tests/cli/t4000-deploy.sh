@@ -235,6 +235,19 @@ test_expect_success 'a new watch replaces a dead watcher' '
 	test_grep "^success" ../out
 '
 
+test_expect_success 'status --wait --timeout gives up with exit 2 while in progress' '
+	setup waitto && do_answers BUILDING >../w.json && start_server w && config &&
+	bosun deploy watch --detach >../pid &&
+	test_expect_code 2 bosun deploy status --wait --timeout 1s >../out 2>../err &&
+	test_grep "still in progress after 1s; gave up waiting" ../err &&
+	test_grep "^building" ../out &&
+	test_expect_code 64 bosun deploy status --timeout 1s 2>../err &&
+	test_grep "timeout goes with --wait" ../err &&
+	test_expect_code 64 bosun deploy status --wait --timeout soon 2>../err &&
+	test_grep "is not a duration" ../err &&
+	bosun deploy stop HEAD >/dev/null
+'
+
 test_expect_success 'stop: verdict canceled, exit 3 when nothing runs' '
 	setup stop && do_answers BUILDING >../s.json && start_server s && config &&
 	bosun deploy watch --detach >../pid && sleep 0.2 &&

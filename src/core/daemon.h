@@ -2,6 +2,8 @@
  * daemon.h - detach a process, and know that it started (after systemd's
  * FORK_DETACH and its sd_notify readiness, and git's daemonize()).
  *
+ * From a command (src/cmd: only it prints or exits):
+ *
  *	struct daemon d = DAEMON_INIT;
  *	d.log_path = "dir/watch.log";
  *	pid = daemon_detach(&d);

@@ -154,6 +154,23 @@ else
 	test_skip 'kill -9 at every rename, fsync, unlink, open and write: all old or all new' 'no strace'
 fi
 
+test_expect_success 'ten version set at once: each waits its turn; files agree, no lock left' '
+	setup_files many && git tag -d v1.0.0 >/dev/null &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		{ bosun version set $i.0.0 >/dev/null 2>../many.$i; echo $? >../many.$i.rc; } &
+	done &&
+	wait &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rc=$(cat ../many.$i.rc) &&
+		{ [ "$rc" = 0 ] || [ "$rc" = 75 ]; } || { cat ../many.$i; return 1; }
+	done &&
+	test_eq 10 "$(cat ../many.*.rc | grep -c "^0$")" &&
+	bosun version check >../out &&
+	v=$(cat VERSION) &&
+	test_grep "^Cargo.toml  *$v$" ../out && test_grep "^about.py  *$v$" ../out &&
+	test_eq "" "$(find . .git/bosun -maxdepth 1 -name "*.lock*")"
+'
+
 test_expect_success 'a configured file whose pattern does not match is exit 65' '
 	setup_files pm && echo "nothing here" >about.py &&
 	test_expect_code 65 bosun version check 2>../err && test_grep "about.py" ../err

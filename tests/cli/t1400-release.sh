@@ -166,6 +166,19 @@ test_expect_success 'a stable release after prereleases lists everything since t
 	test_grep "release v1.1.0 " ../out
 '
 
+test_expect_success 'after release candidates, release and changelog --all write the same stable entry' '
+	setup rcs && bosun release --pre rc --no-push >/dev/null 2>&1 &&
+	commit "fix: in rc.2" && bosun release --pre rc --no-push >/dev/null 2>&1 &&
+	commit "fix: after the last rc" && bosun release --no-push >/dev/null 2>&1 &&
+	test_eq v1.1.0 "$(git describe --tags --exact-match HEAD)" &&
+	sed -n "/^## \[1.1.0\]/,/^## \[1.1.0-rc.2\]/p" CHANGELOG.md | grep -v "^## " >../written &&
+	bosun changelog --all >../all &&
+	sed -n "/^## \[1.1.0\]/,/^## \[1.1.0-rc.2\]/p" ../all | grep -v "^## " >../generated &&
+	test_grep "new endpoint" ../written && test_grep "in rc.2" ../written &&
+	test_grep "after the last rc" ../written &&
+	test_cmp ../written ../generated
+'
+
 test_expect_success '--json release failure is one JSON document' '
 	setup jf && printf "release:\n  build:\n    - { name: compile, run: [sh, -c, \"exit 4\"] }\n" >bosun.yml &&
 	git add bosun.yml && git commit -q -m "chore: cfg" &&

@@ -401,6 +401,49 @@ static void changelog__all__several_tags_not_adjacent(void **state)
 	cl_release(&c);
 }
 
+/* A stable release after candidates lists everything since the last stable
+ * release (what release writes); each candidate keeps only its own. Two
+ * stable tags on one commit: the higher speaks, the lower still bounds. */
+static void changelog__all__stable_after_prereleases(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const struct cl_release *r;
+	struct cl_fix c;
+
+	gitfix_commit(fx, dir, "feat: zero");
+	gitfix_git(fx, dir, "tag", "v0.1.0", NULL);
+	gitfix_git(fx, dir, "tag", "v0.1.1", NULL);
+	gitfix_commit(fx, dir, "feat: one");
+	gitfix_git(fx, dir, "tag", "v0.2.0-rc.1", NULL);
+	gitfix_commit(fx, dir, "fix: two");
+	gitfix_git(fx, dir, "tag", "v0.2.0-rc.2", NULL);
+	gitfix_commit(fx, dir, "fix: three");
+	gitfix_git(fx, dir, "tag", "v0.2.0", NULL);
+	gitfix_commit(fx, dir, "fix: four");
+
+	cl_load(fx, dir, &c);
+	assert_int_equal(changelog_all(&c.cl, &c.h, &c.tags, c.head, &c.opts), 0);
+	assert_int_equal(c.cl.nr, 5);
+	assert_null(c.cl.rel[0].version);
+	assert_int_equal(c.cl.rel[0].nr_commits, 1);
+	r = rel_named(&c.cl, "0.2.0");
+	assert_non_null(r);
+	assert_int_equal(r->nr_commits, 3);
+	r = rel_named(&c.cl, "0.2.0-rc.2");
+	assert_non_null(r);
+	assert_int_equal(r->nr_commits, 1);
+	assert_string_equal(r->entries[0].description, "two");
+	r = rel_named(&c.cl, "0.2.0-rc.1");
+	assert_non_null(r);
+	assert_int_equal(r->nr_commits, 1);
+	assert_null(rel_named(&c.cl, "0.1.0"));
+	r = rel_named(&c.cl, "0.1.1");
+	assert_non_null(r);
+	assert_int_equal(r->nr_commits, 1);
+	cl_release(&c);
+}
+
 static void changelog__all__reverts_merges_squashes(void **state)
 {
 	struct gitfix *fx = *state;
@@ -761,6 +804,7 @@ int main(void)
 		T(changelog__all__ancestors_claim_first),
 		T(changelog__all__several_tags_highest_speaks),
 		T(changelog__all__several_tags_not_adjacent),
+		T(changelog__all__stable_after_prereleases),
 		T(changelog__all__reverts_merges_squashes),
 		T(changelog__all__squash_bare_headers),
 		T(changelog__all__shallow_is_edata),

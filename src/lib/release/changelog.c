@@ -289,8 +289,8 @@ static int cmp_by_generation(const void *a, const void *b)
 int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		  uint32_t head, const struct changelog_opts *opts)
 {
-	uint32_t *list = NULL, gen, *gens;
-	size_t alloc = 0, i, k, n;
+	uint32_t *list = NULL, gen, *gens, **stable;
+	size_t alloc = 0, i, k, n, *stable_nr;
 	size_t *top, *order;
 
 	out->h = h;
@@ -303,10 +303,9 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 	}
 	rtags_sort(tags);
 	/* Of several tags on one commit, the highest speaks: top[commit] is
-	 * the last (highest) tag on it in version order. */
+	 * the last (highest) tag on it in version order (of the stable tags
+	 * alone in the first pass below). */
 	top = xcalloc(h->nr ? h->nr : 1, sizeof(*top));
-	for (i = 0; i < tags->nr; i++)
-		top[tags->items[i].idx] = i + 1;
 	/* Releases claim their commits ancestors first: a release holds what
 	 * is reachable from its tag and from no earlier (lower) tagged commit,
 	 * whatever the version numbers say. */
@@ -319,6 +318,31 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 	qsort(order, tags->nr, sizeof(*order), cmp_by_generation);
 	gen = history_mark_new(h);
 	history_mark_ancestors(h, head);
+	/*
+	 * A stable release lists everything since the last stable release,
+	 * its prereleases' changes included (as bosun release writes it, and
+	 * as semantic-release's notes do): a first pass claims for the stable
+	 * tags alone and keeps each one's commits; the second claims for
+	 * every tag, which gives the prereleases theirs.
+	 */
+	stable = xcalloc(tags->nr ? tags->nr : 1, sizeof(*stable));
+	stable_nr = xcalloc(tags->nr ? tags->nr : 1, sizeof(*stable_nr));
+	memset(top, 0, (h->nr ? h->nr : 1) * sizeof(*top));
+	for (i = 0; i < tags->nr; i++)
+		if (!tags->items[i].ver.pre)
+			top[tags->items[i].idx] = i + 1;
+	reset_labels(h);
+	for (k = 0; k < tags->nr; k++) {
+		const struct rtag *t = &tags->items[order[k]];
+		size_t a = 0;
+
+		i = order[k];
+		if (h->commits[t->idx].mark != gen || top[t->idx] != i + 1)
+			continue;
+		stable_nr[i] = claim(h, t->idx, (int32_t)i, &stable[i], &a);
+	}
+	for (i = 0; i < tags->nr; i++)
+		top[tags->items[i].idx] = i + 1;
 	reset_labels(h);
 	for (k = 0; k < tags->nr; k++) {
 		const struct rtag *t = &tags->items[order[k]];
@@ -334,8 +358,15 @@ int changelog_all(struct changelog *out, struct history *h, struct rtags *tags,
 		semver_format(&v, &t->ver);
 		rel = new_release(out, v.buf, t->name, t->idx);
 		strbuf_release(&v);
-		collect(rel, h, list, n, opts);
+		if (t->ver.pre)
+			collect(rel, h, list, n, opts);
+		else
+			collect(rel, h, stable[i], stable_nr[i], opts);
 	}
+	for (i = 0; i < tags->nr; i++)
+		free(stable[i]);
+	free(stable);
+	free(stable_nr);
 	n = claim(h, head, (int32_t)tags->nr, &list, &alloc);
 	if (n)
 		collect(new_release(out, NULL, NULL, head), h, list, n, opts);

@@ -8,8 +8,9 @@
  *	json_t *j = changelog_json(&cl);
  *	changelog_release(&cl);
  *
- * A release's commits are those reachable from its tag and from no earlier
- * tagged commit: tagged commits claim theirs ancestors first (in generation
+ * A prerelease's commits are those reachable from its tag and from no
+ * earlier tagged commit; a stable release's, from no earlier stable one
+ * (its prereleases' changes included, as release writes them): tagged commits claim theirs ancestors first (in generation
  * order, whatever the version numbers say), so a maintenance release claims
  * its own commits before a later release that merged them. Of several tags on one commit only the highest gets an
  * entry. Each entry: "## [X.Y.Z] - YYYY-MM-DD" (UTC date of the tagged

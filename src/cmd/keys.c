@@ -15,6 +15,7 @@
 #include "lib/release/release.h"
 #include "lib/scan/scan.h"
 #include "lib/store/store.h"
+#include "lib/work/work.h"
 
 /* The order is the order of "bosun config" and its --json. */
 const struct config_key *const config_tables[] = {
@@ -32,6 +33,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_DEPLOY
 	deploy_config_keys,
+#endif
+#ifdef BOSUN_HAVE_WORK
+	work_config_keys,
 #endif
 	NULL,
 };

@@ -18,6 +18,7 @@ extern const struct cmd_entry cmd_deploy;
 extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
+extern const struct cmd_entry cmd_work;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_version,
@@ -35,6 +36,9 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_DEPLOY
 	&cmd_deploy,
+#endif
+#ifdef BOSUN_HAVE_WORK
+	&cmd_work,
 #endif
 	&cmd_config,
 	&cmd_migrate,

@@ -149,6 +149,28 @@ static size_t rule_index(const struct scan_rules *rs, const struct scan_rule *r)
 	return 0;
 }
 
+/* A SARIF artifactLocation.uri is a URI reference: a relative path with
+ * every byte outside RFC 3986's unreserved set, its sub-delims, ':', '@'
+ * and '/' percent-encoded (a newline, a space, '%', '#', '?', non-ASCII). */
+static json_t *uri_path(const char *path)
+{
+	static const char ok[] = "-._~!$&'()*+,;=:@/";
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+	json_t *j;
+
+	for (p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(ok, *p))
+			strbuf_addch(&sb, (char)*p);
+		else
+			strbuf_addf(&sb, "%%%02X", *p);
+	}
+	j = json_string(sb.buf);
+	strbuf_release(&sb);
+	return j;
+}
+
 static json_t *sarif_result(const struct scan_rules *rs, const struct scan_finding *f)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -161,7 +183,7 @@ static json_t *sarif_result(const struct scan_rules *rs, const struct scan_findi
 			" s:{s:s}}",
 			"ruleId", f->rule->id, "ruleIndex", (int)rule_index(rs, f->rule),
 			"level", "error", "message", "text", json_string_lossy(msg.buf),
-			"locations", "physicalLocation", "artifactLocation", "uri", json_string_lossy(f->file),
+			"locations", "physicalLocation", "artifactLocation", "uri", uri_path(f->file),
 			"region", "startLine", (int)f->line, "startColumn", (int)f->column,
 			"endLine", (int)f->end_line, "endColumn", (int)f->end_column,
 			"partialFingerprints", "bosun/v1", f->fingerprint);

@@ -176,6 +176,48 @@ void fs_dirname(struct strbuf *sb, const char *path)
 	*sb = tmp;
 }
 
+void fs_path_normalize(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *p = sb->buf, *end = sb->buf + sb->len, *slash;
+	size_t keep = 0;        /* bytes of out that ".." cannot remove */
+	int abs = sb->len && sb->buf[0] == '/';
+
+	if (abs) {
+		strbuf_addch(&out, '/');
+		keep = 1;
+	}
+	while (p < end) {
+		size_t n;
+
+		slash = memchr(p, '/', (size_t)(end - p));
+		n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		if (!n || (n == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (out.len > keep) {
+				char *cut = strrchr(out.buf + keep, '/');
+
+				strbuf_setlen(&out, cut ? (size_t)(cut - out.buf) : keep);
+			} else if (!abs) {
+				if (out.len)
+					strbuf_addch(&out, '/');
+				strbuf_addstr(&out, "..");
+				keep = out.len;
+			}
+		} else {
+			if (out.len > (abs ? 1u : 0u))
+				strbuf_addch(&out, '/');
+			strbuf_add(&out, p, n);
+		}
+		p += n + 1;
+	}
+	if (!out.len)
+		strbuf_addch(&out, '.');
+	strbuf_release(sb);
+	*sb = out;
+}
+
 static int remove_at(int dirfd, const char *name, const char *path);
 
 /* Empty the directory open as fd; path is for messages only. */

@@ -31,6 +31,10 @@ void fs_path_join(struct strbuf *sb, const char *a, const char *b);
 /* The directory part of path into sb, replacing it ("." when none,
  * "/" for "/a"; trailing slashes are ignored, as dirname(1) does). */
 void fs_dirname(struct strbuf *sb, const char *path);
+/* Make sb's path lexical-canonical in place: repeated '/' and "."
+ * components dropped, "x/.." removed (symlinks are not looked at), no
+ * trailing '/'; "" becomes ".". A leading "/" or ".." stays. */
+void fs_path_normalize(struct strbuf *sb);
 /* Remove dir and everything below it (does not follow symlinks); a
  * missing dir is not an error. */
 int fs_remove_tree(const char *dir);

@@ -65,4 +65,9 @@ void strbuf_add_utf8_lossy(struct strbuf *sb, const char *s, size_t len);
  * ' becomes '\'' (git's sq_quote_buf). */
 void strbuf_add_shell_quoted(struct strbuf *sb, const char *s);
 
+/* Append a path for a line of text output: as it is, unless it holds a
+ * control byte (a newline could forge a line), '"' or '\\'; then in double
+ * quotes with C escapes (\\n, \\t, \\", \\\\, \\ooo), as git quotes paths. */
+void strbuf_add_quoted_path(struct strbuf *sb, const char *s);
+
 #endif

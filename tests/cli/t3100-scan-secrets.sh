@@ -257,10 +257,68 @@ test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 bosun scan secrets --staged --history 2>../err &&
 	test_grep "cannot be combined" ../err &&
 	test_expect_code 64 bosun scan secrets --staged a.txt 2>../err &&
-	test_expect_code 64 bosun scan secrets --range nope..HEAD 2>../err &&
 	test_expect_code 64 bosun scan secrets --range=-x 2>../err &&
 	test_expect_code 64 bosun scan secrets --stagd 2>../err && test_grep "did you mean .--staged." ../err &&
 	test_expect_code 64 bosun scan 2>../err
+'
+
+test_expect_success '--range with an unknown revision: exit 3 with a message of bosun, not git' '
+	cd hist &&
+	test_expect_code 3 bosun scan secrets --range nope..HEAD >../out 2>../err &&
+	test_grep "^bosun: --range .nope..HEAD.: unknown revision .nope.$" ../err &&
+	test_no_grep "git log" ../err && test_eq "" "$(cat ../out)" &&
+	test_expect_code 3 bosun scan secrets --range HEAD...nope 2>../err &&
+	test_grep "unknown revision .nope." ../err &&
+	test_expect_code 3 bosun scan secrets --range nope 2>../err &&
+	test_expect_code 3 bosun --json scan secrets --range nope..HEAD >../out 2>../err &&
+	test_grep "\"exit\": 3" ../out && test_grep "unknown revision .nope." ../out &&
+	test_expect_code 1 bosun scan secrets --range HEAD~1..HEAD >/dev/null 2>&1 &&
+	test_expect_code 1 bosun scan secrets --range "HEAD^!" >/dev/null 2>&1
+'
+
+test_expect_success 'a path holding a newline is printed escaped; JSON and SARIF encode it' '
+	new_repo nl && f=$(printf "a\nb.txt") && echo "t = $T1" >"$f" &&
+	echo "t = $T2" >"q\"x.txt" &&
+	test_expect_code 1 bosun scan secrets >../out 2>/dev/null &&
+	test_grep "^\"a\\\\nb.txt\":1:5: github-pat" ../out &&
+	test_grep "^\"q\\\\\"x.txt\":1:5: github-pat" ../out &&
+	test_eq 4 "$(wc -l <../out)" &&
+	test_expect_code 1 bosun scan secrets --format json >../out 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets --format sarif >../sarif 2>/dev/null &&
+	python3 -c "
+import json; d=json.load(open(\"../out\"))
+assert sorted(f[\"file\"] for f in d[\"findings\"])==[\"a\\nb.txt\", \"q\\\"x.txt\"], d
+s=json.load(open(\"../sarif\"))
+u=sorted(r[\"locations\"][0][\"physicalLocation\"][\"artifactLocation\"][\"uri\"] for r in s[\"runs\"][0][\"results\"])
+assert u==[\"a%0Ab.txt\", \"q%22x.txt\"], u
+"
+'
+
+test_expect_success 'a fingerprint does not depend on how the path was spelled' '
+	new_repo fpr && mkdir -p sub/deep && echo "t = $T1" >sub/k.txt &&
+	git add sub/k.txt && git commit -q -m k &&
+	fp() { grep -o "fingerprint [0-9a-f]*" "$1" | cut -d" " -f2; } &&
+	test_expect_code 1 bosun scan secrets >../o.wt 2>/dev/null &&
+	want=$(fp ../o.wt) && test_eq 16 "${#want}" &&
+	test_expect_code 1 bosun scan secrets sub/k.txt >../o1 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets ./sub/k.txt >../o2 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets "$PWD/sub/k.txt" >../o3 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets sub/deep/../k.txt >../o4 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets sub >../o5 2>/dev/null &&
+	(cd sub && test_expect_code 1 bosun scan secrets k.txt >../../o6 2>/dev/null) &&
+	(cd sub/deep && test_expect_code 1 bosun scan secrets ../k.txt >../../../o7 2>/dev/null) &&
+	(cd sub && test_expect_code 1 bosun scan secrets >../../o8 2>/dev/null) &&
+	test_expect_code 1 bosun scan secrets --history >../o9 2>/dev/null &&
+	for o in 1 2 3 4 5 6 7 8 9; do test_eq "$want" "$(fp ../o$o)" || return 1; done &&
+	test_grep "^$PWD/sub/k.txt:1:5" ../o3 && test_grep "^k.txt:1:5" ../o6 &&
+	bosun scan secrets --write-baseline ../fpr.json 2>/dev/null &&
+	(cd sub && bosun scan secrets --baseline ../../fpr.json k.txt 2>../../err) &&
+	test_grep "0 secrets found.*1 in the baseline" ../err &&
+	bosun scan secrets --baseline ../fpr.json "$PWD/sub/k.txt" 2>/dev/null &&
+	bosun scan secrets --baseline ../fpr.json --staged 2>/dev/null &&
+	cd "$TRASH" && test_expect_code 1 bosun scan secrets fpr/sub/k.txt >o10 2>/dev/null &&
+	test_expect_code 1 bosun scan secrets "$TRASH/fpr/sub/k.txt" >o11 2>/dev/null &&
+	test_eq "$(fp o10)" "$(fp o11)"
 '
 
 test_expect_success 'outside a repository: PATH works, the work tree scope says why not' '

@@ -329,6 +329,26 @@ static void fs__user_dir__xdg_and_home(void **state)
 	strbuf_release(&sb);
 }
 
+static void fs__path_normalize__cases(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "a/b", "a/b" }, { "./a//b/", "a/b" }, { "a/./b/../c", "a/c" },
+		{ "/x/../../y", "/y" }, { "../a/../../b", "../../b" }, { "", "." },
+		{ ".", "." }, { "a/..", "." }, { "/", "/" }, { "//a/b/.", "/a/b" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, cases[i][0]);
+		fs_path_normalize(&sb);
+		assert_string_equal(sb.buf, cases[i][1]);
+	}
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +367,7 @@ int main(void)
 		T(fs__path_join__slashes),
 		T(fs__path_join__aliasing),
 		T(fs__dirname__cases),
+		T(fs__path_normalize__cases),
 		T(fs__remove_tree__nested),
 		T(fs__remove_tree__a_file),
 		T(fs__user_dir__bosun_home),

@@ -264,6 +264,22 @@ static void strbuf__shell_quoted__single_quotes(void **state)
 	strbuf_release(&sb);
 }
 
+static void strbuf__quoted_path__only_when_needed(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	strbuf_add_quoted_path(&sb, "dir/plain file-\xc3\xa9.txt");
+	assert_string_equal(sb.buf, "dir/plain file-\xc3\xa9.txt");
+	strbuf_reset(&sb);
+	strbuf_add_quoted_path(&sb, "a\nb:1:2: x");
+	assert_string_equal(sb.buf, "\"a\\nb:1:2: x\"");
+	strbuf_reset(&sb);
+	strbuf_add_quoted_path(&sb, "t\tq\"b\\\x01\x7f");
+	assert_string_equal(sb.buf, "\"t\\tq\\\"b\\\\\\001\\177\"");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +300,7 @@ int main(void)
 		cmocka_unit_test(strbuf__expand__replaces_vars),
 		cmocka_unit_test(strbuf__starts_with__matches),
 		cmocka_unit_test(strbuf__shell_quoted__single_quotes),
+		cmocka_unit_test(strbuf__quoted_path__only_when_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WINDOW_BACK 8192
 #define WINDOW_AHEAD 256
@@ -203,6 +204,8 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	e->nr = rules->nr;
 	e->opts = *o;
 	e->cache_dir = o->cache_dir ? xstrdup(o->cache_dir) : NULL;
+	e->root = o->root ? realpath(o->root, NULL) : NULL;
+	e->cwd = getcwd(NULL, 0);
 	e->flags = xcalloc(e->nr, sizeof(*e->flags));
 	e->width = xcalloc(e->nr, sizeof(*e->width));
 	e->key = rules_key(rules);
@@ -238,6 +241,8 @@ void scan_engine_free(struct scan_engine *e)
 	free(e->flags);
 	free(e->width);
 	free(e->cache_dir);
+	free(e->root);
+	free(e->cwd);
 	free(e);
 }
 
@@ -278,6 +283,7 @@ void scan_worker_free(struct scan_worker *w)
 	free(w->last_end);
 	free(w->long_tries);
 	strbuf_release(&w->buf);
+	strbuf_release(&w->fpath);
 	free(w);
 }
 
@@ -338,6 +344,39 @@ static int allowed_by_comment(const struct scan_worker *w, const struct scan_rul
 	if (e < me)
 		line_bounds(w, me ? me - 1 : 0, &e, &e); /* to the match's last line */
 	return scan_line_allows(w->data + s, e - s, rule->id);
+}
+
+/* dir/ is a prefix of path: the rest, else NULL. */
+static const char *under(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	if (!n || strncmp(path, dir, n))
+		return NULL;
+	if (dir[n - 1] == '/')
+		return path + n;
+	return path[n] == '/' ? path + n + 1 : path[n] ? NULL : path + n;
+}
+
+/* The path a fingerprint hashes: relative to the top of the work tree
+ * (else to the current directory) whichever way it was given, so that
+ * "x", "./x", "/abs/x" and "x" from a subdirectory agree. */
+static const char *fingerprint_path(struct scan_worker *w)
+{
+	const char *rest;
+
+	if (!w->given)
+		return w->path;
+	strbuf_reset(&w->fpath);
+	if (w->path[0] != '/' && w->e->cwd)
+		fs_path_join(&w->fpath, w->e->cwd, w->path);
+	else
+		strbuf_addstr(&w->fpath, w->path);
+	fs_path_normalize(&w->fpath);
+	if (((rest = under(w->fpath.buf, w->e->root)) ||
+	     (rest = under(w->fpath.buf, w->e->cwd))) && *rest)
+		strbuf_splice(&w->fpath, 0, (size_t)(rest - w->fpath.buf), "", 0);
+	return w->fpath.buf;
 }
 
 static void fingerprint(char out[17], const struct scan_rule *rule, const char *path,
@@ -416,7 +455,7 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	f = &w->rep->items[w->rep->nr];
 	memset(f, 0, sizeof(*f));
 	line_bounds(w, ss, &ls, &le);
-	fingerprint(f->fingerprint, rule, w->path, w->data + ls, le - ls);
+	fingerprint(f->fingerprint, rule, fingerprint_path(w), w->data + ls, le - ls);
 	if (o->baseline && scan_baseline_has(o->baseline, f->fingerprint)) {
 		w->rep->st.baselined++;
 		return;

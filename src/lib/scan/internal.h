@@ -19,6 +19,7 @@ struct scan_engine {
 	size_t nr;
 	struct scan_opts opts;
 	char *cache_dir;
+	char *root, *cwd;       /* opts.root and the current directory, resolved */
 	uint64_t key;
 	unsigned *flags;        /* Vectorscan flags per rule */
 	unsigned *width;        /* longest match per rule, capped */
@@ -39,6 +40,9 @@ struct scan_worker {
 	size_t *last_end;       /* per rule: end of the last confirmed match */
 	unsigned *long_tries;   /* per rule: windows reaching back LONG_BACK */
 	struct strbuf buf;      /* file contents */
+	int given;              /* paths as given (relative to the current
+				 * directory), not relative to the top */
+	struct strbuf fpath;    /* the path a fingerprint hashes */
 	/* the buffer being scanned */
 	const char *path, *commit, *data;
 	size_t len;

@@ -46,8 +46,25 @@ struct scan_opts {
 	const char *cache_dir;          /* where compiled databases go; NULL: none */
 	const struct glob_list *ignore; /* .bosunignore, or NULL */
 	const struct scan_baseline *baseline; /* or NULL */
+	/* The work tree's top, or NULL: a finding's fingerprint hashes its
+	 * path relative to it however the path was given (absolute, "./x",
+	 * from a subdirectory), so that a baseline keeps matching. */
+	const char *root;
+	int large_files;                /* enum scan_large: files over max_file_size */
+	size_t stream_chunk;            /* bytes read at a time when streaming (0: 1 MiB) */
 };
-#define SCAN_OPTS_INIT { 10 * 1024 * 1024, 1, 0, NULL, NULL, NULL }
+/* What becomes of a file or blob larger than max_file_size: skipped (and
+ * named in the report), scanned in streaming mode (read a chunk at a
+ * time, never whole in memory), or the scan fails closed (named, and the
+ * command exits 1). AUTO is the configuration's default before a context
+ * decides it (scan_large_resolve). */
+enum scan_large {
+	SCAN_LARGE_AUTO = -1,
+	SCAN_LARGE_SKIP = 0,
+	SCAN_LARGE_STREAM,
+	SCAN_LARGE_FAIL,
+};
+#define SCAN_OPTS_INIT { 10 * 1024 * 1024, 1, 0, NULL, NULL, NULL, NULL, SCAN_LARGE_SKIP, 0 }
 
 struct scan_finding {
 	const struct scan_rule *rule;

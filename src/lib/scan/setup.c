@@ -134,6 +134,7 @@ int scan_setup_load(struct scan_setup *s, const struct config *cfg, const char *
 	s->opts.entropy = config_bool(cfg, "scan.entropy");
 	s->opts.threads = (int)config_int(cfg, "scan.threads");
 	s->opts.ignore = &s->ignore;
+	s->opts.root = root;
 	s->opts.baseline = s->baseline.nr ? &s->baseline : NULL;
 	if (!getenv("BOSUN_NO_CACHE") || !strcmp(getenv("BOSUN_NO_CACHE"), "0")) {
 		fs_user_dir(&s->cache, "cache");
@@ -150,7 +151,9 @@ void scan_format_findings(struct strbuf *out, const struct scan_report *rep,
 	for (i = 0; i < rep->nr; i++) {
 		const struct scan_finding *f = &rep->items[i];
 
-		strbuf_addf(out, "%s%s:%u:%u%s: %s%s%s: %s", c->bold, f->file, f->line,
+		strbuf_addstr(out, c->bold);
+		strbuf_add_quoted_path(out, f->file);
+		strbuf_addf(out, ":%u:%u%s: %s%s%s: %s", f->line,
 			    f->column, c->reset, c->red, f->rule->id, c->reset,
 			    f->rule->description);
 		if (f->commit)

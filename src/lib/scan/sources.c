@@ -12,6 +12,7 @@
 #include "lib/git/index.h"
 #include "lib/git/loose.h"
 #include "lib/git/repo.h"
+#include "lib/git/rev.h"
 #include "lib/git/run.h"
 
 #include <dirent.h>
@@ -123,6 +124,8 @@ static void *pool_run(void *arg)
 	struct scan_report *rep = xcalloc(1, sizeof(*rep));
 	int dirfd = AT_FDCWD, large, r;
 	size_t i;
+
+	w->given = !p->root;
 
 	if (p->root && (dirfd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		error_errno(BOSUN_EIO, "cannot open '%s'", p->root);
@@ -652,6 +655,39 @@ static int scan_odb_blob(struct scan_worker *w, git_odb *odb, const struct blob 
 	return r;
 }
 
+/* One end of a range names a commit (or is empty, or the zero id of a
+ * new branch, or uses git's ^!, ^@, ^- forms, which git log checks). */
+static int check_rev(struct repo *repo, const char *range, const char *rev, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char hex[41];
+	int r = 0;
+
+	strbuf_add(&sb, rev, len);
+	if (len && !(len == 40 && strspn(sb.buf, "0") == 40) && !strstr(sb.buf, "^!") &&
+	    !strstr(sb.buf, "^@") && !strstr(sb.buf, "^-") &&
+	    rev_commit_hex(repo, sb.buf, hex) < 0)
+		r = error_set(BOSUN_ENOTFOUND, "--range '%s': unknown revision '%s'",
+			      range, sb.buf);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* bosun's own message for a revision that names nothing (exit 3, as
+ * `changelog --range` gives), not git log's. */
+static int check_range(struct repo *repo, const char *range)
+{
+	const char *dots = strstr(range, "..");
+	int r;
+
+	if (!dots)
+		return check_rev(repo, range, range, strlen(range));
+	if ((r = check_rev(repo, range, range, (size_t)(dots - range))) < 0)
+		return r;
+	dots += dots[2] == '.' ? 3 : 2;
+	return check_rev(repo, range, dots, strlen(dots));
+}
+
 int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
 		 struct scan_report *rep)
 {
@@ -664,6 +700,8 @@ int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
 
 	if (range && range[0] == '-')
 		return error_set(BOSUN_EUSAGE, "'%s' is not a revision range", range);
+	if (range && (r = check_range(repo, range)) < 0)
+		return r;
 	if ((r = history_blobs(&bl, repo->workdir ? repo->workdir : repo->gitdir,
 			       range)) < 0)
 		goto out;

@@ -88,8 +88,10 @@ static void print_problems(struct bosun_ctx *ctx, const struct agent_problems *p
 	list = json_array();
 	for (i = 0; i < pb->nr; i++)
 		json_array_append_new(list, json_string(pb->items[i]));
-	out_json(json_pack("{s:{s:s, s:i, s:o}}", "error", "message",
-			   error_message(), "code", 65, "problems", list));
+	/* The one error object of docs/exit-codes.md, with the list. */
+	out_json(json_pack("{s:{s:s, s:i, s:s?, s:o}}", "error", "message",
+			   error_message(), "exit", 65, "hint", error_hint_text(),
+			   "problems", list));
 }
 
 static int load_templates(struct bosun_ctx *ctx, struct agents_cmd *c,
@@ -99,6 +101,7 @@ static int load_templates(struct bosun_ctx *ctx, struct agents_cmd *c,
 	struct strbuf dir = STRBUF_INIT;
 	const char *base = config_str(c->cfg, "agents.base");
 	int base_default = !strcmp(config_origin(c->cfg, "agents.base"), "default");
+	size_t i;
 	int r;
 
 	fs_path_join(&dir, c->env.root, config_str(c->cfg, "agents.source"));
@@ -107,8 +110,12 @@ static int load_templates(struct bosun_ctx *ctx, struct agents_cmd *c,
 	if (r == -BOSUN_ENOTFOUND)
 		error_hint("put agent templates in '%s' or set agents.source",
 			   config_str(c->cfg, "agents.source"));
+	if (r == -BOSUN_EDATA && pb.nr)
+		error_hint("fix the templates named above (FILE:LINE:COL) and run again");
 	if (pb.nr)
 		print_problems(ctx, &pb);
+	for (i = 0; i < set->warnings.nr; i++)
+		print_warning(ctx, "%s", set->warnings.items[i]);
 	agent_problems_release(&pb);
 	strbuf_release(&dir);
 	return r;

@@ -56,10 +56,10 @@ test_expect_success 'deploy writes every template for every target' '
 	test_eq 12 "$(sqlite3 .git/bosun/state.db "select count(*) from agent_files")"
 '
 
-test_expect_success 'Claude Code file: marker, frontmatter, model alias, base agent merged' '
+test_expect_success 'Claude Code file: marker, frontmatter, full model id, base agent merged' '
 	cd r && f=.claude/agents/research-agent.md &&
 	test_eq "---" "$(sed -n 1p $f)" && test_eq "# managed-by: bosun-agents" "$(sed -n 2p $f)" &&
-	test_grep "^name: research-agent$" $f && test_grep "^model: sonnet$" $f &&
+	test_grep "^name: research-agent$" $f && test_grep "^model: claude-sonnet-4-20250514$" $f &&
 	test_grep "^tools: \"Read, Grep, WebSearch\"$" $f && test_grep "^color: blue$" $f &&
 	test_grep "^You research.$" $f && test_grep "^Always be brief.$" $f &&
 	test_grep "^model: haiku$" .claude/agents/qa.md &&
@@ -304,7 +304,7 @@ test_expect_success 'missing fields and an empty body are reported' '
 	test_grep "y.json:1:1: agent_version: is required" ../err &&
 	test_grep "y.json:1:1: metadata.description: is required" ../err &&
 	test_grep "y.json:1:1: instructions: is required" ../err &&
-	test_grep "z.md:[0-9]*:1: body: the instructions" ../err && rm agents/y.json agents/z.md
+	test_grep "z.md:5:1: body: the instructions" ../err && rm agents/y.json agents/z.md
 '
 
 test_expect_success 'two templates with one name are refused' '

@@ -87,7 +87,7 @@ static void agents__render__claude_fields(void **state)
 	parse_tmpl(&t, "tricky.json", tricky);
 	assert_int_equal(agent_render(&out, &t, agent_target_find("claude")), 0);
 	assert_int_equal(agent_file_parse(&fm, &body, &marker, out.buf, out.len), 0);
-	assert_string_equal(json_string_value(json_object_get(fm, "model")), "opus");
+	assert_string_equal(json_string_value(json_object_get(fm, "model")), "claude-opus-4-1-20250805");
 	assert_string_equal(json_string_value(json_object_get(fm, "tools")),
 			    "Read, Write, Bash, WebSearch, mcp__gh__search");
 	assert_int_equal(agent_frontmatter_check(fm, agent_target_find("claude"), &why), 0);

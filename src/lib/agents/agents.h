@@ -42,6 +42,9 @@
 
 #define AGENT_MARKER "# managed-by: bosun-agents"
 #define AGENT_NAME_MAX 64
+/* GitHub Copilot's limit on an agent profile's prompt, in characters
+ * (docs/agents.md): a longer one is not written. */
+#define AGENT_COPILOT_PROMPT_MAX 30000
 
 /* ------------------------------------------------------------ problems */
 
@@ -61,8 +64,11 @@ struct agent_tmpl {
 	char *name;          /* "research-agent" */
 	char *version;       /* semver */
 	char *description;
-	char *model;         /* as written: "sonnet", "claude-opus-4-1-...", NULL */
+	char *model;         /* Claude Code's form: "sonnet", "claude-opus-4-1-...", NULL */
 	char *color;         /* NULL when none */
+	/* What was read but left out or changed ("FILE:LINE:COL: field: why"):
+	 * an unknown colour, a model id that is not a real one. */
+	struct agent_problems warnings;
 	char *instructions;  /* the prompt body (base agent's appended) */
 	char **tools;        /* Claude Code tool names; NULL: all tools */
 	size_t tools_nr;
@@ -87,8 +93,9 @@ struct agent_set {
 	struct agent_tmpl base;    /* the base agent, for lazy templates */
 	int have_base;
 	char base_hash[65];        /* "" without a base agent */
+	struct agent_problems warnings;  /* of every template read, in order */
 };
-#define AGENT_SET_INIT { NULL, 0, 0, { 0 }, 0, "" }
+#define AGENT_SET_INIT { NULL, 0, 0, { 0 }, 0, "", AGENT_PROBLEMS_INIT }
 
 /*
  * The version of what agent_render() emits: a row whose renderer is this
@@ -96,7 +103,7 @@ struct agent_set {
  * a render would give now. Bump the number whenever render.c, template.c
  * or the YAML emitter changes a single byte of output or validation.
  */
-#define AGENT_RENDERER "bosun-agents-render/1"
+#define AGENT_RENDERER "bosun-agents-render/2"
 
 /* Whether the store already vouches for a template file: fills *name and
  * *version and returns 1 when every target has a row rendered from

@@ -29,11 +29,23 @@ int agent_yaml_emit(struct strbuf *out, const json_t *obj);
 /* 0 when text is valid UTF-8 without NUL, else -1 with *line, *col. */
 int agent_utf8_check(const char *text, size_t len, int *line, int *col);
 
-/* The Claude Code alias of a model ("sonnet", "opus", "haiku",
- * "inherit"), from an alias or a full "claude-..." id; NULL when unknown. */
-const char *agent_model_alias(const char *model);
-/* 1 when tool is a Claude Code tool bosun knows (or an "mcp__" tool). */
+/*
+ * A template's model in Claude Code's form (docs/agents.md): an alias
+ * (sonnet, opus, haiku, inherit) or a full model id ("claude-sonnet-4-5",
+ * "claude-sonnet-4-5-20250929", "claude-3-5-haiku-20241022") as written;
+ * claude-mpm's versioned alias "sonnet-4.5" becomes "claude-sonnet-4-5".
+ * Returns 0 with *out set; 1 when model is claude-*-shaped but no real id
+ * (claude-mpm's "claude-4-sonnet-20250514") and *out got its family's
+ * alias; -1 when it is no model at all.
+ */
+int agent_model_norm(const char *model, struct strbuf *out);
+/* 1 when model is what agent_model_norm() gives (Claude Code accepts it). */
+int agent_model_valid(const char *model);
+/* 1 when tool is a Claude Code tool bosun knows (or "mcp__SERVER__TOOL"). */
 int agent_tool_known(const char *tool);
+/* GitHub Copilot's name of a Claude Code MCP tool: "mcp__srv__tool" ->
+ * "srv/tool" in out; 0 when tool is not one. */
+int agent_mcp_copilot(struct strbuf *out, const char *tool);
 /* 1 when color is a colour the CLIs accept. */
 int agent_color_known(const char *color);
 

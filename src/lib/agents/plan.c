@@ -311,6 +311,33 @@ static int pre_lstat(const struct pre_render *pre, const char *abs, struct stat 
 	return 0;
 }
 
+/*
+ * GitHub Copilot refuses an agent profile whose prompt (the Markdown
+ * below the frontmatter) is over AGENT_COPILOT_PROMPT_MAX characters:
+ * that file is an error, not written, and says why.
+ */
+static int copilot_too_long(struct agent_op *op, const struct agent_tmpl *t,
+			    const struct agent_target *tg)
+{
+	struct strbuf why = STRBUF_INIT;
+	const unsigned char *p;
+	size_t chars = 0;
+
+	if (strcmp(tg->id, "copilot") || !t->instructions)
+		return 0;
+	for (p = (const unsigned char *)t->instructions; *p; p++)
+		chars += (*p & 0xC0) != 0x80;
+	if (chars <= AGENT_COPILOT_PROMPT_MAX)
+		return 0;
+	op->act = ACT_ERROR;
+	strbuf_addf(&why, "the prompt (from %s) is %zu characters; GitHub Copilot "
+		    "allows %d: not written", t->file ? t->file : t->name, chars,
+		    AGENT_COPILOT_PROMPT_MAX);
+	set_reason(op, why.buf);
+	strbuf_release(&why);
+	return 1;
+}
+
 static int plan_one(struct agent_plan *plan, struct agents_env *env,
 		    struct plan_ctx *pc, size_t ti, struct agent_tmpl *t,
 		    const struct agent_target *tg, int flags, struct pre_render *pre)
@@ -339,6 +366,8 @@ static int plan_one(struct agent_plan *plan, struct agents_env *env,
 	} else if ((r = op_render(op, pc->set, t, tg)) < 0) {
 		goto out;
 	}
+	if (copilot_too_long(op, t, tg))
+		goto out;
 	if (!pc->dir_state[ti])
 		pc->dir_state[ti] = dir_state(env->user ? env->home : env->root, dir);
 	if (pc->dir_state[ti] == 3 || strstr(rel.buf, "..")) {

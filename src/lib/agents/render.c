@@ -97,9 +97,31 @@ int agent_name_valid(const char *name)
 	return !prev_dash;
 }
 
+/* "mcp__SERVER__TOOL": the server name ends at the first "__" after it. */
+static const char *mcp_split(const char *tool)
+{
+	const char *sep;
+
+	if (strncmp(tool, "mcp__", 5) || !tool[5])
+		return NULL;
+	sep = strstr(tool + 6, "__");
+	return sep && sep[2] ? sep : NULL;
+}
+
 int agent_tool_known(const char *tool)
 {
-	return tool_find(tool) || (!strncmp(tool, "mcp__", 5) && tool[5]);
+	return tool_find(tool) || mcp_split(tool);
+}
+
+int agent_mcp_copilot(struct strbuf *out, const char *tool)
+{
+	const char *sep = mcp_split(tool);
+
+	strbuf_reset(out);
+	if (!sep)
+		return 0;
+	strbuf_addf(out, "%.*s/%s", (int)(sep - tool - 5), tool + 5, sep + 2);
+	return 1;
 }
 
 int agent_color_known(const char *color)
@@ -116,21 +138,121 @@ int agent_color_known(const char *color)
 	return 0;
 }
 
-const char *agent_model_alias(const char *model)
+static const char *const model_aliases[] = { "sonnet", "opus", "haiku", "inherit", NULL };
+
+static int all_digits(const char *s, size_t n, size_t min, size_t max)
 {
-	static const char *const aliases[] = { "sonnet", "opus", "haiku", "inherit", NULL };
+	return n >= min && n <= max && strspn(s, "0123456789") >= n;
+}
+
+static int is_family(const char *s, size_t n)
+{
+	return n && strspn(s, "abcdefghijklmnopqrstuvwxyz") >= n;
+}
+
+/* Up to 8 '-'-separated tokens of s: starts and lengths. */
+static size_t tokens(const char *s, const char *tok[8], size_t len[8])
+{
+	size_t nr = 0;
+
+	while (nr < 8) {
+		size_t n = strcspn(s, "-");
+
+		tok[nr] = s;
+		len[nr++] = n;
+		if (!s[n])
+			return nr;
+		s += n + 1;
+	}
+	return 9;
+}
+
+/* claude-FAMILY-MAJOR[-MINOR][-YYYYMMDD] (Claude 4 on), or, as Claude 3
+ * named them, claude-3[-MINOR]-FAMILY[-YYYYMMDD|-latest]. */
+static int full_id_valid(const char *model)
+{
+	const char *tok[8];
+	size_t len[8], nr, i;
+
+	if (strncmp(model, "claude-", 7) || (nr = tokens(model + 7, tok, len)) > 8)
+		return 0;
+	if (is_family(tok[0], len[0])) {
+		if (nr < 2 || !all_digits(tok[1], len[1], 1, 2))
+			return 0;
+		i = 2;
+		if (i < nr && all_digits(tok[i], len[i], 1, 2))
+			i++;
+		if (i < nr && all_digits(tok[i], len[i], 8, 8))
+			i++;
+		return i == nr;
+	}
+	if (len[0] != 1 || tok[0][0] != '3' || nr < 2)
+		return 0;
+	i = 1;
+	if (all_digits(tok[i], len[i], 1, 1))
+		i++;
+	if (i >= nr || !is_family(tok[i], len[i]) || !strncmp(tok[i], "latest", len[i]))
+		return 0;
+	i++;
+	if (i < nr && (all_digits(tok[i], len[i], 8, 8) ||
+		       (len[i] == 6 && !strncmp(tok[i], "latest", 6))))
+		i++;
+	return i == nr;
+}
+
+int agent_model_norm(const char *model, struct strbuf *out)
+{
+	const char *dash = strchr(model, '-'), *p;
 	size_t i;
 
-	for (i = 0; aliases[i]; i++)
-		if (!strcmp(model, aliases[i]))
-			return aliases[i];
-	if (strncmp(model, "claude-", 7) ||
-	    strspn(model, "abcdefghijklmnopqrstuvwxyz0123456789-.@") != strlen(model))
-		return NULL;
-	for (i = 0; i < 3; i++)
-		if (strstr(model, aliases[i]))
-			return aliases[i];
-	return NULL;
+	for (i = 0; model_aliases[i]; i++)
+		if (!strcmp(model, model_aliases[i])) {
+			strbuf_addstr(out, model);
+			return 0;
+		}
+	if (full_id_valid(model)) {
+		strbuf_addstr(out, model);
+		return 0;
+	}
+	/* claude-mpm's "sonnet-4.5", "opus-4", "haiku-3.5". */
+	for (i = 0; dash && i < 3; i++) {
+		const char *fam = model_aliases[i], *dot;
+		size_t fl = strlen(fam), maj;
+
+		if ((size_t)(dash - model) != fl || strncmp(model, fam, fl))
+			continue;
+		p = dash + 1;
+		dot = strchr(p, '.');
+		maj = dot ? (size_t)(dot - p) : strlen(p);
+		if (!all_digits(p, maj, 1, 2) ||
+		    (dot && !all_digits(dot + 1, strlen(dot + 1), 1, 2)))
+			break;
+		if (maj == 1 && *p <= '3') {
+			strbuf_addf(out, "claude-%.*s%s%s-%s-latest", (int)maj, p,
+				    dot ? "-" : "", dot ? dot + 1 : "", fam);
+		} else {
+			strbuf_addf(out, "claude-%s-%.*s-%s", fam, (int)maj, p,
+				    dot ? dot + 1 : "0");
+		}
+		return 0;
+	}
+	if (!strncmp(model, "claude-", 7))
+		for (i = 0; i < 3; i++)
+			if (strstr(model, model_aliases[i])) {
+				strbuf_addstr(out, model_aliases[i]);
+				return 1;
+			}
+	return -1;
+}
+
+int agent_model_valid(const char *model)
+{
+	size_t i;
+
+	for (i = 0; model_aliases[i]; i++)
+		if (!strcmp(model, model_aliases[i]))
+			return 1;
+	return full_id_valid(model);
 }
 
 static const char *tool_for(const struct tool_map *m, const char *target)
@@ -150,12 +272,17 @@ static json_t *tool_list(const struct agent_tmpl *t, const char *target)
 	json_t *list = json_array();
 	size_t i, j;
 
+	struct strbuf mcp = STRBUF_INIT;
+
 	for (i = 0; i < t->tools_nr; i++) {
 		const struct tool_map *m = tool_find(t->tools[i]);
 		const char *name = m ? tool_for(m, target) :
 				   !strcmp(target, "claude") ? t->tools[i] : NULL;
 		int dup = 0;
 
+		/* Copilot names an MCP server's tool "server/tool". */
+		if (!m && !strcmp(target, "copilot") && agent_mcp_copilot(&mcp, t->tools[i]))
+			name = mcp.buf;
 		if (!name)
 			continue;
 		for (j = 0; j < json_array_size(list); j++)
@@ -163,6 +290,7 @@ static json_t *tool_list(const struct agent_tmpl *t, const char *target)
 		if (!dup)
 			json_array_append_new(list, json_string(name));
 	}
+	strbuf_release(&mcp);
 	return list;
 }
 
@@ -206,8 +334,7 @@ static json_t *fm_claude(const struct agent_tmpl *t)
 
 	if (t->tools_set)
 		json_object_set_new(fm, "tools", claude_tools(t));
-	json_object_set_new(fm, "model", json_string(t->model ?
-				agent_model_alias(t->model) : "inherit"));
+	json_object_set_new(fm, "model", json_string(t->model ? t->model : "inherit"));
 	if (t->color)
 		json_object_set_new(fm, "color", json_string(t->color));
 	json_object_set_new(fm, "version", json_string(t->version));
@@ -336,8 +463,9 @@ int agent_frontmatter_check(const json_t *fm, const struct agent_target *tg,
 	}
 	if (!strcmp(tg->id, "claude") &&
 	    (model = json_string_value(json_object_get(fm, "model"))) &&
-	    (!agent_model_alias(model) || strcmp(agent_model_alias(model), model))) {
-		strbuf_addf(why, "%s'model' must be sonnet, opus, haiku or inherit",
+	    !agent_model_valid(model)) {
+		strbuf_addf(why, "%s'model' must be sonnet, opus, haiku, inherit or a "
+			    "claude-* model id",
 			    why->len ? "\n" : "");
 		n++;
 	}

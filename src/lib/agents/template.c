@@ -55,6 +55,7 @@ struct tsrc {
 	int md;
 	json_t *doc, *marks;
 	struct agent_problems *pb;
+	struct agent_problems *warn;  /* what is read but left out */
 	int bad;
 };
 
@@ -125,6 +126,25 @@ static void problem(struct tsrc *ts, const char *ptr, const char *fmt, ...)
 	strbuf_release(&path);
 }
 
+/* Not a problem: the template deploys, without what this says. */
+__attribute__((format(printf, 3, 4)))
+static void warning(struct tsrc *ts, const char *ptr, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT, path = STRBUF_INIT;
+	va_list ap;
+	int line, col;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	locate(ts, ptr, &line, &col);
+	display_path(&path, ptr);
+	agent_problems_add(ts->warn, "%s:%d:%d: %s: %s", ts->file, line, col,
+			   path.buf, msg.buf);
+	strbuf_release(&msg);
+	strbuf_release(&path);
+}
+
 /* The value at a JSON pointer of two levels at most. */
 static json_t *at(json_t *doc, const char *ptr)
 {
@@ -174,13 +194,16 @@ static void add_tool(struct agent_tmpl *t, const char *s, size_t n)
 }
 
 /* Tools as a list of strings, or (Claude Code's form) "Read, Write". */
-static void get_tools(struct tsrc *ts, struct agent_tmpl *t, const char *ptr)
+static void get_tools(struct tsrc *ts, struct agent_tmpl *t,
+		      const char *const *ptrs)
 {
 	struct strbuf ip = STRBUF_INIT;
-	json_t *v = at(ts->doc, ptr), *x;
-	const char *s;
+	json_t *v = NULL, *x;
+	const char *s, *ptr = ptrs[0];
 	size_t i;
 
+	for (; *ptrs && !v; ptrs++)
+		v = at(ts->doc, ptr = *ptrs);
 	if (!v)
 		return;
 	t->tools_set = 1;
@@ -221,23 +244,31 @@ static void get_tools(struct tsrc *ts, struct agent_tmpl *t, const char *ptr)
 	strbuf_release(&ip);
 }
 
+/*
+ * Where each field is, first match wins. claude-mpm's JSON changed over
+ * time: its first templates (2025-07) kept the fields under
+ * configuration_fields and the prompt under narrative_fields, with an
+ * integer schema "version"; later ones under metadata and capabilities
+ * (or, in its schema 2.0, at the top, with capabilities a list of words).
+ */
 struct field_ptrs {
-	const char *id[3], *version[3], *description[3], *model[2],
-		*color[3], *tools;
+	const char *id[3], *version[3], *description[4], *model[4],
+		*color[4], *tools[3];
 };
 
 static const struct field_ptrs json_ptrs = {
 	{ "/agent_id", "/id", NULL }, { "/agent_version", "/version", NULL },
-	{ "/metadata/description", "/description", NULL },
-	{ "/capabilities/model", NULL },
-	{ "/capabilities/color", "/metadata/color", NULL },
-	"/capabilities/tools",
+	{ "/metadata/description", "/description",
+	  "/configuration_fields/description", NULL },
+	{ "/capabilities/model", "/model", "/configuration_fields/model", NULL },
+	{ "/capabilities/color", "/metadata/color", "/color", NULL },
+	{ "/capabilities/tools", "/configuration_fields/tools", NULL },
 };
 
 static const struct field_ptrs md_ptrs = {
 	{ "/name", NULL, NULL }, { "/version", NULL, NULL },
-	{ "/description", NULL, NULL }, { "/model", NULL },
-	{ "/color", NULL, NULL }, "/tools",
+	{ "/description", NULL, NULL, NULL }, { "/model", NULL, NULL, NULL },
+	{ "/color", NULL, NULL, NULL }, { "/tools", NULL, NULL },
 };
 
 /* "research_agent.json" -> "research_agent" */
@@ -264,6 +295,31 @@ static void check_name(struct tsrc *ts, struct agent_tmpl *t, const char *ptr)
 			"at most %d characters)", t->name, AGENT_NAME_MAX);
 }
 
+/* The version: a string, or claude-mpm's integer schema version N, read
+ * as N.0.0 (its first JSON templates, and its base agent, wrote 2 or 3). */
+static char *get_version(struct tsrc *ts, const char *const *ptrs,
+			 const char **used, int required)
+{
+	const char *const *p;
+	json_t *v = NULL;
+
+	for (p = ptrs; *p && !v; p++)
+		v = at(ts->doc, *p);
+	if (v && json_is_integer(v) && !ts->md) {
+		struct strbuf sb = STRBUF_INIT;
+
+		*used = p[-1];
+		if (json_integer_value(v) < 0) {
+			problem(ts, p[-1], "must be a semantic version or a "
+				"non-negative integer");
+			return NULL;
+		}
+		strbuf_addf(&sb, "%" JSON_INTEGER_FORMAT ".0.0", json_integer_value(v));
+		return strbuf_detach(&sb, NULL);
+	}
+	return get_str(ts, ptrs, used, required);
+}
+
 static void check_version(struct tsrc *ts, const char *v, const char *ptr)
 {
 	struct semver sv = SEMVER_INIT;
@@ -284,22 +340,40 @@ static void read_fields(struct tsrc *ts, struct agent_tmpl *t, int is_base)
 					: "a template must be a JSON object");
 		return;
 	}
-	t->name = get_str(ts, f->id, &used, !is_base && !ts->md);
-	if (!t->name && ts->md && !ts->bad)
+	/* No name: the file's (claude-mpm's first JSON templates had none). */
+	t->name = get_str(ts, f->id, &used, 0);
+	if (!t->name && !ts->bad)
 		t->name = file_stem(ts->file);
 	if (t->name && !is_base)
 		check_name(ts, t, used);
-	t->version = get_str(ts, f->version, &used, !is_base);
+	t->version = get_version(ts, f->version, &used, !is_base);
 	if (t->version)
 		check_version(ts, t->version, used);
 	t->description = get_str(ts, f->description, NULL, !is_base);
 	t->model = get_str(ts, f->model, &used, 0);
-	if (t->model && !agent_model_alias(t->model))
-		problem(ts, used, "unknown model '%s': use sonnet, opus, haiku, "
-			"inherit or a claude-* model id", t->model);
+	if (t->model) {
+		struct strbuf m = STRBUF_INIT;
+		int r = agent_model_norm(t->model, &m);
+
+		if (r < 0)
+			problem(ts, used, "unknown model '%s': use sonnet, opus, haiku, "
+				"inherit, a versioned alias like sonnet-4.5 or a "
+				"claude-* model id", t->model);
+		else if (r > 0)
+			warning(ts, used, "'%s' is not a Claude model id; using '%s'",
+				t->model, m.buf);
+		free(t->model);
+		t->model = strbuf_detach(&m, NULL);
+	}
+	/* A colour is for display only: one the CLIs do not know is left out. */
 	t->color = get_str(ts, f->color, &used, 0);
-	if (t->color && !agent_color_known(t->color))
-		problem(ts, used, "unknown color '%s'", t->color);
+	if (t->color && !agent_color_known(t->color)) {
+		warning(ts, used, "unknown color '%s' left out (known: red, blue, "
+			"green, yellow, purple, orange, pink, cyan, magenta, white)",
+			t->color);
+		free(t->color);
+		t->color = NULL;
+	}
 	get_tools(ts, t, f->tools);
 }
 
@@ -355,18 +429,141 @@ static int parse_md(struct tsrc *ts, struct agent_tmpl *t, int is_base)
 	}
 	read_fields(ts, t, is_base);
 	t->instructions = trim_body(ts->text + body, ts->len - body);
-	if (!*t->instructions && !is_base)
+	if (!*t->instructions && !is_base) {
+		/* The line right after the closing '---'. */
+		int line = 1;
+		size_t i;
+
+		for (i = 0; i < body && i < ts->len; i++)
+			line += ts->text[i] == '\n';
 		agent_problems_add(ts->pb, "%s:%d:1: body: the instructions "
 				   "(the Markdown after the frontmatter) are empty",
-				   ts->file, 2 + (int)fm_len);
+				   ts->file, line);
+	}
 	return 0;
+}
+
+/* A heading from a key: "best_practices" -> "Best practices". */
+static void add_heading(struct strbuf *sb, int level, const char *key)
+{
+	const char *p;
+
+	if (sb->len && !(sb->len >= 2 && !strcmp(sb->buf + sb->len - 2, "\n\n")))
+		strbuf_addch(sb, '\n');
+	strbuf_addf(sb, "%.*s ", level, "######");
+	for (p = key; *p; p++)
+		strbuf_addch(sb, *p == '_' ? ' ' : p == key && *p >= 'a' && *p <= 'z' ?
+			     *p - 'a' + 'A' : *p);
+	strbuf_addstr(sb, "\n\n");
+}
+
+static void add_scalar(struct strbuf *sb, const json_t *v)
+{
+	if (json_is_string(v)) {
+		strbuf_addstr(sb, json_string_value(v));
+	} else {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		strbuf_addstr(sb, s ? s : "");
+		free(s);
+	}
+}
+
+/* One value of an instructions object as Markdown: text as it is, a list
+ * as items, an object as sections under headings one level down. */
+static void add_instr(struct strbuf *sb, const json_t *v, int level)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x) {
+			if (level > 6) {
+				strbuf_addf(sb, "- **%s**: ", key);
+				add_scalar(sb, x);
+				strbuf_addch(sb, '\n');
+				continue;
+			}
+			add_heading(sb, level, key);
+			add_instr(sb, x, level + 1);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			strbuf_addstr(sb, "- ");
+			if (json_is_object(x) || json_is_array(x)) {
+				const char *k;
+				json_t *y;
+				int first = 1;
+
+				/* An item that is itself a mapping: "key: value; ..." */
+				if (json_is_array(x)) {
+					add_scalar(sb, x);
+				} else {
+					json_object_foreach(x, k, y) {
+						strbuf_addf(sb, "%s**%s**: ", first ? "" : "; ", k);
+						add_scalar(sb, y);
+						first = 0;
+					}
+				}
+			} else {
+				add_scalar(sb, x);
+			}
+			strbuf_addch(sb, '\n');
+		}
+	} else {
+		add_scalar(sb, v);
+		strbuf_addch(sb, '\n');
+	}
+}
+
+/*
+ * Every place claude-mpm kept the prompt: "instructions" as text, or (its
+ * later schema) as an object of sections; "narrative_fields.instructions"
+ * (its first schema, and its base agent). When both are there, both are
+ * kept, in that order: nothing is dropped.
+ */
+static char *get_instructions(struct tsrc *ts, int is_base)
+{
+	static const char *const ptrs[] = { "/instructions",
+					    "/narrative_fields/instructions", NULL };
+	struct strbuf sb = STRBUF_INIT, part = STRBUF_INIT;
+	const char *const *p;
+	int found = 0;
+
+	for (p = ptrs; *p; p++) {
+		json_t *v = at(ts->doc, *p);
+
+		if (!v)
+			continue;
+		found = 1;
+		strbuf_reset(&part);
+		if (json_is_string(v))
+			strbuf_addstr(&part, json_string_value(v));
+		else if (json_is_object(v))
+			add_instr(&part, v, 2);
+		else
+			problem(ts, *p, "must be text or an object of sections");
+		strbuf_trim(&part);
+		if (!part.len) {
+			if (json_is_string(v) || json_is_object(v))
+				problem(ts, *p, "must not be empty");
+			continue;
+		}
+		if (sb.len)
+			strbuf_addstr(&sb, "\n\n");
+		strbuf_addbuf(&sb, &part);
+	}
+	if (!found && !is_base)
+		problem(ts, ptrs[0], "is required");
+	strbuf_release(&part);
+	return strbuf_detach(&sb, NULL);
 }
 
 static int parse_json(struct tsrc *ts, struct agent_tmpl *t, int is_base)
 {
 	json_error_t je;
 	int line, col;
-	char *instr;
 
 	if (agent_utf8_check(ts->text, ts->len, &line, &col) < 0) {
 		agent_problems_add(ts->pb, "%s:%d:%d: not valid UTF-8 text",
@@ -380,11 +577,7 @@ static int parse_json(struct tsrc *ts, struct agent_tmpl *t, int is_base)
 		return -1;
 	}
 	read_fields(ts, t, is_base);
-	if ((instr = get_str(ts, (const char *const[]){ "/instructions", NULL },
-			     NULL, !is_base)))
-		t->instructions = instr;
-	else if (!t->instructions)
-		t->instructions = xstrdup("");
+	t->instructions = get_instructions(ts, is_base);
 	return 0;
 }
 
@@ -398,8 +591,9 @@ static int ends_with(const char *s, const char *suffix)
 static int parse_any(struct agent_tmpl *out, const char *name, const char *text,
 		     size_t len, struct agent_problems *pb, int is_base)
 {
-	struct tsrc ts = { name, text, len, ends_with(name, ".md"), NULL, NULL, pb, 0 };
 	struct agent_tmpl t;
+	struct tsrc ts = { name, text, len, ends_with(name, ".md"), NULL, NULL, pb,
+			   &t.warnings, 0 };
 	size_t before = pb->nr;
 
 	memset(&t, 0, sizeof(t));
@@ -461,6 +655,7 @@ void agent_tmpl_release(struct agent_tmpl *t)
 	free(t->model);
 	free(t->color);
 	free(t->instructions);
+	agent_problems_release(&t->warnings);
 	for (i = 0; i < t->tools_nr; i++)
 		free(t->tools[i]);
 	free(t->tools);
@@ -481,6 +676,7 @@ void agent_set_release(struct agent_set *set)
 	set->items = NULL;
 	set->nr = set->alloc = 0;
 	agent_tmpl_release(&set->base);
+	agent_problems_release(&set->warnings);
 	set->have_base = 0;
 	set->base_hash[0] = '\0';
 }
@@ -653,6 +849,19 @@ int agent_set_parse(struct agent_set *set, struct agent_tmpl *t)
 	return 0;
 }
 
+/* Move t's warnings to the set's list. */
+static void take_warnings(struct agent_set *set, struct agent_tmpl *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->warnings.nr; i++) {
+		ALLOC_GROW(set->warnings.items, set->warnings.nr + 1, set->warnings.alloc);
+		set->warnings.items[set->warnings.nr++] = t->warnings.items[i];
+	}
+	free(t->warnings.items);
+	memset(&t->warnings, 0, sizeof(t->warnings));
+}
+
 static void check_duplicates(struct agent_set *set, struct agent_problems *pb)
 {
 	size_t i;
@@ -788,6 +997,7 @@ int agent_set_load_cached(struct agent_set *set, const char *dir,
 				     h, "", NULL, 0, NULL) == 0;
 		if (have_base)
 			memcpy(set->base_hash, h, sizeof(h));
+		take_warnings(set, b);
 	}
 	set->have_base = have_base;
 	memset(&job, 0, sizeof(job));
@@ -822,6 +1032,7 @@ int agent_set_load_cached(struct agent_set *set, const char *dir,
 		agent_problems_release(&s->pb);
 		if (s->r < 0)
 			continue;
+		take_warnings(set, &s->t);
 		if (have_base && !s->t.lazy)
 			agent_tmpl_merge_base(&s->t, b);
 		ALLOC_GROW(set->items, set->nr + 1, set->alloc);

@@ -120,7 +120,7 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	const char *range = lint_range_arg;
 	struct lint_rules rules = LINT_RULES_INIT;
-	struct strbuf msg = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, comment = STRBUF_INIT;
 	struct config *cfg;
 	json_t *jarr = NULL;
 	size_t problems = 0, count = 1, skipped = 0;
@@ -141,6 +141,8 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 		r = lint_range(ctx, &rules, range, jarr, &problems, &count, &skipped);
 	} else {
 		name = strcmp(argv[0], "-") ? argv[0] : "<stdin>";
+		/* A message git has yet to clean: its comment string. */
+		lint_comment_from_git(&rules, &comment, NULL);
 		r = strcmp(argv[0], "-") ? fs_read_file(&msg, argv[0], 1u << 20)
 					 : read_stdin(&msg);
 		if (r == 0)
@@ -148,6 +150,7 @@ static int commit_lint(struct bosun_ctx *ctx, int argc, char **argv)
 					    &skipped);
 	}
 	strbuf_release(&msg);
+	strbuf_release(&comment);
 	if (r < 0) {
 		json_decref(jarr);
 		return r;

@@ -150,4 +150,35 @@ test_expect_success 'body and footer lines longer than 100 characters; URLs exce
 	test_grep "BOSUN_COMMIT_BODY_LINE_MAX: must not be negative" err
 '
 
+# A branch name and a diff line git puts in the commented part of the
+# message, each too long for a body line: counted only if not comments.
+long=feat-$(printf "%0110d" 0)
+
+test_expect_success 'the commit-msg hook strips comments with core.commentChar, as git does' '
+	new_repo cc && commit "feat: init" && bosun hooks install >/dev/null 2>&1 &&
+	printf "hooks:\n  commit-msg:\n    checks: [commit-lint]\n" >bosun.yml &&
+	git add bosun.yml && git commit -q --no-verify -m "chore: cfg" &&
+	git checkout -q -b "$long" && echo "$long" >a && git add a &&
+	GIT_EDITOR=true git -c core.commentChar=";" commit -q -e -m "feat: add a" 2>../err &&
+	test_eq "feat: add a" "$(git log -1 --format=%s)" &&
+	echo "$long$long" >a && git add a &&
+	GIT_EDITOR=true git -c core.commentChar=";" commit -q -v -e -m "feat: change a" 2>../err &&
+	test_eq "feat: change a" "$(git log -1 --format=%s)" &&
+	echo b >b && git add b &&
+	GIT_EDITOR=true git -c core.commentChar=auto commit -q -v -e -m "fix: add b" \
+		-m "#1 is fixed" 2>../err &&
+	test_eq "#1 is fixed" "$(git log -1 --format=%b)" &&
+	echo c >c && git add c &&
+	GIT_EDITOR=true git commit -q -v -e -m "fix: add c" 2>../err &&
+	test_eq "fix: add c" "$(git log -1 --format=%s)"
+'
+
+test_expect_success 'commit lint FILE reads core.commentChar: a # line counts under ;' '
+	cd cc && printf "fix: x\n\n#%s\n; %s\n" "$long" "$long" >m &&
+	test_expect_code 1 bosun commit lint m >out && test_grep "m:4: body-max-line-length" out &&
+	git config core.commentChar ";" &&
+	test_expect_code 1 bosun commit lint m >out && test_grep "m:3: body-max-line-length" out &&
+	test_no_grep "m:4:" out && git config --unset core.commentChar
+'
+
 test_done

@@ -320,6 +320,59 @@ static void lint__comments_and_scissors__ignored(void **state)
 		    NULL, NULL);
 }
 
+/* A 120-character line: over body-max-line-length wherever it counts. */
+#define LONG_LINE "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+static void lint__comment_char__as_git_is_configured(void **state)
+{
+	struct lint_rules r = LINT_RULES_INIT;
+
+	(void)state;
+	r.comment = ";";
+	expect_clean("fix: x\n\nbody\n; " LONG_LINE "\n;\n", &r);
+	expect_clean("; leading\nfix: x\n\n"
+		     "; ------------------------ >8 ------------------------\n"
+		     LONG_LINE "\n", &r);
+	/* '#' is no comment then: git keeps the line, so it counts. */
+	expect_only("fix: x\n\n#" LONG_LINE "\n", "body-max-line-length", 3,
+		    &r, NULL);
+	/* The '#' scissors is not the ';' one. */
+	expect_only("fix: x\n\n# ------------------------ >8 ------------------------\n"
+		    LONG_LINE "\n", "body-max-line-length", 4, &r, NULL);
+	/* A string of several characters, as git allows. */
+	r.comment = "//";
+	expect_clean("fix: x\n\n// " LONG_LINE "\n"
+		     "// ------------------------ >8 ------------------------\n"
+		     LONG_LINE "\n", &r);
+	expect_only("fix: x\n\n/" LONG_LINE "\n", "body-max-line-length", 3,
+		    &r, NULL);
+}
+
+static void lint__comment_char_auto__finds_what_git_picked(void **state)
+{
+	struct lint_rules r = LINT_RULES_INIT;
+
+	(void)state;
+	r.comment = "auto";
+	/* No line starts with '#': git picked it. */
+	expect_clean("fix: x\n\nbody\n# " LONG_LINE "\n#\n", &r);
+	/* A line starts with '#': git picked ';', and the '#' line is kept. */
+	expect_clean("fix: x\n\n#1 is fixed\n; " LONG_LINE "\n;\n", &r);
+	expect_only("fix: x\n\n#" LONG_LINE "\n; Please enter\n",
+		    "body-max-line-length", 3, &r, NULL);
+	/* ... and '@' too: git picked '!'; the scissors says so as well. */
+	expect_clean("fix: x\n\n#1 and\n;2 and\n@3\n! " LONG_LINE "\n"
+		     "! ------------------------ >8 ------------------------\n"
+		     "# " LONG_LINE "\n", &r);
+	/* Case as git reads it. */
+	r.comment = "AUTO";
+	expect_clean("fix: x\n\n#1 is fixed\n; " LONG_LINE "\n", &r);
+	/* Nothing to strip. */
+	expect_only("fix: x\n\nbody " LONG_LINE "\n", "body-max-line-length",
+		    3, &r, NULL);
+}
+
 static void lint__line_numbers__are_the_message_lines(void **state)
 {
 	struct lint_result r = LINT_RESULT_INIT;
@@ -646,6 +699,8 @@ int main(void)
 		cmocka_unit_test(lint__footer_format__breaking_case),
 		cmocka_unit_test(lint__footer_format__tokens),
 		cmocka_unit_test(lint__comments_and_scissors__ignored),
+		cmocka_unit_test(lint__comment_char__as_git_is_configured),
+		cmocka_unit_test(lint__comment_char_auto__finds_what_git_picked),
 		cmocka_unit_test(lint__line_numbers__are_the_message_lines),
 		cmocka_unit_test(lint__nul_byte__ends_message),
 		cmocka_unit_test(lint__skips__have_reasons),

@@ -143,3 +143,47 @@ void gitrun_release(struct gitrun *g)
 	strbuf_release(&g->out);
 	strbuf_release(&g->err);
 }
+
+int gitrun_config_last(struct strbuf *value, const char *dir,
+		       const char *name_regex)
+{
+	const char *args[] = { "config", "-z", "--get-regexp", name_regex, NULL };
+	struct gitrun g = GITRUN_INIT;
+	const char *p, *end, *last = NULL;
+	int r;
+
+	g.dir = dir;
+	r = gitrun_exec(&g, args);
+	/* `git config` exits 1 when no entry matches. */
+	if (r < 0 && g.status == 1 && !g.timed_out) {
+		error_clear();
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	/* -z: records "name\nvalue\0" ("name\0" for a key with no value). */
+	p = g.out.buf;
+	end = g.out.buf + g.out.len;
+	while (p < end) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		const char *nl;
+
+		if (!z)
+			z = end;
+		nl = memchr(p, '\n', (size_t)(z - p));
+		last = nl ? nl + 1 : z;
+		p = z + 1;
+	}
+	r = 0;
+	if (last) {
+		const char *z = memchr(last, '\0', (size_t)(end - last));
+
+		strbuf_reset(value);
+		strbuf_add(value, last, z ? (size_t)(z - last) : (size_t)(end - last));
+		r = 1;
+	}
+out:
+	gitrun_release(&g);
+	return r;
+}

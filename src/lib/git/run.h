@@ -28,6 +28,11 @@
  * where LINE is the last line of git's stderr that is not a hint, without
  * its "fatal: " or "error: " (or "exit code N" when stderr is empty). g.status
  * and g.timed_out are set as core/run sets them.
+ *
+ * gitrun_config_last(&value, dir, "^core\\.comment(char|string)$") puts the
+ * value of the last configuration entry whose name matches the regex (as
+ * `git config --get-regexp` matches: lowercase section and key) into value
+ * and returns 1; 0 when none is set; a negative kind when git fails.
  */
 #ifndef BOSUN_LIB_GIT_RUN_H
 #define BOSUN_LIB_GIT_RUN_H
@@ -57,5 +62,7 @@ struct gitrun {
 
 int gitrun_exec(struct gitrun *g, const char *const *args);
 void gitrun_release(struct gitrun *g);
+int gitrun_config_last(struct strbuf *value, const char *dir,
+		       const char *name_regex);
 
 #endif

@@ -49,7 +49,7 @@ static void commit_lint(struct hk_run *rc, struct hook_result *res)
 {
 	struct lint_rules rules = LINT_RULES_INIT;
 	struct lint_result lr = LINT_RESULT_INIT;
-	struct strbuf msg = STRBUF_INIT;
+	struct strbuf msg = STRBUF_INIT, comment = STRBUF_INIT;
 	size_t i;
 
 	if (rc->o->nr_args < 1) {
@@ -68,6 +68,8 @@ static void commit_lint(struct hk_run *rc, struct hook_result *res)
 		fail(res, "cannot read the message");
 		return;
 	}
+	/* git strips comments after this hook, with its own comment string. */
+	lint_comment_from_git(&rules, &comment, NULL);
 	lint_message(&lr, msg.buf, msg.len, &rules);
 	for (i = 0; i < lr.nr; i++) {
 		strbuf_addf(&res->out, "%d: %s: %s\n", lr.items[i].line,
@@ -79,6 +81,7 @@ static void commit_lint(struct hk_run *rc, struct hook_result *res)
 		fail(res, NULL);
 	lint_result_release(&lr);
 	strbuf_release(&msg);
+	strbuf_release(&comment);
 }
 
 /* ---- conflict-markers and large-files ---------------------------------------- */

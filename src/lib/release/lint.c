@@ -19,6 +19,7 @@
 #include "core/opts.h"
 #include "core/strbuf.h"
 #include "core/utf8.h"
+#include "lib/git/run.h"
 #include "lib/release/commit.h"
 
 #include <stdarg.h>
@@ -35,9 +36,18 @@ const size_t lint_default_types_nr = ARRAY_SIZE(lint_default_types);
 
 static const struct lint_rules default_rules = LINT_RULES_INIT;
 
-static const char scissors[] =
-	"# ------------------------ >8 ------------------------";
+/* What follows the comment string on git's scissors line. */
+static const char scissors_tail[] =
+	" ------------------------ >8 ------------------------";
 
+/* The characters `git commit` picks from, in order, for core.commentChar=auto. */
+static const char auto_candidates[] = "#;@!$%^&|:";
+
+/* The comment string of one message. */
+struct comment {
+	const char *s;
+	size_t len;
+};
 #define FORMAT_HINT "write 'type(scope): description', e.g. " \
 	"'fix(parser): handle CRLF line endings'"
 
@@ -78,10 +88,71 @@ static int has_prefix(const char *p, size_t len, const char *prefix)
 	return len >= n && !memcmp(p, prefix, n);
 }
 
-static int is_scissors(const char *p, size_t len)
+static int is_scissors(const char *p, size_t len, const struct comment *c)
 {
-	return rtrim_len(p, len) == sizeof(scissors) - 1 &&
-	       !memcmp(p, scissors, sizeof(scissors) - 1);
+	len = rtrim_len(p, len);
+	return len == c->len + sizeof(scissors_tail) - 1 &&
+	       !memcmp(p, c->s, c->len) &&
+	       !memcmp(p + c->len, scissors_tail, sizeof(scissors_tail) - 1);
+}
+
+/*
+ * core.commentChar=auto: `git commit` took the first of auto_candidates that
+ * starts no line of the message it wrote, and then added its comments with
+ * it, so the hook sees lines starting with every candidate up to the chosen
+ * one. The chosen one is in the run of candidates that start lines, before
+ * the first that starts none: the one on a scissors line if any; else the
+ * last whose lines are all shaped as git writes comments (the character
+ * alone or followed by a blank); else the last of the run.
+ */
+static void auto_comment(struct comment *c, const char *msg, size_t len)
+{
+	enum { N = sizeof(auto_candidates) - 1 };
+	int present[N] = { 0 }, odd[N] = { 0 }, scis[N] = { 0 };
+	size_t i = 0, k, run;
+	int pick = -1;
+
+	while (i < len) {
+		const char *p = msg + i, *nl = memchr(p, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - p) : len - i;
+		const char *at = n ? strchr(auto_candidates, p[0]) : NULL;
+
+		i += n + 1;
+		if (!at || !*at)
+			continue;
+		k = (size_t)(at - auto_candidates);
+		present[k] = 1;
+		if (n > 1 && p[1] != ' ' && p[1] != '\t' && p[1] != '\r')
+			odd[k] = 1;
+		if (rtrim_len(p + 1, n - 1) == sizeof(scissors_tail) - 1 &&
+		    !memcmp(p + 1, scissors_tail, sizeof(scissors_tail) - 1))
+			scis[k] = 1;
+	}
+	for (run = 0; run < N && present[run]; run++)
+		;
+	for (k = 0; k < run && pick < 0; k++)
+		if (scis[k])
+			pick = (int)k;
+	for (k = run; k-- > 0 && pick < 0;)
+		if (!odd[k])
+			pick = (int)k;
+	if (pick < 0)
+		pick = run ? (int)run - 1 : 0;
+	c->s = auto_candidates + pick;
+	c->len = 1;
+}
+
+static void comment_of(struct comment *c, const char *msg, size_t len,
+		       const struct lint_rules *r)
+{
+	const char *s = r->comment;
+
+	if (s && !strcasecmp(s, "auto")) {
+		auto_comment(c, msg, len);
+		return;
+	}
+	c->s = s && *s ? s : "#";
+	c->len = strlen(c->s);
 }
 
 /*
@@ -89,20 +160,23 @@ static int is_scissors(const char *p, size_t len)
  * its 1-based number; stops early when fn returns non-zero.
  */
 static void each_kept_line(const char *msg, size_t len,
+			   const struct lint_rules *r,
 			   int (*fn)(void *, const char *, size_t, int),
 			   void *data)
 {
+	struct comment c;
 	size_t i = 0;
 	int no = 0;
 
+	comment_of(&c, msg, len, r);
 	while (i < len) {
 		const char *p = msg + i, *nl = memchr(p, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - p) : len - i;
 
 		i += n + 1;
 		no++;
-		if (n && p[0] == '#') {
-			if (is_scissors(p, n))
+		if (n >= c.len && !memcmp(p, c.s, c.len)) {
+			if (is_scissors(p, n, &c))
 				return;
 			continue;
 		}
@@ -124,7 +198,8 @@ static int push_line(void *data, const char *p, size_t len, int no)
 	return 0;
 }
 
-static void read_message(struct msg *m, const char *msg, size_t len)
+static void read_message(struct msg *m, const char *msg, size_t len,
+			 const struct lint_rules *r)
 {
 	size_t i, n = 1;
 
@@ -132,7 +207,7 @@ static void read_message(struct msg *m, const char *msg, size_t len)
 		n += msg[i] == '\n';
 	m->v = xmalloc(n * sizeof(*m->v));
 	m->nr = 0;
-	each_kept_line(msg, len, push_line, m);
+	each_kept_line(msg, len, r, push_line, m);
 	while (m->nr && !m->v[m->nr - 1].len)
 		m->nr--;
 }
@@ -226,14 +301,15 @@ static int first_line(void *data, const char *p, size_t len, int no)
 const char *lint_skip(const char *msg, size_t len,
 		      const struct lint_rules *rules)
 {
+	const struct lint_rules *r = rules ? rules : &default_rules;
 	struct mline h = { NULL, 0, 0 };
 
 	if (!msg)
 		return NULL;
-	each_kept_line(msg, strnlen(msg, len), first_line, &h);
+	each_kept_line(msg, strnlen(msg, len), r, first_line, &h);
 	if (!h.p)
 		return NULL;
-	return skip_reason(h.p, h.len, rules ? rules : &default_rules);
+	return skip_reason(h.p, h.len, r);
 }
 
 /* ---- the header ---- */
@@ -938,7 +1014,7 @@ void lint_message(struct lint_result *out, const char *msg, size_t len,
 	}
 	/* git refuses NUL bytes in messages; one ends the message here. */
 	len = strnlen(msg, len);
-	read_message(&m, msg, len);
+	read_message(&m, msg, len, r);
 	if (!m.nr) {
 		add_item(out, 1, "message-empty", FORMAT_HINT,
 			 "message is empty");
@@ -1019,4 +1095,16 @@ int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg)
 					 skip[i]);
 	}
 	return 0;
+}
+
+void lint_comment_from_git(struct lint_rules *rules, struct strbuf *buf,
+			   const char *dir)
+{
+	int r = gitrun_config_last(buf, dir, "^core\\.comment(char|string)$");
+
+	/* git itself refuses an empty value; so does the default here. */
+	if (r > 0 && buf->len)
+		rules->comment = buf->buf;
+	else if (r < 0)
+		error_clear();
 }

@@ -30,8 +30,9 @@
  * lint_skip() says whether a message is exempt: merge, revert, fixup!/
  * squash!/amend!, and release commits ("chore(release): X.Y.Z");
  * lint_message() applies it first (res.skipped, res.skip_reason).
- * Comment lines (starting with '#', as git's commit template) and everything
- * below git's scissors line are ignored, as are leading and trailing blank
+ * Comment lines (starting with rules.comment, git's core.commentChar: '#' by
+ * default, any string, or "auto" for the character `git commit` picked, found
+ * from the message) and everything below git's scissors line are ignored, as are leading and trailing blank
  * lines; a NUL byte (git refuses them) ends the message. Line numbers are
  * those of the message as given, 1-based.
  */
@@ -62,6 +63,7 @@ struct lint_rules {
 	int body_line_max;          /* 0: 100 */
 	int footer_line_max;        /* 0: 100 */
 	unsigned subject_case;      /* LINT_CASE_* the description must not be */
+	const char *comment;        /* NULL: "#"; "auto": as git commit picks */
 };
 #define LINT_RULES_INIT { NULL, 0, NULL, 0, 100, 1, 1, 1, 1, 100, 100, \
 			  LINT_CASE_DEFAULT }
@@ -100,5 +102,13 @@ struct config;
  * commit.body_line_max, commit.footer_line_max); the strings stay the
  * config's. An unknown commit.skip kind or case is -BOSUN_EDATA. */
 int lint_rules_from_config(struct lint_rules *rules, const struct config *cfg);
+
+struct strbuf;
+/* rules->comment from git's configuration (core.commentChar or
+ * core.commentString, the last one set, as git reads them) run in dir (NULL:
+ * here); the string is kept in buf. Unset, or git not runnable: left as it
+ * was ("#"). */
+void lint_comment_from_git(struct lint_rules *rules, struct strbuf *buf,
+			   const char *dir);
 
 #endif

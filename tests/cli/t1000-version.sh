@@ -286,4 +286,12 @@ test_expect_success 'a corrupt commit cache is ignored' '
 	bosun version next >../cache.e && test_cmp ../cache.a ../cache.e
 '
 
+test_expect_success 'version next names auto among the levels, in --help and in a usage error' '
+	bosun version next --help >out && test_grep "^usage: .*--level major|minor|patch|auto" out &&
+	test_grep "auto" out &&
+	new_repo lv && commit "feat: a" &&
+	test_expect_code 64 bosun version next --level huge 2>err && test_grep "auto" err &&
+	bosun version next --level auto >/dev/null
+'
+
 test_done

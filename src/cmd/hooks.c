@@ -374,6 +374,9 @@ static int scan_staged_here(void *data, struct strbuf *out)
 	if ((r = scan_setup_load(&ss->setup, ss->cfg, ss->repo->workdir, NULL, 0,
 				 NULL, 0)) < 0)
 		goto out;
+	/* A hook must not let a secret pass unseen: large files are
+	 * streamed unless scan.large_files says otherwise. */
+	ss->setup.opts.large_files = scan_large_resolve(ss->setup.opts.large_files, 1);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	threaded = !pthread_create(&thread, NULL, make_engine, ss);
@@ -395,8 +398,10 @@ static int scan_staged_here(void *data, struct strbuf *out)
 		goto out;
 	scan_report_finish(&rep);
 	scan_format_findings(out, &rep, &plain);
-	scan_format_summary(out, &rep, &plain);
-	r = rep.nr ? 1 : 0;
+	scan_format_summary(out, &rep, &plain, &ss->setup.opts);
+	/* Large files skipped (scan.large_files: skip) pass with a warning,
+	 * so that the hook shows their names. */
+	r = scan_report_failed(&rep, &ss->setup.opts) ? 1 : rep.nr_skipped ? 2 : 0;
 out:
 	scan_staged_free(st);
 	scan_report_release(&rep);

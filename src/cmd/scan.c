@@ -25,7 +25,7 @@
 
 struct scan_args {
 	int staged, history;
-	const char *range, *format, *baseline, *write_baseline;
+	const char *range, *format, *baseline, *write_baseline, *large_files;
 	struct opt_list rules;
 	const char *const *paths;
 	size_t nr_paths;
@@ -42,6 +42,8 @@ static const struct option secrets_opts[] = {
 	OPT_STRING(0, "write-baseline", &opt_args.write_baseline, "FILE",
 		   "write the findings to FILE to accept them; exit 0"),
 	OPT_LIST(0, "rules", &opt_args.rules, "FILE", "add the rules of FILE (repeatable)"),
+	OPT_CHOICE(0, "large-files", &opt_args.large_files, "stream|fail|skip",
+		   "files over scan.max_file_size: scan streaming, fail, or skip"),
 	OPT_END(),
 };
 
@@ -60,9 +62,17 @@ static int setup(struct bosun_ctx *ctx, struct scan_setup *s, const struct scan_
 	}
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
-	return scan_setup_load(s, cfg, *repo ? (*repo)->workdir : NULL,
-			       (const char *const *)a->rules.items, a->rules.nr,
-			       a->baseline, a->write_baseline != NULL);
+	if ((r = scan_setup_load(s, cfg, *repo ? (*repo)->workdir : NULL,
+				 (const char *const *)a->rules.items, a->rules.nr,
+				 a->baseline, a->write_baseline != NULL)) < 0)
+		return r;
+	/* In a git hook (the pre-push check runs this command) a large file
+	 * is streamed unless configured otherwise. */
+	if (a->large_files)
+		scan_large_parse(a->large_files, &s->opts.large_files);
+	s->opts.large_files = scan_large_resolve(s->opts.large_files,
+						 getenv("BOSUN_HOOK") && *getenv("BOSUN_HOOK"));
+	return 0;
 }
 
 static int run_scope(struct scan_engine *e, struct repo *repo,
@@ -107,8 +117,9 @@ static json_t *finding_json(const struct scan_finding *f)
 
 static json_t *stats_json(const struct scan_stats *st)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "files", (json_int_t)st->files, "bytes", (json_int_t)st->bytes,
+			 "streamed", (json_int_t)st->streamed,
 			 "skipped_binary", (json_int_t)st->binary,
 			 "skipped_large", (json_int_t)st->large,
 			 "skipped_ignored", (json_int_t)st->ignored,
@@ -116,14 +127,35 @@ static json_t *stats_json(const struct scan_stats *st)
 			 "baselined", (json_int_t)st->baselined);
 }
 
-static json_t *report_json(const struct scan_report *rep)
+static const char *const large_names[] = { "skip", "stream", "fail" };
+
+/* The files not scanned for their size, by name. */
+static json_t *skipped_json(const struct scan_report *rep)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < rep->nr_skipped; i++) {
+		const struct scan_skipped *k = &rep->skipped[i];
+
+		json_array_append_new(list, json_pack("{s:o, s:o, s:I, s:s}",
+			"file", json_string_lossy(k->file),
+			"commit", k->commit ? json_string(k->commit) : json_null(),
+			"size", (json_int_t)k->size, "reason", "large"));
+	}
+	return list;
+}
+
+static json_t *report_json(const struct scan_report *rep, const struct scan_opts *o)
 {
 	json_t *list = json_array();
 	size_t i;
 
 	for (i = 0; i < rep->nr; i++)
 		json_array_append_new(list, finding_json(&rep->items[i]));
-	return json_pack("{s:o, s:o}", "findings", list, "stats", stats_json(&rep->st));
+	return json_pack("{s:o, s:o, s:o, s:s}", "findings", list, "skipped",
+			 skipped_json(rep), "stats", stats_json(&rep->st),
+			 "large_files", large_names[o->large_files]);
 }
 
 static json_t *sarif_rules(const struct scan_rules *rs)
@@ -193,19 +225,45 @@ static json_t *sarif_result(const struct scan_rules *rs, const struct scan_findi
 	return res;
 }
 
-static json_t *report_sarif(const struct scan_rules *rs, const struct scan_report *rep)
+/* The run's invocation: each file not scanned for its size is a
+ * notification naming it; with scan.large_files: fail the run failed. */
+static json_t *sarif_invocation(const struct scan_report *rep, const struct scan_opts *o)
+{
+	json_t *notes = json_array();
+	size_t i;
+	int fail = o->large_files == SCAN_LARGE_FAIL;
+
+	for (i = 0; i < rep->nr_skipped; i++) {
+		const struct scan_skipped *k = &rep->skipped[i];
+		struct strbuf msg = STRBUF_INIT;
+
+		strbuf_addf(&msg, "%s: larger than scan.max_file_size (%llu bytes)",
+			    fail ? "not scanned" : "skipped", k->size);
+		json_array_append_new(notes, json_pack("{s:s, s:{s:o}, s:[{s:{s:{s:o}}}]}",
+			"level", fail ? "error" : "warning", "message", "text",
+			json_string_lossy(msg.buf), "locations", "physicalLocation",
+			"artifactLocation", "uri", uri_path(k->file)));
+		strbuf_release(&msg);
+	}
+	return json_pack("{s:b, s:o}", "executionSuccessful",
+			 !(fail && rep->st.large), "toolExecutionNotifications", notes);
+}
+
+static json_t *report_sarif(const struct scan_rules *rs, const struct scan_report *rep,
+			    const struct scan_opts *o)
 {
 	json_t *results = json_array();
 	size_t i;
 
 	for (i = 0; i < rep->nr; i++)
 		json_array_append_new(results, sarif_result(rs, &rep->items[i]));
-	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:s}]}",
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:[o], s:s}]}",
 			 "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
 			 "version", "2.1.0",
 			 "runs", "tool", "driver", "name", "bosun", "version", BOSUN_VERSION,
 			 "informationUri", "https://github.com/bosun/bosun/blob/main/docs/scan.md",
 			 "rules", sarif_rules(rs), "results", results,
+			 "invocations", sarif_invocation(rep, o),
 			 "columnKind", "utf16CodeUnits");
 }
 
@@ -228,7 +286,8 @@ static void print_text(struct bosun_ctx *ctx, const struct scan_report *rep)
 	strbuf_release(&sb);
 }
 
-static void print_summary(struct bosun_ctx *ctx, const struct scan_report *rep)
+static void print_summary(struct bosun_ctx *ctx, const struct scan_report *rep,
+			  const struct scan_opts *o)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct scan_colors c;
@@ -236,7 +295,7 @@ static void print_summary(struct bosun_ctx *ctx, const struct scan_report *rep)
 	if (ctx->quiet)
 		return;
 	colors(ctx, &c);
-	scan_format_summary(&sb, rep, &c);
+	scan_format_summary(&sb, rep, &c, o);
 	fputs(sb.buf, stderr);
 	strbuf_release(&sb);
 }
@@ -262,18 +321,18 @@ static int write_baseline(struct bosun_ctx *ctx, const char *path,
 }
 
 static int output(struct bosun_ctx *ctx, const struct scan_args *a,
-		  const struct scan_rules *rs, const struct scan_report *rep)
+		  const struct scan_setup *s, const struct scan_report *rep)
 {
 	if (a->write_baseline)
 		return write_baseline(ctx, a->write_baseline, rep);
 	if (!strcmp(a->format, "sarif"))
-		out_json(report_sarif(rs, rep));
+		out_json(report_sarif(&s->rules, rep, &s->opts));
 	else if (!strcmp(a->format, "json") || ctx->json)
-		out_json(report_json(rep));
+		out_json(report_json(rep, &s->opts));
 	else
 		print_text(ctx, rep);
-	print_summary(ctx, rep);
-	return rep->nr ? BOSUN_EFAIL : 0;
+	print_summary(ctx, rep, &s->opts);
+	return scan_report_failed(rep, &s->opts) ? BOSUN_EFAIL : 0;
 }
 
 /*
@@ -379,7 +438,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	scan_report_finish(&rep);
 	log_event(LOG_INFO, "scan", "scanned %zu files: %zu findings, %zu allowed, "
 		  "%zu baselined", rep.st.files, rep.nr, rep.st.allowed, rep.st.baselined);
-	r = output(ctx, &a, &s.rules, &rep);
+	r = output(ctx, &a, &s, &rep);
 out:
 	scan_report_release(&rep);
 	scan_engine_free(e);
@@ -393,7 +452,7 @@ static const struct sub_entry scan_subs[] = {
 	{ .name = "secrets", .summary = "find credentials in files, staged changes or history",
 	  .usage = "[PATH...] [--staged] [--range A..B | --history] "
 		   "[--format text|json|sarif] [--baseline FILE] [--write-baseline FILE] "
-		   "[--rules FILE]",
+		   "[--rules FILE] [--large-files stream|fail|skip]",
 	  .help = "Find credentials: in the work tree (tracked and untracked, not ignored),\n"
 		  "the PATHs given, the staged files, a commit range or the whole history.\n"
 		  "Exit 1 when something is found, 0 when clean.",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* lib/git/run.h against the real git in throw-away repositories. */
 
@@ -200,6 +201,59 @@ static void rev__commit_hex__refs_and_rev_parse(void **state)
 	assert_false(rev_is_hex("HEAD", 4, 40));
 }
 
+/* Read all of fd into sb. */
+static void read_all(int fd, struct strbuf *sb)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		strbuf_add(sb, buf, (size_t)n);
+	assert_int_equal(n, 0);
+}
+
+static void gitrun__start__streams_stdout_then_finish(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	const char *c1 = gitfix_commit(fx, dir, "feat: one");
+	const char *args[] = { "cat-file", "commit", c1, NULL };
+	const char *bad[] = { "cat-file", "blob", "0123456789012345678901234567890123456789", NULL };
+	const char *yes[] = { "rev-list", "--all", "--header", "--max-count=1", NULL };
+	struct gitrun g = GITRUN_INIT;
+	struct strbuf sb = STRBUF_INIT;
+
+	g.dir = dir;
+	assert_int_equal(gitrun_start(&g, args), 0);
+	assert_true(g.out_fd >= 0);
+	read_all(g.out_fd, &sb);
+	assert_non_null(strstr(sb.buf, "feat: one"));
+	assert_int_equal(gitrun_finish(&g), 0);
+	assert_int_equal(g.status, 0);
+	gitrun_release(&g);
+
+	/* A failing git: its message, the caller's kind. */
+	g = (struct gitrun)GITRUN_INIT;
+	g.dir = dir;
+	g.fail_kind = BOSUN_EIO;
+	strbuf_reset(&sb);
+	assert_int_equal(gitrun_start(&g, bad), 0);
+	read_all(g.out_fd, &sb);
+	assert_int_equal(gitrun_finish(&g), -BOSUN_EIO);
+	assert_non_null(strstr(error_message(), "git cat-file failed: "));
+	gitrun_release(&g);
+
+	/* Stopped before its end: no error, nothing left running. */
+	g = (struct gitrun)GITRUN_INIT;
+	g.dir = dir;
+	assert_int_equal(gitrun_start(&g, yes), 0);
+	gitrun_stop(&g);
+	assert_int_equal(g.out_fd, -1);
+	assert_int_equal(gitrun_finish(&g), 0);
+	gitrun_release(&g);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +268,7 @@ int main(void)
 		T(gitrun__missing_git__unavailable),
 		T(gitrun__output_cap__io_error),
 		T(rev__commit_hex__refs_and_rev_parse),
+		T(gitrun__start__streams_stdout_then_finish),
 #undef T
 	};
 

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "lib/scan/internal.h"
 #include "lib/scan/scan.h"
 
 #include <stdio.h>
@@ -220,6 +221,222 @@ static void engine__binary_and_large__skipped(void **state)
 	strbuf_release(&text);
 }
 
+/* Text of about n bytes: lines of varied length (one longer than the
+ * chunks), tokens of rule t and private-key blocks (longer than a chunk)
+ * at many offsets, some right at chunk ends; no newline at the end. */
+static void big_text(struct strbuf *sb, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned seed = 1, i, k = 0;
+
+	while (sb->len < n) {
+		seed = seed * 1103515245u + 12345u;
+		switch ((seed >> 16) % 9) {
+		case 0:
+			strbuf_addstr(sb, "x = ");
+			token(sb, k++);
+			strbuf_addch(sb, '\n');
+			break;
+		case 1:
+			strbuf_addstr(sb, "-----BEGIN RSA PRIVATE KEY-----\n");
+			/* Some longer than the window and the smaller chunks. */
+			for (i = 0; i < (k % 5 ? 90u : 400u); i++) {
+				unsigned j;
+
+				for (j = 0; j < 64; j++) {
+					seed = seed * 1103515245u + 12345u;
+					strbuf_addch(sb, b64[(seed >> 16) % 64]);
+				}
+				strbuf_addch(sb, '\n');
+			}
+			strbuf_addstr(sb, "-----END RSA PRIVATE KEY-----\n");
+			break;
+		case 2:
+			/* A long line, with a token inside. */
+			strbuf_addchars(sb, 'q', 5000 + (seed >> 20) % 9000);
+			strbuf_addstr(sb, " tok ");
+			token(sb, k++);
+			strbuf_addstr(sb, " end\n");
+			break;
+		default:
+			strbuf_addchars(sb, 'a' + (seed >> 16) % 26, (seed >> 8) % 120);
+			strbuf_addch(sb, '\n');
+			break;
+		}
+	}
+	token(sb, k++);
+}
+
+static void same_findings(const struct scan_report *a, const struct scan_report *b)
+{
+	size_t i;
+
+	assert_int_equal(a->nr, b->nr);
+	for (i = 0; i < a->nr; i++) {
+		const struct scan_finding *x = &a->items[i], *y = &b->items[i];
+
+		if (x->offset != y->offset || x->line != y->line || x->column != y->column ||
+		    x->end_line != y->end_line || x->end_column != y->end_column ||
+		    strcmp(x->fingerprint, y->fingerprint) || strcmp(x->rule->id, y->rule->id))
+			fail_msg("finding %zu: %s at %zu %u:%u-%u:%u %s; streamed: %s at %zu %u:%u-%u:%u %s",
+				 i, x->rule->id, x->offset, x->line, x->column, x->end_line,
+				 x->end_column, x->fingerprint, y->rule->id, y->offset, y->line,
+				 y->column, y->end_line, y->end_column, y->fingerprint);
+	}
+}
+
+static void engine__streamed__same_findings_as_a_buffer(void **state)
+{
+	static const size_t chunks[] = { 8192, 65536, 1u << 20, 300007 };
+	struct scan_rules rs = SCAN_RULES_INIT;
+	struct scan_opts o = SCAN_OPTS_INIT;
+	struct scan_report whole = SCAN_REPORT_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct scan_engine *e;
+	size_t c;
+
+	big_text(&text, 3u << 20);
+	o.max_file_size = 0;
+	assert_int_equal(scan_rules_add_default(&rs), 0);
+	assert_int_equal(scan_rules_parse(&rs, "t.yml", test_rules, strlen(test_rules)), 0);
+	assert_int_equal(scan_engine_new(&e, &rs, &o), 0);
+	assert_int_equal(scan_buffer(e, "big.txt", NULL, text.buf, text.len, &whole), 0);
+	scan_report_finish(&whole);
+	assert_true(whole.nr > 100);
+	scan_engine_free(e);
+	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		struct scan_report rep = SCAN_REPORT_INIT;
+
+		o.stream_chunk = chunks[c];
+		assert_int_equal(scan_engine_new(&e, &rs, &o), 0);
+		if (scan_buffer_streamed(e, "big.txt", NULL, text.buf, text.len, &rep) < 0)
+			fail_msg("%s", error_message());
+		scan_report_finish(&rep);
+		assert_int_equal(rep.st.streamed, 1);
+		assert_int_equal(rep.st.bytes, text.len);
+		same_findings(&whole, &rep);
+		scan_report_release(&rep);
+		scan_engine_free(e);
+	}
+	/* Over max_file_size with large_files: stream, scan_buffer streams. */
+	o.max_file_size = 1000;
+	o.large_files = SCAN_LARGE_STREAM;
+	o.stream_chunk = 8192;
+	assert_int_equal(scan_engine_new(&e, &rs, &o), 0);
+	{
+		struct scan_report rep = SCAN_REPORT_INIT;
+
+		assert_int_equal(scan_buffer(e, "big.txt", NULL, text.buf, text.len, &rep), 0);
+		scan_report_finish(&rep);
+		assert_int_equal(rep.st.streamed, 1);
+		same_findings(&whole, &rep);
+		scan_report_release(&rep);
+	}
+	scan_engine_free(e);
+	scan_rules_release(&rs);
+	scan_report_release(&whole);
+	strbuf_release(&text);
+}
+
+/* A reader that fails after some chunks (a file vanishing under us, git
+ * dying), or that gives a binary file. */
+struct bad_reader {
+	const char *text;
+	size_t len, pos, fail_at;
+};
+
+static int read_bad(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct bad_reader *b = ctx;
+
+	if (b->pos >= b->fail_at)
+		return error_set(BOSUN_EIO, "cannot read 'gone.txt': No such device");
+	*got = b->len - b->pos < cap ? b->len - b->pos : cap;
+	if (*got > 1000)
+		*got = 1000;    /* short reads, as from a pipe */
+	memcpy(buf, b->text + b->pos, *got);
+	b->pos += *got;
+	return 0;
+}
+
+static void engine__streamed__reader_errors_and_binary(void **state)
+{
+	struct scan_rules rs = SCAN_RULES_INIT;
+	struct scan_opts o = SCAN_OPTS_INIT;
+	struct scan_report rep = SCAN_REPORT_INIT;
+	struct strbuf text = STRBUF_INIT;
+	struct scan_engine *e;
+	struct scan_worker *w;
+	struct bad_reader b;
+
+	big_text(&text, 200000);
+	o.stream_chunk = 8192;
+	assert_int_equal(scan_rules_parse(&rs, "t.yml", test_rules, strlen(test_rules)), 0);
+	assert_int_equal(scan_engine_new(&e, &rs, &o), 0);
+	w = scan_worker_new(e);
+	b = (struct bad_reader){ text.buf, text.len, 0, 50000 };
+	assert_int_equal(scan_worker_stream(w, "gone.txt", NULL, read_bad, &b, &rep),
+			 -BOSUN_EIO);
+	assert_string_equal(error_message(), "cannot read 'gone.txt': No such device");
+	assert_int_equal(rep.st.files, 0);
+	assert_int_equal(rep.st.streamed, 0);
+	scan_report_release(&rep);
+	/* A NUL in the first 8 KiB: binary, skipped; the reader is not read on. */
+	text.buf[5000] = '\0';
+	b = (struct bad_reader){ text.buf, text.len, 0, 20000 };
+	assert_int_equal(scan_worker_stream(w, "bin", NULL, read_bad, &b, &rep), 0);
+	assert_int_equal(rep.st.binary, 1);
+	assert_int_equal(rep.st.files, 0);
+	assert_true(b.pos <= 8192);
+	scan_report_release(&rep);
+	scan_worker_free(w);
+	scan_engine_free(e);
+	scan_rules_release(&rs);
+	strbuf_release(&text);
+}
+
+static void engine__large__named_or_failed(void **state)
+{
+	struct scan_rules rs = SCAN_RULES_INIT;
+	struct scan_opts o = SCAN_OPTS_INIT;
+	struct scan_report rep = SCAN_REPORT_INIT;
+	struct scan_colors c = { "", "", "", "" };
+	struct strbuf out = STRBUF_INIT;
+	struct scan_engine *e;
+	int v;
+
+	o.max_file_size = 10;
+	assert_int_equal(scan_rules_parse(&rs, "t.yml", test_rules, strlen(test_rules)), 0);
+	assert_int_equal(scan_engine_new(&e, &rs, &o), 0);
+	assert_int_equal(scan_buffer(e, "z\nbig", NULL, "0123456789abc", 13, &rep), 0);
+	assert_int_equal(scan_buffer(e, "a.txt", NULL, "0123456789abcd", 14, &rep), 0);
+	scan_report_finish(&rep);
+	assert_int_equal(rep.st.large, 2);
+	assert_int_equal(rep.nr_skipped, 2);
+	assert_string_equal(rep.skipped[0].file, "a.txt");
+	assert_int_equal(rep.skipped[0].size, 14);
+	assert_false(scan_report_failed(&rep, &o));
+	scan_format_summary(&out, &rep, &c, &o);
+	assert_non_null(strstr(out.buf, "skipped a.txt: 14 bytes, larger than scan.max_file_size (10 bytes)"));
+	assert_non_null(strstr(out.buf, "skipped \"z\\nbig\": 13 bytes"));
+	o.large_files = SCAN_LARGE_FAIL;
+	assert_true(scan_report_failed(&rep, &o));
+	strbuf_reset(&out);
+	scan_format_summary(&out, &rep, &c, &o);
+	assert_non_null(strstr(out.buf, "not scanned a.txt: 14 bytes"));
+	assert_int_equal(scan_large_parse("stream", &v), 0);
+	assert_int_equal(v, SCAN_LARGE_STREAM);
+	assert_int_equal(scan_large_parse("auto", &v), 0);
+	assert_int_equal(scan_large_resolve(v, 1), SCAN_LARGE_STREAM);
+	assert_int_equal(scan_large_resolve(v, 0), SCAN_LARGE_SKIP);
+	assert_int_equal(scan_large_resolve(SCAN_LARGE_FAIL, 1), SCAN_LARGE_FAIL);
+	assert_int_equal(scan_large_parse("always", &v), -1);
+	scan_engine_free(e);
+	scan_rules_release(&rs);
+	scan_report_release(&rep);
+	strbuf_release(&out);
+}
+
 static void baseline__round_trip__filters(void **state)
 {
 	struct strbuf text = STRBUF_INIT, bl = STRBUF_INIT;
@@ -286,6 +503,9 @@ int main(void)
 		cmocka_unit_test(engine__findings__lines_columns_and_decisions),
 		cmocka_unit_test(engine__long_line__one_finding_per_token),
 		cmocka_unit_test(engine__binary_and_large__skipped),
+		cmocka_unit_test(engine__streamed__same_findings_as_a_buffer),
+		cmocka_unit_test(engine__streamed__reader_errors_and_binary),
+		cmocka_unit_test(engine__large__named_or_failed),
 		cmocka_unit_test(baseline__round_trip__filters),
 		cmocka_unit_test(baseline__bad_files__errors),
 		cmocka_unit_test(entropy__values),

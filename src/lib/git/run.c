@@ -8,8 +8,10 @@
 #include "core/error.h"
 #include "core/run.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_CAP ((size_t)16 << 20)
 
@@ -136,10 +138,91 @@ int gitrun_exec(struct gitrun *g, const char *const *args)
 	return r;
 }
 
+static const char **git_argv(const char *const *args)
+{
+	const char **argv;
+	size_t n = 0;
+
+	while (args[n])
+		n++;
+	argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = "git";
+	memcpy(argv + 1, args, n * sizeof(*argv));
+	return argv;
+}
+
+int gitrun_start(struct gitrun *g, const char *const *args)
+{
+	struct child *c = xcalloc(1, sizeof(*c));
+	int r;
+
+	*c = (struct child)CHILD_INIT;
+	g->argv = git_argv(args);
+	c->argv = g->argv;
+	c->env = g->env;
+	c->dir = g->dir;
+	c->in = g->in;
+	c->in_len = g->in_len;
+	c->capture = 1;
+	c->pipe_out = 1;
+	c->out_cap = g->out_cap ? g->out_cap : DEFAULT_CAP;
+	c->timeout_ms = g->timeout_ms ? (g->timeout_ms > 0 ? g->timeout_ms : 0) :
+			GITRUN_TIMEOUT_MS;
+	g->child = c;
+	if ((r = child_start(c)) < 0) {
+		if (r == -BOSUN_EUNAVAILABLE)
+			error_hint("install git, or put it on PATH");
+		return r;
+	}
+	g->out_fd = c->out_fd;
+	return 0;
+}
+
+static void stream_end(struct gitrun *g)
+{
+	struct child *c = g->child;
+
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	c->out_fd = g->out_fd = -1;
+	child_finish(c);
+	strbuf_addbuf(&g->err, &c->err);
+	g->status = c->status;
+	g->timed_out = c->timed_out;
+}
+
+int gitrun_finish(struct gitrun *g)
+{
+	int r = 0;
+
+	if (!g->child || !g->child->proc)
+		return 0;
+	stream_end(g);
+	if (g->status)
+		r = failure(g, g->child, verb_of(g->argv + 1));
+	return r;
+}
+
+void gitrun_stop(struct gitrun *g)
+{
+	if (!g->child || !g->child->proc)
+		return;
+	child_kill(g->child, SIGTERM);
+	stream_end(g);
+}
+
 void gitrun_release(struct gitrun *g)
 {
 	if (!g)
 		return;
+	if (g->child) {
+		gitrun_stop(g);
+		child_release(g->child);
+		free(g->child);
+		g->child = NULL;
+	}
+	free(g->argv);
+	g->argv = NULL;
 	strbuf_release(&g->out);
 	strbuf_release(&g->err);
 }

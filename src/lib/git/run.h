@@ -52,15 +52,29 @@ struct gitrun {
 	size_t out_cap;         /* 0: 16 MiB */
 	int merge_err;          /* stderr into out (LINE then comes from out) */
 	int fail_kind;          /* the kind of a non-zero exit (0: BOSUN_EFAIL) */
+	int out_fd;             /* gitrun_start: git's stdout, to read */
+	struct child *child;    /* gitrun_start: while it runs */
+	const char **argv;
 
 	/* results */
 	int status;
 	int timed_out;
 	struct strbuf out, err;
 };
-#define GITRUN_INIT { .out = STRBUF_INIT, .err = STRBUF_INIT }
+#define GITRUN_INIT { .out = STRBUF_INIT, .err = STRBUF_INIT, .out_fd = -1 }
 
 int gitrun_exec(struct gitrun *g, const char *const *args);
+/*
+ * Streaming git's stdout (a blob too large to hold): gitrun_start() starts
+ * git with its stdout in g->out_fd, read it to its end yourself, then
+ * gitrun_finish() reaps git and returns what gitrun_exec() would (stderr
+ * is captured meanwhile, up to out_cap; the timeout counts only while
+ * gitrun_finish waits). gitrun_stop() ends a git whose output is no
+ * longer wanted, with no error. gitrun_release() after either.
+ */
+int gitrun_start(struct gitrun *g, const char *const *args);
+int gitrun_finish(struct gitrun *g);
+void gitrun_stop(struct gitrun *g);
 void gitrun_release(struct gitrun *g);
 int gitrun_config_last(struct strbuf *value, const char *dir,
 		       const char *name_regex);

@@ -217,7 +217,8 @@ struct hook_run_opts {
 	void *data;
 	/* The secrets check on the staged files, run in this process rather
 	 * than as `bosun scan secrets --staged` (NULL: as a child): returns 0
-	 * clean, 1 found, < 0 an error; the report's text goes to out. Used
+	 * clean, 1 found, 2 clean but files too large were skipped (a
+	 * warning), < 0 an error; the report's text goes to out. Used
 	 * for a check with no timeout and no env (which need a child). */
 	int (*scan_staged)(void *data, struct strbuf *out);
 	void *scan_data;

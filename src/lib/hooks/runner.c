@@ -497,7 +497,7 @@ struct inproc {
 	struct hk_run *rc;
 	struct cmdjob *job;     /* NULL: none in this group */
 	struct strbuf out;
-	int status;             /* 0 clean, 1 found, -1 error */
+	int status;             /* 0 clean, 1 found, 2 large files skipped, -1 error */
 	pthread_t thread;
 };
 
@@ -535,6 +535,12 @@ static void collect_inproc(struct hook_report *rep, const struct inproc *ip,
 	strbuf_addbuf(&res->out, &ip->out);
 	if (!ip->status)
 		return;
+	if (ip->status == 2) {
+		/* Passing, but the names of what was not scanned are shown. */
+		res->status = HR_WARN;
+		res->reason = xstrdup("large files not scanned (scan.large_files: skip)");
+		return;
+	}
 	res->status = HR_FAIL;
 	if (ip->status < 0 && !res->reason)
 		res->reason = xstrdup("scanner error");

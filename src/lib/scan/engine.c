@@ -68,14 +68,20 @@ static uint64_t rules_key(const struct scan_rules *rs)
 	return h;
 }
 
-static void cache_path(struct strbuf *sb, const struct scan_engine *e)
+/* The streaming database has a key (and file) of its own. */
+static uint64_t mode_key(const struct scan_engine *e, unsigned mode)
+{
+	return mode == HS_MODE_STREAM ? scan_hash(e->key, "stream", 6) : e->key;
+}
+
+static void cache_path(struct strbuf *sb, const struct scan_engine *e, unsigned mode)
 {
 	strbuf_addf(sb, "%s/scan-%016llx.db", e->cache_dir,
-		    (unsigned long long)e->key);
+		    (unsigned long long)mode_key(e, mode));
 }
 
 /* Read the cached database; 0 when there is none usable (not an error). */
-static int cache_load(struct scan_engine *e)
+static int cache_load(struct scan_engine *e, unsigned mode, struct hs_database **db)
 {
 	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
 	size_t hdr = strlen(CACHE_MAGIC), meta = e->nr * 2 * sizeof(uint32_t);
@@ -83,11 +89,11 @@ static int cache_load(struct scan_engine *e)
 
 	if (!e->cache_dir)
 		return 0;
-	cache_path(&path, e);
+	cache_path(&path, e, mode);
 	if (fs_read_file(&sb, path.buf, 256u << 20) == 0 && sb.len > hdr + meta &&
 	    !memcmp(sb.buf, CACHE_MAGIC, hdr) &&
 	    hs_deserialize_database(sb.buf + hdr + meta, sb.len - hdr - meta,
-				    &e->db) == HS_SUCCESS) {
+				    db) == HS_SUCCESS) {
 		size_t i;
 		uint32_t v[2];
 
@@ -105,13 +111,13 @@ static int cache_load(struct scan_engine *e)
 }
 
 /* Keep the database for the next run; failing to is not an error. */
-static void cache_save(struct scan_engine *e)
+static void cache_save(struct scan_engine *e, unsigned mode, struct hs_database *db)
 {
 	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
 	char *bytes = NULL;
 	size_t len = 0, i;
 
-	if (!e->cache_dir || hs_serialize_database(e->db, &bytes, &len) != HS_SUCCESS)
+	if (!e->cache_dir || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
 		return;
 	strbuf_addstr(&sb, CACHE_MAGIC);
 	for (i = 0; i < e->nr; i++) {
@@ -121,7 +127,7 @@ static void cache_save(struct scan_engine *e)
 	}
 	strbuf_add(&sb, bytes, len);
 	free(bytes);
-	cache_path(&path, e);
+	cache_path(&path, e, mode);
 	if (fs_mkdir_p(e->cache_dir) == 0)
 		write_file_atomic(path.buf, sb.buf, sb.len, 0644);
 	error_clear();
@@ -161,7 +167,7 @@ static int rule_flags(struct scan_engine *e, size_t i)
 	return 0;
 }
 
-static int compile_db(struct scan_engine *e)
+static int compile_db(struct scan_engine *e, unsigned mode, struct hs_database **db)
 {
 	const char **exprs = xcalloc(e->nr + 1, sizeof(*exprs));
 	unsigned *ids = xcalloc(e->nr + 1, sizeof(*ids));
@@ -175,7 +181,7 @@ static int compile_db(struct scan_engine *e)
 		r = rule_flags(e, i);
 	}
 	if (r == 0 && hs_compile_multi(exprs, e->flags, ids, (unsigned)e->nr,
-				       HS_MODE_BLOCK, NULL, &e->db, &err) != HS_SUCCESS) {
+				       mode, NULL, db, &err) != HS_SUCCESS) {
 		int bad = err ? err->expression : -1;
 
 		r = error_set(BOSUN_EDATA, "%s%scannot compile the rules: %s",
@@ -210,13 +216,13 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	e->width = xcalloc(e->nr, sizeof(*e->width));
 	e->key = rules_key(rules);
 	pthread_mutex_init(&e->lock, NULL);
-	e->cached = cache_load(e);
+	e->cached = cache_load(e, HS_MODE_BLOCK, &e->db);
 	if (!e->cached) {
-		if ((r = hsapi_load()) < 0 || (r = compile_db(e)) < 0) {
+		if ((r = hsapi_load()) < 0 || (r = compile_db(e, HS_MODE_BLOCK, &e->db)) < 0) {
 			scan_engine_free(e);
 			return r;
 		}
-		cache_save(e);
+		cache_save(e, HS_MODE_BLOCK, e->db);
 	}
 	if (hs_alloc_scratch(e->db, &e->scratch) != HS_SUCCESS) {
 		scan_engine_free(e);
@@ -236,6 +242,9 @@ void scan_engine_free(struct scan_engine *e)
 		hs_free_scratch(e->scratch);
 	if (e->db)
 		hs_free_database(e->db);
+	if (e->sdb)
+		hs_free_database(e->sdb);
+	free(e->sdb_err);
 	pcre2_match_context_free(e->mctx);
 	pthread_mutex_destroy(&e->lock);
 	free(e->flags);
@@ -258,6 +267,9 @@ void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes)
 }
 
 /* ---- workers ------------------------------------------------------------- */
+
+static int stream_memory(struct scan_worker *w, const char *path, const char *commit,
+			 const char *buf, size_t len, struct scan_report *rep);
 
 struct scan_worker *scan_worker_new(struct scan_engine *e)
 {
@@ -282,6 +294,7 @@ void scan_worker_free(struct scan_worker *w)
 	free(w->covered);
 	free(w->last_end);
 	free(w->long_tries);
+	free(w->pend);
 	strbuf_release(&w->buf);
 	strbuf_release(&w->fpath);
 	free(w);
@@ -305,19 +318,21 @@ static pcre2_code *rule_code(struct scan_worker *w, size_t id, int *group)
 	return re;
 }
 
-/* Line and column of off, counting on from the last one asked. */
+/* Line and column of off (an offset in the file, which data holds from
+ * base on), counting on from the last one asked. */
 static void locate(struct scan_worker *w, size_t off, unsigned *line, unsigned *col)
 {
-	const char *p, *end = w->data + off;
+	const char *p, *end = w->data + (off - w->base);
 
 	if (off < w->lpos) {
-		w->lpos = 0;
-		w->lline = 1;
-		w->lstart = 0;
+		w->lpos = w->base;
+		w->lline = w->base_line;
+		w->lstart = w->base_lstart;
 	}
-	for (p = w->data + w->lpos; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+	for (p = w->data + (w->lpos - w->base); p < end &&
+	     (p = memchr(p, '\n', (size_t)(end - p))); p++) {
 		w->lline++;
-		w->lstart = (size_t)(p - w->data) + 1;
+		w->lstart = w->base + (size_t)(p - w->data) + 1;
 	}
 	w->lpos = off;
 	*line = w->lline;
@@ -465,13 +480,13 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	f->rule_idx = (unsigned)id;
 	f->file = xstrdup(w->path);
 	f->commit = w->commit ? xstrdup(w->commit) : NULL;
-	locate(w, ss, &f->line, &f->column);
-	locate(w, se, &f->end_line, &f->end_column);
+	locate(w, w->base + ss, &f->line, &f->column);
+	locate(w, w->base + se, &f->end_line, &f->end_column);
 	strbuf_add(&sb, secret, prefix_len(secret, slen));
 	strbuf_addstr(&sb, "****");
 	f->redacted = strbuf_detach(&sb, NULL);
 	f->entropy = h;
-	f->offset = ss;
+	f->offset = w->base + ss;
 }
 
 /* PCRE2 over [start, limit) for the matches of rule id starting before to. */
@@ -554,13 +569,269 @@ static void path_filters(struct scan_worker *w, const char *path)
 	}
 }
 
+/* A file begins: offsets and lines from its start. */
+static void start_file(struct scan_worker *w)
+{
+	w->base = 0;
+	w->base_line = 1;
+	w->base_lstart = 0;
+	w->lpos = 0;
+	w->lline = 1;
+	w->lstart = 0;
+	w->at_end = 0;
+	w->npend = 0;
+}
+
+/* ---- streaming ----------------------------------------------------------- */
+
+/*
+ * A file too large to hold is read STREAM_CHUNK bytes at a time and fed
+ * to the streaming database, which carries Vectorscan's state across
+ * chunks, so a match may span them. PCRE2 confirms each end report as in
+ * a buffer, in data: the file from base on. What is kept is LONG_BACK
+ * before the chunk being confirmed, so a match of up to LONG_BACK (1 MiB)
+ * is found whole, as in a buffer. A report whose line does not end within
+ * the chunk (or closer than WINDOW_AHEAD to its end) waits for the next
+ * chunk, so that PCRE2 looks ahead and the fingerprint sees the whole
+ * line, as in a buffer; so does every later one, to keep their order.
+ * Lines longer than a chunk are cut where data ends (their fingerprint
+ * then differs from a buffer scan's).
+ */
+#define STREAM_CHUNK (1u << 20)
+#define LINE_AHEAD 65536
+#define PENDING_MAX 65536
+
+/* The streaming database, made (or read from the cache) on first use. */
+static int stream_db(struct scan_engine *e)
+{
+	int r;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->sdb_r) {
+		e->sdb_r = 1;
+		if (!cache_load(e, HS_MODE_STREAM, &e->sdb)) {
+			if ((r = hsapi_load()) == 0 &&
+			    (r = compile_db(e, HS_MODE_STREAM, &e->sdb)) == 0)
+				cache_save(e, HS_MODE_STREAM, e->sdb);
+			if (r < 0) {
+				e->sdb_r = r;
+				e->sdb_err = xstrdup(error_message());
+			}
+		}
+	}
+	r = e->sdb_r;
+	pthread_mutex_unlock(&e->lock);
+	return r < 0 ? error_set(-r, "%s", e->sdb_err) : 0;
+}
+
+static void flush_pending(struct scan_worker *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->npend; i++) {
+		size_t rel = w->pend[i].to - w->base;
+
+		if (rel > w->covered[w->pend[i].id])
+			confirm(w, w->pend[i].id, rel);
+	}
+	w->npend = 0;
+}
+
+static int stream_ready(const struct scan_worker *w, size_t rel)
+{
+	size_t n = w->len - rel;
+
+	if (w->at_end)
+		return 1;
+	return n >= WINDOW_AHEAD && memchr(w->data + rel, '\n', n < LINE_AHEAD ? n : LINE_AHEAD);
+}
+
+static int on_stream_match(unsigned int id, unsigned long long from,
+			   unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct scan_worker *w = ctx;
+	size_t rel = (size_t)to - w->base;
+
+	if (rel <= w->covered[id])
+		return 0;
+	if (!w->npend && stream_ready(w, rel)) {
+		confirm(w, id, rel);
+		return 0;
+	}
+	ALLOC_GROW(w->pend, w->npend + 1, w->apend);
+	w->pend[w->npend].id = id;
+	w->pend[w->npend++].to = (size_t)to;
+	/* A flood of reports in lines that never end is confirmed now. */
+	if (w->npend >= PENDING_MAX)
+		flush_pending(w);
+	return 0;
+}
+
+/* Drop what no report can reach back to any more: all before LONG_BACK
+ * ahead of keep (the file offset of the chunk to be confirmed next). */
+static void stream_trim(struct scan_worker *w, size_t keep, size_t chunk)
+{
+	size_t drop, i;
+	const char *p, *end;
+
+	if (keep < w->base + LONG_BACK + chunk)
+		return;
+	drop = keep - LONG_BACK - w->base;
+	end = w->buf.buf + drop;
+	for (p = w->buf.buf; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) {
+		w->base_line++;
+		w->base_lstart = w->base + (size_t)(p - w->buf.buf) + 1;
+	}
+	memmove(w->buf.buf, w->buf.buf + drop, w->buf.len - drop);
+	strbuf_setlen(&w->buf, w->buf.len - drop);
+	w->base += drop;
+	for (i = 0; i < w->e->nr; i++) {
+		if (w->covered[i] != SIZE_MAX)
+			w->covered[i] = w->covered[i] > drop ? w->covered[i] - drop : 0;
+		w->last_end[i] = w->last_end[i] > drop ? w->last_end[i] - drop : 0;
+	}
+	w->lpos = w->base;
+	w->lline = w->base_line;
+	w->lstart = w->base_lstart;
+}
+
+/* Up to cap bytes (less only at the end). */
+static int fill(scan_read_fn rd, void *ctx, char *buf, size_t cap, size_t *got)
+{
+	size_t n;
+	int r;
+
+	*got = 0;
+	while (*got < cap) {
+		if ((r = rd(ctx, buf + *got, cap - *got, &n)) < 0)
+			return r;
+		if (!n)
+			break;
+		*got += n;
+	}
+	return 0;
+}
+
+int scan_worker_stream(struct scan_worker *w, const char *path, const char *commit,
+		       scan_read_fn rd, void *ctx, struct scan_report *rep)
+{
+	struct scan_engine *e = w->e;
+	size_t chunk = e->opts.stream_chunk ? e->opts.stream_chunk : STREAM_CHUNK;
+	size_t total = 0, got = 0, at = 0, pos;
+	hs_stream_t *hs = NULL;
+	int r;
+
+	/* The first chunk holds the 8 KiB that say whether it is binary. */
+	if (chunk < 8192)
+		chunk = 8192;
+	if ((r = stream_db(e)) < 0)
+		return r;
+	if (hs_alloc_scratch(e->sdb, &w->scratch) != HS_SUCCESS)
+		return error_set(BOSUN_EINTERNAL, "cannot allocate Vectorscan scratch");
+	w->path = path;
+	w->commit = commit;
+	w->rep = rep;
+	start_file(w);
+	path_filters(w, path);
+	strbuf_reset(&w->buf);
+	for (;;) {
+		stream_trim(w, at, chunk);
+		strbuf_grow(&w->buf, chunk);
+		if ((r = fill(rd, ctx, w->buf.buf + w->buf.len, chunk, &got)) < 0)
+			goto out;
+		if (!total && memchr(w->buf.buf, '\0', got < 8192 ? got : 8192)) {
+			rep->st.binary++;
+			goto out;
+		}
+		pos = w->buf.len;
+		strbuf_setlen(&w->buf, pos + got);
+		w->data = w->buf.buf;
+		w->len = w->buf.len;
+		w->at_end = got < chunk;
+		/* The last chunk's reports, with this one to look ahead into. */
+		flush_pending(w);
+		if (!got)
+			break;
+		if (!hs && hs_open_stream(e->sdb, 0, &hs) != HS_SUCCESS) {
+			r = error_set(BOSUN_EINTERNAL, "cannot open a Vectorscan stream");
+			goto out;
+		}
+		at = w->base + pos;
+		if (hs_scan_stream(hs, w->data + pos, (unsigned)got, 0, w->scratch,
+				   on_stream_match, w) != HS_SUCCESS) {
+			r = error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
+			goto out;
+		}
+		total += got;
+		__atomic_add_fetch(&e->live_bytes, got, __ATOMIC_RELAXED);
+		if (w->at_end)
+			break;
+	}
+	w->at_end = 1;
+	/* Matches that end with the file ($ at its end). */
+	if (hs) {
+		r = hs_close_stream(hs, w->scratch, on_stream_match, w) == HS_SUCCESS ? 0 :
+		    error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
+		hs = NULL;
+	}
+	flush_pending(w);
+	if (r == 0) {
+		rep->st.files++;
+		rep->st.bytes += total;
+		rep->st.streamed++;
+		__atomic_add_fetch(&e->live_files, 1, __ATOMIC_RELAXED);
+	}
+out:
+	if (hs)
+		hs_close_stream(hs, w->scratch, NULL, NULL);
+	w->npend = 0;
+	/* Two chunks and the window: not to be kept for the next file. */
+	strbuf_release(&w->buf);
+	return r;
+}
+
+struct mem_reader {
+	const char *buf;
+	size_t len, pos;
+};
+
+static int read_mem(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct mem_reader *m = ctx;
+
+	*got = m->len - m->pos < cap ? m->len - m->pos : cap;
+	memcpy(buf, m->buf + m->pos, *got);
+	m->pos += *got;
+	return 0;
+}
+
+static int stream_memory(struct scan_worker *w, const char *path, const char *commit,
+			 const char *buf, size_t len, struct scan_report *rep)
+{
+	struct mem_reader m = { buf, len, 0 };
+
+	return scan_worker_stream(w, path, commit, read_mem, &m, rep);
+}
+
+int scan_buffer_streamed(struct scan_engine *e, const char *path, const char *commit,
+			 const char *buf, size_t len, struct scan_report *rep)
+{
+	struct scan_worker *w = scan_worker_new(e);
+	int r = stream_memory(w, path, commit, buf, len, rep);
+
+	scan_worker_free(w);
+	return r;
+}
+
 int scan_worker_buffer(struct scan_worker *w, const char *path, const char *commit,
 		       const char *buf, size_t len, struct scan_report *rep)
 {
 	const struct scan_opts *o = &w->e->opts;
 
 	if (o->max_file_size && len > o->max_file_size) {
-		rep->st.large++;
+		if (o->large_files == SCAN_LARGE_STREAM)
+			return stream_memory(w, path, commit, buf, len, rep);
+		scan_report_skip(rep, path, commit, len);
 		return 0;
 	}
 	if (memchr(buf, '\0', len < 8192 ? len : 8192)) {
@@ -580,9 +851,7 @@ int scan_worker_buffer(struct scan_worker *w, const char *path, const char *comm
 	w->data = buf;
 	w->len = len;
 	w->rep = rep;
-	w->lpos = 0;
-	w->lline = 1;
-	w->lstart = 0;
+	start_file(w);
 	path_filters(w, path);
 	if (hs_scan(w->e->db, buf, (unsigned)len, 0, w->scratch, on_match, w) != HS_SUCCESS)
 		return error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
@@ -653,6 +922,56 @@ static int cmp_finding(const void *a, const void *b)
 	return x->end_column < y->end_column ? -1 : x->end_column > y->end_column;
 }
 
+void scan_report_skip(struct scan_report *rep, const char *path, const char *commit,
+		      unsigned long long size)
+{
+	struct scan_skipped *k;
+
+	rep->st.large++;
+	ALLOC_GROW(rep->skipped, rep->nr_skipped + 1, rep->alloc_skipped);
+	k = &rep->skipped[rep->nr_skipped++];
+	k->file = xstrdup(path);
+	k->commit = commit ? xstrdup(commit) : NULL;
+	k->size = size;
+}
+
+static int cmp_skipped(const void *a, const void *b)
+{
+	const struct scan_skipped *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	return c ? c : strcmp(x->commit ? x->commit : "", y->commit ? y->commit : "");
+}
+
+int scan_report_failed(const struct scan_report *rep, const struct scan_opts *o)
+{
+	return rep->nr || (o->large_files == SCAN_LARGE_FAIL && rep->st.large);
+}
+
+int scan_large_parse(const char *s, int *out)
+{
+	static const char *const names[] = { "skip", "stream", "fail" };
+	size_t i;
+
+	if (s && !strcmp(s, "auto")) {
+		*out = SCAN_LARGE_AUTO;
+		return 0;
+	}
+	for (i = 0; s && i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
+int scan_large_resolve(int large, int in_hook)
+{
+	if (large != SCAN_LARGE_AUTO)
+		return large;
+	return in_hook ? SCAN_LARGE_STREAM : SCAN_LARGE_SKIP;
+}
+
 static void finding_release(struct scan_finding *f)
 {
 	free(f->file);
@@ -679,6 +998,8 @@ void scan_report_finish(struct scan_report *rep)
 		rep->items[n++] = *f;
 	}
 	rep->nr = n;
+	if (rep->nr_skipped > 1)
+		qsort(rep->skipped, rep->nr_skipped, sizeof(*rep->skipped), cmp_skipped);
 }
 
 void scan_report_release(struct scan_report *rep)
@@ -688,6 +1009,11 @@ void scan_report_release(struct scan_report *rep)
 	for (i = 0; i < rep->nr; i++)
 		finding_release(&rep->items[i]);
 	free(rep->items);
+	for (i = 0; i < rep->nr_skipped; i++) {
+		free(rep->skipped[i].file);
+		free(rep->skipped[i].commit);
+	}
+	free(rep->skipped);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -705,6 +1031,11 @@ void scan_report_merge(struct scan_report *into, struct scan_report *from)
 	into->st.ignored += from->st.ignored;
 	into->st.allowed += from->st.allowed;
 	into->st.baselined += from->st.baselined;
+	into->st.streamed += from->st.streamed;
+	ALLOC_GROW(into->skipped, into->nr_skipped + from->nr_skipped, into->alloc_skipped);
+	for (i = 0; i < from->nr_skipped; i++)
+		into->skipped[into->nr_skipped++] = from->skipped[i];
+	free(from->skipped);
 	free(from->items);
 	memset(from, 0, sizeof(*from));
 }

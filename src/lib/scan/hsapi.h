@@ -21,6 +21,9 @@
 	X(hs_clone_scratch)          \
 	X(hs_free_scratch)           \
 	X(hs_scan)                   \
+	X(hs_open_stream)            \
+	X(hs_scan_stream)            \
+	X(hs_close_stream)           \
 	X(hs_free_database)          \
 	X(hs_serialize_database)     \
 	X(hs_deserialize_database)   \
@@ -56,6 +59,9 @@ int hsapi_load_runtime(void);
 #define hs_clone_scratch (*hsapi.hs_clone_scratch)
 #define hs_free_scratch (*hsapi.hs_free_scratch)
 #define hs_scan (*hsapi.hs_scan)
+#define hs_open_stream (*hsapi.hs_open_stream)
+#define hs_scan_stream (*hsapi.hs_scan_stream)
+#define hs_close_stream (*hsapi.hs_close_stream)
 #define hs_free_database (*hsapi.hs_free_database)
 #define hs_serialize_database (*hsapi.hs_serialize_database)
 #define hs_deserialize_database (*hsapi.hs_deserialize_database)

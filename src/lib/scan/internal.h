@@ -24,6 +24,9 @@ struct scan_engine {
 	unsigned *flags;        /* Vectorscan flags per rule */
 	unsigned *width;        /* longest match per rule, capped */
 	struct hs_database *db;
+	struct hs_database *sdb;        /* streaming mode, made on first use */
+	int sdb_r;                      /* its making: 0 not yet, 1 done, < 0 failed */
+	char *sdb_err;
 	struct hs_scratch *scratch;
 	struct pcre2_real_match_context_8 *mctx;
 	pthread_mutex_t lock;   /* compiling rules' PCRE2 code */
@@ -49,12 +52,30 @@ struct scan_worker {
 	struct scan_report *rep;
 	size_t lpos, lstart;    /* locate(): last offset and its line's start */
 	unsigned lline;
+	/* Streaming: data holds the file from offset base on (line base_line,
+	 * which starts at base_lstart); reports waiting for the next chunk. */
+	size_t base, base_lstart;
+	unsigned base_line;
+	int at_end;
+	struct scan_pending { unsigned id; size_t to; } *pend;
+	size_t npend, apend;
 };
+
+/* A stream's bytes: up to cap into buf, *got 0 at the end; negative (error
+ * recorded) on failure. */
+typedef int (*scan_read_fn)(void *ctx, char *buf, size_t cap, size_t *got);
 
 struct scan_worker *scan_worker_new(struct scan_engine *e);
 void scan_worker_free(struct scan_worker *w);
 int scan_worker_buffer(struct scan_worker *w, const char *path, const char *commit,
 		       const char *buf, size_t len, struct scan_report *rep);
+/* Scan what rd reads, a chunk at a time (streaming mode): never more
+ * than about two chunks and the window reaching back in memory. */
+int scan_worker_stream(struct scan_worker *w, const char *path, const char *commit,
+		       scan_read_fn rd, void *ctx, struct scan_report *rep);
+/* Name a file or blob not scanned for its size. */
+void scan_report_skip(struct scan_report *rep, const char *path, const char *commit,
+		      unsigned long long size);
 void scan_report_merge(struct scan_report *into, struct scan_report *from);
 uint64_t scan_hash(uint64_t h, const void *data, size_t len);
 

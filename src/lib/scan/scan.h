@@ -83,14 +83,24 @@ struct scan_stats {
 	size_t files, bytes;    /* scanned */
 	size_t binary, large, ignored;  /* skipped */
 	size_t allowed, baselined;      /* findings dropped */
+	size_t streamed;        /* of files: large ones scanned in streaming mode */
+};
+
+/* A file or blob over max_file_size that was not scanned. */
+struct scan_skipped {
+	char *file;
+	char *commit;           /* history scans, else NULL */
+	unsigned long long size;
 };
 
 struct scan_report {
 	struct scan_finding *items;
 	size_t nr, alloc;
 	struct scan_stats st;
+	struct scan_skipped *skipped;   /* st.large of them, sorted by file */
+	size_t nr_skipped, alloc_skipped;
 };
-#define SCAN_REPORT_INIT { NULL, 0, 0, { 0, 0, 0, 0, 0, 0, 0 } }
+#define SCAN_REPORT_INIT { NULL, 0, 0, { 0, 0, 0, 0, 0, 0, 0, 0 }, NULL, 0, 0 }
 
 struct scan_engine;
 
@@ -110,6 +120,10 @@ void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes);
  * thread; the callers below use several. */
 int scan_buffer(struct scan_engine *e, const char *path, const char *commit,
 		const char *buf, size_t len, struct scan_report *rep);
+/* The same in streaming mode, opts.stream_chunk bytes at a time, as a
+ * file too large to hold is scanned (for tests: the findings agree). */
+int scan_buffer_streamed(struct scan_engine *e, const char *path, const char *commit,
+			 const char *buf, size_t len, struct scan_report *rep);
 
 /* Tracked and untracked-not-ignored files of the work tree at workdir
  * (git ls-files); paths are relative to it. */
@@ -138,6 +152,16 @@ void scan_staged_free(struct scan_staged *st);
  * pre-push hook) means the commits of B not on any remote-tracking ref. */
 int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
 		 struct scan_report *rep);
+
+/* 1 when the scan did not pass: a finding, or (scan.large_files: fail) a
+ * file too large to scan. */
+int scan_report_failed(const struct scan_report *rep, const struct scan_opts *o);
+/* "stream", "fail", "skip" (or "auto") to enum scan_large; -1 for another
+ * word. */
+int scan_large_parse(const char *s, int *out);
+/* SCAN_LARGE_AUTO decided by the context: in a git hook (where a secret
+ * must not pass unseen) stream, elsewhere skip (and name). */
+int scan_large_resolve(int large, int in_hook);
 
 /* Sort by file, line, column; drop a second finding of the same secret. */
 void scan_report_finish(struct scan_report *rep);
@@ -185,11 +209,13 @@ void scan_setup_release(struct scan_setup *s);
 struct scan_colors {
 	const char *bold, *red, *green, *reset;
 };
-/* The text form: two lines per finding, and the one-line summary. */
+/* The text form: two lines per finding; then a line naming each file
+ * not scanned for its size, and the one-line summary (o: the options
+ * scanned with, for the limit and scan.large_files; may be NULL). */
 void scan_format_findings(struct strbuf *out, const struct scan_report *rep,
 			  const struct scan_colors *c);
 void scan_format_summary(struct strbuf *out, const struct scan_report *rep,
-			 const struct scan_colors *c);
+			 const struct scan_colors *c, const struct scan_opts *o);
 
 /* The configuration keys scan.* (keys.c). */
 extern const struct config_key scan_config_keys[];

@@ -133,6 +133,8 @@ int scan_setup_load(struct scan_setup *s, const struct config *cfg, const char *
 	s->opts.max_file_size = max > 0 ? (size_t)max : 0;
 	s->opts.entropy = config_bool(cfg, "scan.entropy");
 	s->opts.threads = (int)config_int(cfg, "scan.threads");
+	if (scan_large_parse(config_str(cfg, "scan.large_files"), &s->opts.large_files) < 0)
+		s->opts.large_files = SCAN_LARGE_AUTO;
 	s->opts.ignore = &s->ignore;
 	s->opts.root = root;
 	s->opts.baseline = s->baseline.nr ? &s->baseline : NULL;
@@ -163,15 +165,53 @@ void scan_format_findings(struct strbuf *out, const struct scan_report *rep,
 	}
 }
 
+static void human_bytes(struct strbuf *out, unsigned long long n)
+{
+	if (n >= 1000000)
+		strbuf_addf(out, "%.1f MB", (double)n / 1e6);
+	else
+		strbuf_addf(out, "%llu bytes", n);
+}
+
 void scan_format_summary(struct strbuf *out, const struct scan_report *rep,
-			 const struct scan_colors *c)
+			 const struct scan_colors *c, const struct scan_opts *o)
 {
 	const struct scan_stats *st = &rep->st;
+	int fail = o && o->large_files == SCAN_LARGE_FAIL;
+	size_t i;
+
+	/* Each file not scanned for its size, by name: a secret in it would
+	 * otherwise pass unseen. */
+	for (i = 0; i < rep->nr_skipped; i++) {
+		const struct scan_skipped *k = &rep->skipped[i];
+
+		strbuf_addf(out, "%s%s%s ", fail ? c->red : "", fail ? "not scanned" :
+			    "skipped", fail ? c->reset : "");
+		strbuf_add_quoted_path(out, k->file);
+		if (k->commit)
+			strbuf_addf(out, " (commit %.12s)", k->commit);
+		strbuf_addstr(out, ": ");
+		if (k->size) {
+			human_bytes(out, k->size);
+			strbuf_addstr(out, ", ");
+		}
+		strbuf_addstr(out, "larger than scan.max_file_size");
+		if (o && o->max_file_size) {
+			strbuf_addstr(out, " (");
+			human_bytes(out, o->max_file_size);
+			strbuf_addch(out, ')');
+		}
+		strbuf_addstr(out, fail ? "; scan.large_files is fail\n" :
+			      "; scan.large_files: stream scans it\n");
+	}
 
 	strbuf_addf(out, "%s%zu secret%s found%s in %zu file%s (%.1f MB)",
 		    rep->nr ? c->red : c->green, rep->nr, rep->nr == 1 ? "" : "s",
 		    c->reset, st->files, st->files == 1 ? "" : "s",
 		    (double)st->bytes / 1e6);
+	if (st->streamed)
+		strbuf_addf(out, "; %zu large file%s streamed", st->streamed,
+			    st->streamed == 1 ? "" : "s");
 	if (st->binary || st->large || st->ignored)
 		strbuf_addf(out, "; skipped %zu binary, %zu too large, %zu ignored",
 			    st->binary, st->large, st->ignored);

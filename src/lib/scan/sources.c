@@ -62,27 +62,81 @@ struct pool {
 	int errkind;
 };
 
+/* A stream read from a descriptor (a large file, or git's stdout). */
+struct fd_reader {
+	int fd;
+	const char *path;
+	int eof;                /* read to its end */
+};
+
+static int read_fd(void *ctx, char *buf, size_t cap, size_t *got)
+{
+	struct fd_reader *f = ctx;
+	ssize_t n;
+
+	do
+		n = read(f->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return error_errno(BOSUN_EIO, "cannot read '%s'", f->path);
+	*got = (size_t)n;
+	f->eof = !n;
+	return 0;
+}
+
+/* Open path for reading: the descriptor, -1 when it is to be skipped (gone,
+ * not a regular file), or a negative kind - 1 (error recorded). */
+static int open_regular(int dirfd, const char *path, struct stat *st)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP || errno == ENXIO ? -1 :
+		       error_errno(BOSUN_EIO, "cannot read '%s'", path) - 1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A file over max_file_size in streaming mode. A file gone meanwhile is
+ * skipped, as read_file() does; one that shrinks or grows while read is
+ * scanned as read. */
+static int stream_file(struct scan_worker *w, int dirfd, const char *path,
+		       struct scan_report *rep)
+{
+	struct fd_reader f = { -1, path, 0 };
+	struct stat st;
+	int r;
+
+	if ((f.fd = open_regular(dirfd, path, &st)) < -1)
+		return f.fd + 1;
+	if (f.fd == -1)
+		return 0;
+	r = scan_worker_stream(w, path, NULL, read_fd, &f, rep);
+	close(f.fd);
+	return r;
+}
+
 /* Read path into sb: one read() for a regular file of known size. Returns
  * 1 when read, 0 when it is to be skipped (gone, not a regular file,
- * larger than cap: *large set), negative on error. */
+ * larger than cap: *large is its size), negative on error. */
 static int read_file(struct strbuf *sb, int dirfd, const char *path, size_t cap,
-		     int *large)
+		     unsigned long long *large)
 {
 	struct stat st;
 	ssize_t n;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd;
 
 	*large = 0;
-	if (fd < 0)
-		return errno == ENOENT || errno == ELOOP || errno == ENXIO ? 0 :
-		       error_errno(BOSUN_EIO, "cannot read '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if ((fd = open_regular(dirfd, path, &st)) < -1)
+		return fd + 1;
+	if (fd == -1)
 		return 0;
-	}
 	if (cap && (size_t)st.st_size > cap) {
 		close(fd);
-		*large = 1;
+		*large = (unsigned long long)st.st_size;
 		return 0;
 	}
 	strbuf_reset(sb);
@@ -122,7 +176,8 @@ static void *pool_run(void *arg)
 	struct pool *p = arg;
 	struct scan_worker *w = scan_worker_new(p->e);
 	struct scan_report *rep = xcalloc(1, sizeof(*rep));
-	int dirfd = AT_FDCWD, large, r;
+	unsigned long long large;
+	int dirfd = AT_FDCWD, r;
 	size_t i;
 
 	w->given = !p->root;
@@ -142,8 +197,10 @@ static void *pool_run(void *arg)
 		r = read_file(&w->buf, dirfd, path, p->e->opts.max_file_size, &large);
 		if (r > 0)
 			r = scan_worker_buffer(w, path, NULL, w->buf.buf, w->buf.len, rep);
+		else if (large && p->e->opts.large_files == SCAN_LARGE_STREAM)
+			r = stream_file(w, dirfd, path, rep);
 		else if (large)
-			rep->st.large++;
+			scan_report_skip(rep, path, NULL, large);
 		if (r < 0)
 			pool_fail(p);
 		/* A file of a hundred megabytes should not stay in memory. */
@@ -399,6 +456,54 @@ static void parse_raw(struct blob_list *bl, const struct strbuf *out)
 	}
 }
 
+/* ---- large blobs --------------------------------------------------------- */
+
+/* A blob over max_file_size in streaming mode: `git cat-file blob`'s
+ * stdout, a chunk at a time (never the whole blob in memory). git failing
+ * (a corrupt or missing object) fails the scan. */
+static int stream_blob(struct scan_worker *w, const char *dir, const struct blob *b,
+		       struct scan_report *rep)
+{
+	const char *argv[] = { "cat-file", "blob", b->oid, NULL };
+	struct gitrun g = GITRUN_INIT;
+	struct fd_reader f = { -1, b->path, 0 };
+	int r;
+
+	g.dir = dir;
+	g.timeout_ms = GIT_TIMEOUT_MS;
+	g.fail_kind = BOSUN_EIO;
+	if ((r = gitrun_start(&g, argv)) == 0) {
+		f.fd = g.out_fd;
+		r = scan_worker_stream(w, b->path, b->commit, read_fd, &f, rep);
+		/* Stopped early (a binary blob, an error): git is not waited for. */
+		if (r == 0 && !f.eof)
+			gitrun_stop(&g);
+		else if (r == 0)
+			r = gitrun_finish(&g);
+		if (r < 0)
+			r = error_set(-r, "cannot scan '%s' (blob %.12s): %s", b->path,
+				      b->oid, error_message());
+	}
+	gitrun_release(&g);
+	return r;
+}
+
+static int stream_blobs(struct scan_engine *e, const char *dir, struct blob_list *bl,
+			struct scan_report *rep)
+{
+	struct scan_worker *w;
+	size_t i;
+	int r = 0;
+
+	if (!bl->nr)
+		return 0;
+	w = scan_worker_new(e);
+	for (i = 0; i < bl->nr && r == 0; i++)
+		r = stream_blob(w, dir, &bl->items[i], rep);
+	scan_worker_free(w);
+	return r;
+}
+
 /* ---- staged blobs -------------------------------------------------------- */
 
 /* Parse `git cat-file --batch` output for the blobs of bl, in order. */
@@ -417,7 +522,9 @@ static int scan_batch(struct scan_engine *e, struct blob_list *bl,
 		if (!(nl = memchr(p, '\n', (size_t)(end - p))) ||
 		    sscanf(p, "%*40s %15s %llu", type, &size) != 2 ||
 		    size > (unsigned long long)(end - nl - 1)) {
-			rep->st.large += bl->nr - i; /* cut short by the output cap */
+			/* Cut short by the output cap: named, not scanned. */
+			for (; i < bl->nr; i++)
+				scan_report_skip(rep, bl->items[i].path, NULL, 0);
 			break;
 		}
 		if (e->opts.ignore && glob_list_match(e->opts.ignore, bl->items[i].path))
@@ -533,9 +640,10 @@ int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 	static const char *const cat[] = { "cat-file", "--batch", NULL };
 	struct gitrun c = GITRUN_INIT, b = GITRUN_INIT;
 	struct strbuf in = STRBUF_INIT;
-	struct blob_list keep = { 0 };
+	struct blob_list keep = { 0 }, big = { 0 };
 	const char *p, *nl;
-	size_t i;
+	const char *env = getenv("BOSUN_GIT_OUT_CAP");
+	size_t i, cap = env && *env ? (size_t)strtoull(env, NULL, 10) : GIT_OUT_CAP, sum = 0;
 	int r = 0;
 
 	if (st->loose.nr && (r = scan_batch(e, &st->loose, &st->batch, rep)) < 0)
@@ -544,9 +652,10 @@ int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 		return 0;
 	for (i = 0; i < st->rest.nr; i++)
 		strbuf_addf(&in, "%s\n", st->rest.items[i].oid);
-	/* The sizes first: a blob over the limit is skipped as the work-tree
-	 * scan skips its file, not read whole into memory (nor past the
-	 * output cap, which failed the scan). */
+	/* The sizes first: a blob over the limit is never read whole into
+	 * memory (nor past the output cap, which failed the scan): streamed
+	 * from its own cat-file, or skipped and named, as the work-tree scan
+	 * does with its file. */
 	c.in = in.buf;
 	c.in_len = in.len;
 	if ((r = run_git(&c, workdir, check)) < 0)
@@ -555,28 +664,47 @@ int scan_staged_scan(struct scan_engine *e, struct scan_staged *st,
 	for (i = 0; i < st->rest.nr; i++) {
 		unsigned long long size;
 		char type[16];
+		int known = p && (nl = strchr(p, '\n')) &&
+			    sscanf(p, "%*40s %15s %llu", type, &size) == 2;
 
-		if (p && (nl = strchr(p, '\n')) &&
-		    sscanf(p, "%*40s %15s %llu", type, &size) == 2 &&
-		    e->opts.max_file_size && size > e->opts.max_file_size) {
-			rep->st.large++;
+		if (e->opts.ignore && glob_list_match(e->opts.ignore, st->rest.items[i].path)) {
+			rep->st.ignored++;
+			known = -1;
+		}
+		/* Over the limit, or past what one cat-file --batch may print
+		 * (its output is held whole): streamed, or skipped and named. */
+		if (known < 0) {
+			/* ignored */
+		} else if (known && ((e->opts.max_file_size && size > e->opts.max_file_size) ||
+				     sum + size + 128 > cap)) {
+			if (e->opts.large_files == SCAN_LARGE_STREAM) {
+				ALLOC_GROW(big.items, big.nr + 1, big.alloc);
+				big.items[big.nr++] = st->rest.items[i];
+			} else {
+				scan_report_skip(rep, st->rest.items[i].path, NULL, size);
+			}
 		} else {
+			if (known)
+				sum += size + 128;
 			ALLOC_GROW(keep.items, keep.nr + 1, keep.alloc);
 			keep.items[keep.nr++] = st->rest.items[i];
 		}
 		p = p && (nl = strchr(p, '\n')) ? nl + 1 : NULL;
 	}
-	if (!keep.nr)
-		goto out;
-	strbuf_reset(&in);
-	for (i = 0; i < keep.nr; i++)
-		strbuf_addf(&in, "%s\n", keep.items[i].oid);
-	b.in = in.buf;
-	b.in_len = in.len;
-	if ((r = run_git(&b, workdir, cat)) == 0)
-		r = scan_batch(e, &keep, &b.out, rep);
+	if (keep.nr) {
+		strbuf_reset(&in);
+		for (i = 0; i < keep.nr; i++)
+			strbuf_addf(&in, "%s\n", keep.items[i].oid);
+		b.in = in.buf;
+		b.in_len = in.len;
+		if ((r = run_git(&b, workdir, cat)) == 0)
+			r = scan_batch(e, &keep, &b.out, rep);
+	}
+	if (r == 0)
+		r = stream_blobs(e, workdir, &big, rep);
 out:
 	free(keep.items); /* shares st->all's items */
+	free(big.items);
 	strbuf_release(&in);
 	gitrun_release(&c);
 	gitrun_release(&b);
@@ -630,8 +758,8 @@ static int history_blobs(struct blob_list *bl, const char *workdir, const char *
 	return r;
 }
 
-static int scan_odb_blob(struct scan_worker *w, git_odb *odb, const struct blob *b,
-			 struct scan_report *rep)
+static int scan_odb_blob(struct scan_worker *w, git_odb *odb, const char *dir,
+			 const struct blob *b, struct scan_report *rep)
 {
 	git_odb_object *obj = NULL;
 	git_object_t type;
@@ -644,7 +772,9 @@ static int scan_odb_blob(struct scan_worker *w, git_odb *odb, const struct blob 
 	if (git_odb_read_header(&size, &type, odb, &oid) < 0)
 		return git2_error(BOSUN_EIO, "cannot read a blob");
 	if (w->e->opts.max_file_size && size > w->e->opts.max_file_size) {
-		rep->st.large++;
+		if (w->e->opts.large_files == SCAN_LARGE_STREAM)
+			return stream_blob(w, dir, b, rep);
+		scan_report_skip(rep, b->path, b->commit, size);
 		return 0;
 	}
 	if (git_odb_read(&obj, odb, &oid) < 0)
@@ -719,7 +849,8 @@ int scan_history(struct scan_engine *e, struct repo *repo, const char *range,
 		if (e->opts.ignore && glob_list_match(e->opts.ignore, bl.items[i].path))
 			rep->st.ignored++;
 		else
-			r = scan_odb_blob(w, odb, &bl.items[i], rep);
+			r = scan_odb_blob(w, odb, repo->workdir ? repo->workdir : repo->gitdir,
+					  &bl.items[i], rep);
 	}
 out:
 	scan_worker_free(w);

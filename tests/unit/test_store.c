@@ -671,7 +671,87 @@ static void store__push__enqueue_list_update(void **state)
 	store_close(s);
 }
 
+static void store__push__finish_records_range_attempts_duration(void **state)
+{
+	struct store *s = open_new(NULL);
+	struct store_push p = { 0 }, *v = NULL;
+	long long a = 0;
+	size_t nr = 0;
+
+	p.branch = "main";
+	p.commit = "c1";
+	p.owner = "sync-1";
+	p.remote = "origin";
+	p.from = "c0";
+	assert_int_equal(store_push_enqueue(s, &p, &a), 0);
+	assert_int_equal(store_push_list(s, NULL, &v, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(v[0].remote, "origin");
+	assert_string_equal(v[0].from, "c0");
+	assert_int_equal(v[0].attempts, 0);
+	store_push_free(v, nr);
+	v = NULL;
+	nr = 0;
+	/* A rebase moved the commit: the record says what was pushed. */
+	memset(&p, 0, sizeof(p));
+	p.state = "pushed";
+	p.from = "c0b";
+	p.commit = "c2";
+	p.attempts = 3;
+	p.duration_ms = 1234;
+	assert_int_equal(store_push_finish(s, a, &p), 0);
+	assert_int_equal(store_push_finish(s, 9999, &p), -BOSUN_ENOTFOUND);
+	p.state = NULL;
+	assert_int_equal(store_push_finish(s, a, &p), -BOSUN_EINTERNAL);
+	assert_int_equal(store_push_list(s, "pushed", &v, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(v[0].commit, "c2");
+	assert_string_equal(v[0].from, "c0b");
+	assert_string_equal(v[0].branch, "main");
+	assert_int_equal(v[0].attempts, 3);
+	assert_int_equal(v[0].duration_ms, 1234);
+	store_push_free(v, nr);
+	error_clear();
+	store_close(s);
+}
+
 /* ------------------------------------------------------------ leases */
+
+static void store__lease__holder_and_takeover_of_a_dead_claim(void **state)
+{
+	struct store *s = open_new(NULL);
+	struct strbuf who = STRBUF_INIT;
+	long long t1 = 0, t2 = 0, t3 = 0, tok = 0, left = 0;
+
+	(void)state;
+	assert_int_equal(store_lease_holder(s, "sync", &who, &tok, &left), 0);
+	assert_int_equal(store_lease_claim(s, "sync", "dead", 60000, &t1), 0);
+	assert_int_equal(store_lease_holder(s, "sync", &who, &tok, &left), 1);
+	assert_string_equal(who.buf, "dead");
+	assert_int_equal(tok, t1);
+	assert_true(left > 0 && left <= 60000);
+	/* Only while the one seen still holds it: an old token is refused. */
+	assert_int_equal(store_lease_takeover(s, "sync", "b", "dead", t1 - 1, 60000, &t2),
+			 -BOSUN_EBUSY);
+	assert_int_equal(store_lease_takeover(s, "sync", "b", "x", t1, 60000, &t2),
+			 -BOSUN_EBUSY);
+	assert_int_equal(store_lease_takeover(s, "sync", "b", "dead", t1, 60000, &t2), 0);
+	assert_true(t2 > t1);
+	/* Two that saw the same dead holder: the second loses. */
+	assert_int_equal(store_lease_takeover(s, "sync", "c", "dead", t1, 60000, &t3),
+			 -BOSUN_EBUSY);
+	assert_int_equal(store_lease_holder(s, "sync", &who, &tok, &left), 1);
+	assert_string_equal(who.buf, "b");
+	assert_int_equal(store_lease_release(s, "sync", "b", t2), 0);
+	assert_int_equal(store_lease_holder(s, "sync", &who, &tok, &left), 0);
+	assert_int_equal(store_lease_claim(s, "sync", "c", 60000, &t3), 0);
+	assert_true(t3 > t2);
+	assert_int_equal(store_lease_takeover(s, "sync", "d", "c", t3, 0, &t1),
+			 -BOSUN_EINTERNAL);
+	strbuf_release(&who);
+	error_clear();
+	store_close(s);
+}
 
 static void nap_ms(int ms)
 {
@@ -988,6 +1068,8 @@ int main(void)
 		cmocka_unit_test(store__events__append_and_list_after),
 		cmocka_unit_test(store__work__put_get_list_set_state),
 		cmocka_unit_test(store__push__enqueue_list_update),
+		cmocka_unit_test(store__push__finish_records_range_attempts_duration),
+		cmocka_unit_test(store__lease__holder_and_takeover_of_a_dead_claim),
 		cmocka_unit_test(store__lease__claim_renew_release_and_fencing),
 		cmocka_unit_test(store__lease__two_processes_claim_at_once_one_wins),
 		cmocka_unit_test(store__lease__eight_processes_claim_at_once_one_wins),

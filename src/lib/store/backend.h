@@ -93,6 +93,8 @@ struct store_backend {
 			 struct store_push **out, size_t *nr);
 	int (*push_update)(struct store_backend *b, long long id, const char *state,
 			   const char *message);
+	int (*push_finish)(struct store_backend *b, long long id,
+			   const struct store_push *p);
 
 	int (*lease_claim)(struct store_backend *b, const char *name, const char *owner,
 			   long long ttl_ms, long long now_ms, long long *token);
@@ -100,6 +102,13 @@ struct store_backend {
 			   long long token, long long ttl_ms, long long now_ms);
 	int (*lease_release)(struct store_backend *b, const char *name, const char *owner,
 			     long long token);
+	int (*lease_holder)(struct store_backend *b, const char *name,
+			    struct strbuf *owner, long long *token, long long *left_ms,
+			    long long now_ms);
+	int (*lease_takeover)(struct store_backend *b, const char *name,
+			      const char *owner, const char *old_owner,
+			      long long old_token, long long ttl_ms, long long now_ms,
+			      long long *token);
 
 	int (*cache_get)(struct store_backend *b, const char *key, struct strbuf *value,
 			 struct strbuf *meta);

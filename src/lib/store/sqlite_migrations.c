@@ -170,6 +170,13 @@ const struct sqlite_migration sqlite_migrations[] = {
 	  "	meta TEXT\n"
 	  ");\n"
 	  "CREATE INDEX bench_samples_name ON bench_samples (name, id);\n" },
+	/* bosun sync's record of each push (docs/sync.md): the remote, the
+	 * range from..commit_id, how many pushes it took and how long. */
+	{ 8, "sync",
+	  "ALTER TABLE push_queue ADD COLUMN remote TEXT;\n"
+	  "ALTER TABLE push_queue ADD COLUMN range_from TEXT;\n"
+	  "ALTER TABLE push_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;\n"
+	  "ALTER TABLE push_queue ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;\n" },
 };
 
 const int sqlite_migrations_nr = (int)ARRAY_SIZE(sqlite_migrations);

@@ -142,8 +142,9 @@ static int sq_push_enqueue(struct store_backend *b, const struct store_push *p,
 	int r;
 
 	if (!(s = sq_stmt(q, SQ_PUSH_ENQUEUE, "INSERT INTO push_queue (branch, "
-			  "commit_id, owner, state, message, queued_at, updated_at) "
-			  "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5)")))
+			  "commit_id, owner, state, message, queued_at, updated_at, "
+			  "remote, range_from) "
+			  "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?5, ?6, ?7)")))
 		return -BOSUN_EIO;
 	store_now_iso(at);
 	sq_bind(s, 1, p->branch);
@@ -151,6 +152,8 @@ static int sq_push_enqueue(struct store_backend *b, const struct store_push *p,
 	sq_bind(s, 3, p->owner);
 	sq_bind(s, 4, p->message);
 	sq_bind(s, 5, at);
+	sq_bind(s, 6, p->remote);
+	sq_bind(s, 7, p->from);
 	if ((r = sq_done(q, s)) >= 0 && id)
 		*id = sqlite3_last_insert_rowid(q->db);
 	return r;
@@ -165,7 +168,8 @@ static int sq_push_list(struct store_backend *b, const char *state,
 	int rc;
 
 #define PUSH_COLS "SELECT id, branch, commit_id, owner, state, message, " \
-	"queued_at, updated_at FROM push_queue "
+	"queued_at, updated_at, remote, range_from, attempts, duration_ms " \
+	"FROM push_queue "
 	s = state ? sq_stmt(q, SQ_PUSH_LIST_STATE, PUSH_COLS "WHERE state = ?1 ORDER BY id") :
 		sq_stmt(q, SQ_PUSH_LIST, PUSH_COLS "ORDER BY id");
 #undef PUSH_COLS
@@ -186,6 +190,10 @@ static int sq_push_list(struct store_backend *b, const char *state,
 		p->message = sq_col(s, 5);
 		p->queued_at = sq_col(s, 6);
 		p->updated_at = sq_col(s, 7);
+		p->remote = sq_col(s, 8);
+		p->from = sq_col(s, 9);
+		p->attempts = sqlite3_column_int64(s, 10);
+		p->duration_ms = sqlite3_column_int64(s, 11);
 	}
 	rc = rc == SQLITE_DONE ? 0 : sq_fail(q, "cannot read");
 	sqlite3_reset(s);
@@ -213,6 +221,35 @@ static int sq_push_update(struct store_backend *b, long long id, const char *sta
 	sq_bind(s, 2, state);
 	sq_bind(s, 3, message);
 	sq_bind(s, 4, at);
+	if ((r = sq_done(q, s)) < 0)
+		return r;
+	if (!sqlite3_changes(q->db))
+		return error_set(BOSUN_ENOTFOUND, "no push %lld in the queue", id);
+	return 0;
+}
+
+static int sq_push_finish(struct store_backend *b, long long id,
+			  const struct store_push *p)
+{
+	struct sq *q = sq_of(b);
+	sqlite3_stmt *s;
+	char at[32];
+	int r;
+
+	if (!(s = sq_stmt(q, SQ_PUSH_FINISH, "UPDATE push_queue SET state = ?2, "
+			  "message = ?3, updated_at = ?4, range_from = ?5, "
+			  "commit_id = coalesce(?6, commit_id), attempts = ?7, "
+			  "duration_ms = ?8 WHERE id = ?1")))
+		return -BOSUN_EIO;
+	store_now_iso(at);
+	sqlite3_bind_int64(s, 1, id);
+	sq_bind(s, 2, p->state);
+	sq_bind(s, 3, p->message);
+	sq_bind(s, 4, at);
+	sq_bind(s, 5, p->from);
+	sq_bind(s, 6, p->commit);
+	sqlite3_bind_int64(s, 7, p->attempts);
+	sqlite3_bind_int64(s, 8, p->duration_ms);
 	if ((r = sq_done(q, s)) < 0)
 		return r;
 	if (!sqlite3_changes(q->db))
@@ -331,6 +368,45 @@ static int sq_lease_release(struct store_backend *b, const char *name,
 		return r;
 	if ((r = lease_held(q, name, owner, token)) >= 0)
 		r = lease_set(q, name, NULL, token, 0);
+	return sq_tx_end(q, own, r);
+}
+
+static int sq_lease_holder(struct store_backend *b, const char *name,
+			   struct strbuf *owner, long long *token, long long *left_ms,
+			   long long now_ms)
+{
+	struct sq *q = sq_of(b);
+	char *holder = NULL;
+	long long tok, expires;
+	int r;
+
+	strbuf_reset(owner);
+	*token = *left_ms = 0;
+	if ((r = lease_get(q, name, &holder, &tok, &expires)) < 0)
+		return r;
+	r = r && holder && expires > now_ms;
+	if (r) {
+		strbuf_addstr(owner, holder);
+		*token = tok;
+		*left_ms = expires - now_ms;
+	}
+	free(holder);
+	return r;
+}
+
+static int sq_lease_takeover(struct store_backend *b, const char *name,
+			     const char *owner, const char *old_owner,
+			     long long old_token, long long ttl_ms, long long now_ms,
+			     long long *token)
+{
+	struct sq *q = sq_of(b);
+	int own, r;
+
+	if ((r = sq_tx_begin(q, &own)) < 0)
+		return r;
+	if ((r = lease_held(q, name, old_owner, old_token)) >= 0 &&
+	    (r = lease_set(q, name, owner, old_token + 1, now_ms + ttl_ms)) >= 0)
+		*token = old_token + 1;
 	return sq_tx_end(q, own, r);
 }
 
@@ -461,9 +537,12 @@ void sq_work_ops(struct store_backend *b)
 	b->push_enqueue = sq_push_enqueue;
 	b->push_list = sq_push_list;
 	b->push_update = sq_push_update;
+	b->push_finish = sq_push_finish;
 	b->lease_claim = sq_lease_claim;
 	b->lease_renew = sq_lease_renew;
 	b->lease_release = sq_lease_release;
+	b->lease_holder = sq_lease_holder;
+	b->lease_takeover = sq_lease_takeover;
 	b->cache_get = sq_cache_get;
 	b->cache_put = sq_cache_put;
 	b->cache_prune = sq_cache_prune;

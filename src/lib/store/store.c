@@ -680,11 +680,21 @@ int store_push_update(struct store *s, long long id, const char *state,
 	return s->b->push_update(s->b, id, state, message);
 }
 
+int store_push_finish(struct store *s, long long id, const struct store_push *p)
+{
+	OPEN_OR_FAIL(s);
+	ARG(p);
+	ARG(p->state);
+	return s->b->push_finish(s->b, id, p);
+}
+
 void store_push_free(struct store_push *v, size_t nr)
 {
 	size_t i;
 
 	for (i = 0; v && i < nr; i++) {
+		free((void *)v[i].remote);
+		free((void *)v[i].from);
 		free((void *)v[i].branch);
 		free((void *)v[i].commit);
 		free((void *)v[i].owner);
@@ -730,6 +740,34 @@ int store_lease_release(struct store *s, const char *name, const char *owner,
 	ARG(name);
 	ARG(owner);
 	return s->b->lease_release(s->b, name, owner, token);
+}
+
+int store_lease_holder(struct store *s, const char *name, struct strbuf *owner,
+		       long long *token, long long *left_ms)
+{
+	OPEN_OR_FAIL(s);
+	ARG(name);
+	ARG(owner);
+	ARG(token);
+	ARG(left_ms);
+	return s->b->lease_holder(s->b, name, owner, token, left_ms, store_now_ms());
+}
+
+int store_lease_takeover(struct store *s, const char *name, const char *owner,
+			 const char *old_owner, long long old_token,
+			 long long ttl_ms, long long *token)
+{
+	OPEN_OR_FAIL(s);
+	ARG(name);
+	ARG(owner);
+	ARG(old_owner);
+	ARG(token);
+	if (ttl_ms <= 0)
+		return refuse(__func__, "a lease needs a positive time to live");
+	if (s->in_tx)
+		return refuse(__func__, "a takeover is its own transaction");
+	return s->b->lease_takeover(s->b, name, owner, old_owner, old_token, ttl_ms,
+				    store_now_ms(), token);
 }
 
 /* ------------------------------------------------------------ pipeline cache */

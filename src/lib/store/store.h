@@ -211,18 +211,26 @@ void store_work_free(struct store_work_item *v, size_t nr);
 
 /* ------------------------------------------------------------ push queue */
 
-/* One entry of the push queue: state queued, pushing, pushed, failed. */
+/* One entry of the push queue: state queued, pushing, pushed, failed.
+ * What was pushed is from..commit (from NULL: a new branch) to branch of
+ * remote; attempts: how many pushes it took; duration_ms: from the
+ * enqueue to the outcome (docs/sync.md). */
 struct store_push {
 	long long id;
 	const char *branch, *commit, *owner, *state, *message, *queued_at, *updated_at;
+	const char *remote, *from;
+	long long attempts, duration_ms;
 };
-/* Append (branch, commit, owner; state "queued"). */
+/* Append (branch, commit, owner, remote, from; state "queued"). */
 int store_push_enqueue(struct store *s, const struct store_push *p, long long *id);
 /* In queue order; state NULL: all. */
 int store_push_list(struct store *s, const char *state, struct store_push **out,
 		    size_t *nr);
 int store_push_update(struct store *s, long long id, const char *state,
 		      const char *message);
+/* Record the outcome of push id: p's state, message, from, commit,
+ * attempts and duration_ms (-BOSUN_ENOTFOUND: no such push). */
+int store_push_finish(struct store *s, long long id, const struct store_push *p);
 void store_push_free(struct store_push *v, size_t nr);
 
 /* ------------------------------------------------------------ leases */
@@ -243,6 +251,17 @@ int store_lease_renew(struct store *s, const char *name, const char *owner,
 /* Give it up: -BOSUN_EBUSY when owner/token no longer hold it. */
 int store_lease_release(struct store *s, const char *name, const char *owner,
 			long long token);
+/* Who holds it: 1 with the owner, token and the ms left, when a live
+ * claim holds it; 0 when it is free (never claimed, released or expired). */
+int store_lease_holder(struct store *s, const char *name, struct strbuf *owner,
+		       long long *token, long long *left_ms);
+/* Take over a claim whose holder is known to be gone (its process died
+ * before the lease expired): atomic, it succeeds only while old_owner and
+ * old_token still hold the lease, else -BOSUN_EBUSY (someone else took it
+ * or it was released: claim again). The new token is larger, as a claim's. */
+int store_lease_takeover(struct store *s, const char *name, const char *owner,
+			 const char *old_owner, long long old_token,
+			 long long ttl_ms, long long *token);
 
 /* ------------------------------------------------------------ pipeline cache */
 

@@ -17,6 +17,9 @@
 #include <pthread.h>
 #include <signal.h>
 #endif
+#ifdef BOSUN_HAVE_DEPLOY
+#include "lib/deploy/trigger.h"
+#endif
 
 #include <limits.h>
 #include <stdlib.h>
@@ -458,7 +461,9 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	o.scan_staged = scan_staged_here;
 	o.scan_data = &ss;
 #endif
-	o.have_deploy = cmd_find("deploy") != NULL;
+#ifdef BOSUN_HAVE_DEPLOY
+	o.after_push = deploy_after_push;
+#endif
 	o.skip = getenv("BOSUN_SKIP");
 	o.off = hooks_off();
 	o.on_result = on_result;

@@ -301,61 +301,23 @@ void hk_builtin(struct hk_run *rc, const struct hook_check *chk,
 
 /* ---- after the push: the deployment watcher ----------------------------------------- */
 
-static int deploy_configured(const struct config *cfg)
-{
-	json_t *p = config_get(cfg, "deploy.probes");
-
-	if (!p)
-		error_clear();
-	return p && ((json_is_array(p) && json_array_size(p)) ||
-		     (json_is_object(p) && json_object_size(p)));
-}
-
-static int branch_deployed(const struct config *cfg, const char *b)
-{
-	json_t *list = config_get(cfg, "deploy.branches");
-	size_t i;
-
-	if (!json_is_array(list))
-		return !strcmp(b, "main");
-	for (i = 0; i < json_array_size(list); i++)
-		if (json_is_string(json_array_get(list, i)) &&
-		    !strcmp(json_string_value(json_array_get(list, i)), b))
-			return 1;
-	return 0;
-}
-
 void hk_deploy_trigger(struct hk_run *rc, struct strbuf *notes)
 {
+	struct strbuf why = STRBUF_INIT;
 	size_t i;
 
-	if (!rc->o->have_deploy || !rc->o->self || rc->o->nr_args < 1 ||
-	    !deploy_configured(rc->cfg))
+	if (!rc->o->after_push || !rc->o->self || rc->o->nr_args < 1)
 		return;
 	for (i = 0; i < rc->refs->nr; i++) {
 		const struct push_ref *pr = &rc->refs->items[i];
 		const char *b = branch_of(pr->remote_ref);
-		struct strbuf await = STRBUF_INIT;
-		const char *argv[] = { rc->o->self, "deploy", "watch", pr->local_oid,
-			"--detach", "--await", NULL, NULL };
-		struct child c = CHILD_INIT;
 
-		if (!b || push_oid_is_zero(pr->local_oid) || !branch_deployed(rc->cfg, b))
+		if (!b || push_oid_is_zero(pr->local_oid))
 			continue;
-		strbuf_addf(&await, "%s:%s", rc->o->args[0], b);
-		argv[6] = await.buf;
-		c.argv = argv;
-		c.dir = hk_repo_dir(rc->repo);
-		c.capture = 1;
-		c.merge_err = 1;
-		c.timeout_ms = 10000;
-		if (child_run(&c) < 0 || c.status) {
-			strbuf_addf(notes, "\nwarning: could not start the deployment "
-				    "watcher for '%s' (the push goes on): %s", b,
-				    c.out.len ? c.out.buf : error_message());
-			error_clear();
-		}
-		child_release(&c);
-		strbuf_release(&await);
+		strbuf_reset(&why);
+		if (rc->o->after_push(rc->cfg, rc->o->self, hk_repo_dir(rc->repo),
+				      rc->o->args[0], b, pr->local_oid, &why) < 0)
+			strbuf_addf(notes, "\nwarning: %s", why.buf);
 	}
+	strbuf_release(&why);
 }

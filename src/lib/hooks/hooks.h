@@ -210,7 +210,11 @@ struct hook_run_opts {
 	size_t in_len;
 	const char *self;      /* bosun's own executable (secrets, deploy) */
 	int have_scan;         /* `bosun scan` is built in */
-	int have_deploy;       /* `bosun deploy` is built in */
+	/* Start the deployment watcher after a push (lib/deploy/trigger.h's
+	 * deploy_after_push), or NULL when `bosun deploy` is not built in. */
+	int (*after_push)(const struct config *cfg, const char *self, const char *dir,
+			  const char *remote, const char *branch, const char *oid,
+			  struct strbuf *why);
 	const char *skip;      /* BOSUN_SKIP */
 	int off;               /* BOSUN_HOOKS=0: only the kept original runs */
 	void (*on_result)(const struct hook_result *res, void *data);

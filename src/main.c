@@ -49,8 +49,9 @@ static void print_main_help(FILE *f)
 	fwrite(sb.buf, 1, sb.len, f);
 	strbuf_release(&sb);
 	fputs("\nexit codes: 0 ok, 1 check failed, 2 in progress, 3 not found,\n"
-	      "64 usage, 65 bad input data, 69 unavailable, 70 internal error,\n"
-	      "74 I/O error, 75 busy (a lock is held)\n", f);
+	      "4 conflict, 64 usage, 65 bad input data, 69 unavailable,\n"
+	      "70 internal error, 74 I/O error, 75 busy (a lock is held),\n"
+	      "77 authentication refused\n", f);
 }
 
 static int unknown_command(const char *name)

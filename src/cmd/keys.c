@@ -16,6 +16,7 @@
 #include "lib/scan/scan.h"
 #include "lib/store/store.h"
 #include "lib/work/work.h"
+#include "lib/sync/sync.h"
 
 /* The order is the order of "bosun config" and its --json. */
 const struct config_key *const config_tables[] = {
@@ -36,6 +37,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_WORK
 	work_config_keys,
+#endif
+#ifdef BOSUN_HAVE_SYNC
+	sync_config_keys,
 #endif
 	NULL,
 };

@@ -15,6 +15,7 @@ extern const struct cmd_entry cmd_agents;
 extern const struct cmd_entry cmd_hooks;
 extern const struct cmd_entry cmd_scan;
 extern const struct cmd_entry cmd_deploy;
+extern const struct cmd_entry cmd_sync;
 extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
@@ -39,6 +40,9 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_WORK
 	&cmd_work,
+#endif
+#ifdef BOSUN_HAVE_SYNC
+	&cmd_sync,
 #endif
 	&cmd_config,
 	&cmd_migrate,

@@ -18,6 +18,7 @@ static int valid_kind(int kind)
 	case BOSUN_EFAIL: case BOSUN_EPROGRESS: case BOSUN_ENOTFOUND:
 	case BOSUN_EUSAGE: case BOSUN_EDATA: case BOSUN_EUNAVAILABLE:
 	case BOSUN_EINTERNAL: case BOSUN_EIO: case BOSUN_EBUSY:
+	case BOSUN_ECONFLICT: case BOSUN_EAUTH:
 		return 1;
 	default:
 		return 0;

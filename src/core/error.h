@@ -23,12 +23,14 @@ enum bosun_kind {
 	BOSUN_EFAIL = 1,        /* the checked thing failed */
 	BOSUN_EPROGRESS = 2,    /* in progress */
 	BOSUN_ENOTFOUND = 3,    /* not found */
+	BOSUN_ECONFLICT = 4,    /* a real merge conflict: a person must merge */
 	BOSUN_EUSAGE = 64,      /* usage error */
 	BOSUN_EDATA = 65,       /* invalid input data */
 	BOSUN_EUNAVAILABLE = 69,/* program or service unavailable */
 	BOSUN_EINTERNAL = 70,   /* a bug */
 	BOSUN_EIO = 74,         /* I/O error */
 	BOSUN_EBUSY = 75,       /* a lock is held */
+	BOSUN_EAUTH = 77,       /* authentication refused (sysexits' EX_NOPERM) */
 };
 
 int error_set(int kind, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,51 @@
 #include <unistd.h>
 
 /* ---- processes ---------------------------------------------------------- */
+
+static int comm_is(int pid, const char *comm)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, comm);
+}
+
+int proc_any_in_dir(const char *dir, const char *comm)
+{
+	char path[64], *cwd = realpath(dir, NULL), link[4096];
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+	ssize_t n;
+
+	if (!cwd || !(d = opendir("/proc"))) {
+		free(cwd);
+		return 0;
+	}
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    atoi(de->d_name) == (int)getpid() || !comm_is(atoi(de->d_name), comm))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cwd", atoi(de->d_name));
+		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		found = !strcmp(link, cwd);
+	}
+	closedir(d);
+	free(cwd);
+	return found;
+}
 
 int proc_start_time(pid_t pid, unsigned long long *out)
 {

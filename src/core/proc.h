@@ -25,6 +25,10 @@
 int proc_start_time(pid_t pid, unsigned long long *out);
 /* 1 when pid runs and started at start; else 0. */
 int proc_alive(pid_t pid, unsigned long long start);
+/* 1 when another process named comm (as /proc/PID/comm says) works in
+ * dir (its cwd), else 0: for a caller that took over from a killed
+ * process and waits for the children it left behind to end. */
+int proc_any_in_dir(const char *dir, const char *comm);
 /* /proc/sys/kernel/random/boot_id, "" when unknown; read once. */
 const char *proc_boot_id(void);
 /* gethostname(), spaces made '_', "" when unknown; read once. */

@@ -563,6 +563,7 @@ static int agents_verify_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if (argc)
 		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	problems = json_array();
+	c.env.read = 1;  /* a read: it creates nothing */
 	if ((r = cmd_open(ctx, &c)) < 0 || (r = agents_records(&recs, &nr, &c.env)) < 0)
 		goto out;
 	fs_path_join(&jp, c.env.agents_dir, "journal.json");
@@ -694,6 +695,7 @@ static int agents_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct agents_cmd c = AGENTS_CMD_INIT;
 	struct agent_set set = AGENT_SET_INIT;
 	struct agent_rec *recs = NULL;
+	struct repo *repo;
 	json_t *agents = NULL;
 	size_t nr = 0, i;
 	int r;
@@ -702,6 +704,21 @@ static int agents_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if (argc)
 		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	agents = json_array();
+	if ((r = ctx_repo(ctx, &repo)) < 0)
+		goto out;
+	/* Agent files live in a work tree: a bare repository has none, and
+	 * listing them is no error. */
+	if (!repo->workdir) {
+		if (ctx->json)
+			out_json(json_pack("{s:O}", "agents", agents));
+		else if (!ctx->quiet)
+			fprintf(stderr, "bosun: a bare repository has no work tree, "
+				"so no agent files\n");
+		r = 0;
+		goto out;
+	}
+	/* A read: it creates nothing (no store, no folder, no cache). */
+	c.env.read = 1;
 	if ((r = cmd_open(ctx, &c)) < 0 || (r = load_templates(ctx, &c, &set)) < 0 ||
 	    (r = agents_records(&recs, &nr, &c.env)) < 0)
 		goto out;
@@ -786,7 +803,8 @@ static const struct sub_entry agents_subs[] = {
 	  .usage = "[--target T]...",
 	  .help = "List the agents: name, version, and each target's state (ok, outdated,\n"
 		  "modified, missing; orphaned when its template is gone).",
-	  .opts = list_opts, .flags = AGENTS_FLAGS, .fn = agents_list_cmd },
+	  .opts = list_opts, .flags = CMD_NEEDS_REPO | CMD_NEEDS_STORE,
+	  .fn = agents_list_cmd },
 	{ .name = "clean", .summary = "remove the unmodified files bosun deployed",
 	  .usage = "[--dry-run] [--target T]... [--user]",
 	  .help = "Remove the agent files bosun deployed and nobody edited, after a backup.",

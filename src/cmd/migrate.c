@@ -30,7 +30,8 @@ static int migrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = ctx_config(ctx, &cfg)) < 0)
 		return r;
 	if ((r = store_open(&st, config_str(cfg, "store.url"),
-			    repo->common_dir, STORE_OPEN_NO_MIGRATE)) < 0)
+			    repo->common_dir, STORE_OPEN_NO_MIGRATE |
+			    (status ? STORE_OPEN_READ : 0))) < 0)
 		return r;
 	if ((r = before = store_schema_version(st)) < 0 ||
 	    (r = latest = store_schema_latest(st)) < 0)

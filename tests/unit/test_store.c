@@ -133,6 +133,118 @@ static void store__open__no_migrate_leaves_the_schema(void **state)
 	free(url);
 }
 
+/* The bytes of the store's files in dir, with their names: what a read must
+ * keep. (Not state.db-shm: SQLite's shared-memory index, where every WAL
+ * reader, read-only too, marks what it reads.) */
+static void dir_bytes(struct strbuf *out, const char *dir)
+{
+	const char *names[] = { "state.db", "state.db-wal", NULL };
+	struct strbuf p = STRBUF_INIT;
+	size_t i;
+
+	strbuf_reset(out);
+	for (i = 0; names[i]; i++) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s/%s", dir, names[i]);
+		strbuf_addf(out, "[%s]", names[i]);
+		if (fs_exists(p.buf))
+			assert_int_equal(fs_read_file(out, p.buf, 1 << 24), 0);
+	}
+	strbuf_release(&p);
+}
+
+static void store__open__read_of_an_absent_store_creates_nothing(void **state)
+{
+	struct strbuf dir = STRBUF_INIT, url = STRBUF_INIT;
+	struct store_agent_file *v = NULL;
+	struct store *s = NULL;
+	size_t nr = 1;
+
+	strbuf_addf(&dir, "%s/absent%d/bosun", tmpdir, ++dir_counter);
+	cur->url(&url, dir.buf);
+	assert_int_equal(store_open(&s, url.buf, NULL, STORE_OPEN_READ), 0);
+	assert_int_equal(store_schema_version(s), store_schema_latest(s));
+	assert_int_equal(store_agent_file_list(s, &v, &nr), 0);
+	assert_int_equal(nr, 0);
+	store_agent_file_free(v, nr);
+	store_close(s);
+	assert_false(fs_exists(dir.buf));
+	/* migrate --status: an absent store is at schema 0. */
+	assert_int_equal(store_open(&s, url.buf, NULL,
+				    STORE_OPEN_READ | STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(store_schema_version(s), 0);
+	store_close(s);
+	assert_false(fs_exists(dir.buf));
+	strbuf_release(&dir);
+	strbuf_release(&url);
+}
+
+static void store__open__read_sees_the_rows_and_changes_no_byte(void **state)
+{
+	struct strbuf dir = STRBUF_INIT, url = STRBUF_INIT, before = STRBUF_INIT,
+		      after = STRBUF_INIT;
+	struct store_agent_file f = { 0 }, *v = NULL;
+	struct store *s;
+	size_t nr = 0;
+
+	strbuf_addf(&dir, "%s/s%d", tmpdir, ++dir_counter);
+	assert_int_equal(fs_mkdir_p(dir.buf), 0);
+	cur->url(&url, dir.buf);
+	s = open_url(url.buf);
+	f.target = "claude";
+	f.path = ".claude/agents/a.md";
+	f.template = "a";
+	f.version = "1.0.0";
+	f.hash = "1111111111111111111111111111111111111111111111111111111111111111";
+	f.deployed_at = "2026-01-01T00:00:00Z";
+	assert_int_equal(store_agent_file_put(s, &f), 0);
+	store_close(s);
+	dir_bytes(&before, dir.buf);
+
+	s = NULL;
+	assert_int_equal(store_open(&s, url.buf, NULL, STORE_OPEN_READ), 0);
+	assert_int_equal(store_agent_file_list(s, &v, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(v[0].template, "a");
+	store_agent_file_free(v, nr);
+	/* A write is refused, not kept. */
+	f.path = ".claude/agents/b.md";
+	assert_true(store_agent_file_put(s, &f) < 0);
+	error_clear();
+	store_close(s);
+	dir_bytes(&after, dir.buf);
+	assert_true(before.len == after.len && !memcmp(before.buf, after.buf, before.len));
+	strbuf_release(&dir);
+	strbuf_release(&url);
+	strbuf_release(&before);
+	strbuf_release(&after);
+}
+
+static void store__open__read_of_an_older_schema_migrates_a_copy(void **state)
+{
+	char *url = new_url();
+	struct store_agent_file *v = NULL;
+	struct store *s = NULL;
+	size_t nr = 1;
+
+	/* A store at schema 0 (what an older bosun left, at its oldest). */
+	assert_int_equal(store_open(&s, url, NULL, STORE_OPEN_NO_MIGRATE), 0);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(store_open(&s, url, NULL, STORE_OPEN_READ), 0);
+	assert_int_equal(store_schema_version(s), store_schema_latest(s));
+	assert_int_equal(store_agent_file_list(s, &v, &nr), 0);
+	assert_int_equal(nr, 0);
+	store_agent_file_free(v, nr);
+	store_close(s);
+	/* The file itself is still at schema 0. */
+	s = NULL;
+	assert_int_equal(store_open(&s, url, NULL, STORE_OPEN_READ | STORE_OPEN_NO_MIGRATE), 0);
+	assert_int_equal(store_schema_version(s), 0);
+	store_close(s);
+	free(url);
+}
+
 static void store__open__default_is_state_db_in_the_common_dir(void **state)
 {
 	struct strbuf dir = STRBUF_INIT, expect = STRBUF_INIT;
@@ -1053,6 +1165,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(store__open__is_at_the_latest_schema),
 		cmocka_unit_test(store__open__no_migrate_leaves_the_schema),
+		cmocka_unit_test(store__open__read_of_an_absent_store_creates_nothing),
+		cmocka_unit_test(store__open__read_sees_the_rows_and_changes_no_byte),
+		cmocka_unit_test(store__open__read_of_an_older_schema_migrates_a_copy),
 		cmocka_unit_test(store__open__default_is_state_db_in_the_common_dir),
 		cmocka_unit_test(store__open__bad_urls_are_errors),
 		cmocka_unit_test(store__open__newer_schema_is_refused),

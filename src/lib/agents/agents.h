@@ -220,8 +220,12 @@ struct agents_env {
 	struct agent_rec *recs;   /* the rows, read once (agents_env_records()) */
 	size_t recs_nr;
 	int recs_loaded;
+	/* Set before agents_env_open() by a command that only reads (list,
+	 * verify): the store is opened with STORE_OPEN_READ and nothing is
+	 * created or kept, not even a cache. */
+	int read;
 };
-#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0 }
+#define AGENTS_ENV_INIT { NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, 0 }
 int agents_env_open(struct agents_env *env);
 /* A cache the store could not read or keep (the stat caches, the no-op
  * snapshot): costs time only, so the command goes on; the event log gets

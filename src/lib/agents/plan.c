@@ -715,7 +715,8 @@ int agents_load_set(struct agent_set *set, struct agents_env *env,
 		qsort(lx.ix.by_src, lx.ix.nr, sizeof(*lx.ix.by_src), cmp_src);
 	r = agent_set_load_cached(set, dir, shown, base, base_optional, pb, &cache);
 	/* Best effort: a store we cannot update now only costs reads later. */
-	if (r >= 0 && agents_tmpl_stats_put(env, dir, lx.tx.put, lx.tx.put_nr) < 0)
+	if (r >= 0 && !env->read &&
+	    agents_tmpl_stats_put(env, dir, lx.tx.put, lx.tx.put_nr) < 0)
 		agents_degraded("template stat cache not kept");
 	agent_tstats_free(lx.tx.have, lx.tx.have_nr);
 	agent_tstats_free(lx.tx.put, lx.tx.put_nr);

@@ -27,6 +27,9 @@ int agents_env_open(struct agents_env *env)
 
 	fs_path_join(&sb, env->common_dir, "bosun/agents");
 	env->agents_dir = strbuf_detach(&sb, NULL);
+	if (env->read)
+		return store_open(&env->st, env->store_url, env->common_dir,
+				  STORE_OPEN_READ);
 	if ((r = fs_mkdir_p(env->agents_dir)) < 0)
 		return r;
 	return store_open(&env->st, env->store_url, env->common_dir, 0);

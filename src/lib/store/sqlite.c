@@ -19,9 +19,11 @@
 #include "core/strbuf.h"
 #include "core/time.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SQ_BUSY_TIMEOUT_MS 5000
@@ -883,6 +885,95 @@ static int sq_file(struct strbuf *path, const char *location, const char *common
 	return 0;
 }
 
+/* An empty database in memory, for a store to read that is not there (or
+ * to read an older one through, migrated). */
+static int open_memory(struct sq *q)
+{
+	if (sqlite3_open_v2(":memory:", &q->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY, NULL) != SQLITE_OK)
+		return sq_fail(q, "cannot open a copy in memory of");
+	return sq_exec(q, "PRAGMA foreign_keys=ON;", "cannot configure");
+}
+
+/* The file, read-only. A WAL database needs its -shm file: where that
+ * cannot be made (a read-only mount), the file is opened as immutable,
+ * which no one can change there anyway. */
+static int open_file_read(struct sq *q)
+{
+	struct strbuf uri = STRBUF_INIT;
+	const char *p;
+	int version = 0, r, i;
+
+	for (i = 0; i < 2; i++) {
+		strbuf_reset(&uri);
+		strbuf_addstr(&uri, "file:");
+		for (p = q->path; *p; p++) {
+			if (*p == '?' || *p == '#' || *p == '%')
+				strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
+			else
+				strbuf_addch(&uri, *p);
+		}
+		strbuf_addstr(&uri, i ? "?immutable=1" : "?mode=ro");
+		if (q->db) {
+			sqlite3_close(q->db);
+			q->db = NULL;
+		}
+		if (sqlite3_open_v2(uri.buf, &q->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+				    NULL) != SQLITE_OK)
+			continue;
+		sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
+		r = db_row(q, "PRAGMA user_version", NULL, &version,
+			   "cannot read the schema version of");
+		if (r >= 0)
+			break;
+		error_clear();
+	}
+	strbuf_release(&uri);
+	if (i == 2)
+		return error_set(BOSUN_EIO, "cannot open '%s' to read: %s", q->path,
+				 q->db ? sqlite3_errmsg(q->db) : "out of memory");
+	return 0;
+}
+
+static int open_read(struct sq *q, int flags)
+{
+	struct stat st;
+	sqlite3_backup *bk;
+	sqlite3 *file;
+	int version, latest, r;
+
+	if (lstat(q->path, &st) < 0) {
+		if (errno != ENOENT)
+			return error_errno(BOSUN_EIO, "cannot open '%s'", q->path);
+		if ((r = open_memory(q)) < 0)
+			return r;
+		return flags & STORE_OPEN_NO_MIGRATE ? 0 : sq_migrate(&q->parent, NULL);
+	}
+	if ((r = open_file_read(q)) < 0)
+		return r;
+	if ((version = sq_schema_version(&q->parent)) < 0)
+		return version;
+	latest = sq_schema_latest(&q->parent);
+	if (version >= latest || (flags & STORE_OPEN_NO_MIGRATE))
+		return version > latest ? sq_migrate(&q->parent, NULL) : 0;
+	/* Older: read it through a copy in memory, migrated there. */
+	file = q->db;
+	q->db = NULL;
+	if ((r = open_memory(q)) < 0) {
+		sqlite3_close(file);
+		return r;
+	}
+	bk = sqlite3_backup_init(q->db, "main", file, "main");
+	if (!bk || sqlite3_backup_step(bk, -1) != SQLITE_DONE) {
+		sqlite3_backup_finish(bk);
+		sqlite3_close(file);
+		return sq_fail(q, "cannot copy");
+	}
+	sqlite3_backup_finish(bk);
+	sqlite3_close(file);
+	return sq_migrate(&q->parent, NULL);
+}
+
 int store_sqlite_open(struct store_backend **out, const char *location,
 		      const char *common_dir, int flags)
 {
@@ -926,6 +1017,10 @@ int store_sqlite_open(struct store_backend **out, const char *location,
 	if ((r = sq_file(&path, location, common_dir)) < 0)
 		goto out;
 	q->path = strbuf_detach(&path, NULL);
+	if (flags & STORE_OPEN_READ) {
+		r = open_read(q, flags);
+		goto out;
+	}
 	fs_dirname(&dir, q->path);
 	if ((r = fs_mkdir_p(dir.buf)) < 0)
 		goto out;

@@ -45,6 +45,14 @@ extern const struct config_key store_config_keys[];
 
 /* store_open() flags. */
 #define STORE_OPEN_NO_MIGRATE 1  /* for "bosun migrate --status" */
+/* For a command that only reads (agents list, migrate --status): create
+ * nothing and write nothing, not even a folder, so that it works in a
+ * bare repository and on a read-only mount. An absent store reads as an
+ * empty one (schema 0 with STORE_OPEN_NO_MIGRATE); an existing one is
+ * opened read-only, and one of an older schema is read through a copy in
+ * memory with the migrations applied there. Writes go to that copy, or
+ * fail, and are never kept. */
+#define STORE_OPEN_READ 2
 
 /* Open the store named by url (NULL or "": the default in common_dir).
  * An unknown scheme is -BOSUN_EUNAVAILABLE naming the schemes this build

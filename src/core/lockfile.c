@@ -631,6 +631,33 @@ int lock_sync(struct lockfile *lk)
 	return 0;
 }
 
+int lock_rename(struct lockfile *lk)
+{
+	if (lk->fd < 0 || !lk->lock_path)
+		return error_set(BOSUN_EINTERNAL, "rename of a lock not held");
+	if (rename_lock(lk) < 0) {
+		int r = error_errno(BOSUN_EIO, "cannot rename '%s' to '%s'",
+				    lk->lock_path, lk->path);
+
+		lock_rollback(lk);
+		return r;
+	}
+	/* Renamed: the lock path is no longer ours to remove. */
+	free(lk->lock_path);
+	lk->lock_path = NULL;
+	return 0;
+}
+
+int lock_release(struct lockfile *lk)
+{
+	int r = 0;
+
+	if (lk->fd >= 0 && close(lk->fd) < 0)
+		r = error_errno(BOSUN_EIO, "cannot write '%s'", lk->path ? lk->path : "");
+	lock_clear(lk);
+	return r;
+}
+
 int lock_commit(struct lockfile *lk)
 {
 	int r = 0;

@@ -68,6 +68,13 @@ void lock_sweep_dead_owners(const char *target);
 int lock_sync(struct lockfile *lk);
 /* fsync, close and rename the lock over the target. */
 int lock_commit(struct lockfile *lk);
+/* Rename the lock over the target without an fsync (for many files that
+ * the caller syncs at once afterwards), its owner name gone with it; lk->fd
+ * stays open for an fstat() of the bytes as renamed, and lock_release()
+ * closes it. On failure the lock is rolled back. */
+int lock_rename(struct lockfile *lk);
+/* After lock_rename(): close the descriptor and free the paths. */
+int lock_release(struct lockfile *lk);
 /* Close and remove the lock; the target stays as it was. Accepts a
  * lockfile that was never acquired. A lock this process no longer owns
  * (handed over to a daemon: tempfile_forget_all()) is closed, not removed. */

@@ -19,6 +19,13 @@ snapshot() {
 	find .claude .qwen -type f -name "*.md" | sort | xargs sha256sum >"$1"
 }
 
+# no_lock_litter: no lock file, nor a lock's owner name, anywhere a deploy
+# writes: the agent folders and bosun's (backups, journal).
+no_lock_litter() {
+	find .claude .qwen .git/bosun -name "*.lock" -o -name "*.lock.owner.*" >../litter &&
+	if [ -s ../litter ]; then echo "lock litter:"; cat ../litter; return 1; fi
+}
+
 test_expect_success 'a deploy killed at random moments leaves old or new files and a consistent store' '
 	new_repo r && templates 150 0 && bosun agents deploy -t claude -t qwen >/dev/null 2>&1 &&
 	snapshot ../old && gen=1 && killed=0 &&
@@ -42,9 +49,35 @@ test_expect_success 'a deploy killed at random moments leaves old or new files a
 		bosun agents verify >../out 2>&1 &&
 		snapshot ../old && test_cmp ../new ../old &&
 		test -z "$(find .claude .qwen -name "*.lock")" &&
+		no_lock_litter &&
 		gen=$((gen + 1)) || return 1
 	done &&
 	echo "killed $killed of 10 deploys in flight" &&
+	test "$killed" -gt 0
+'
+
+test_expect_success 'a deploy killed while it backs files up leaves no lock behind the next one' '
+	new_repo k && templates 150 0 && bosun agents deploy -t claude -t qwen >/dev/null 2>&1 &&
+	gen=1 && killed=0 &&
+	while [ $gen -le 12 ]; do
+		templates 150 $gen &&
+		{ bosun agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
+		pid=$! &&
+		# kill it once its backup folder holds a lock file (bounded wait)
+		n=0 &&
+		while [ $n -lt 2000 ] && kill -0 $pid 2>/dev/null &&
+		      [ -z "$(find .git/bosun/agents/backups -name "*.lock" 2>/dev/null | head -1)" ]; do
+			n=$((n + 1))
+		done &&
+		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
+		{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+		bosun agents deploy -t claude -t qwen >/dev/null 2>../err &&
+		test_grep " 0 modified" ../err &&
+		bosun agents verify >../out 2>&1 &&
+		no_lock_litter &&
+		gen=$((gen + 1)) || return 1
+	done &&
+	echo "killed $killed of 12 deploys while backing up" &&
 	test "$killed" -gt 0
 '
 

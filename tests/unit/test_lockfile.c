@@ -507,6 +507,27 @@ static void lock__names_its_owner_and_leaves_no_trace(void **state)
 	strbuf_release(&want);
 }
 
+static void lock__rename__no_sync_and_no_owner_name_left(void **state)
+{
+	struct fixture *fx = *state;
+	struct lockfile lk = LOCKFILE_INIT;
+	const char *target = path_in(state, "VERSION");
+	struct stat st;
+
+	assert_int_equal(lock_acquire(&lk, target, 0), 0);
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 1);
+	assert_int_equal(lock_write(&lk, "3.0.0\n", 6), 0);
+	assert_int_equal(lock_rename(&lk), 0);
+	/* The descriptor is still open: the bytes as renamed. */
+	assert_int_equal(fstat(lk.fd, &st), 0);
+	assert_int_equal(st.st_size, 6);
+	assert_int_equal(lock_release(&lk), 0);
+	assert_int_equal(lk.fd, -1);
+	assert_content(target, "3.0.0\n");
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
+	assert_false(fs_exists(path_in(state, "VERSION.lock")));
+}
+
 static void lock__sigkill__next_acquire_takes_over(void **state)
 {
 	struct fixture *fx = *state;
@@ -775,6 +796,7 @@ int main(void)
 		T(tempfile__other_signals_remove),
 		T(lock__sigterm__removes_lock),
 		T(lock__names_its_owner_and_leaves_no_trace),
+		T(lock__rename__no_sync_and_no_owner_name_left),
 		T(lock__sigkill__next_acquire_takes_over),
 		T(lock__without_owner_name__still_busy),
 		T(lock__sigkill_mid_write__old_or_new),

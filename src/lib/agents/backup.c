@@ -69,41 +69,27 @@ int agents_put_file(const char *path, const char *buf, size_t len, int sync,
 		    struct stat *out)
 {
 	struct lockfile lk = LOCKFILE_INIT;
-	struct strbuf stale = STRBUF_INIT;
 	int r;
 
 	if ((r = lock_acquire(&lk, path, 0)) == -BOSUN_EBUSY) {
-		strbuf_addf(&stale, "%s.lock", path);
-		unlink(stale.buf);
+		/* Held by no one running (we hold the deploy lock): settled. */
 		error_clear();
-		r = lock_acquire(&lk, path, 0);
+		if ((r = lock_settle(path, 0)) >= 0)
+			r = lock_acquire(&lk, path, 0);
 	}
-	strbuf_release(&stale);
 	if (r < 0)
 		return r;
 	if ((r = lock_write(&lk, buf, len)) < 0)
 		goto fail;
 	if (sync)
 		return lock_commit(&lk);
-	if (rename(lk.lock_path, lk.path) < 0) {
-		r = error_errno(BOSUN_EIO, "cannot rename '%s' to '%s'",
-				lk.lock_path, lk.path);
-		goto fail;
-	}
-	tempfile_unregister(lk.lock_path);
+	/* Renamed with its owner name removed: no litter beside the file. */
+	if ((r = lock_rename(&lk)) < 0)
+		return r;
 	/* The bytes we wrote, as renamed (a rename changes the ctime). */
 	if (out && fstat(lk.fd, out) < 0)
 		out->st_mode = 0;
-	if (close(lk.fd) < 0) {
-		lk.fd = -1;
-		free(lk.path);
-		free(lk.lock_path);
-		return error_errno(BOSUN_EIO, "cannot write '%s'", path);
-	}
-	lk.fd = -1;
-	free(lk.path);
-	free(lk.lock_path);
-	return 0;
+	return lock_release(&lk);
 fail:
 	lock_rollback(&lk);
 	return r;

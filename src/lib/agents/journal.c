@@ -15,9 +15,12 @@
 #include "core/sha256.h"
 #include "lib/store/store.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -374,19 +377,65 @@ static void manifest_path(struct strbuf *sb, const struct agents_env *env,
 	strbuf_addf(sb, "%s/backups/%s/manifest.json", env->agents_dir, id);
 }
 
-/* Remove the "<file>.lock" a killed writer may have left for each entry. */
+/* Remove the "<file>.lock" a killed writer may have left for each entry
+ * (core/lockfile settles it: we hold the deploy lock its writer held). */
 static void sweep_locks(struct agents_env *env, const struct man_entry *ents,
 			size_t nr)
 {
-	struct strbuf lock = STRBUF_INIT;
+	struct strbuf file = STRBUF_INIT, lock = STRBUF_INIT;
+	struct stat st;
 	size_t i;
 
 	for (i = 0; i < nr; i++) {
-		agents_rec_path(&lock, env, ents[i].target, ents[i].path);
-		strbuf_addstr(&lock, ".lock");
-		unlink(lock.buf);
+		agents_rec_path(&file, env, ents[i].target, ents[i].path);
+		strbuf_reset(&lock);
+		strbuf_addf(&lock, "%s.lock", file.buf);
+		if (lstat(lock.buf, &st) == 0 && lock_settle(file.buf, 0) < 0)
+			agents_degraded("a killed deploy's lock file not removed");
 	}
+	strbuf_release(&file);
 	strbuf_release(&lock);
+}
+
+/*
+ * What a deploy killed before its journal was written leaves: its backup
+ * folder (with the lock files of the copy it was making: a kill -9 runs
+ * no clean-up), and perhaps the journal's own lock. None of its changes
+ * reached a file (files change only after the journal is synced), so the
+ * folder, which has no manifest.json, is removed whole. Called with the
+ * deploy lock held and the journal settled, so no writer is running.
+ */
+static void sweep_dead_runs(struct agents_env *env)
+{
+	struct strbuf dir = STRBUF_INIT, sub = STRBUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	journal_path(&dir, env);
+	if (lock_settle(dir.buf, 0) < 0)
+		agents_degraded("the journal's lock file not removed");
+	strbuf_reset(&dir);
+	fs_path_join(&dir, env->agents_dir, "backups");
+	if (!(d = opendir(dir.buf)))
+		goto out;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		strbuf_reset(&sub);
+		strbuf_addf(&sub, "%s/%s/manifest.json", dir.buf, de->d_name);
+		if (lstat(sub.buf, &st) == 0 || errno != ENOENT)
+			continue;
+		strbuf_reset(&sub);
+		strbuf_addf(&sub, "%s/%s", dir.buf, de->d_name);
+		if (lstat(sub.buf, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    fs_remove_tree(sub.buf) < 0)
+			agents_degraded("a killed deploy's backup folder not removed");
+	}
+	closedir(d);
+out:
+	strbuf_release(&dir);
+	strbuf_release(&sub);
 }
 
 int agents_recover(struct agents_env *env)
@@ -404,7 +453,7 @@ int agents_recover(struct agents_env *env)
 	if (r == -BOSUN_ENOTFOUND) {
 		error_clear();
 		r = 0;
-		goto out;
+		goto sweep;
 	}
 	if (r < 0)
 		goto out;
@@ -429,7 +478,10 @@ int agents_recover(struct agents_env *env)
 	if ((r = commit_rows(env, &d, ents, nr, 1, NULL, NULL)) < 0)
 		goto out;
 	manifest_path(&mpath, env, d.id);
-	r = rename_journal(path.buf, mpath.buf);
+	if ((r = rename_journal(path.buf, mpath.buf)) < 0)
+		goto out;
+sweep:
+	sweep_dead_runs(env);
 out:
 	free(ents);
 	json_decref(man);

@@ -98,6 +98,17 @@ test_expect_success 'stream mode reads regular files only: a FIFO does not hang 
 	test_grep "0 secrets found in 0 files" ../err
 '
 
+test_expect_success 'a tracked large file gone from the work tree before it is read is not an error' '
+	new_repo gone && big big.txt 2 "$T1" && git add big.txt && git commit -q -m big &&
+	echo "scan: {max_file_size: 1000000}" >bosun.yml && rm big.txt &&
+	test_eq big.txt "$(git ls-files)" &&
+	bosun scan secrets --large-files stream >../out 2>../err &&
+	test_eq "" "$(cat ../out)" && test_grep "0 secrets found in 1 file" ../err &&
+	test_no_grep "streamed\|skipped big" ../err &&
+	test_expect_code 1 bosun scan secrets --range HEAD --large-files stream >../out 2>/dev/null &&
+	test_grep "^big.txt:47621:7: github-pat" ../out
+'
+
 test_expect_success '--staged: a large staged blob (MB, with the output cap lowered) is streamed, named or failed' '
 	new_repo st && big big.txt 3 "$T1" && echo "t = $T2" >small.txt && git add big.txt small.txt &&
 	echo "scan: {max_file_size: 1000000}" >bosun.yml && : >big.txt &&

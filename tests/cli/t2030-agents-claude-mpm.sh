@@ -155,6 +155,17 @@ test_expect_success 'instructions that are neither text nor sections, or empty, 
 	test ! -e .claude
 '
 
+test_expect_success 'spaces around a description are dropped; an MCP tool name with a space is refused' '
+	new_repo sp && mkdir agents &&
+	printf "{\"id\": \"a\", \"version\": 1, \"description\": \"  spaced  \", \"instructions\": \"x\"}" >agents/a.json &&
+	bosun agents deploy -t claude -t copilot >../out 2>&1 &&
+	test_grep "^description: spaced$" .claude/agents/a.md &&
+	test_grep "^description: spaced$" .github/agents/a.agent.md &&
+	printf "{\"id\": \"b\", \"version\": 1, \"description\": \"d\", \"instructions\": \"x\", \"capabilities\": {\"tools\": [\"mcp__s__t u\"]}}" >agents/b.json &&
+	test_expect_code 65 bosun agents deploy -t claude 2>../err &&
+	test_grep "agents/b.json:1:[0-9]*: capabilities.tools\[0\]: unknown tool .mcp__s__t u." ../err
+'
+
 test_expect_success 'a template error in --json is the one error object: message, exit, hint' '
 	cd i && test_expect_code 65 bosun --json agents deploy -t claude >../out.json 2>../err &&
 	python3 -c "

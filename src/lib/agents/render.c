@@ -102,7 +102,10 @@ static const char *mcp_split(const char *tool)
 {
 	const char *sep;
 
-	if (strncmp(tool, "mcp__", 5) || !tool[5])
+	/* Names only: a space would not survive the YAML round trip. */
+	if (strncmp(tool, "mcp__", 5) || !tool[5] ||
+	    strspn(tool, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_-.") != strlen(tool))
 		return NULL;
 	sep = strstr(tool + 6, "__");
 	return sep && sep[2] ? sep : NULL;

@@ -349,7 +349,23 @@ static void read_fields(struct tsrc *ts, struct agent_tmpl *t, int is_base)
 	t->version = get_version(ts, f->version, &used, !is_base);
 	if (t->version)
 		check_version(ts, t->version, used);
-	t->description = get_str(ts, f->description, NULL, !is_base);
+	t->description = get_str(ts, f->description, &used, !is_base);
+	if (t->description) {
+		/* Spaces around it mean nothing to a CLI, and libfyaml's
+		 * emitter drops them even from a quoted scalar: the file would
+		 * not read back as what was meant. */
+		struct strbuf d = STRBUF_INIT;
+
+		strbuf_addstr(&d, t->description);
+		strbuf_trim(&d);
+		free(t->description);
+		t->description = strbuf_detach(&d, NULL);
+		if (!*t->description) {
+			problem(ts, used, "must be a non-empty string");
+			free(t->description);
+			t->description = NULL;
+		}
+	}
 	t->model = get_str(ts, f->model, &used, 0);
 	if (t->model) {
 		struct strbuf m = STRBUF_INIT;

@@ -410,6 +410,29 @@ static void store__releases__begin_update_list_latest(void **state)
 	rel.channel = NULL;
 	assert_int_equal(store_release_begin(s, &rel, &id2), 0);
 	assert_true(id2 > id1);
+	/* Progress: running, the step reached, data kept until replaced. */
+	assert_int_equal(store_release_progress(s, id1, "bump", NULL, "{\"a\":1}"), 0);
+	assert_int_equal(store_release_latest(s, &got), 0);
+	assert_int_equal(got.id, id2);
+	store_release_clear(&got);
+	assert_int_equal(store_release_list(s, &v, &nr), 0);
+	assert_string_equal(v[0].state, "running");
+	assert_string_equal(v[0].step, "bump");
+	assert_string_equal(v[0].data, "{\"a\":1}");
+	assert_null(v[1].data);
+	store_release_free(v, nr);
+	v = NULL;
+	nr = 0;
+	assert_int_equal(store_release_progress(s, id1, "tag", "abc123", NULL), 0);
+	assert_int_equal(store_release_progress(s, 9999, "tag", NULL, NULL),
+			 -BOSUN_ENOTFOUND);
+	assert_int_equal(store_release_list(s, &v, &nr), 0);
+	assert_string_equal(v[0].step, "tag");
+	assert_string_equal(v[0].commit, "abc123");
+	assert_string_equal(v[0].data, "{\"a\":1}");
+	store_release_free(v, nr);
+	v = NULL;
+	nr = 0;
 	assert_int_equal(store_release_update(s, id1, "tagged", "abc123", NULL), 0);
 	/* No commit given: the one it has stays. */
 	assert_int_equal(store_release_update(s, id1, "done", NULL, "ok"), 0);

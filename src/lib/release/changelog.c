@@ -653,43 +653,50 @@ static const char *find_line(const char *text, const char *prefix, size_t len)
 	return NULL;
 }
 
-int changelog_prepend(const char *path, const char *entry)
+int changelog_prepend_text(struct strbuf *sb, const char *entry)
 {
-	struct strbuf sb = STRBUF_INIT, ins = STRBUF_INIT;
+	struct strbuf ins = STRBUF_INIT;
 	size_t klen = heading_key(entry);
 	const char *at;
-	int r;
 
 	if (!klen)
 		return error_set(BOSUN_EINTERNAL, "changelog entry has no heading");
-	r = fs_read_file(&sb, path, 64 << 20);
-	if (r == -BOSUN_ENOTFOUND) {
-		error_clear();
-		strbuf_addstr(&sb, "# Changelog\n\n");
-	} else if (r < 0) {
-		goto out;
-	}
-	if (find_line(sb.buf, entry, klen)) {
-		r = 1;
-		goto out;
-	}
+	if (!sb->len)
+		strbuf_addstr(sb, "# Changelog\n\n");
+	if (find_line(sb->buf, entry, klen))
+		return 1;
 	strbuf_addstr(&ins, entry);
 	strbuf_rtrim(&ins);
 	strbuf_addstr(&ins, "\n\n");
-	at = find_line(sb.buf, "## ", 3);
+	at = find_line(sb->buf, "## ", 3);
 	if (at) {
-		strbuf_insert(&sb, (size_t)(at - sb.buf), ins.buf, ins.len);
+		strbuf_insert(sb, (size_t)(at - sb->buf), ins.buf, ins.len);
 	} else {
-		strbuf_rtrim(&sb);
-		strbuf_addstr(&sb, "\n\n");
-		strbuf_addbuf(&sb, &ins);
-		strbuf_rtrim(&sb);
-		strbuf_addch(&sb, '\n');
+		strbuf_rtrim(sb);
+		strbuf_addstr(sb, "\n\n");
+		strbuf_addbuf(sb, &ins);
+		strbuf_rtrim(sb);
+		strbuf_addch(sb, '\n');
 	}
-	r = write_file_atomic(path, sb.buf, sb.len, 0666);
+	strbuf_release(&ins);
+	return 0;
+}
+
+int changelog_prepend(const char *path, const char *entry)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	r = fs_read_file(&sb, path, CHANGELOG_MAX_BYTES);
+	if (r == -BOSUN_ENOTFOUND)
+		error_clear();
+	else if (r < 0)
+		goto out;
+	r = changelog_prepend_text(&sb, entry);
+	if (r == 0)
+		r = write_file_atomic(path, sb.buf, sb.len, 0666);
 out:
 	strbuf_release(&sb);
-	strbuf_release(&ins);
 	return r;
 }
 

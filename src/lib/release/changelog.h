@@ -102,6 +102,11 @@ void changelog_release(struct changelog *cl);
  * when missing. Returns 1 without writing when an entry with the same heading
  * is already there, 0 when written. */
 int changelog_prepend(const char *path, const char *entry);
+/* The same on the file's bytes in sb (empty: a new file): 1 when the entry
+ * is already there (sb unchanged), 0 when inserted. The largest file
+ * changelog_prepend() reads is CHANGELOG_MAX_BYTES. */
+#define CHANGELOG_MAX_BYTES (64 << 20)
+int changelog_prepend_text(struct strbuf *sb, const char *entry);
 
 /* "git@github.com:o/r.git" -> "https://github.com/o/r" and its host kind;
  * returns -1 when the URL is not one we can link to. */

@@ -45,6 +45,9 @@ struct store_backend {
 			      const char *commit, const char *message);
 	int (*release_list)(struct store_backend *b, int latest_only,
 			    struct store_release **out, size_t *nr);
+	int (*release_progress)(struct store_backend *b, long long id,
+				const char *step, const char *commit,
+				const char *data);
 
 	int (*agent_file_get)(struct store_backend *b, const char *target,
 			      const char *path, struct store_agent_file *out);

@@ -356,6 +356,32 @@ static int sq_release_update(struct store_backend *b, long long id,
 	return 0;
 }
 
+static int sq_release_progress(struct store_backend *b, long long id,
+			       const char *step, const char *commit,
+			       const char *data)
+{
+	struct sq *q = sq_of(b);
+	sqlite3_stmt *s;
+	char at[32];
+	int r;
+
+	if (!(s = sq_stmt(q, SQ_RELEASE_PROGRESS, "UPDATE releases SET state = "
+			  "'running', step = ?1, commit_id = coalesce(?2, commit_id), "
+			  "data = coalesce(?3, data), updated_at = ?4 WHERE id = ?5")))
+		return -BOSUN_EIO;
+	store_now_iso(at);
+	sq_bind(s, 1, step);
+	sq_bind(s, 2, commit);
+	sq_bind(s, 3, data);
+	sq_bind(s, 4, at);
+	sqlite3_bind_int64(s, 5, id);
+	if ((r = sq_done(q, s)) < 0)
+		return r;
+	if (!sqlite3_changes(q->db))
+		return error_set(BOSUN_ENOTFOUND, "no release %lld in '%s'", id, q->path);
+	return 0;
+}
+
 static int sq_release_list(struct store_backend *b, int latest_only,
 			   struct store_release **out, size_t *nr)
 {
@@ -367,10 +393,10 @@ static int sq_release_list(struct store_backend *b, int latest_only,
 	s = latest_only ?
 		sq_stmt(q, SQ_RELEASE_LATEST, "SELECT id, version, tag, commit_id, "
 			"previous, channel, state, step, message, started_at, "
-			"updated_at FROM releases ORDER BY id DESC LIMIT 1") :
+			"updated_at, data FROM releases ORDER BY id DESC LIMIT 1") :
 		sq_stmt(q, SQ_RELEASE_LIST, "SELECT id, version, tag, commit_id, "
 			"previous, channel, state, step, message, started_at, "
-			"updated_at FROM releases ORDER BY id");
+			"updated_at, data FROM releases ORDER BY id");
 	if (!s)
 		return -BOSUN_EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -389,6 +415,7 @@ static int sq_release_list(struct store_backend *b, int latest_only,
 		v->message = sq_col(s, 8);
 		v->started_at = sq_col(s, 9);
 		v->updated_at = sq_col(s, 10);
+		v->data = sq_col(s, 11);
 	}
 	rc = rc == SQLITE_DONE ? 0 : sq_fail(q, "cannot read");
 	sqlite3_reset(s);
@@ -995,6 +1022,7 @@ int store_sqlite_open(struct store_backend **out, const char *location,
 	b->release_begin = sq_release_begin;
 	b->release_update = sq_release_update;
 	b->release_list = sq_release_list;
+	b->release_progress = sq_release_progress;
 	b->agent_file_get = sq_agent_file_get;
 	b->agent_file_put = sq_agent_file_put;
 	b->agent_file_delete = sq_agent_file_delete;

@@ -177,6 +177,13 @@ const struct sqlite_migration sqlite_migrations[] = {
 	  "ALTER TABLE push_queue ADD COLUMN range_from TEXT;\n"
 	  "ALTER TABLE push_queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;\n"
 	  "ALTER TABLE push_queue ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;\n" },
+	/* bosun release's progress (docs/release.md, "Interrupted releases"):
+	 * while a release runs its row is in state "running", step names the
+	 * step reached and data holds, as JSON, what --resume and --abort
+	 * need (the original HEAD, the branch, every file written with the
+	 * SHA-256 of its bytes before and after, the steps done). */
+	{ 9, "release-progress",
+	  "ALTER TABLE releases ADD COLUMN data TEXT;\n" },
 };
 
 const int sqlite_migrations_nr = (int)ARRAY_SIZE(sqlite_migrations);

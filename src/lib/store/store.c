@@ -246,6 +246,17 @@ int store_release_update(struct store *s, long long id, const char *state,
 				    message);
 }
 
+int store_release_progress(struct store *s, long long id, const char *step,
+			   const char *commit, const char *data)
+{
+	OPEN_OR_FAIL(s);
+	ARG(step);
+	if (id <= 0)
+		return refuse(__func__, "no such release id");
+	return s->b->release_progress(s->b, id, step, commit && *commit ? commit : NULL,
+				      data);
+}
+
 int store_release_list(struct store *s, struct store_release **out, size_t *nr)
 {
 	OPEN_OR_FAIL(s);
@@ -289,6 +300,7 @@ void store_release_clear(struct store_release *r)
 	free((void *)r->message);
 	free((void *)r->started_at);
 	free((void *)r->updated_at);
+	free((void *)r->data);
 	memset(r, 0, sizeof(*r));
 }
 

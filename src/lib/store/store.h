@@ -82,12 +82,13 @@ void store_rollback(struct store *s);
 
 /* ------------------------------------------------------------ releases */
 
-/* state: planned, committed, tagged, built, published, pushed, done,
- * failed or undone (docs/state.md). Times are UTC, ISO 8601. */
+/* state: planned, running (step: the step reached; data: JSON of what a
+ * resume or abort needs), then done, tagged, failed, undone or aborted
+ * (docs/state.md). Times are UTC, ISO 8601. */
 struct store_release {
 	long long id;
 	const char *version, *tag, *commit, *previous, *channel, *state, *step,
-	           *message, *started_at, *updated_at;
+	           *message, *started_at, *updated_at, *data;
 };
 /* A new row (version, tag, previous, channel; state "planned"). */
 int store_release_begin(struct store *s, const struct store_release *rel,
@@ -95,6 +96,10 @@ int store_release_begin(struct store *s, const struct store_release *rel,
 /* Set its state and message; commit NULL or "" keeps the commit it has. */
 int store_release_update(struct store *s, long long id, const char *state,
 			 const char *commit, const char *message);
+/* A running release reached step: state "running", step, and commit and
+ * data when not NULL (NULL keeps what the row has). */
+int store_release_progress(struct store *s, long long id, const char *step,
+			   const char *commit, const char *data);
 /* Every release, oldest first. */
 int store_release_list(struct store *s, struct store_release **out, size_t *nr);
 /* The newest; -BOSUN_ENOTFOUND when there is none. */

@@ -20,6 +20,10 @@ static const struct option release_opts[] = {
 	OPT_BOOL(0, "no-push", &opt_args.no_push, "do everything but push"),
 	OPT_BOOL(0, "no-publish", &opt_args.no_publish, "skip the publish steps"),
 	OPT_PACKAGE(&opt_package),
+	OPT_BOOL(0, "resume", &opt_args.resume,
+		 "finish a release that was interrupted (killed)"),
+	OPT_BOOL(0, "abort", &opt_args.abort,
+		 "undo what an interrupted release left"),
 	OPT_END(),
 };
 
@@ -140,6 +144,72 @@ static int report_failure(struct bosun_ctx *ctx, struct release_plan *plan)
 	return 0;
 }
 
+/* A release was interrupted: say what it left, and refuse a new one. */
+static int report_interrupted(struct bosun_ctx *ctx, struct release_interrupted *in)
+{
+	struct strbuf msg = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&msg, "release %s (started %s) was interrupted at step '%s'",
+		    in->row.tag, in->row.started_at ? in->row.started_at : "?",
+		    in->row.step ? in->row.step : "?");
+	if (in->commit_local || in->tag_local)
+		strbuf_addf(&msg, "\n  %s: %s%s%s%.7s", in->pushed > 0 ? "pushed" :
+			    in->pushed == 0 ? "local only" : "maybe not pushed",
+			    in->tag_local ? "tag " : "", in->tag_local ? in->row.tag : "",
+			    in->tag_local && in->commit_local ? ", commit " :
+			    in->commit_local ? "commit " : "",
+			    in->commit_local ? in->commit : "");
+	if (in->staged.len)
+		strbuf_addf(&msg, "\n  written, not committed: %s", in->staged.buf);
+	if (ctx->json) {
+		out_json(json_pack("{s:b, s:s, s:o}", "ok", 0, "reason", msg.buf,
+				   "interrupted", release_interrupted_json(in)));
+		fprintf(stderr, "bosun: %s\n", msg.buf);
+		r = BOSUN_EFAIL;
+	} else {
+		r = error_set(BOSUN_EFAIL, "%s", msg.buf);
+		error_hint("finish it with 'bosun release --resume', or undo what it "
+			   "left with 'bosun release --abort'");
+	}
+	strbuf_release(&msg);
+	return r;
+}
+
+static int do_abort(struct bosun_ctx *ctx, struct release_interrupted *in,
+		    struct rel_env *env, struct release_cb *cb)
+{
+	json_t *rep = json_object();
+	size_t i;
+	int r = release_abort(in, env, cb, rep);
+	json_t *undone = json_object_get(rep, "undone"), *left = json_object_get(rep, "left");
+
+	if (ctx->json && r == 0) {
+		out_json(json_pack("{s:b, s:s, s:o, s:O, s:O}", "ok", 1, "action", "abort",
+				   "interrupted", release_interrupted_json(in),
+				   "undone", undone, "left", left));
+	} else if (!ctx->quiet) {
+		for (i = 0; i < json_array_size(undone); i++) {
+			const json_t *u = json_array_get(undone, i);
+
+			fprintf(stderr, "undone %s %s\n",
+				json_string_value(json_object_get(u, "what")),
+				json_string_value(json_object_get(u, "name")));
+		}
+		for (i = 0; i < json_array_size(left); i++) {
+			const json_t *u = json_array_get(left, i);
+
+			fprintf(stderr, "left %s: %s\n",
+				json_string_value(json_object_get(u, "path")),
+				json_string_value(json_object_get(u, "reason")));
+		}
+		if (r == 0)
+			fprintf(stderr, "aborted %s\n", in->row.tag);
+	}
+	json_decref(rep);
+	return r;
+}
+
 static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct release_args args = opt_args;
@@ -148,16 +218,82 @@ static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct release_plan plan = RELEASE_PLAN_INIT;
 	struct progress prog = { ctx, NULL };
 	struct release_cb cb = { on_step, &prog };
+	struct release_interrupted in = { 0 };
+	struct release_lease lease = { 0 };
+	struct store *st = NULL;
 	struct repo *repo;
 	struct config *cfg;
 	int r;
 
 	if ((r = parse_args(&args, argc, argv)) < 0)
 		return r;
+	if (args.resume && args.abort)
+		return cmd_usage_error("--resume and --abort exclude each other");
+	if ((args.resume || args.abort) && (argc || args.pre || args.dry_run))
+		return cmd_usage_error("--%s takes no level, --pre or --dry-run: it "
+				       "finishes what was started", args.resume ? "resume" : "abort");
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		return r;
 	if ((r = rel_env_open(&env, repo, cfg, package, NULL, "HEAD")) < 0)
 		goto out;
+	if (!args.dry_run) {
+		/* One release at a time, from before the first gate. */
+		if ((r = release_store_open(&st, &env)) < 0 ||
+		    (r = release_lease_claim(&lease, st)) < 0)
+			goto out;
+		if (lease.notice.len && !ctx->quiet)
+			print_warning(ctx, "%s", lease.notice.buf);
+		if ((r = release_find_interrupted(&in, st, &env)) < 0)
+			goto out;
+		if (r == 1 && args.abort) {
+			r = do_abort(ctx, &in, &env, &cb);
+			goto out;
+		}
+		if (r == 1 && args.resume) {
+			if (ctx->json)
+				prog.steps = json_array();
+			plan.st = st;
+			plan.lease = &lease;
+			r = release_resume(&plan, &env, &in, &cb);
+			if (r == 1) {
+				/* Before its commit: made again from the start. */
+				args.level = plan.resumed_args->level;
+				args.pre = plan.resumed_args->pre;
+				args.no_push = plan.resumed_args->no_push;
+				args.no_publish = plan.resumed_args->no_publish;
+				release_plan_release(&plan);
+				rel_env_release(&env);
+				if ((r = rel_env_open(&env, repo, cfg, package, NULL, "HEAD")) < 0)
+					goto out;
+			} else {
+				if (ctx->json)
+					out_json(json_pack("{s:b, s:s, s:o, s:O, s:s?, s:s?}",
+						"ok", r == 0, "action", "resume",
+						"interrupted", release_interrupted_json(&in),
+						"steps", prog.steps, "tag", plan.tag,
+						"resume", plan.resume.len ? plan.resume.buf : NULL));
+				if (r < 0)
+					report_failure(ctx, &plan);
+				else if (!ctx->json)
+					printf("%s\n", plan.tag);
+				goto out;
+			}
+		} else if (r == 1) {
+			r = report_interrupted(ctx, &in);
+			goto out;
+		} else if (args.resume || args.abort) {
+			if (ctx->json)
+				out_json(json_pack("{s:b, s:s, s:n}", "ok", 1, "action",
+						   args.resume ? "resume" : "abort", "interrupted"));
+			else if (!ctx->quiet)
+				fprintf(stderr, "no interrupted release to %s\n",
+					args.resume ? "resume" : "abort");
+			r = 0;
+			goto out;
+		}
+		plan.st = st;
+		plan.lease = &lease;
+	}
 	r = release_prepare(&plan, &env, &args);
 	if (r == -BOSUN_EFAIL && !plan.version && !strncmp(error_message(), "nothing", 7)) {
 		if (ctx->json)
@@ -176,7 +312,7 @@ static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 			print_plan(ctx, &plan, &env, &args);
 		goto out;
 	}
-	if (ctx->json)
+	if (ctx->json && !prog.steps)
 		prog.steps = json_array();
 	r = release_run(&plan, &env, &args, &cb);
 	if (ctx->json)
@@ -191,6 +327,9 @@ static int release_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 out:
 	json_decref(prog.steps);
 	release_plan_release(&plan);
+	release_interrupted_release(&in);
+	release_lease_release(&lease);
+	store_close(st);
 	rel_env_release(&env);
 	return r;
 }
@@ -198,9 +337,12 @@ out:
 static const struct sub_entry release_self = {
 	.name = "release", .summary = "make a release that loses nothing",
 	.usage = "[major|minor|patch|auto] [--pre ID] [--dry-run] [--no-push] "
-		 "[--no-publish] [--package NAME]",
+		 "[--no-publish] [--package NAME] | --resume | --abort",
 	.help = "Make a release: gates (clean tree, release branch, versions in sync, tests),\n"
-		"then bump, changelog, commit, annotated tag, build, publish, atomic push.",
+		"then bump, changelog, commit, annotated tag, build, publish, atomic push.\n"
+		"One release at a time per repository (a lease; a second one exits 75).\n"
+		"A release that was killed is reported; --resume finishes it, --abort\n"
+		"undoes what it left.",
 	.opts = release_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE,
 	.fn = release_cmd,
 };

@@ -5,7 +5,9 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 #include "core/log.h"
+#include "core/pidfile.h"
 #include "core/run.h"
+#include "core/sha256.h"
 #include "lib/git/git2.h"
 #include "lib/git/run.h"
 #include "lib/store/store.h"
@@ -253,6 +255,55 @@ int release_check_sync(const struct manifest_set *ms, const char *want)
 
 /* ---- steps ---- */
 
+/*
+ * Before each step the row says the step reached and, as JSON, what a
+ * resume or an abort needs: the original HEAD, the branch, the arguments,
+ * every file this release writes with the SHA-256 of its bytes before and
+ * after, and the publish steps done. A row that cannot be written is a
+ * degraded event, as for the row's other writes: the release goes on.
+ */
+static void progress(struct release_plan *plan, struct rel_env *env,
+		     const char *step)
+{
+	const struct release_args *a = plan->args;
+	json_t *d;
+	char *text;
+
+	if (!plan->st || !plan->record_id)
+		return;
+	d = json_pack("{s:s, s:s, s:s, s:o, s:b, s:b, s:i, s:s?, s:i}",
+		      "orig_head", plan->orig_head, "branch", plan->branch,
+		      "remote", config_str(env->cfg, "release.remote"),
+		      "files", plan->files ? json_incref(plan->files) : json_array(),
+		      "push", a && !a->no_push && config_bool(env->cfg, "release.push"),
+		      "publish", a && !a->no_publish,
+		      "level", a ? (int)a->level : 0, "pre", a ? a->pre : NULL,
+		      "published", plan->nr_published);
+	text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!text || store_release_progress(plan->st, plan->record_id, step,
+					    plan->commit[0] ? plan->commit : NULL,
+					    text) < 0) {
+		log_event(LOG_DEGRADED, "state", "release progress not recorded: %s",
+			  text ? error_message() : "out of memory");
+		error_clear();
+	}
+	free(text);
+	json_decref(d);
+}
+
+/* Before a step that cannot be taken back: the lease is still ours. */
+static int fence(struct release_plan *plan, const char *step)
+{
+	int r = release_lease_check(plan->lease);
+
+	if (r < 0) {
+		r = error_set(BOSUN_EBUSY, "this release lost its lease (another bosun "
+			      "took it over); stopped before %s", step);
+		error_hint("see 'bosun release' for the state of the repository");
+	}
+	return r;
+}
+
 static void cb_step(const struct release_cb *cb, const char *step,
 		    enum release_step_state st, const char *detail)
 {
@@ -350,13 +401,13 @@ static int run_step(struct release_plan *plan, struct rel_env *env,
 
 static int run_steps(struct release_plan *plan, struct rel_env *env,
 		     const char *key, const char *what,
-		     const struct release_cb *cb, int *done)
+		     const struct release_cb *cb, int *done, size_t from)
 {
 	const json_t *steps = config_get(env->cfg, key);
 	size_t i;
 	int r;
 
-	for (i = 0; i < json_array_size(steps); i++) {
+	for (i = from; i < json_array_size(steps); i++) {
 		const json_t *s = json_array_get(steps, i);
 		size_t k;
 		const char *name = json_string_value(json_object_get(s, "name"));
@@ -365,10 +416,13 @@ static int run_steps(struct release_plan *plan, struct rel_env *env,
 		if (!name)
 			name = json_string_value(json_array_get(json_object_get(s, "run"), 0));
 		strbuf_addf(&label, "%s %s", what, name);
-		cb_step(cb, label.buf, STEP_START, NULL);
-		r = run_step(plan, env, s, what, name);
-		cb_step(cb, label.buf, r < 0 ? STEP_FAIL : STEP_OK, NULL);
-		strbuf_release(&label);
+		progress(plan, env, label.buf);
+		r = done ? fence(plan, label.buf) : 0;
+		if (r == 0) {
+			cb_step(cb, label.buf, STEP_START, NULL);
+			r = run_step(plan, env, s, what, name);
+			cb_step(cb, label.buf, r < 0 ? STEP_FAIL : STEP_OK, NULL);
+		}
 		if (r < 0) {
 			/* Say which steps never ran, for the resume hint. */
 			strbuf_addf(&plan->skipped, "'%s'", name);
@@ -380,10 +434,15 @@ static int run_steps(struct release_plan *plan, struct rel_env *env,
 					    json_string_value(json_array_get(
 						    json_object_get(o, "run"), 0)));
 			}
+			strbuf_release(&label);
 			return r;
 		}
-		if (done)
+		if (done) {
 			(*done)++;
+			plan->nr_published = plan->publish_from + *done;
+			progress(plan, env, label.buf);
+		}
+		strbuf_release(&label);
 	}
 	return 0;
 }
@@ -471,6 +530,7 @@ static int commit_and_tag(struct release_plan *plan, struct rel_env *env,
 	size_t i, n = 0;
 	int r = 0;
 
+	progress(plan, env, "commit");
 	/* One git add for every file written, however many. */
 	add[n++] = "add";
 	add[n++] = "--";
@@ -507,6 +567,7 @@ static int commit_and_tag(struct release_plan *plan, struct rel_env *env,
 	if (r == 0) {
 		const char *tag[] = { "tag", "-a", plan->tag, "-m", tmsg.buf, NULL };
 
+		progress(plan, env, "tag");
 		cb_step(cb, "tag", STEP_START, plan->tag);
 		r = git(env->repo, NULL, tag);
 		cb_step(cb, "tag", r < 0 ? STEP_FAIL : STEP_OK, plan->tag);
@@ -517,55 +578,181 @@ static int commit_and_tag(struct release_plan *plan, struct rel_env *env,
 	return r;
 }
 
+static json_t *file_record(const char *path, const struct strbuf *before,
+			   int existed, const struct strbuf *after)
+{
+	char b[SHA256_HEX_LEN + 1], a[SHA256_HEX_LEN + 1];
+
+	sha256_hex(b, before->buf, before->len);
+	sha256_hex(a, after->buf, after->len);
+	return json_pack("{s:s, s:s?, s:s, s:b, s:b}", "path", path,
+			 "before", existed ? b : NULL, "after", a,
+			 "existed", existed, "written", 0);
+}
+
+static void mark_written(json_t *files, size_t i)
+{
+	json_object_set_new(json_array_get(files, i), "written", json_true());
+}
+
+/*
+ * bump and changelog: every new byte is known before the first is written,
+ * and the row records each file's SHA-256 before and after, so that an undo
+ * (or a later --abort) puts back only a file that still holds exactly what
+ * this release wrote.
+ */
 static int write_files(struct release_plan *plan, struct rel_env *env,
 		       const struct release_cb *cb)
 {
 	const char *file = config_str(env->cfg, "changelog.file");
-	struct strbuf path = STRBUF_INIT;
-	int r;
-
-	cb_step(cb, "bump", STEP_START, plan->version);
-	r = manifest_set_version(&plan->ms, plan->version);
-	if (r == 0)
-		r = manifest_write(&plan->ms);
-	cb_step(cb, "bump", r < 0 ? STEP_FAIL : STEP_OK, plan->version);
-	if (r < 0 || !file || !*file)
-		return r;
-	fs_path_join(&path, env->repo->workdir, file);
-	plan->changelog_path = xstrdup(path.buf);
-	plan->changelog_existed = fs_read_file(&plan->changelog_orig, path.buf, 0) == 0;
-	error_clear();
-	cb_step(cb, "changelog", STEP_START, file);
-	r = changelog_prepend(path.buf, plan->entry);
-	cb_step(cb, "changelog", r < 0 ? STEP_FAIL : r ? STEP_SKIP : STEP_OK, file);
-	strbuf_release(&path);
-	return r < 0 ? r : 0;
-}
-
-/* Put back the bytes of every file written before the commit. */
-static void restore_files(struct release_plan *plan)
-{
+	struct strbuf path = STRBUF_INIT, cl_new = STRBUF_INIT;
+	int r, present = 0;
 	size_t i;
 
-	for (i = 0; i < plan->ms.nr; i++) {
-		struct manifest *m = &plan->ms.items[i];
-		struct strbuf p = STRBUF_INIT;
-
-		if (!m->changed)
-			continue;
-		fs_path_join(&p, plan->ms.root, m->path);
-		write_file_atomic(p.buf, m->original.buf, m->original.len, 0666);
-		strbuf_release(&p);
+	plan->files = json_array();
+	cb_step(cb, "bump", STEP_START, plan->version);
+	r = manifest_set_version(&plan->ms, plan->version);
+	if (r == 0 && file && *file) {
+		fs_path_join(&path, env->repo->workdir, file);
+		plan->changelog_path = xstrdup(path.buf);
+		r = fs_read_file(&plan->changelog_orig, path.buf, CHANGELOG_MAX_BYTES);
+		plan->changelog_existed = r == 0;
+		if (r == -BOSUN_ENOTFOUND) {
+			error_clear();
+			r = 0;
+		}
+		strbuf_addbuf(&cl_new, &plan->changelog_orig);
+		if (r == 0 && (r = changelog_prepend_text(&cl_new, plan->entry)) > 0) {
+			present = 1;
+			r = 0;
+		}
 	}
-	if (plan->changelog_path && plan->changelog_existed)
-		write_file_atomic(plan->changelog_path, plan->changelog_orig.buf,
-				  plan->changelog_orig.len, 0666);
-	else if (plan->changelog_path)
-		fs_unlink(plan->changelog_path);
+	for (i = 0; r == 0 && i < plan->ms.nr; i++) {
+		const struct manifest *m = &plan->ms.items[i];
+
+		/* A file already at the version is recorded too (its bytes
+		 * before and after are the same), and never written. */
+		json_array_append_new(plan->files, file_record(m->path, &m->original,
+						1, &m->content));
+	}
+	if (r == 0 && plan->changelog_path && !present)
+		json_array_append_new(plan->files, file_record(file, &plan->changelog_orig,
+					plan->changelog_existed, &cl_new));
+	if (r == 0) {
+		progress(plan, env, "bump");
+		r = manifest_write(&plan->ms);
+	}
+	/* All or none: either every version file holds the new bytes, or none. */
+	for (i = 0; r == 0 && i < plan->ms.nr; i++)
+		if (plan->ms.items[i].changed)
+			mark_written(plan->files, i);
+	cb_step(cb, "bump", r < 0 ? STEP_FAIL : STEP_OK, plan->version);
+	if (r < 0 || !plan->changelog_path)
+		goto out;
+	progress(plan, env, "changelog");
+	cb_step(cb, "changelog", STEP_START, file);
+	if (!present) {
+		r = write_file_atomic(plan->changelog_path, cl_new.buf, cl_new.len, 0666);
+		if (r == 0)
+			mark_written(plan->files, plan->ms.nr);
+	}
+	cb_step(cb, "changelog", r < 0 ? STEP_FAIL : present ? STEP_SKIP : STEP_OK, file);
+out:
+	strbuf_release(&path);
+	strbuf_release(&cl_new);
+	return r;
+}
+
+/*
+ * Put back one file this release wrote: only when it still holds exactly
+ * the bytes written (after, a SHA-256); orig (NULL: the file did not
+ * exist) is what goes back. Otherwise the file is left as it is, and left
+ * says so. Returns 1 when the file was put back.
+ */
+static int restore_file(const char *root, const char *rel, const char *after,
+			const struct strbuf *orig, struct strbuf *left)
+{
+	struct strbuf p = STRBUF_INIT, cur = STRBUF_INIT;
+	char hex[SHA256_HEX_LEN + 1];
+	int r, done = 0;
+
+	fs_path_join(&p, root, rel);
+	r = fs_read_file(&cur, p.buf, CHANGELOG_MAX_BYTES);
+	if (r == 0)
+		sha256_hex(hex, cur.buf, cur.len);
+	if (r < 0 || strcmp(hex, after)) {
+		strbuf_addf(left, "%s%s: %s", left->len ? "; " : "", rel,
+			    r < 0 ? "it is gone" : "it changed since this release wrote it");
+	} else if (orig) {
+		done = write_file_atomic(p.buf, orig->buf, orig->len, 0666) == 0;
+	} else {
+		done = fs_unlink(p.buf) == 0;
+	}
+	error_clear();
+	strbuf_release(&p);
+	strbuf_release(&cur);
+	return done;
+}
+
+/* Unstage paths (the index back to HEAD's blobs), when git add ran. */
+static void unstage(struct rel_env *env, const char *const *paths, size_t n)
+{
+	const char **args = xcalloc(n + 5, sizeof(*args));
+	size_t k = 0, i;
+
+	args[k++] = "reset";
+	args[k++] = "-q";
+	args[k++] = "--";
+	for (i = 0; i < n; i++)
+		args[k++] = paths[i];
+	if (n && git(env->repo, NULL, args) < 0)
+		error_clear();
+	free(args);
+}
+
+/* Put back the bytes of every file this run wrote, before the commit. */
+static void restore_files(struct release_plan *plan, struct rel_env *env)
+{
+	const char **paths = xcalloc(json_array_size(plan->files) + 1, sizeof(*paths));
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(plan->files); i++) {
+		const json_t *f = json_array_get(plan->files, i);
+		const char *rel = json_string_value(json_object_get(f, "path"));
+		const char *after = json_string_value(json_object_get(f, "after"));
+		const struct strbuf *orig;
+
+		if (!json_is_true(json_object_get(f, "written")))
+			continue;
+		if (i < plan->ms.nr)
+			orig = &plan->ms.items[i].original;
+		else
+			orig = plan->changelog_existed ? &plan->changelog_orig : NULL;
+		if (restore_file(plan->ms.root, rel, after, orig, &plan->left))
+			paths[n++] = rel;
+	}
+	unstage(env, paths, n);
+	free(paths);
 	error_clear();
 }
 
-/* Undo the local commit and tag; only when nothing left this machine. */
+/* HEAD's commit, hex, into out[41]; "" when it cannot be read. */
+static void head_commit(struct rel_env *env, char out[41])
+{
+	struct strbuf sha = STRBUF_INIT;
+	const char *head[] = { "rev-parse", "-q", "--verify", "HEAD^{commit}", NULL };
+
+	out[0] = 0;
+	if (git(env->repo, &sha, head) == 0) {
+		strbuf_trim(&sha);
+		snprintf(out, 41, "%s", sha.buf);
+	}
+	error_clear();
+	strbuf_release(&sha);
+}
+
+/* Undo the local commit and tag; only when nothing left this machine, and
+ * only what is still this release's (HEAD still the release commit). */
 static void undo(struct release_plan *plan, struct rel_env *env,
 		 const struct release_cb *cb)
 {
@@ -573,14 +760,21 @@ static void undo(struct release_plan *plan, struct rel_env *env,
 	const char *reset[] = { "reset", "-q", "--keep", plan->orig_head, NULL };
 	int saved = error_kind();
 	struct strbuf msg = STRBUF_INIT;
+	char head[41];
 
 	strbuf_addstr(&msg, error_message());
 	if (plan->tagged && git(env->repo, NULL, deltag) == 0)
 		plan->tagged = 0;
-	if (plan->committed && git(env->repo, NULL, reset) == 0)
+	head_commit(env, head);
+	if (plan->committed && strcmp(head, plan->commit)) {
+		strbuf_addf(&plan->left, "%sthe release commit %.7s: HEAD is no longer it",
+			    plan->left.len ? "; " : "", plan->commit);
+	} else if (plan->committed && git(env->repo, NULL, reset) == 0) {
 		plan->committed = 0;
-	else if (!plan->committed)
-		restore_files(plan);
+	} else if (!plan->committed) {
+		restore_files(plan, env);
+	}
+	error_clear();
 	cb_step(cb, "undo", STEP_OK, plan->orig_head);
 	error_set(saved, "%s", msg.buf);
 	strbuf_release(&msg);
@@ -593,8 +787,12 @@ static int push(struct release_plan *plan, struct rel_env *env,
 	const char *remote = config_str(env->cfg, "release.remote");
 	int r;
 
-	strbuf_addf(&head, "HEAD:refs/heads/%s", plan->branch);
+	strbuf_addf(&head, "%s:refs/heads/%s", plan->commit[0] ? plan->commit : "HEAD",
+		    plan->branch);
 	strbuf_addf(&tag, "refs/tags/%s", plan->tag);
+	progress(plan, env, "push");
+	if ((r = fence(plan, "push")) < 0)
+		goto out;
 	{
 		const char *args[] = { "push", "--atomic", "--no-verify", "-q", remote,
 				       head.buf, tag.buf, NULL };
@@ -604,6 +802,7 @@ static int push(struct release_plan *plan, struct rel_env *env,
 		cb_step(cb, "push", r < 0 ? STEP_FAIL : STEP_OK, remote);
 	}
 	plan->pushed = r == 0;
+out:
 	strbuf_release(&head);
 	strbuf_release(&tag);
 	return r;
@@ -678,6 +877,13 @@ static struct store *open_store(struct rel_env *env)
 	return st;
 }
 
+int release_store_open(struct store **st, struct rel_env *env)
+{
+	*st = NULL;
+	return store_open(st, config_str(env->cfg, "store.url"),
+			  env->repo->common_dir, 0);
+}
+
 static int release_steps(struct release_plan *plan, struct rel_env *env,
 			 const struct release_args *args,
 			 const struct release_cb *cb);
@@ -685,52 +891,32 @@ static int release_steps(struct release_plan *plan, struct rel_env *env,
 int release_run(struct release_plan *plan, struct rel_env *env,
 		const struct release_args *args, const struct release_cb *cb)
 {
-	struct store *st;
+	struct store *own = NULL;
 	int r;
 
+	plan->args = args;
 	if ((r = run_tests(plan, env, cb)) < 0)
 		return r;
-	st = open_store(env);
-	plan->record_id = record_start(plan, st);
+	if (!plan->st)
+		plan->st = own = open_store(env);
+	plan->record_id = record_start(plan, plan->st);
 	r = release_steps(plan, env, args, cb);
 	if (r == 0)
-		record(st, plan->record_id, plan->pushed ? "done" : "tagged",
+		record(plan->st, plan->record_id, plan->pushed ? "done" : "tagged",
 		       plan->commit, 0);
 	else
-		record(st, plan->record_id, plan->committed ? "failed" : "undone",
+		record(plan->st, plan->record_id, plan->committed ? "failed" : "undone",
 		       plan->commit, 1);
-	store_close(st);
+	store_close(own);
+	if (own)
+		plan->st = NULL;
 	return r;
 }
 
-static int release_steps(struct release_plan *plan, struct rel_env *env,
-			 const struct release_args *args,
-			 const struct release_cb *cb)
+static void set_resume(struct release_plan *plan, int published)
 {
-	int r, published = 0;
-
-	log_event(LOG_INFO, "release", "releasing %s from %s", plan->tag,
-		  plan->orig_head);
-	if ((r = write_files(plan, env, cb)) < 0 ||
-	    (r = commit_and_tag(plan, env, cb)) < 0 ||
-	    (r = run_steps(plan, env, "release.build", "build", cb, NULL)) < 0)
-		goto fail;
-	if (!args->no_publish &&
-	    (r = run_steps(plan, env, "release.publish", "publish", cb, &published)) < 0)
-		goto fail;
-	plan->published = published > 0;
-	if (!args->no_push && config_bool(env->cfg, "release.push") &&
-	    (r = push(plan, env, cb)) < 0)
-		goto fail;
-	log_event(LOG_INFO, "release", "released %s", plan->tag);
-	return 0;
-fail:
-	plan->published = published > 0;
-	log_event(LOG_ERROR, "release", "release of %s failed: %s", plan->tag,
-		  error_message());
+	strbuf_reset(&plan->resume);
 	if (!published && !plan->pushed) {
-		undo(plan, env, cb);
-		strbuf_reset(&plan->resume);
 		strbuf_addstr(&plan->resume,
 			      "nothing was pushed or published and the local commit "
 			      "and tag were undone; fix the cause and run 'bosun release' again");
@@ -744,6 +930,38 @@ fail:
 			    "%s was published, so the commit and tag were kept; "
 			    "finish with '%s'", plan->tag, plan->push_cmd.buf);
 	}
+	if (plan->left.len)
+		strbuf_addf(&plan->resume, " (left as they are: %s)", plan->left.buf);
+}
+
+static int release_steps(struct release_plan *plan, struct rel_env *env,
+			 const struct release_args *args,
+			 const struct release_cb *cb)
+{
+	int r, published = 0;
+
+	log_event(LOG_INFO, "release", "releasing %s from %s", plan->tag,
+		  plan->orig_head);
+	if ((r = write_files(plan, env, cb)) < 0 ||
+	    (r = commit_and_tag(plan, env, cb)) < 0 ||
+	    (r = run_steps(plan, env, "release.build", "build", cb, NULL, 0)) < 0)
+		goto fail;
+	if (!args->no_publish &&
+	    (r = run_steps(plan, env, "release.publish", "publish", cb, &published, 0)) < 0)
+		goto fail;
+	plan->published = published > 0;
+	if (!args->no_push && config_bool(env->cfg, "release.push") &&
+	    (r = push(plan, env, cb)) < 0)
+		goto fail;
+	log_event(LOG_INFO, "release", "released %s", plan->tag);
+	return 0;
+fail:
+	plan->published = published > 0;
+	log_event(LOG_ERROR, "release", "release of %s failed: %s", plan->tag,
+		  error_message());
+	if (!published && !plan->pushed)
+		undo(plan, env, cb);
+	set_resume(plan, published);
 	return r;
 }
 
@@ -761,6 +979,475 @@ void release_plan_release(struct release_plan *plan)
 	strbuf_release(&plan->changelog_orig);
 	strbuf_release(&plan->push_cmd);
 	strbuf_release(&plan->skipped);
+	strbuf_release(&plan->left);
+	json_decref(plan->files);
+	free(plan->resumed_args);
 	free(plan->changelog_path);
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- interrupted releases: --resume and --abort ---- */
+
+/* The commit spec names, hex, into out[41]: 0, or -1 when there is none. */
+static int rev(struct rel_env *env, const char *spec, char out[41])
+{
+	struct strbuf sb = STRBUF_INIT, arg = STRBUF_INIT;
+	const char *args[] = { "rev-parse", "-q", "--verify", NULL, NULL };
+	int r;
+
+	strbuf_addf(&arg, "%s^{commit}", spec);
+	args[3] = arg.buf;
+	out[0] = 0;
+	r = git(env->repo, &sb, args);
+	strbuf_trim(&sb);
+	if (r == 0 && sb.len == 40)
+		memcpy(out, sb.buf, 41);
+	else
+		r = -1;
+	error_clear();
+	strbuf_release(&sb);
+	strbuf_release(&arg);
+	return r;
+}
+
+static const char *dstr(const json_t *d, const char *key)
+{
+	const char *v = json_string_value(json_object_get(d, key));
+
+	return v ? v : "";
+}
+
+/* The SHA-256 of the bytes of rel in the work tree (0), or -1. */
+static int worktree_hash(struct rel_env *env, const char *rel,
+			 char hex[SHA256_HEX_LEN + 1])
+{
+	struct strbuf p = STRBUF_INIT, cur = STRBUF_INIT;
+	int r;
+
+	fs_path_join(&p, env->repo->workdir, rel);
+	r = fs_read_file(&cur, p.buf, CHANGELOG_MAX_BYTES);
+	if (r == 0)
+		sha256_hex(hex, cur.buf, cur.len);
+	error_clear();
+	strbuf_release(&p);
+	strbuf_release(&cur);
+	return r < 0 ? -1 : 0;
+}
+
+/* The bytes of rel in commit (0), or -1. */
+static int blob_at(struct rel_env *env, const char *commit, const char *rel,
+		   struct strbuf *out)
+{
+	struct strbuf spec = STRBUF_INIT;
+	const char *args[] = { "cat-file", "blob", NULL, NULL };
+	int r;
+
+	strbuf_addf(&spec, "%s:%s", commit, rel);
+	args[2] = spec.buf;
+	r = git(env->repo, out, args);
+	error_clear();
+	strbuf_release(&spec);
+	return r < 0 ? -1 : 0;
+}
+
+/* Every file of the row whose bytes in commit are the ones written. */
+static int tree_has_files(struct rel_env *env, const char *commit, const json_t *files)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		struct strbuf b = STRBUF_INIT;
+		char hex[SHA256_HEX_LEN + 1];
+		int ok = blob_at(env, commit, dstr(f, "path"), &b) == 0;
+
+		if (ok)
+			sha256_hex(hex, b.buf, b.len);
+		strbuf_release(&b);
+		if (!ok || strcmp(hex, dstr(f, "after")))
+			return 0;
+	}
+	return 1;
+}
+
+/* Is the tag (or, without one, the commit) on the remote? 1, 0, or -1
+ * when the remote cannot be asked. */
+static int on_remote(struct rel_env *env, const json_t *d, const char *tag,
+		     const char *commit)
+{
+	struct strbuf out = STRBUF_INIT, t = STRBUF_INIT, h = STRBUF_INIT;
+	const char *args[] = { "ls-remote", dstr(d, "remote"), NULL, NULL, NULL };
+	int r;
+
+	strbuf_addf(&t, "refs/tags/%s", tag);
+	strbuf_addf(&h, "refs/heads/%s", dstr(d, "branch"));
+	args[2] = t.buf;
+	args[3] = h.buf;
+	if (git(env->repo, &out, args) < 0) {
+		error_clear();
+		r = -1;
+	} else {
+		r = strstr(out.buf, t.buf) || (*commit && strstr(out.buf, commit));
+	}
+	strbuf_release(&out);
+	strbuf_release(&t);
+	strbuf_release(&h);
+	return r;
+}
+
+int release_find_interrupted(struct release_interrupted *in, struct store *st,
+			     struct rel_env *env)
+{
+	char head[41], tagc[41], parent[41];
+	const json_t *files;
+	const char *step;
+	size_t i;
+	int r;
+
+	memset(in, 0, sizeof(*in));
+	strbuf_init(&in->staged, 0);
+	in->pushed = -1;
+	in->st = st;
+	r = store_release_latest(st, &in->row);
+	if (r == -BOSUN_ENOTFOUND) {
+		error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (!in->row.state || strcmp(in->row.state, "running"))
+		return 0;
+	in->data = in->row.data ? json_loads(in->row.data, 0, NULL) : NULL;
+	if (!json_is_object(in->data)) {
+		json_decref(in->data);
+		in->data = json_object();
+	}
+	files = json_object_get(in->data, "files");
+	step = in->row.step ? in->row.step : "";
+	head_commit(env, head);
+	if (in->row.commit && rev(env, in->row.commit, in->commit) < 0)
+		in->commit[0] = 0;
+	/* Killed between "git commit" and recording it: HEAD is the release
+	 * commit when its parent is the original HEAD and its tree holds
+	 * exactly the bytes this release wrote. */
+	if (!in->commit[0] && (!strcmp(step, "commit") || !strcmp(step, "tag")) &&
+	    *head && strcmp(head, dstr(in->data, "orig_head")) &&
+	    rev(env, "HEAD^", parent) == 0 && !strcmp(parent, dstr(in->data, "orig_head")) &&
+	    tree_has_files(env, head, files))
+		memcpy(in->commit, head, 41);
+	in->commit_local = in->commit[0] && !strcmp(head, in->commit);
+	{
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf_addf(&t, "refs/tags/%s", in->row.tag);
+		in->tag_local = rev(env, t.buf, tagc) == 0 && in->commit[0] &&
+				!strcmp(tagc, in->commit);
+		strbuf_release(&t);
+	}
+	if (json_is_true(json_object_get(in->data, "push")))
+		in->pushed = on_remote(env, in->data, in->row.tag, in->commit);
+	else
+		in->pushed = 0;
+	for (i = 0; !in->commit[0] && i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		char hex[SHA256_HEX_LEN + 1];
+
+		if (worktree_hash(env, dstr(f, "path"), hex) == 0 &&
+		    !strcmp(hex, dstr(f, "after")))
+			strbuf_addf(&in->staged, "%s%s", in->staged.len ? ", " : "",
+				    dstr(f, "path"));
+	}
+	return 1;
+}
+
+json_t *release_interrupted_json(const struct release_interrupted *in)
+{
+	json_t *staged = json_array();
+	const char *p = in->staged.buf;
+
+	while (in->staged.len && p && *p) {
+		const char *e = strstr(p, ", ");
+
+		json_array_append_new(staged, json_stringn(p, e ? (size_t)(e - p) : strlen(p)));
+		p = e ? e + 2 : NULL;
+	}
+	return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:i}",
+			 "id", (json_int_t)in->row.id, "version", in->row.version,
+			 "tag", in->row.tag, "step", in->row.step,
+			 "started_at", in->row.started_at,
+			 "commit", in->commit[0] ? in->commit : NULL,
+			 "commit_local", in->commit_local, "tag_local", in->tag_local,
+			 "pushed", in->pushed < 0 ? json_null() : json_boolean(in->pushed),
+			 "written", staged,
+			 "published", (int)json_integer_value(json_object_get(in->data,
+								"published")));
+}
+
+void release_interrupted_release(struct release_interrupted *in)
+{
+	store_release_clear(&in->row);
+	json_decref(in->data);
+	strbuf_release(&in->staged);
+	memset(in, 0, sizeof(*in));
+}
+
+/*
+ * Put back the files of an interrupted release that was not committed:
+ * each one still holding the bytes written gets the original HEAD's bytes
+ * back (when those are the bytes it had; a file that did not exist is
+ * removed) and is unstaged; a file holding other bytes is left as it is.
+ */
+static void abort_files(struct release_interrupted *in, struct rel_env *env,
+			json_t *undone, json_t *left)
+{
+	const json_t *files = json_object_get(in->data, "files");
+	const char *orig = dstr(in->data, "orig_head");
+	const char **paths = xcalloc(json_array_size(files) + 1, sizeof(*paths));
+	char head[41];
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		const char *rel = dstr(f, "path");
+		const char *before = json_string_value(json_object_get(f, "before"));
+		char hex[SHA256_HEX_LEN + 1], bh[SHA256_HEX_LEN + 1];
+		struct strbuf b = STRBUF_INIT, why = STRBUF_INIT;
+		int exists = worktree_hash(env, rel, hex) == 0;
+
+		if (!exists && !before)
+			continue;  /* never written */
+		if (exists && before && !strcmp(hex, before))
+			continue;  /* as before */
+		if (!exists || strcmp(hex, dstr(f, "after"))) {
+			json_array_append_new(left, json_pack("{s:s, s:s}", "path", rel,
+				"reason", "it changed since the release wrote it"));
+			continue;
+		}
+		if (before && blob_at(env, orig, rel, &b) == 0)
+			sha256_hex(bh, b.buf, b.len);
+		else
+			bh[0] = 0;
+		if (before && strcmp(bh, before)) {
+			json_array_append_new(left, json_pack("{s:s, s:s}", "path", rel,
+				"reason", "its bytes before the release are not in the "
+				"original commit"));
+		} else if (restore_file(env->repo->workdir, rel, dstr(f, "after"),
+					before ? &b : NULL, &why)) {
+			json_array_append_new(undone, json_pack("{s:s, s:s}", "what", "file",
+								"name", rel));
+			paths[n++] = rel;
+		} else {
+			json_array_append_new(left, json_pack("{s:s, s:s}", "path", rel,
+				"reason", why.len ? why.buf : "it could not be written"));
+		}
+		strbuf_release(&b);
+		strbuf_release(&why);
+	}
+	head_commit(env, head);
+	if (!strcmp(head, orig))
+		unstage(env, paths, n);
+	free(paths);
+}
+
+/*
+ * What the killed release left half-written: the version files' journal is
+ * finished or undone, and the locks it held (the journal's writer lock, a
+ * file's "<file>.lock") are removed; their owner is known to be gone, since
+ * this process holds the release lease it held.
+ */
+static void recover_journal(struct rel_env *env, const json_t *files)
+{
+	char *journal = manifest_journal_path(env->repo->gitdir);
+	struct strbuf what = STRBUF_INIT, p = STRBUF_INIT;
+	struct lockfile jl = LOCKFILE_INIT;
+	size_t i;
+
+	strbuf_addf(&p, "%s.writer", journal);
+	if (owner_lock_acquire(&jl, p.buf, 0) == 0) {
+		/* A record being replaced when the writer died: the one in
+		 * place stands. */
+		if (lock_settle(journal, 0) < 0)
+			error_clear();
+		lock_rollback(&jl);
+	}
+	error_clear();
+	if (manifest_recover(journal, &what) < 0)
+		error_clear();
+	for (i = 0; i < json_array_size(files); i++) {
+		strbuf_reset(&p);
+		fs_path_join(&p, env->repo->workdir,
+			     dstr(json_array_get(files, i), "path"));
+		if (lock_settle(p.buf, 0) < 0)
+			error_clear();
+	}
+	free(journal);
+	strbuf_release(&what);
+	strbuf_release(&p);
+}
+
+int release_abort(struct release_interrupted *in, struct rel_env *env,
+		  const struct release_cb *cb, json_t *report)
+{
+	int published = (int)json_integer_value(json_object_get(in->data, "published"));
+	json_t *undone = json_array(), *left = json_array();
+	int r = 0;
+
+	recover_journal(env, json_object_get(in->data, "files"));
+	if (published > 0) {
+		r = error_set(BOSUN_EFAIL, "%d publish step(s) of %s succeeded, so its "
+			      "commit and tag must stay", published, in->row.tag);
+		error_hint("finish it with 'bosun release --resume'");
+		goto out;
+	}
+	if (in->pushed > 0) {
+		r = error_set(BOSUN_EFAIL, "%s is already on '%s': nothing to undo",
+			      in->row.tag, dstr(in->data, "remote"));
+		error_hint("finish it with 'bosun release --resume'");
+		goto out;
+	}
+	if (in->pushed < 0 && in->commit[0]) {
+		r = error_set(BOSUN_EUNAVAILABLE, "cannot ask '%s' whether %s was pushed",
+			      dstr(in->data, "remote"), in->row.tag);
+		error_hint("run 'bosun release --abort' again when the remote can be reached");
+		goto out;
+	}
+	if (in->tag_local) {
+		const char *deltag[] = { "tag", "-d", in->row.tag, NULL };
+
+		if ((r = git(env->repo, NULL, deltag)) < 0)
+			goto out;
+		json_array_append_new(undone, json_pack("{s:s, s:s}", "what", "tag",
+							"name", in->row.tag));
+	}
+	if (in->commit_local) {
+		const char *reset[] = { "reset", "-q", "--keep",
+					dstr(in->data, "orig_head"), NULL };
+
+		if ((r = git(env->repo, NULL, reset)) < 0)
+			goto out;
+		json_array_append_new(undone, json_pack("{s:s, s:s}", "what", "commit",
+							"name", in->commit));
+	} else if (in->commit[0]) {
+		json_array_append_new(left, json_pack("{s:s, s:s}", "path", in->commit,
+			"reason", "HEAD is no longer the release commit"));
+	} else {
+		abort_files(in, env, undone, left);
+	}
+	if (in->st && store_release_update(in->st, in->row.id, "aborted",
+					   in->commit[0] ? in->commit : NULL,
+					   "undone by release --abort") < 0)
+		not_recorded();
+	cb_step(cb, "abort", STEP_OK, in->row.tag);
+out:
+	json_object_set_new(report, "undone", undone);
+	json_object_set_new(report, "left", left);
+	return r;
+}
+
+int release_resume(struct release_plan *plan, struct rel_env *env,
+		   struct release_interrupted *in, const struct release_cb *cb)
+{
+	const json_t *d = in->data;
+	struct release_args *args = xcalloc(1, sizeof(*args));
+	struct semver v = SEMVER_INIT;
+	struct strbuf tmsg = STRBUF_INIT;
+	const char *vars[] = { "{version}", in->row.version, "{tag}", in->row.tag, NULL };
+	int r = 0, published = 0;
+
+	recover_journal(env, json_object_get(d, "files"));
+	strbuf_init(&plan->resume, 0);
+	strbuf_init(&plan->output, 0);
+	args->no_push = !json_is_true(json_object_get(d, "push"));
+	args->no_publish = !json_is_true(json_object_get(d, "publish"));
+	args->level = (enum bump_level)json_integer_value(json_object_get(d, "level"));
+	args->pre = json_string_value(json_object_get(d, "pre"));
+	plan->args = args;
+	plan->resumed_args = args;
+	if (!in->commit[0]) {
+		/* Nothing left the machine before the commit: put back what was
+		 * written and make the release again (the same version). */
+		json_t *undone = json_array(), *left = json_array();
+
+		abort_files(in, env, undone, left);
+		if (json_array_size(left)) {
+			r = error_set(BOSUN_EFAIL, "cannot resume %s: %s changed since "
+				      "the release wrote it", in->row.tag,
+				      dstr(json_array_get(left, 0), "path"));
+			error_hint("commit or restore it, then run 'bosun release --resume' again");
+		} else if (in->st && store_release_update(in->st, in->row.id, "undone", NULL,
+					"interrupted before its commit; made again by "
+					"release --resume") < 0) {
+			not_recorded();
+		}
+		json_decref(undone);
+		json_decref(left);
+		return r < 0 ? r : 1;
+	}
+	if (!in->commit_local) {
+		r = error_set(BOSUN_EFAIL, "cannot resume %s: HEAD is no longer its "
+			      "commit %.7s", in->row.tag, in->commit);
+		error_hint("check out the release commit, or undo it with "
+			   "'bosun release --abort'");
+		return r;
+	}
+	plan->version = xstrdup(in->row.version);
+	plan->tag = xstrdup(in->row.tag);
+	plan->branch = xstrdup(dstr(d, "branch"));
+	if (semver_parse(&v, plan->version, -1) == 0)
+		plan->channel = xstrdup(rel_env_channel(env, &v));
+	else
+		plan->channel = xstrdup(in->row.channel ? in->row.channel : "");
+	error_clear();
+	semver_release(&v);
+	snprintf(plan->orig_head, sizeof(plan->orig_head), "%s", dstr(d, "orig_head"));
+	memcpy(plan->commit, in->commit, 41);
+	plan->committed = 1;
+	plan->files = json_incref(json_object_get(d, "files"));
+	plan->publish_from = plan->nr_published =
+		(int)json_integer_value(json_object_get(d, "published"));
+	plan->st = in->st;
+	plan->record_id = in->row.id;
+	strbuf_addf(&plan->push_cmd, "git push --atomic %s %s:refs/heads/%s refs/tags/%s",
+		    dstr(d, "remote"), plan->commit, plan->branch, plan->tag);
+	log_event(LOG_INFO, "release", "resuming %s at %s", plan->tag,
+		  in->row.step ? in->row.step : "?");
+	if (!in->tag_local) {
+		const char *tag[] = { "tag", "-a", plan->tag, "-m", NULL, plan->commit, NULL };
+
+		strbuf_expand(&tmsg, config_str(env->cfg, "release.tag_message"), vars);
+		tag[4] = tmsg.buf;
+		progress(plan, env, "tag");
+		cb_step(cb, "tag", STEP_START, plan->tag);
+		r = git(env->repo, NULL, tag);
+		cb_step(cb, "tag", r < 0 ? STEP_FAIL : STEP_OK, plan->tag);
+		if (r < 0)
+			goto fail;
+	}
+	plan->tagged = 1;
+	/* Builds make what the publish steps need: all of them again. */
+	if ((r = run_steps(plan, env, "release.build", "build", cb, NULL, 0)) < 0)
+		goto fail;
+	if (!args->no_publish &&
+	    (r = run_steps(plan, env, "release.publish", "publish", cb, &published,
+			   (size_t)plan->publish_from)) < 0)
+		goto fail;
+	plan->published = plan->nr_published > 0;
+	if (!args->no_push && config_bool(env->cfg, "release.push") &&
+	    (r = push(plan, env, cb)) < 0)
+		goto fail;
+	record(plan->st, plan->record_id, plan->pushed ? "done" : "tagged", plan->commit, 0);
+	log_event(LOG_INFO, "release", "released %s", plan->tag);
+	strbuf_release(&tmsg);
+	return 0;
+fail:
+	/* Resumed: the commit was made by the killed run; it stays, and so
+	 * does the row, so that --resume (or --abort) can be run again. */
+	strbuf_reset(&plan->resume);
+	strbuf_addf(&plan->resume, "the release commit and tag of %s were kept; fix the "
+		    "cause and run 'bosun release --resume' again (or '--abort')",
+		    plan->tag);
+	log_event(LOG_ERROR, "release", "resume of %s failed: %s", plan->tag,
+		  error_message());
+	strbuf_release(&tmsg);
+	return r;
 }

@@ -7,10 +7,17 @@
  * The threads make only system calls and record the first failure; the
  * error is reported by the caller's thread. They run with every signal
  * blocked, so a Ctrl-C is handled by the main thread: the process dies,
- * and the "<file>.lock" a thread had open is removed by the next deploy
- * (agents_sweep_locks(), from the journal). Every writer of these files
- * holds the deploy lock, so a "<file>.lock" found here was left by a
- * killed deploy.
+ * and the "<file>.lock" a thread had open is settled by the next deploy
+ * (journal.c's sweep_locks(), from the journal, through core/lockfile's
+ * lock_settle()). Every writer of these files holds the deploy lock,
+ * which names its owner (core/lockfile), so a "<file>.lock" found here
+ * was left by a killed deploy, and the deploy lock says whose it was.
+ *
+ * Why not lock_acquire() itself: it follows a symlink to lock and replace
+ * its target, and an agent file is in a work tree where a symlink put in
+ * after the plan must never redirect a write out of the project (here
+ * rename() replaces the link itself); and its registry of files to remove
+ * on a signal is not for threads.
  */
 #include "lib/agents/agents.h"
 #include "lib/agents/internal.h"

@@ -185,11 +185,13 @@ tree_digest() {
 	  find . -path ./.git -prune -o -type f -print | sort | xargs cat 2>/dev/null; } | sha256sum
 }
 
-# replay NAME: the real history NAME from shared/data/histories into
-# $TRASH/NAME (skips the whole script when shared/ is absent).
+# replay NAME: the real history NAME into $TRASH/NAME, from the copy in
+# tests/data/histories, else from shared/data/histories (skips the whole
+# script when neither has it).
 replay() {
-	_fi="$SHARED/data/histories/$1.fi.gz"
-	[ -f "$_fi" ] || skip_all "no $_fi (shared/ is absent)"
+	_fi="$BOSUN_TOP/tests/data/histories/$1.fi.gz"
+	[ -f "$_fi" ] || _fi="$SHARED/data/histories/$1.fi.gz"
+	[ -f "$_fi" ] || skip_all "no $1.fi.gz in tests/data/histories or $SHARED/data/histories"
 	if [ ! -d "$TRASH/$1" ]; then
 		git init -q -b main "$TRASH/$1" &&
 		zcat "$_fi" | git -C "$TRASH/$1" fast-import --quiet &&

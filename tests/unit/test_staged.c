@@ -182,13 +182,19 @@ static void staged__real_history(void **state)
 	struct strbuf fi = STRBUF_INIT, script = STRBUF_INIT;
 	const char *dir;
 
-	/* shared/ beside the checkout, as tests/run.sh finds it. */
-	if (shared && *shared)
-		strbuf_addf(&fi, "%s/data/histories/vite.fi.gz", shared);
-	else
-		strbuf_addf(&fi, "%s/../shared/data/histories/vite.fi.gz", top ? top : ".");
+	/* The repository's copy first, then shared/ beside the checkout, as
+	 * tests/run.sh finds it. */
+	strbuf_addf(&fi, "%s/tests/data/histories/vite.fi.gz", top ? top : ".");
 	if (!fs_exists(fi.buf)) {
-		print_message("no %s (shared/ is absent): skipped\n", fi.buf);
+		strbuf_reset(&fi);
+		if (shared && *shared)
+			strbuf_addf(&fi, "%s/data/histories/vite.fi.gz", shared);
+		else
+			strbuf_addf(&fi, "%s/../shared/data/histories/vite.fi.gz",
+				    top ? top : ".");
+	}
+	if (!fs_exists(fi.buf)) {
+		print_message("no %s (nor tests/data/histories): skipped\n", fi.buf);
 		strbuf_release(&fi);
 		skip();
 	}

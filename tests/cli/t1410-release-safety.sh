@@ -184,6 +184,22 @@ test_expect_success 'killed before the push, nothing published: --abort removes 
 	consistent kt && test_eq 1.0.0 "$(cat VERSION)"
 '
 
+test_expect_success 'a file changed since the killed release wrote it is left, and said so' '
+	setup kc && kill_at kc commit &&
+	echo 9.9.9 >VERSION &&
+	test_expect_code 1 bosun release --resume 2>../err &&
+	test_grep "cannot resume v1.1.0: VERSION changed since the release wrote it" ../err &&
+	test_eq 9.9.9 "$(cat VERSION)" &&
+	bosun --json release --abort >../out 2>/dev/null &&
+	python3 -c "
+import json; d=json.load(open(\"../out\"))
+assert d[\"left\"]==[{\"path\":\"VERSION\",\"reason\":\"it changed since the release wrote it\"}], d
+assert sorted(u[\"name\"] for u in d[\"undone\"])==[\"CHANGELOG.md\",\"package.json\"], d
+" &&
+	test_eq 9.9.9 "$(cat VERSION)" && grep -q "\"version\": \"1.0.0\"" package.json &&
+	test_eq " M VERSION" "$(git status --porcelain --untracked-files=no)"
+'
+
 test_expect_success '--resume and --abort take nothing else' '
 	cd kt && test_expect_code 64 bosun release --resume --abort 2>../err &&
 	test_expect_code 64 bosun release --resume major 2>../err &&
@@ -193,18 +209,20 @@ test_expect_success '--resume and --abort take nothing else' '
 test_expect_success 'kill -9 at many points of a release: --resume or --abort makes it whole' '
 	setup kk && printf "release:\n  build:\n    - { name: tarball, run: [sh, -c, \"echo built >../kk.built\"] }\n  publish:\n    - { name: record, run: [sh, -c, \"echo {version} >>../kk.published\"] }\n" >bosun.yml &&
 	git add bosun.yml && git commit -q -m "chore: cfg" &&
-	# the duration of a whole release here, in ms
+	# the duration of a whole release here, in ms (the second one: the
+	# first also creates the store)
 	rm -rf ../kk.ref ../kk.ref.git && cp -r . ../kk.ref && cp -r ../kk.git ../kk.ref.git &&
 	git -C ../kk.ref remote set-url origin "$TRASH/kk.ref.git" &&
+	(cd ../kk.ref && bosun release >/dev/null 2>&1 && commit "fix: warm") &&
 	t0=$(date +%s%N) && (cd ../kk.ref && bosun release >/dev/null 2>&1) && t1=$(date +%s%N) &&
 	ms=$(( (t1 - t0) / 1000000 )) && echo "a release takes $ms ms" &&
 	i=1 && killed=0 && resumed=0 && aborted=0 &&
 	while [ $i -le 30 ]; do
 		commit "fix: change $i" &&
 		{ setsid "$BOSUN" release >/dev/null 2>&1 & } && pid=$! &&
-		sleep "$(awk -v i=$i -v ms=$ms "BEGIN { printf \"%.3f\", ms * i / 30 / 1000 }")" &&
-		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
-		{ wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+		sleep "$(awk -v i=$i -v ms=$ms "BEGIN { printf \"%.3f\", ms * 0.9 * i / 30 / 1000 }")" &&
+		{ kill -9 $pid 2>/dev/null; wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+		if [ $rc -eq 137 ]; then killed=$((killed + 1)); fi &&
 		# what it ran (git, a step) ends on its own, as after a real kill
 		n=0 && while kill -0 -$pid 2>/dev/null; do
 			[ $n -lt 600 ] || return 1
@@ -228,7 +246,7 @@ test_expect_success 'kill -9 at many points of a release: --resume or --abort ma
 		i=$((i + 1)) || { echo "at kill point $i of 30:"; cat ../err; find . ../kk.git -name "*.lock"; git status --short; cat VERSION; git describe --tags; return 1; }
 	done &&
 	echo "killed $killed of 30 releases in flight; $resumed --resume, $aborted --abort" &&
-	test "$killed" -gt 10
+	test "$killed" -ge 10
 '
 
 test_done

@@ -1221,6 +1221,13 @@ static void abort_files(struct release_interrupted *in, struct rel_env *env,
 		if (!exists || strcmp(hex, dstr(f, "after"))) {
 			json_array_append_new(left, json_pack("{s:s, s:s}", "path", rel,
 				"reason", "it changed since the release wrote it"));
+			/* What the release staged is still its own to unstage. */
+			if (blob_at(env, "", rel, &b) == 0) {
+				sha256_hex(bh, b.buf, b.len);
+				if (!strcmp(bh, dstr(f, "after")))
+					paths[n++] = rel;
+			}
+			strbuf_release(&b);
 			continue;
 		}
 		if (before && blob_at(env, orig, rel, &b) == 0)
@@ -1255,6 +1262,25 @@ static void abort_files(struct release_interrupted *in, struct rel_env *env,
  * file's "<file>.lock") are removed; their owner is known to be gone, since
  * this process holds the release lease it held.
  */
+/* The first file of the row that holds neither the bytes it had before the
+ * release nor those the release wrote (NULL: none). */
+static const char *changed_file(struct rel_env *env, const json_t *files)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		const char *before = json_string_value(json_object_get(f, "before"));
+		char hex[SHA256_HEX_LEN + 1];
+		int exists = worktree_hash(env, dstr(f, "path"), hex) == 0;
+
+		if (exists ? strcmp(hex, dstr(f, "after")) && (!before || strcmp(hex, before))
+			   : before != NULL)
+			return dstr(f, "path");
+	}
+	return NULL;
+}
+
 static void recover_journal(struct rel_env *env, const json_t *files)
 {
 	char *journal = manifest_journal_path(env->repo->gitdir);
@@ -1367,13 +1393,17 @@ int release_resume(struct release_plan *plan, struct rel_env *env,
 		/* Nothing left the machine before the commit: put back what was
 		 * written and make the release again (the same version). */
 		json_t *undone = json_array(), *left = json_array();
+		const char *changed = changed_file(env, json_object_get(d, "files"));
 
-		abort_files(in, env, undone, left);
-		if (json_array_size(left)) {
+		if (changed) {
+			/* Checked first: a refused resume changes nothing. */
 			r = error_set(BOSUN_EFAIL, "cannot resume %s: %s changed since "
-				      "the release wrote it", in->row.tag,
-				      dstr(json_array_get(left, 0), "path"));
-			error_hint("commit or restore it, then run 'bosun release --resume' again");
+				      "the release wrote it", in->row.tag, changed);
+			error_hint("restore it, or keep it and undo the rest with "
+				   "'bosun release --abort'");
+		} else if (abort_files(in, env, undone, left), json_array_size(left)) {
+			r = error_set(BOSUN_EFAIL, "cannot resume %s: %s", in->row.tag,
+				      dstr(json_array_get(left, 0), "reason"));
 		} else if (in->st && store_release_update(in->st, in->row.id, "undone", NULL,
 					"interrupted before its commit; made again by "
 					"release --resume") < 0) {

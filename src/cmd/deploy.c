@@ -64,13 +64,14 @@ static int commit_dir(struct bosun_ctx *ctx, const char *rev, char hex[41],
 /* The options of every verb; a process runs one verb. */
 static struct {
 	int detach, wait, follow, days;
-	const char *await, *timeout, *version;
+	const char *await, *timeout, *version, *push_pid;
 	struct opt_list probes;
 } cli = { .days = 7 };
 
 static const struct option watch_opts[] = {
 	OPT_BOOL('d', "detach", &cli.detach, "watch in the background; print the watcher's PID"),
 	OPT_STRING(0, "await", &cli.await, "REMOTE:BRANCH", "first wait until the remote branch is at the commit"),
+	OPT_STRING(0, "push-pid", &cli.push_pid, "PID:START", "with --await: the git push to follow (the pre-push hook gives it)"),
 	OPT_STRING(0, "timeout", &cli.timeout, "DURATION", "give up after this long (default deploy.timeout)"),
 	OPT_LIST(0, "probe", &cli.probes, "NAME", "use only this probe (repeatable)"),
 	OPT_STRING(0, "version", &cli.version, "V", "the version being deployed, for {version}"),
@@ -192,6 +193,17 @@ static int deploy_watch_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("unexpected argument '%s'", argv[1]);
 	if ((r = split_await(await, &remote, &branch)) < 0)
 		goto out;
+	if (cli.push_pid) {
+		char *end;
+		long pid = strtol(cli.push_pid, &end, 10);
+
+		if (!await || pid <= 0 || *end != ':' ||
+		    (w.push_start = strtoull(end + 1, &end, 10), *end)) {
+			r = cmd_usage_error("--push-pid: want PID:START with --await");
+			goto out;
+		}
+		w.push_pid = (pid_t)pid;
+	}
 	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0 ||
 	    (r = resolve_rev(ctx, argc ? argv[0] : "HEAD", hex)) < 0)
 		goto out;
@@ -409,20 +421,29 @@ static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 /* ---- stop -------------------------------------------------------------- */
 
-static int wait_gone(const struct proc_owner *w, long ms)
+/* How long a stopped watcher has to exit before SIGKILL, and then to go. */
+#define STOP_GRACE_MS 5000
+#define STOP_KILL_MS 1000
+
+/* Poll until w has exited or ms have passed; 1 when it has exited. */
+static int wait_gone(const struct proc_owner *w, long long ms)
 {
-	for (; ms > 0; ms -= 20) {
-		if (!proc_owner_alive(w))
-			return 1;
+	long long until = time_mono_ms() + ms;
+
+	while (proc_owner_alive(w)) {
+		if (time_mono_ms() >= until)
+			return 0;
 		time_sleep_ms(20);
 	}
-	return !proc_owner_alive(w);
+	return 1;
 }
 
 static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct proc_owner w;
+	const char *how = "SIGTERM";
+	long long t0, waited;
 	char hex[41];
 	int r;
 
@@ -435,16 +456,32 @@ static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		r = error_set(BOSUN_ENOTFOUND, "no watcher is running for %.12s", hex);
 		goto out;
 	}
+	/* The watcher records verdict canceled and exits; wait until it has,
+	 * so that what follows reads its last word. */
+	t0 = time_mono_ms();
 	kill(w.pid, SIGTERM);
-	if (!wait_gone(&w, 5000)) {
+	if (!wait_gone(&w, STOP_GRACE_MS)) {
+		how = "SIGKILL";
 		kill(w.pid, SIGKILL);
-		wait_gone(&w, 1000);
+		if (!wait_gone(&w, STOP_KILL_MS)) {
+			r = error_set(BOSUN_EBUSY, "the watcher of %.12s (pid %d) still runs "
+				      "%d s after SIGTERM and SIGKILL", hex, (int)w.pid,
+				      (STOP_GRACE_MS + STOP_KILL_MS) / 1000);
+			goto out;
+		}
 	}
+	waited = time_mono_ms() - t0;
 	if (ctx->json)
-		out_json(json_pack("{s:s, s:i, s:b}", "commit", hex, "pid", (int)w.pid,
-				   "stopped", 1));
+		out_json(json_pack("{s:s, s:i, s:b, s:s, s:I}", "commit", hex, "pid",
+				   (int)w.pid, "stopped", 1, "signal", how,
+				   "waited_ms", (json_int_t)waited));
+	else if (!ctx->quiet && !strcmp(how, "SIGTERM"))
+		printf("stopped the watcher of %.12s (pid %d): it exited %lld ms "
+		       "after SIGTERM\n", hex, (int)w.pid, waited);
 	else if (!ctx->quiet)
-		printf("stopped the watcher of %.12s (pid %d)\n", hex, (int)w.pid);
+		printf("stopped the watcher of %.12s (pid %d): it did not exit within "
+		       "%d s of SIGTERM, so it was killed (SIGKILL); it left no verdict\n",
+		       hex, (int)w.pid, STOP_GRACE_MS / 1000);
 	r = 0;
 out:
 	strbuf_release(&dir);
@@ -612,7 +649,7 @@ out:
 
 static const struct sub_entry deploy_subs[] = {
 	{ .name = "watch", .summary = "watch a commit's deployment until a verdict",
-	  .usage = "[REV] [--detach] [--await REMOTE:BRANCH] [--timeout DURATION] "
+	  .usage = "[REV] [--detach] [--await REMOTE:BRANCH [--push-pid PID:START]] [--timeout DURATION] "
 		   "[--probe NAME]... [--version V]",
 	  .help = "Watch the deployment of REV (default HEAD) until a verdict: success,\n"
 		  "failed, timeout or canceled. One watcher per commit.",

@@ -111,6 +111,40 @@ int proc_alive(pid_t pid, unsigned long long start)
 	return now == start;
 }
 
+/* pid's parent (field 4 of /proc/PID/stat), or 0. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* After the name's last ')': " S PPID ...". */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return 0;
+	return (pid_t)atoi(p + 4);
+}
+
+pid_t proc_ancestor_named(const char *comm, int depth)
+{
+	pid_t pid = getppid();
+
+	for (; depth > 0 && pid > 1; depth--, pid = parent_of(pid))
+		if (comm_is((int)pid, comm))
+			return pid;
+	return 0;
+}
+
 /* Read once: neither changes while the process runs. */
 const char *proc_boot_id(void)
 {

@@ -29,6 +29,9 @@ int proc_alive(pid_t pid, unsigned long long start);
  * dir (its cwd), else 0: for a caller that took over from a killed
  * process and waits for the children it left behind to end. */
 int proc_any_in_dir(const char *dir, const char *comm);
+/* The nearest of this process's parent and up to depth - 1 further
+ * ancestors whose name (/proc/PID/comm) is comm: its PID, or 0. */
+pid_t proc_ancestor_named(const char *comm, int depth);
 /* /proc/sys/kernel/random/boot_id, "" when unknown; read once. */
 const char *proc_boot_id(void);
 /* gethostname(), spaces made '_', "" when unknown; read once. */

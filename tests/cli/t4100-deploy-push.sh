@@ -59,4 +59,26 @@ test_expect_success 'a staged secret blocks the commit through the pre-commit ho
 	git rm -q --cached leak.txt && rm leak.txt
 '
 
+test_expect_success 'a rejected push: status says the push failed at once, not in progress' '
+	cd app && git checkout -q main &&
+	printf "#!/bin/sh\necho no pushes today >&2\nexit 1\n" >../remote.git/hooks/pre-receive &&
+	chmod +x ../remote.git/hooks/pre-receive &&
+	commit "feat: two" && C=$(git rev-parse HEAD) &&
+	test_expect_code 1 env BOSUN_DEPLOY_AWAIT=1h git push -q origin main 2>../push.err &&
+	test_grep "no pushes today" ../push.err &&
+	test_expect_code 1 bosun deploy status --wait --timeout 20s "$C" >../out 2>../err &&
+	test_grep "^canceled $(echo $C | cut -c1-12): the push failed: git push ended and origin/main is not at" ../out &&
+	test_no_grep "gave up waiting" ../err &&
+	rm ../remote.git/hooks/pre-receive
+'
+
+test_expect_success 'a watcher given a push that went through watches the deployment' '
+	cd app && printf "#!/bin/sh\nsleep 1\n" >../remote.git/hooks/pre-receive &&
+	chmod +x ../remote.git/hooks/pre-receive &&
+	BOSUN_DEPLOY_AWAIT=1h git push -q origin main 2>../push.err &&
+	C=$(git rev-parse HEAD) &&
+	timeout 60 "$BOSUN" deploy status --wait "$C" >../out 2>&1 &&
+	test_grep "^success" ../out && rm ../remote.git/hooks/pre-receive
+'
+
 test_done

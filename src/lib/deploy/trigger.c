@@ -4,6 +4,7 @@
 #include "lib/deploy/trigger.h"
 
 #include "core/error.h"
+#include "core/proc.h"
 #include "core/run.h"
 #include "lib/config/config.h"
 
@@ -41,9 +42,11 @@ int deploy_after_push(const struct config *cfg, const char *self, const char *di
 		      struct strbuf *why)
 {
 	char exe[PATH_MAX];
-	struct strbuf await = STRBUF_INIT;
+	struct strbuf await = STRBUF_INIT, push = STRBUF_INIT;
 	const char *argv[] = { self, "deploy", "watch", oid, "--detach", "--await",
-		NULL, NULL };
+		NULL, NULL, NULL };
+	unsigned long long start;
+	pid_t git;
 	struct child c = CHILD_INIT;
 	int r = 1;
 
@@ -56,6 +59,17 @@ int deploy_after_push(const struct config *cfg, const char *self, const char *di
 	}
 	strbuf_addf(&await, "%s:%s", remote, branch);
 	argv[6] = await.buf;
+	/*
+	 * In the pre-push hook, `git push` is an ancestor (the shim's parent, or
+	 * a shell's between): the watcher follows it, and when it has ended
+	 * without the remote branch at the commit, the push failed.
+	 */
+	git = proc_ancestor_named("git", 3);
+	if (git && proc_start_time(git, &start) == 0) {
+		strbuf_addf(&push, "--push-pid=%d:%llu", (int)git, start);
+		argv[7] = push.buf;
+	}
+	error_clear();
 	c.argv = argv;
 	c.dir = dir;
 	c.capture = 1;
@@ -71,5 +85,6 @@ int deploy_after_push(const struct config *cfg, const char *self, const char *di
 	}
 	child_release(&c);
 	strbuf_release(&await);
+	strbuf_release(&push);
 	return r;
 }

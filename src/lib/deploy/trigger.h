@@ -9,6 +9,10 @@
  *	// 0: not watched (no deploy.probes, branch not in deploy.branches)
  *	// -1: it could not start; why says so (the push goes on)
  *
+ * When `git push` is an ancestor (the pre-push hook), the watcher is given
+ * its PID and start time (--push-pid PID:START), so it tells a push that
+ * failed from one still running.
+ *
  * self is bosun's executable (NULL: this process's own); dir is where the
  * watcher runs (the worktree). Nothing is recorded with error_set(): a
  * watcher that does not start is a warning for the caller to show.

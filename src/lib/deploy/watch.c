@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/proc.h"
 #include "core/run.h"
 #include "core/sigchain.h"
 #include "core/time.h"
@@ -497,7 +498,14 @@ static int remote_has_commit(struct watch *w, int ask_remote)
 	return hit;
 }
 
-/* 0 when the remote ref reached the commit, -1 when it did not in time. */
+/* Whether the awaited `git push` has ended (never, when it is unknown). */
+static int push_ended(const struct watch *w)
+{
+	return w->push_pid > 0 && !proc_alive(w->push_pid, w->push_start);
+}
+
+/* 0 when the remote ref reached the commit, -1 when it did not in time, -2
+ * when the `git push` awaited ended without it getting there. */
 static int await_push(struct watch *w)
 {
 	long long until = time_wall_ms() + w->await_ms, wait = 1000 / w->time_scale;
@@ -508,14 +516,27 @@ static int await_push(struct watch *w)
 	dlog_line(w->log_fd, &w->secrets, "%s", w->message.buf);
 	save_status(w);
 	for (round = 0; !watch_stop_requested; round++) {
+		long long next;
+		int ended = push_ended(w);
+
+		/* Asked after the push ended: a push that got through has
+		 * moved the remote branch before git exits. */
 		if (remote_has_commit(w, 1)) {
 			dlog_line(w->log_fd, &w->secrets, "%s/%s is at %.12s", w->await_remote,
 				  w->await_branch, w->commit);
 			return 0;
 		}
+		if (ended)
+			return -2;
 		if (time_wall_ms() >= until)
 			return -1;
-		sleep_until(time_wall_ms() + (wait < 1 ? 1 : wait));
+		/* The push is looked at every 100 ms, the remote on the backoff. */
+		next = time_wall_ms() + (wait < 1 ? 1 : wait);
+		while (!watch_stop_requested && time_wall_ms() < next && !push_ended(w)) {
+			long long now = time_wall_ms();
+
+			sleep_until(next - now > 100 ? now + 100 : next);
+		}
 		if (wait < 8000 / w->time_scale)
 			wait *= 2;
 	}
@@ -860,10 +881,13 @@ static int watch_run_stoppable(struct watch *w)
 	w->deadline_ms = w->started_ms + w->timeout_ms;
 	dlog_line(w->log_fd, &w->secrets, "watching %s (pid %d, timeout %llds, %zu probes)",
 		  w->commit, (int)getpid(), w->timeout_ms / 1000, w->probes.nr);
-	if (w->await_remote && w->await_branch && await_push(w) < 0) {
+	if (w->await_remote && w->await_branch && (r = await_push(w)) < 0) {
 		w->state = DS_CANCELED;
 		if (watch_stop_requested)
 			set_message(w, "stopped");
+		else if (r == -2)
+			set_message(w, "the push failed: git push ended and %s/%s is not at %.12s",
+				    w->await_remote, w->await_branch, w->commit);
 		else
 			set_message(w, "%s/%s did not reach %.12s in time; was the push rejected?",
 				    w->await_remote, w->await_branch, w->commit);

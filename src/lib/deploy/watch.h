@@ -42,6 +42,8 @@ struct watch {
 	char *workdir;
 	const char *version;
 	const char *await_remote, *await_branch;
+	pid_t push_pid;               /* the `git push` awaited (0: unknown) */
+	unsigned long long push_start;/* its start time (core/proc) */
 	struct repo *repo;            /* for the remote-tracking ref; may be NULL */
 	struct probe_set probes;
 	long long timeout_ms, interval_ms, late_ms, early_ms, await_ms;

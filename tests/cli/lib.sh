@@ -106,6 +106,28 @@ test_done() {
 	[ "$test_failed" -eq 0 ]
 }
 
+# wait_for SECONDS CMD...: run CMD (a command or a function of the test)
+# every 50 ms until it succeeds; fail, saying what was awaited, when
+# SECONDS pass first. For what another process (a detached watcher, a
+# server) writes in its own time: no sleep that assumes it is done.
+wait_for() {
+	_wf_n=$(($1 * 20))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if [ "$_wf_n" -le 0 ]; then
+			echo "# waited in vain for: $*"
+			return 1
+		fi
+		sleep 0.05
+		_wf_n=$((_wf_n - 1))
+	done
+}
+
+# gone PID: the process has ended (a zombie, not yet reaped, has ended too).
+gone() {
+	! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" | grep -q Z
+}
+
 # test_expect_code CODE CMD...: CMD exits with CODE.
 test_expect_code() {
 	_want=$1

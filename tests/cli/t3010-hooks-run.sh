@@ -127,11 +127,12 @@ test_expect_success 'parallel: false on a check runs it alone' '
   pre-commit:
     checks:
       - name: a
-        run: \"touch ../a2.ready; sleep 0.3; test ! -e ../b2.ready\"
+        run: \"i=0; while [ ! -e ../b2.ready ] && [ \$i -lt 20 ]; do sleep 0.05; i=\$((i+1)); done; test ! -e ../b2.ready && date +%s%N >../a2.end\"
         parallel: false
       - name: b
-        run: \"touch ../b2.ready\"" &&
-	bosun hooks run pre-commit 2>../err && test -e ../b2.ready
+        run: \"date +%s%N >../b2.ready\"" &&
+	bosun hooks run pre-commit 2>../err && test -e ../b2.ready &&
+	test "$(cat ../b2.ready)" -gt "$(cat ../a2.end)"
 '
 
 test_expect_success 'fail_fast on a check skips the checks after it' '
@@ -272,10 +273,6 @@ test_expect_success 'hooks that bosun does not know run no checks' '
 '
 
 # gone PID: the process has ended (gone, or a zombie not yet reaped).
-gone() {
-	! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" | grep -q Z
-}
-
 test_expect_success 'killed by a signal, bosun takes its running checks with it' '
 	setup die "hooks:
   pre-commit:

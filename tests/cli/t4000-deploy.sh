@@ -57,6 +57,12 @@ setup() {
 	new_repo "$1" && commit "feat: one" && C=$(git rev-parse HEAD) && D=.git/bosun/deploy/$C
 }
 
+# status_is WORD: `deploy status` of HEAD starts with WORD (for wait_for).
+status_is() {
+	bosun deploy status >"$TRASH/status.now" 2>&1
+	grep -q "^$1" "$TRASH/status.now"
+}
+
 rows() {
 	python3 -c "
 import sqlite3,sys; db=sqlite3.connect('.git/bosun/state.db')
@@ -199,7 +205,7 @@ test_expect_success 'server down, then up' '
 	setup down && do_answers ACTIVE >../down.json &&
 	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])") &&
 	PORT=$port && config && bosun deploy watch --detach >../pid &&
-	sleep 0.4 && test_grep "do: unknown" $D/watch.log &&
+	wait_for 20 grep -q "do: unknown" $D/watch.log &&
 	start_server down $port && bosun deploy status --wait >../out &&
 	test_grep "^success" ../out
 '
@@ -221,9 +227,9 @@ test_expect_success 'logs -f follows until the verdict' '
 
 test_expect_success 'kill -9: the watch is stale, not in progress forever' '
 	setup kill9 && do_answers BUILDING >../k.json && start_server k && config &&
-	bosun deploy watch --detach >../pid && sleep 0.2 &&
+	bosun deploy watch --detach >../pid && wait_for 20 status_is building &&
 	test_expect_code 2 bosun deploy status >../out && test_grep "^building" ../out &&
-	kill -9 $(cat ../pid) && sleep 0.1 &&
+	kill -9 $(cat ../pid) && wait_for 20 status_is stale &&
 	test_expect_code 1 bosun deploy status >../out && test_grep "^stale" ../out &&
 	bosun deploy list >../out && test_grep "stale" ../out &&
 	bosun deploy clean >../out && test_grep "cleaned 1 stale" ../out && test ! -e $D/watch.pid &&
@@ -250,10 +256,25 @@ test_expect_success 'status --wait --timeout gives up with exit 2 while in progr
 
 test_expect_success 'stop: verdict canceled, exit 3 when nothing runs' '
 	setup stop && do_answers BUILDING >../s.json && start_server s && config &&
-	bosun deploy watch --detach >../pid && sleep 0.2 &&
-	bosun deploy stop HEAD >../out && test_grep "stopped the watcher" ../out &&
+	bosun deploy watch --detach >../pid && wait_for 20 status_is building &&
+	bosun deploy stop HEAD >../out &&
+	test_grep "^stopped the watcher of $(echo $C | cut -c1-12) (pid $(cat ../pid)): it exited [0-9]* ms after SIGTERM$" ../out &&
+	gone $(cat ../pid) &&
 	test_expect_code 1 bosun deploy status >../out && test_grep "^canceled" ../out &&
 	test_expect_code 3 bosun deploy stop HEAD 2>../err && test_grep "no watcher" ../err
+'
+
+test_expect_success 'stop: a watcher deaf to SIGTERM is killed after 5 s, and stop says so' '
+	setup deaf && mkdir -p $D && { (trap "" TERM; exec sleep 60) & } &&
+	deaf=$! && wait_for 10 grep -qx sleep /proc/$deaf/comm &&
+	echo "$deaf $(cut -d" " -f22 /proc/$deaf/stat)" >$D/watch.pid &&
+	bosun --json deploy stop HEAD >../out &&
+	test_grep "\"signal\": \"SIGKILL\"" ../out && test_grep "\"stopped\": true" ../out &&
+	gone $deaf &&
+	{ (trap "" TERM; exec sleep 60) & } && deaf=$! && wait_for 10 grep -qx sleep /proc/$deaf/comm &&
+	echo "$deaf $(cut -d" " -f22 /proc/$deaf/stat)" >$D/watch.pid &&
+	bosun deploy stop HEAD >../out &&
+	test_grep "it did not exit within 5 s of SIGTERM, so it was killed (SIGKILL)" ../out
 '
 
 test_expect_success 'two watches of one commit at the same moment: exactly one watcher' '
@@ -309,7 +330,8 @@ test_expect_success 'command probes: output mapped, or the exit code' '
 test_expect_success '--await waits for the push, then watches' '
 	setup aw && git init -q --bare ../aw.git && git remote add origin ../aw.git &&
 	do_answers ACTIVE >../aw.json && start_server aw && config &&
-	bosun deploy watch --detach --await origin:main >/dev/null && sleep 0.2 &&
+	bosun deploy watch --detach --await origin:main >/dev/null &&
+	wait_for 20 grep -q "waiting for origin/main" $D/status.json &&
 	test_expect_code 2 bosun deploy status >../out && test_grep "waiting for origin/main" ../out &&
 	git push -q origin main && bosun deploy status --wait >../out && test_grep "^success" ../out
 '

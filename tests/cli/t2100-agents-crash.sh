@@ -32,11 +32,15 @@ test_expect_success 'a deploy killed at random moments leaves old or new files a
 	while [ $gen -le 10 ]; do
 		templates 150 $gen &&
 		# what the new generation looks like, deployed in a scratch clone
-		rm -rf ../ref && cp -r . ../ref && (cd ../ref && bosun agents deploy -t claude -t qwen >/dev/null 2>&1) &&
+		# (the same update as the one killed below: it is timed, and the
+		# kill comes 5 to 95 % into that time, on a fast machine or a slow one)
+		rm -rf ../ref && cp -r . ../ref && t0=$(date +%s%N) &&
+		(cd ../ref && bosun agents deploy -t claude -t qwen >/dev/null 2>&1) &&
+		took_ms=$((($(date +%s%N) - t0) / 1000000)) &&
 		(cd ../ref && snapshot ../new) &&
 		{ bosun agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
 		pid=$! &&
-		sleep "0.$(awk -v s=$gen "BEGIN { srand(s); printf \"%03d\", rand() * 250 }")" &&
+		sleep "$(awk -v s=$gen -v ms=$took_ms "BEGIN { srand(s); printf \"%.4f\", ms * (0.05 + 0.9 * rand()) / 1000 }")" &&
 		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
 		# killed (137), or it had finished: then it must have succeeded
 		{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&

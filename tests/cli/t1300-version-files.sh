@@ -150,6 +150,32 @@ test_expect_success 'kill -9 at every rename, fsync, unlink, open and write: all
 	bosun version set 3.0.0 >/dev/null && test_eq 3.0.0 "$(cat VERSION)" &&
 	test_eq "" "$(find .git/bosun -name "*.lock*")"
 '
+
+# version bump also walks the history and saves the commit cache
+# (.git/bosun/commits.cache) through a lock: killed at any point of that,
+# the next run cleans what it left, and no lock or owner name stays.
+test_expect_success 'kill -9 of version bump, commit cache included: the next run leaves no lock litter' '
+	setup_files cbump && git tag -d v1.0.0 >/dev/null && commit "fix: a" && commit "feat: b" && kills=0 &&
+	for sc in openat link write rename; do
+		k=1 &&
+		while [ $k -le 40 ]; do
+			rm -f .git/bosun/commits.cache &&
+			strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$k \
+				"$BOSUN" version bump >/dev/null 2>&1
+			rc=$? &&
+			{ bosun version check >../out 2>../err ||
+			  { echo "$sc #$k (exit $rc): the files disagree" && cat ../out ../err && false; }; } &&
+			bosun version next >/dev/null 2>>../err &&
+			left=$(find . .git/bosun -maxdepth 1 -name "*.lock*") &&
+			if [ -n "$left" ]; then echo "$sc #$k (exit $rc) left:" $left; cat ../err; return 1; fi &&
+			git checkout -q -- . || return 1
+			[ $rc -ne 0 ] || break
+			kills=$((kills + 1)) && k=$((k + 1))
+		done || return 1
+	done &&
+	echo "kills: $kills" && [ $kills -ge 20 ] &&
+	test -s .git/bosun/commits.cache
+'
 else
 	test_skip 'kill -9 at every rename, fsync, unlink, open and write: all old or all new' 'no strace'
 fi

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t oid_hash(const unsigned char *oid)
 {
@@ -418,6 +419,28 @@ static int cache_has_cycle(struct history *h)
 	return cycle;
 }
 
+/*
+ * What a run killed while saving the cache left: its lock (taken over and
+ * dropped, which says so, when its owner is dead; kept while it runs) and a
+ * lone owner name (killed before the lock was linked). A run that has
+ * nothing new to save would otherwise leave them for good.
+ */
+static void cache_clean_dead(const char *path)
+{
+	struct strbuf lock = STRBUF_INIT;
+	struct lockfile lk = LOCKFILE_INIT;
+
+	/* Never disturb an error on its way to the user. */
+	if (error_kind())
+		return;
+	strbuf_addf(&lock, "%s.lock", path);
+	if (access(lock.buf, F_OK) == 0 && lock_acquire(&lk, path, 0) == 0)
+		lock_rollback(&lk);
+	lock_sweep_dead_owners(path);
+	error_clear();
+	strbuf_release(&lock);
+}
+
 static void cache_load(struct history *h)
 {
 	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
@@ -425,7 +448,10 @@ static void cache_load(struct history *h)
 	uint32_t n, i, k;
 
 	h->cache_loaded = 1;
-	if (cache_path(h, &path) < 0 || fs_read_file(&sb, path.buf, 1u << 30) < 0 ||
+	if (cache_path(h, &path) < 0)
+		goto out;
+	cache_clean_dead(path.buf);
+	if (fs_read_file(&sb, path.buf, 1u << 30) < 0 ||
 	    sb.len < 12 || memcmp(sb.buf, cache_magic, 8))
 		goto out;
 	memcpy(&n, sb.buf + 8, 4);

@@ -139,11 +139,24 @@ out:
 
 int manifest_recover(const char *journal, struct strbuf *report)
 {
+	struct strbuf base = STRBUF_INIT;
 	struct lockfile jl = LOCKFILE_INIT;
 	int r;
 
-	if (access(journal, F_OK) < 0)
-		return 0; /* the common case: a read takes no lock */
+	strbuf_addf(&base, "%s.writer.lock", journal);
+	if (access(journal, F_OK) < 0 && access(base.buf, F_OK) < 0) {
+		/* The common case: a read takes no lock. A writer killed
+		 * while taking a lock may have left its owner name alone
+		 * (no lock): that goes. */
+		strbuf_setlen(&base, base.len - strlen(".lock"));
+		lock_sweep_dead_owners(base.buf);
+		lock_sweep_dead_owners(journal);
+		strbuf_release(&base);
+		return 0;
+	}
+	/* A journal, or a writer lock without one (its writer may have been
+	 * killed before the first record): settle it under the lock. */
+	strbuf_release(&base);
 	if ((r = writer_lock(&jl, journal)) < 0)
 		return r;
 	r = recover_locked(journal, report);

@@ -206,47 +206,95 @@ test_expect_success '--resume and --abort take nothing else' '
 	test_expect_code 64 bosun release --abort --pre rc 2>../err
 '
 
-test_expect_success 'kill -9 at many points of a release: --resume or --abort makes it whole' '
-	setup kk && printf "release:\n  build:\n    - { name: tarball, run: [sh, -c, \"echo built >../kk.built\"] }\n  publish:\n    - { name: record, run: [sh, -c, \"echo {version} >>../kk.published\"] }\n" >bosun.yml &&
-	git add bosun.yml && git commit -q -m "chore: cfg" &&
-	# the duration of a whole release here, in ms (the second one: the
-	# first also creates the store)
+# count_git DIR: a git on PATH (DIR/bin) that numbers its calls (DIR/count)
+# and pauses at call DIR/at, "before" or "after" it runs (DIR/when): says
+# so in DIR/paused and waits (bounded) for DIR/go.
+count_git() {
+	rm -rf "$1" && mkdir -p "$1/bin" &&
+	cat >"$1/bin/git" <<-EOF &&
+	#!/bin/sh
+	n=\$((\$(cat "$1/count" 2>/dev/null || echo 0) + 1)) && echo \$n >"$1/count"
+	pause() {
+		[ "\$n" = "\$(cat "$1/at" 2>/dev/null)" ] && [ "\$1" = "\$(cat "$1/when")" ] || return 0
+		touch "$1/paused"; i=0
+		while [ ! -f "$1/go" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i+1)); done
+	}
+	pause before
+	"$REAL_GIT" "\$@"; rc=\$?
+	pause after
+	exit \$rc
+	EOF
+	chmod +x "$1/bin/git"
+}
+
+test_expect_success 'kill -9 before and after every git command and step of a release: --resume or --abort makes it whole' '
+	# the steps run git too, so that the kill points fall inside them
+	setup kk && printf "release:\n  build:\n    - { name: tarball, run: [sh, -c, \"git --version >/dev/null && echo built >../kk.built\"] }\n  publish:\n    - { name: record, run: [sh, -c, \"git --version >/dev/null && echo {version} >>../kk.published\"] }\n" >bosun.yml &&
+	git add bosun.yml && git commit -q -m "chore: cfg" && D="$TRASH/kk.d" && count_git "$D" &&
+	# how many git commands a release runs
 	rm -rf ../kk.ref ../kk.ref.git && cp -r . ../kk.ref && cp -r ../kk.git ../kk.ref.git &&
 	git -C ../kk.ref remote set-url origin "$TRASH/kk.ref.git" &&
-	(cd ../kk.ref && bosun release >/dev/null 2>&1 && commit "fix: warm") &&
-	t0=$(date +%s%N) && (cd ../kk.ref && bosun release >/dev/null 2>&1) && t1=$(date +%s%N) &&
-	ms=$(( (t1 - t0) / 1000000 )) && echo "a release takes $ms ms" &&
-	i=1 && killed=0 && resumed=0 && aborted=0 &&
-	while [ $i -le 30 ]; do
-		commit "fix: change $i" &&
+	(cd ../kk.ref && PATH="$D/bin:$PATH" bosun release >/dev/null 2>&1) && calls=$(cat "$D/count") &&
+	echo "a release runs git $calls times" && test "$calls" -ge 8 &&
+	k=1 && runs=0 && resumed=0 && aborted=0 &&
+	while [ $k -le "$calls" ]; do
+		for when in before after; do
+			commit "fix: change $k $when" &&
+			rm -f "$D/count" "$D/paused" "$D/go" && echo $k >"$D/at" && echo $when >"$D/when" &&
+			{ PATH="$D/bin:$PATH" setsid "$BOSUN" release >/dev/null 2>&1 & } && pid=$! &&
+			n=0 && while [ ! -f "$D/paused" ] && kill -0 $pid 2>/dev/null; do
+				[ $n -lt 600 ] || return 1
+				sleep 0.05 && n=$((n + 1))
+			done &&
+			{ kill -9 -$pid 2>/dev/null; wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+			runs=$((runs + 1)) &&
+			if [ $((runs % 2)) -eq 0 ]; then
+				bosun release --resume >/dev/null 2>../err &&
+				resumed=$((resumed + 1))
+			elif bosun release --abort >/dev/null 2>../err; then
+				aborted=$((aborted + 1))
+			else
+				# pushed or published: the release must be finished instead
+				test_grep "already on\|publish step(s) of" ../err &&
+				bosun release --resume >/dev/null 2>../err
+			fi &&
+			consistent kk &&
+			# and the next plain release works
+			if [ -n "$(git log --format=%s "$(git describe --tags --abbrev=0)..HEAD" | grep "^fix")" ]; then
+				bosun release >/dev/null 2>../err && consistent kk
+			fi || { echo "killed $when git command $k:"; cat ../err; return 1; }
+		done &&
+		k=$((k + 1))
+	done &&
+	echo "$runs releases killed; $resumed --resume, $aborted --abort" &&
+	test "$runs" -ge 16
+'
+
+test_expect_success 'kill -9 at measured moments of a release, steps included' '
+	cd kk && rm -f "$TRASH/kk.d/at" &&
+	t0=$(date +%s%N) && commit "fix: timed" && bosun release >/dev/null 2>&1 && t1=$(date +%s%N) &&
+	ms=$(( (t1 - t0) / 1000000 )) && i=1 &&
+	while [ $i -le 12 ]; do
+		commit "fix: at $i" &&
 		{ setsid "$BOSUN" release >/dev/null 2>&1 & } && pid=$! &&
-		sleep "$(awk -v i=$i -v ms=$ms "BEGIN { printf \"%.3f\", ms * 0.9 * i / 30 / 1000 }")" &&
+		sleep "$(awk -v i=$i -v ms=$ms "BEGIN { printf \"%.3f\", ms * 0.9 * i / 12 / 1000 }")" &&
 		{ kill -9 $pid 2>/dev/null; wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
-		if [ $rc -eq 137 ]; then killed=$((killed + 1)); fi &&
 		# what it ran (git, a step) ends on its own, as after a real kill
 		n=0 && while kill -0 -$pid 2>/dev/null; do
 			[ $n -lt 600 ] || return 1
 			sleep 0.05 && n=$((n + 1))
 		done &&
-		if [ $((i % 2)) -eq 0 ]; then
-			bosun release --resume >/dev/null 2>../err &&
-			resumed=$((resumed + 1))
-		elif bosun release --abort >/dev/null 2>../err; then
-			aborted=$((aborted + 1))
+		if bosun release --abort >/dev/null 2>../err; then
+			consistent kk
 		else
-			# pushed or published: the release must be finished instead
 			test_grep "already on\|publish step(s) of" ../err &&
-			bosun release --resume >/dev/null 2>../err
+			bosun release --resume >/dev/null 2>../err && consistent kk
 		fi &&
-		consistent kk &&
-		# and the next plain release works
 		if [ -n "$(git log --format=%s "$(git describe --tags --abbrev=0)..HEAD" | grep "^fix")" ]; then
 			bosun release >/dev/null 2>../err && consistent kk
 		fi &&
-		i=$((i + 1)) || { echo "at kill point $i of 30:"; cat ../err; find . ../kk.git -name "*.lock"; git status --short; cat VERSION; git describe --tags; return 1; }
-	done &&
-	echo "killed $killed of 30 releases in flight; $resumed --resume, $aborted --abort" &&
-	test "$killed" -ge 10
+		i=$((i + 1)) || { echo "at moment $i of 12:"; cat ../err; return 1; }
+	done
 '
 
 test_done

@@ -94,6 +94,18 @@ test_expect_success 'a dead holder'\''s lease is taken over, with a message' '
 	test_eq v1.1.0 "$(cat ../out)" && consistent dead
 '
 
+test_expect_success 'command -v sqlite3' 'a lease whose PID now names another process (another start time) is taken over' '
+	setup reuse && bosun migrate >/dev/null &&
+	boot=$(cat /proc/sys/kernel/random/boot_id) && host=$(uname -n) &&
+	exp=$(( $(date +%s) * 1000 + 3600000 )) &&
+	sqlite3 .git/bosun/state.db "insert into leases (name, owner, token, expires_ms) values (\"release\", \"$$ 1 $boot $host\", 7, $exp)" &&
+	bosun release >../out 2>../err &&
+	test_grep "took over the release lease of a bosun that is gone (pid $$ on $host" ../err &&
+	test_eq v1.1.0 "$(cat ../out)" && consistent reuse &&
+	# given up at the end, with a token above the dead holder'\''s
+	test_eq "free 8" "$(sqlite3 .git/bosun/state.db "select coalesce(owner, \"free\") || \" \" || token from leases where name = \"release\"")"
+'
+
 test_expect_success 'undo puts back only what this run wrote' '
 	setup own && ino=$(stat -c %i VERSION) && : >package.json.lock &&
 	test_expect_code 75 bosun release 2>../err && test_grep "package.json.lock" ../err &&

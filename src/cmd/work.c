@@ -95,6 +95,129 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------------------ spawn */
+
+static struct { struct opt_list only; int restart; } spawn_args;
+
+static const struct option spawn_opts[] = {
+	OPT_LIST(0, "only", &spawn_args.only, "ID", "spawn only this workstream (repeatable)"),
+	OPT_BOOL(0, "restart", &spawn_args.restart, "start again an agent that exited"),
+	OPT_END(),
+};
+
+static int work_setup(struct bosun_ctx *ctx, struct store **st, struct work_where *w,
+		      struct work_config *wc)
+{
+	struct repo *repo;
+	struct config *cfg;
+	int r;
+
+	if ((r = ctx_repo(ctx, &repo)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
+		return r;
+	work_config_read(wc, cfg);
+	if ((r = work_where_init(w, repo->workdir, repo->common_dir, wc)) < 0)
+		return r;
+	return open_store(ctx, st);
+}
+
+static json_t *strs_json(char *const *v, size_t nr)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *spawned_json(const struct work_spawned *s)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}",
+			      "id", s->id, "dir", s->dir, "branch", s->branch,
+			      "base", s->base, "created", s->created,
+			      "repaired", s->repaired ? json_string(s->repaired) : json_null(),
+			      "ports", s->port_lo ? json_pack("[i, i]", s->port_lo, s->port_hi)
+						  : json_null(),
+			      "copied", strs_json(s->copied, s->copied_nr),
+			      "linked", strs_json(s->linked, s->linked_nr),
+			      "error", s->error ? json_string(s->error) : json_null());
+
+	if (s->agent && strcmp(s->agent, "none"))
+		json_object_set_new(o, "agent", json_pack("{s:s, s:I, s:s?}", "state",
+			s->agent, "pid", (json_int_t)s->agent_pid, "log", s->agent_log));
+	else
+		json_object_set_new(o, "agent", json_null());
+	return o;
+}
+
+static void print_spawned(struct bosun_ctx *ctx, const struct work_spawned *s)
+{
+	size_t i;
+
+	if (s->error) {
+		fprintf(stderr, "bosun: %s: %s\n", s->id, s->error);
+		return;
+	}
+	if (ctx->quiet)
+		return;
+	printf("%s%s%s: %s (%s)%s\n", c_bold(ctx), s->id, c_reset(ctx), s->dir, s->branch,
+	       s->created ? "" : " already there");
+	if (s->repaired)
+		printf("  repaired: %s, left by an interrupted spawn\n", s->repaired);
+	if (s->port_lo)
+		printf("  ports %d-%d\n", s->port_lo, s->port_hi);
+	for (i = 0; i < s->copied_nr; i++)
+		printf("  copied %s\n", s->copied[i]);
+	for (i = 0; i < s->linked_nr; i++)
+		printf("  linked %s\n", s->linked[i]);
+	if (s->agent && strcmp(s->agent, "none"))
+		printf("  agent %s, pid %ld, log %s\n", s->agent, s->agent_pid,
+		       s->agent_log ? s->agent_log : "-");
+}
+
+static int spawn_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_spawn_opts o = { 0 };
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct work_spawned *res = NULL;
+	struct store *st = NULL;
+	const char **only = NULL;
+	size_t nr = 0, i;
+	int r;
+
+	if (argc > 1)
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
+	o.task = argc ? argv[0] : NULL;
+	o.restart = spawn_args.restart;
+	only = calloc(spawn_args.only.nr + 1, sizeof(*only));
+	for (i = 0; only && i < spawn_args.only.nr; i++)
+		only[i] = spawn_args.only.items[i];
+	o.only = only;
+	if ((r = work_setup(ctx, &st, &w, &wc)) < 0)
+		goto out;
+	r = work_spawn(st, &w, &wc, &o, &res, &nr);
+	if (r < 0 && !nr)
+		goto out;
+	if (ctx->json) {
+		json_t *a = json_array();
+		for (i = 0; i < nr; i++)
+			json_array_append_new(a, spawned_json(&res[i]));
+		out_json(json_pack("{s:o, s:b}", "workstreams", a, "ok", r >= 0));
+	} else {
+		for (i = 0; i < nr; i++)
+			print_spawned(ctx, &res[i]);
+	}
+	if (r < 0)
+		json_emitted = ctx->json;
+out:
+	work_spawned_free(res, nr);
+	work_where_release(&w);
+	store_close(st);
+	free(only);
+	return r;
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct sub_entry work_subs[] = {
@@ -107,6 +230,16 @@ static const struct sub_entry work_subs[] = {
 		  "sides (exit 65), and nothing is recorded. Prints the merge order: the\n"
 		  "topological order of depends_on, ties by id.",
 	  .opts = plan_opts, .flags = CMD_NEEDS_REPO, .fn = plan_cmd },
+	{ .name = "spawn", .summary = "make a worktree for each workstream and start its agent",
+	  .usage = "[TASK] [--only ID]... [--restart]",
+	  .help = "For each workstream of the plan (TASK may be left out when there is one\n"
+		  "plan), make a worktree outside the repository (work.root, default\n"
+		  "../<repo>.work/<task>/<id>) on branch work/<task>/<id> from the plan's\n"
+		  "base, bring in ignored essentials (work.copy, work.link), hand out a\n"
+		  "block of ports (work.ports), write .bosun/work.md, and start\n"
+		  "work.agent_command detached. Running it again finishes what an\n"
+		  "interrupted spawn left and changes nothing else.",
+	  .opts = spawn_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = spawn_cmd },
 	{ NULL },
 };
 

@@ -2,10 +2,12 @@
  * record.c - a plan as JSON, and in the store (work.h). The plan row's id
  * is the task; a workstream's is "TASK/ID" with the task as its parent.
  */
-#include "lib/work/work.h"
+#include "lib/work/internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/time.h"
+#include "lib/git/run.h"
 #include "lib/store/store.h"
 
 #include <stdlib.h>
@@ -149,6 +151,97 @@ static int state_of(struct store *st, const char *id, const char *dflt,
 	return r;
 }
 
+int work_item_load(struct store *st, const char *id, json_t **data,
+		   struct strbuf *state)
+{
+	struct store_work_item w = { 0 };
+	json_error_t je;
+	int r;
+
+	*data = NULL;
+	if ((r = store_work_get(st, id, &w)) < 0)
+		return r;
+	if (state) {
+		strbuf_setlen(state, 0);
+		strbuf_addstr(state, w.state ? w.state : "");
+	}
+	*data = json_loads(w.data ? w.data : "", 0, &je);
+	if (!json_is_object(*data)) {
+		json_decref(*data);
+		*data = NULL;
+		r = error_set(BOSUN_EDATA, "the store holds a malformed work item '%s'", id);
+	}
+	store_work_clear(&w);
+	return r;
+}
+
+int work_item_save(struct store *st, const char *id, const char *parent,
+		   const char *state, const json_t *data)
+{
+	return put_json(st, id, parent, parent ? "workstream" : "plan", state,
+			(json_t *)data);
+}
+
+/* What spawn recorded in a workstream's row stays when it is planned
+ * again: *o becomes a copy with the old "spawn". */
+static int keep_spawn(struct store *st, const char *id, json_t **o)
+{
+	json_t *old = NULL, *spawn, *copy;
+	int r = work_item_load(st, id, &old, NULL);
+
+	if (r == -BOSUN_ENOTFOUND) {
+		error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if ((spawn = json_object_get(old, "spawn"))) {
+		copy = json_deep_copy(*o);
+		json_object_set(copy, "spawn", spawn);
+		json_decref(*o);
+		*o = copy;
+	}
+	json_decref(old);
+	return 0;
+}
+
+/*
+ * git reads every worktree's admin folder for some commands, and fails
+ * ("failed to read .git/worktrees/X/commondir") when another git is making
+ * one at that moment; and a config file is locked while a git (maybe one
+ * left running by a spawn killed with SIGKILL) writes it. Spawns make
+ * many worktrees at once, so these failures are retried for a while;
+ * they change nothing on disk.
+ */
+static int worktree_race(const struct gitrun *g)
+{
+	return (strstr(g->err.buf, "failed to read") && strstr(g->err.buf, "/worktrees/")) ||
+	       strstr(g->err.buf, "could not lock config file");
+}
+
+int work_git(const char *dir, struct strbuf *out, const char *const *args)
+{
+	struct gitrun g = GITRUN_INIT;
+	int r, tries;
+
+	for (tries = 0;; tries++) {
+		g.dir = dir;
+		r = gitrun_exec(&g, args);
+		if (r >= 0 || tries >= 15 || !worktree_race(&g))
+			break;
+		error_clear();
+		gitrun_release(&g);
+		g = (struct gitrun)GITRUN_INIT;
+		time_sleep_ms(10 + tries * 20);
+	}
+	if (r >= 0 && out) {
+		strbuf_setlen(out, 0);
+		strbuf_addbuf(out, &g.out);
+	}
+	gitrun_release(&g);
+	return r;
+}
+
 static int record(struct store *st, const struct work_plan *p)
 {
 	struct strbuf id = STRBUF_INIT, state = STRBUF_INIT;
@@ -165,6 +258,8 @@ static int record(struct store *st, const struct work_plan *p)
 		strbuf_setlen(&id, 0);
 		strbuf_addf(&id, "%s/%s", p->task, p->ws[i].id);
 		r = state_of(st, id.buf, "planned", &state);
+		if (r >= 0)
+			r = keep_spawn(st, id.buf, &o);
 		if (r >= 0)
 			r = put_json(st, id.buf, p->task, "workstream", state.buf, o);
 		json_decref(o);

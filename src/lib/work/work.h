@@ -75,4 +75,59 @@ int work_plan_record(struct store *st, const struct work_plan *p);
 /* Load the plan of task (NULL: the only plan; several is -BOSUN_EUSAGE). */
 int work_plan_load(struct store *st, const char *task, struct work_plan *p);
 
+
+
+/* ------------------------------------------------------------ spawning */
+
+struct config;
+
+/* The work.* values, borrowed from the configuration. */
+struct work_config {
+	const char *root;               /* "": ../<repo>.work */
+	const char **copy, **link;
+	size_t copy_nr, link_nr;
+	const char *link_mode;          /* auto, reflink, symlink, copy */
+	long long ports, port_base, attic_days;
+	const json_t *agent_command;    /* NULL: none */
+};
+void work_config_read(struct work_config *wc, const struct config *cfg);
+
+/* Where things are: the main worktree's top, git's common dir, the root
+ * worktrees go under, bosun's own folder for work (common_dir/bosun/work). */
+struct work_where {
+	char *top, *common_dir, *root, *state;
+};
+int work_where_init(struct work_where *w, const char *workdir,
+		    const char *common_dir, const struct work_config *wc);
+void work_where_release(struct work_where *w);
+
+struct work_spawn_opts {
+	const char *task;               /* NULL: the only plan */
+	const char *const *only;        /* NULL-terminated ids, or NULL: all */
+	int restart;                    /* start an agent that exited */
+};
+
+/* What spawn did for one workstream (docs/work.md's JSON). */
+struct work_spawned {
+	char *id, *dir, *branch, *base;
+	int created;            /* the worktree was made by this run */
+	char *repaired;         /* what an interrupted spawn had left, now redone */
+	int port_lo, port_hi;   /* 0: no ports */
+	char **copied, **linked;        /* paths; linked as "PATH (how)" */
+	size_t copied_nr, linked_nr;
+	char *agent;            /* none, started, running, exited */
+	long agent_pid;
+	char *agent_log;
+	char *error;            /* this workstream failed: why */
+};
+
+/* Spawn the workstreams of a plan (all, or opts->only): see docs/work.md.
+ * *out gets one entry per workstream, in merge order. Returns 0 when all
+ * were spawned, -BOSUN_EFAIL (message: how many failed) when some failed
+ * (each one's error in its entry), or a negative kind before anything was
+ * done (an unknown task or id, no base). */
+int work_spawn(struct store *st, const struct work_where *w,
+	       const struct work_config *wc, const struct work_spawn_opts *opts,
+	       struct work_spawned **out, size_t *nr);
+void work_spawned_free(struct work_spawned *v, size_t nr);
 #endif

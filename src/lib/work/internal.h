@@ -1,0 +1,25 @@
+/*
+ * internal.h - what lib/work's files share and nobody else needs.
+ */
+#ifndef BOSUN_LIB_WORK_INTERNAL_H
+#define BOSUN_LIB_WORK_INTERNAL_H
+
+#include "lib/work/work.h"
+
+enum work_bring { BRING_AUTO, BRING_REFLINK, BRING_SYMLINK, BRING_COPY };
+
+/* Bring src (a file, link or folder) to dst, which must not exist;
+ * *done says how ("copy", "reflink", "symlink"). */
+int work_bring(const char *src, const char *dst, enum work_bring how,
+	       const char **done);
+
+/* A workstream's row: its data (a JSON object, new reference) and state. */
+int work_item_load(struct store *st, const char *id, json_t **data,
+		   struct strbuf *state);
+int work_item_save(struct store *st, const char *id, const char *parent,
+		   const char *state, const json_t *data);
+
+/* Run git in dir (NULL: here); its stdout in out when out is set. */
+int work_git(const char *dir, struct strbuf *out, const char *const *args);
+
+#endif

@@ -1,0 +1,923 @@
+/*
+ * spawn.c - bosun work spawn (work.h, docs/work.md "Spawn").
+ *
+ * Order of work, so that a spawn killed anywhere is finished by the next:
+ *  1. one store transaction fixes each workstream's directory, branch,
+ *     base commit and ports (under the store's write lock: two spawns never
+ *     get one block), and marks it "spawning";
+ *  2. `git worktree add` for every workstream, on core/parallel's threads;
+ *     a worktree git left half-made (still locked "initializing") is
+ *     removed and made again: it never held anything but git's checkout;
+ *  3. in this thread: per-worktree config, ignored essentials, the
+ *     context file, the agent (a PID file says whether one runs already);
+ *  4. one transaction marks them "spawned" with what was done.
+ * Every step looks before it acts, so running it again changes nothing.
+ */
+#include "lib/work/internal.h"
+
+#include "core/alloc.h"
+#include "core/daemon.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/glob.h"
+#include "core/lockfile.h"
+#include "core/parallel.h"
+#include "core/pidfile.h"
+#include "core/proc.h"
+#include "core/time.h"
+#include "lib/store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct job {
+	const struct work_stream *ws;
+	struct work_spawned *res;
+	json_t *data;           /* the row's data, with "spawn" */
+	struct strbuf state;
+	int err;
+};
+
+struct run {
+	const struct work_where *w;
+	const struct work_config *wc;
+	const struct work_plan *p;
+	struct job *jobs;
+	size_t nr;
+};
+
+/* ------------------------------------------------------------ 1: the plan */
+
+static int selected(const struct work_spawn_opts *o, const char *id)
+{
+	size_t i;
+
+	if (!o->only || !o->only[0])
+		return 1;
+	for (i = 0; o->only[i]; i++)
+		if (!strcmp(o->only[i], id))
+			return 1;
+	return 0;
+}
+
+static int check_only(const struct work_plan *p, const struct work_spawn_opts *o)
+{
+	size_t i, k;
+
+	for (i = 0; o->only && o->only[i]; i++) {
+		for (k = 0; k < p->nr && strcmp(p->ws[k].id, o->only[i]); k++)
+			;
+		if (k == p->nr)
+			return error_set(BOSUN_EUSAGE, "plan '%s' has no workstream '%s'",
+					 p->task, o->only[i]);
+	}
+	return 0;
+}
+
+static int resolve_base(const struct work_where *w, const struct work_plan *p,
+			struct strbuf *commit)
+{
+	static const char *const head[] = { "symbolic-ref", "--short", "-q", "HEAD", NULL };
+	struct strbuf name = STRBUF_INIT, rev = STRBUF_INIT;
+	const char *args[] = { "rev-parse", "--verify", "-q", NULL, NULL };
+	int r = 0;
+
+	if (p->base)
+		strbuf_addstr(&name, p->base);
+	else if ((r = work_git(w->top, &name, head)) < 0)
+		r = error_set(BOSUN_EUSAGE, "plan '%s' names no base and HEAD is on no "
+			      "branch: set base in the plan", p->task);
+	strbuf_trim(&name);
+	if (r < 0)
+		goto out;
+	strbuf_addf(&rev, "%s^{commit}", name.buf);
+	args[3] = rev.buf;
+	if (work_git(w->top, commit, args) < 0) {
+		r = error_set(BOSUN_EUSAGE, "the base '%s' of plan '%s' is not a commit",
+			      name.buf, p->task);
+		goto out;
+	}
+	strbuf_trim(commit);
+out:
+	strbuf_release(&name);
+	strbuf_release(&rev);
+	return r;
+}
+
+/* The port blocks that rows of every plan hold. */
+static int ports_in_use(struct store *st, long long **lo, size_t *nr)
+{
+	struct store_work_item *plans = NULL, *ws = NULL;
+	size_t np = 0, nw = 0, i, k, alloc = 0;
+	int r;
+
+	*nr = 0;
+	if ((r = store_work_list(st, NULL, &plans, &np)) < 0)
+		return r;
+	for (i = 0; r >= 0 && i < np; i++) {
+		if ((r = store_work_list(st, plans[i].id, &ws, &nw)) < 0)
+			break;
+		for (k = 0; k < nw; k++) {
+			json_error_t je;
+			json_t *d = json_loads(ws[k].data ? ws[k].data : "", 0, &je);
+			json_t *ports = json_object_get(json_object_get(d, "spawn"), "ports");
+			if (json_array_size(ports) == 2 && strcmp(ws[k].state, "cleaned")) {
+				ALLOC_GROW(*lo, *nr + 1, alloc);
+				(*lo)[(*nr)++] = json_integer_value(json_array_get(ports, 0));
+			}
+			json_decref(d);
+		}
+		store_work_free(ws, nw);
+		ws = NULL;
+	}
+	store_work_free(plans, np);
+	return r;
+}
+
+static long long free_block(const struct work_config *wc, long long *used, size_t *nr,
+			    size_t *alloc)
+{
+	long long lo;
+	size_t i;
+
+	for (lo = wc->port_base; lo + wc->ports - 1 <= 65535; lo += wc->ports) {
+		for (i = 0; i < *nr && (used[i] + wc->ports <= lo || used[i] >= lo + wc->ports); i++)
+			;
+		if (i == *nr)
+			return lo;
+	}
+	(void)alloc;
+	return -1;
+}
+
+static int fix_one(struct store *st, struct run *run, struct job *j, const char *base,
+		   long long **used, size_t *nused, size_t *alloc)
+{
+	struct strbuf id = STRBUF_INIT, sb = STRBUF_INIT;
+	json_t *spawn;
+	int r;
+
+	strbuf_addf(&id, "%s/%s", run->p->task, j->ws->id);
+	if ((r = work_item_load(st, id.buf, &j->data, &j->state)) < 0)
+		goto out;
+	if (!(spawn = json_object_get(j->data, "spawn"))) {
+		spawn = json_object();
+		strbuf_addf(&sb, "%s/%s/%s", run->w->root, run->p->task, j->ws->id);
+		json_object_set_new(spawn, "dir", json_string(sb.buf));
+		strbuf_setlen(&sb, 0);
+		strbuf_addf(&sb, "work/%s/%s", run->p->task, j->ws->id);
+		json_object_set_new(spawn, "branch", json_string(sb.buf));
+		json_object_set_new(spawn, "base", json_string(base));
+		json_object_set_new(j->data, "spawn", spawn);
+	}
+	if (run->wc->ports > 0 && json_array_size(json_object_get(spawn, "ports")) != 2) {
+		long long lo = free_block(run->wc, *used, nused, alloc);
+		if (lo < 0) {
+			r = error_set(BOSUN_EUNAVAILABLE, "no free block of %lld ports from "
+				      "%lld", run->wc->ports, run->wc->port_base);
+			goto out;
+		}
+		json_object_set_new(spawn, "ports", json_pack("[I, I]", lo,
+							      lo + run->wc->ports - 1));
+		ALLOC_GROW(*used, *nused + 1, *alloc);
+		(*used)[(*nused)++] = lo;
+	}
+	if (!strcmp(j->state.buf, "planned") || !strcmp(j->state.buf, "cleaned")) {
+		strbuf_setlen(&j->state, 0);
+		strbuf_addstr(&j->state, "spawning");
+	}
+	r = work_item_save(st, id.buf, run->p->task, j->state.buf, j->data);
+out:
+	strbuf_release(&id);
+	strbuf_release(&sb);
+	return r;
+}
+
+static int fix_all(struct store *st, struct run *run, const char *base)
+{
+	long long *used = NULL;
+	size_t nused = 0, alloc = 0, i;
+	int r;
+
+	if ((r = store_begin(st, STORE_TX_WRITE)) < 0)
+		return r;
+	if ((r = ports_in_use(st, &used, &nused)) < 0)
+		goto out;
+	alloc = nused;
+	for (i = 0; i < run->nr; i++)
+		if ((r = fix_one(st, run, &run->jobs[i], base, &used, &nused, &alloc)) < 0)
+			goto out;
+	r = store_commit(st);
+out:
+	if (r < 0)
+		store_rollback(st);
+	free(used);
+	return r;
+}
+
+/* ------------------------------------------------------------ 2: worktrees */
+
+static const char *spawn_str(const struct job *j, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(j->data, "spawn"), key));
+}
+
+/* The admin folder (common_dir/worktrees/X) whose gitdir names dir, if any. */
+static int find_admin(const struct work_where *w, const char *dir, struct strbuf *out)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT;
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+
+	strbuf_addf(&path, "%s/worktrees", w->common_dir);
+	strbuf_addf(&want, "%s/.git", dir);
+	if (!(d = opendir(path.buf))) {
+		strbuf_release(&path);
+		strbuf_release(&want);
+		return 0;
+	}
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/worktrees/%s/gitdir", w->common_dir, e->d_name);
+		strbuf_setlen(&text, 0);
+		if (fs_read_file(&text, path.buf, 1 << 16) < 0) {
+			error_clear();
+			continue;
+		}
+		strbuf_trim(&text);
+		if (!strcmp(text.buf, want.buf)) {
+			found = 1;
+			strbuf_setlen(out, 0);
+			strbuf_addf(out, "%s/worktrees/%s", w->common_dir, e->d_name);
+		}
+	}
+	closedir(d);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	strbuf_release(&want);
+	return found;
+}
+
+/* git's mark on a worktree it has not finished making. */
+static int initializing(const char *admin)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&path, "%s/locked", admin);
+	r = fs_read_file(&text, path.buf, 4096) == 0 && strstr(text.buf, "initializing");
+	error_clear();
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return r;
+}
+
+static int dir_empty(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* 1 when dir is a finished worktree of ours, 0 when there is none (a
+ * half-made one removed: *repaired says so), or an error when dir holds
+ * something else. */
+static int examine(const struct work_where *w, const char *dir, struct job *j)
+{
+	struct strbuf admin = STRBUF_INIT;
+	int has_admin = find_admin(w, dir, &admin), r = 0, waited;
+
+	/* A spawn killed with SIGKILL leaves its git running: give it time
+	 * to finish before taking its worktree for half-made. */
+	for (waited = 0; has_admin && waited < 600 && initializing(admin.buf); waited++)
+		time_sleep_ms(50);
+	if (has_admin && !initializing(admin.buf) && fs_exists(dir))
+		r = 1;
+	else if (has_admin && initializing(admin.buf) &&
+		 (!strcmp(j->state.buf, "spawning") || !fs_exists(dir))) {
+		/* git was killed while making it: only its checkout is there */
+		if ((r = fs_remove_tree(dir)) == 0 && (r = fs_remove_tree(admin.buf)) == 0)
+			j->res->repaired = xstrdup("a worktree git had not finished making");
+	} else if (has_admin && initializing(admin.buf)) {
+		r = error_set(BOSUN_EBUSY, "'%s' is being made by another git (locked "
+			      "'initializing')", dir);
+	} else if (has_admin) {
+		/* registered, its folder gone: git would refuse to add it */
+		if ((r = fs_remove_tree(admin.buf)) == 0)
+			j->res->repaired = xstrdup("a registration whose folder was gone");
+	} else if (fs_is_dir(dir) && dir_empty(dir)) {
+		if (rmdir(dir))
+			r = error_errno(BOSUN_EIO, "cannot remove the empty '%s'", dir);
+		else
+			j->res->repaired = xstrdup("an empty folder");
+	} else if (fs_exists(dir)) {
+		r = error_set(BOSUN_EUSAGE, "'%s' exists and is not a worktree of this "
+			      "repository: move it away first", dir);
+	}
+	strbuf_release(&admin);
+	return r;
+}
+
+static int add_worktree(void *data, size_t i)
+{
+	struct run *run = data;
+	struct job *j = &run->jobs[i];
+	const char *dir = spawn_str(j, "dir"), *branch = spawn_str(j, "branch");
+	const char *base = spawn_str(j, "base");
+	struct strbuf ref = STRBUF_INIT;
+	const char *exists[] = { "rev-parse", "--verify", "-q", NULL, NULL };
+	const char *add_b[] = { "worktree", "add", "-q", "-b", branch, dir, base, NULL };
+	const char *add[] = { "worktree", "add", "-q", dir, branch, NULL };
+	int r, tries;
+
+	if (!dir || !branch || !base) {
+		r = error_set(BOSUN_EDATA, "the store's record of '%s' has no dir, "
+			      "branch or base", j->ws->id);
+		goto out;
+	}
+	strbuf_addf(&ref, "refs/heads/%s", branch);
+	exists[3] = ref.buf;
+	/* A "-b" whose git lost a race after making the branch (work_git
+	 * retries it), or that meets the git of a killed spawn making it,
+	 * finds the branch there: then add it as it is. */
+	for (tries = 0; tries < 6; tries++) {
+		if ((r = examine(run->w, dir, j)) != 0 || (r = fs_mkdir_p(run->w->root)) < 0)
+			goto out;
+		if (work_git(run->w->top, NULL, exists) == 0) {
+			r = work_git(run->w->top, NULL, add);
+		} else {
+			error_clear();
+			r = work_git(run->w->top, NULL, add_b);
+		}
+		if (r == 0 || (!strstr(error_message(), "a branch named") &&
+			       !strstr(error_message(), "cannot lock ref") &&
+			       !strstr(error_message(), "already exists")))
+			break;
+		error_clear();
+		time_sleep_ms(50 + tries * 100);
+	}
+	if (r == 0)
+		j->res->created = 1;
+out:
+	r = r < 0 ? r : 0;
+	if (r < 0) {
+		j->err = r;
+		j->res->error = xstrdup(error_message());
+	}
+	strbuf_release(&ref);
+	error_release();
+	return 0;
+}
+
+/* ------------------------------------------------------------ 3: inside */
+
+/*
+ * extensions.worktreeConfig, so that each worktree's settings go to its own
+ * config.worktree: the one line spawn ever adds to the shared config, once.
+ * Spawns running at once race for config.lock; the loser finds it set.
+ */
+static int worktree_config_on(const char *top)
+{
+	static const char *const get[] = { "config", "--get", "extensions.worktreeConfig", NULL };
+	static const char *const on[] = { "config", "extensions.worktreeConfig", "true", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int r = 0, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		if (work_git(top, &out, get) == 0 && !strcmp(out.buf, "true\n")) {
+			r = 0;
+			break;
+		}
+		error_clear();
+		if ((r = work_git(top, NULL, on)) == 0)
+			break;
+		time_sleep_ms(20);
+	}
+	strbuf_release(&out);
+	return r;
+}
+
+static int set_config(const char *dir, const char *task, const char *id)
+{
+	struct strbuf out = STRBUF_INIT, val = STRBUF_INIT;
+	const char *set[] = { "config", "--worktree", "bosun.workstream", NULL, NULL };
+	const char *cur[] = { "config", "--worktree", "--get", "bosun.workstream", NULL };
+	int r = 0;
+
+	strbuf_addf(&val, "%s/%s", task, id);
+	set[3] = val.buf;
+	if (work_git(dir, &out, cur) < 0 || (strbuf_trim(&out), strcmp(out.buf, val.buf))) {
+		error_clear();
+		r = work_git(dir, NULL, set);
+	}
+	/* TODO(merge): register bosun's merge driver in this worktree's
+	 * config once lib/merge exposes the function. */
+	strbuf_release(&out);
+	strbuf_release(&val);
+	return r;
+}
+
+static enum work_bring bring_mode(const char *s)
+{
+	if (!s || !strcmp(s, "auto"))
+		return BRING_AUTO;
+	if (!strcmp(s, "reflink"))
+		return BRING_REFLINK;
+	if (!strcmp(s, "symlink"))
+		return BRING_SYMLINK;
+	return BRING_COPY;
+}
+
+/* ".env*" files come only when a pattern names them: its last component
+ * starts with ".env". */
+static int names_env(const char *const *pats, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		const char *last = strrchr(pats[i], '/');
+		if (!strncmp(last ? last + 1 : pats[i], ".env", 4))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_env(const char *path)
+{
+	const char *last = strrchr(path, '/');
+	return !strncmp(last ? last + 1 : path, ".env", 4);
+}
+
+static void add_str(char ***v, size_t *nr, const char *s)
+{
+	*v = xrealloc(*v, (*nr + 2) * sizeof(**v));
+	(*v)[(*nr)++] = xstrdup(s);
+	(*v)[*nr] = NULL;
+}
+
+/* The ignored entries of the main worktree (folders as "dir/"), NUL-separated. */
+static int ignored_entries(const struct work_where *w, struct strbuf *out)
+{
+	static const char *const args[] = { "ls-files", "-z", "--others", "--ignored",
+					    "--exclude-standard", "--directory", NULL };
+	return work_git(w->top, out, args);
+}
+
+/*
+ * A folder ignored as "name/" is not ignored once it is a symlink: its
+ * name goes into info/exclude (anchored, no slash), or the agent would
+ * commit the link. Only that one line is added, once.
+ */
+static int exclude_link(const struct work_where *w, const char *path)
+{
+	struct strbuf file = STRBUF_INIT, text = STRBUF_INIT, line = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&file, "%s/info/exclude", w->common_dir);
+	strbuf_addf(&line, "/%s\n", path);
+	if ((r = fs_read_file(&text, file.buf, 1 << 20)) == -BOSUN_ENOTFOUND) {
+		error_clear();
+		r = 0;
+	}
+	strbuf_insert(&text, 0, "\n", 1);
+	strbuf_insert(&line, 0, "\n", 1);
+	if (r < 0 || strstr(text.buf, line.buf))
+		goto out;
+	strbuf_splice(&text, 0, 1, "", 0);
+	strbuf_splice(&line, 0, 1, "", 0);
+	if (text.len && text.buf[text.len - 1] != '\n')
+		strbuf_addch(&text, '\n');
+	strbuf_addstr(&text, "# bosun work: a linked folder (docs/work.md)\n");
+	strbuf_addbuf(&text, &line);
+	strbuf_setlen(&file, 0);
+	strbuf_addf(&file, "%s/info", w->common_dir);
+	if ((r = fs_mkdir_p(file.buf)) == 0) {
+		strbuf_addstr(&file, "/exclude");
+		r = write_file_atomic(file.buf, text.buf, text.len, 0666);
+	}
+out:
+	strbuf_release(&file);
+	strbuf_release(&text);
+	strbuf_release(&line);
+	return r;
+}
+
+static int bring_all(const struct run *run, struct job *j, const struct strbuf *ign)
+{
+	struct glob_list copy = GLOB_LIST_INIT, link = GLOB_LIST_INIT;
+	struct strbuf src = STRBUF_INIT, dst = STRBUF_INIT, item = STRBUF_INIT;
+	const char *dir = spawn_str(j, "dir"), *p, *end = ign->buf + ign->len;
+	int env_ok = names_env(run->wc->copy, run->wc->copy_nr), r = 0;
+	size_t i;
+
+	for (i = 0; i < run->wc->copy_nr; i++)
+		glob_list_add(&copy, run->wc->copy[i]);
+	for (i = 0; i < run->wc->link_nr; i++)
+		glob_list_add(&link, run->wc->link[i]);
+	for (p = ign->buf; r >= 0 && p < end; p += strlen(p) + 1) {
+		const char *how;
+		int as_link;
+		strbuf_setlen(&item, 0);
+		strbuf_addstr(&item, p);
+		while (item.len && item.buf[item.len - 1] == '/')
+			strbuf_setlen(&item, item.len - 1);
+		if (!item.len || !strcmp(item.buf, ".bosun"))
+			continue;
+		as_link = glob_list_match(&link, item.buf);
+		if (!as_link && !glob_list_match(&copy, item.buf))
+			continue;
+		if (!as_link && is_env(item.buf) && !env_ok)
+			continue;
+		fs_path_join(&src, run->w->top, item.buf);
+		fs_path_join(&dst, dir, item.buf);
+		if (fs_exists(dst.buf))
+			continue;
+		r = work_bring(src.buf, dst.buf, as_link ? bring_mode(run->wc->link_mode) :
+			       BRING_AUTO, &how);
+		if (r < 0)
+			break;
+		if (as_link && !strcmp(how, "symlink"))
+			r = exclude_link(run->w, item.buf);
+		if (as_link) {
+			strbuf_addf(&item, " (%s)", how);
+			add_str(&j->res->linked, &j->res->linked_nr, item.buf);
+		} else {
+			add_str(&j->res->copied, &j->res->copied_nr, item.buf);
+		}
+	}
+	glob_list_release(&copy);
+	glob_list_release(&link);
+	strbuf_release(&src);
+	strbuf_release(&dst);
+	strbuf_release(&item);
+	return r;
+}
+
+static void context_text(struct strbuf *sb, const struct run *run, const struct job *j)
+{
+	const struct work_stream *ws = j->ws;
+	const json_t *ports = json_object_get(json_object_get(j->data, "spawn"), "ports");
+	size_t i;
+
+	strbuf_addf(sb, "# Workstream %s of task %s\n\n", ws->id, run->p->task);
+	if (run->p->title)
+		strbuf_addf(sb, "Task: %s\n\n", run->p->title);
+	strbuf_addf(sb, "Branch: %s (from %.12s)\n", spawn_str(j, "branch"),
+		    spawn_str(j, "base"));
+	if (ws->agent)
+		strbuf_addf(sb, "Agent: %s\n", ws->agent);
+	if (json_array_size(ports) == 2)
+		strbuf_addf(sb, "Ports: %lld-%lld (also in $BOSUN_PORT_LO, $BOSUN_PORT_HI)\n",
+			    json_integer_value(json_array_get(ports, 0)),
+			    json_integer_value(json_array_get(ports, 1)));
+	if (ws->context)
+		strbuf_addf(sb, "\n## Context\n\n%s\n", ws->context);
+	strbuf_addstr(sb, "\n## Files you own\n\nChange only these; other workstreams own "
+		      "the rest.\n\n");
+	for (i = 0; i < ws->owns_nr; i++)
+		strbuf_addf(sb, "- `%s`\n", ws->owns[i]);
+	if (!ws->owns_nr)
+		strbuf_addstr(sb, "- (none listed)\n");
+	strbuf_addstr(sb, "\n## Contract\n\n");
+	if (ws->contract)
+		strbuf_addf(sb, "%s\n", ws->contract);
+	if (ws->test_nr) {
+		strbuf_addstr(sb, "The test command must pass:");
+		for (i = 0; i < ws->test_nr; i++)
+			strbuf_addf(sb, " %s", ws->test[i]);
+		strbuf_addch(sb, '\n');
+	}
+	if (!ws->contract && !ws->test_nr)
+		strbuf_addstr(sb, "(none given)\n");
+	for (i = 0; i < ws->depends_nr; i++)
+		strbuf_addf(sb, "%sMerged after: %s", i ? ", " : "\n", ws->depends_on[i]);
+	strbuf_addstr(sb, ws->depends_nr ? "\n" : "");
+	strbuf_addstr(sb, "\n## Checklist\n\nCheck an item ([x]) when it is done.\n\n");
+	for (i = 0; i < ws->checklist_nr; i++)
+		strbuf_addf(sb, "%zu. [ ] %s\n", i + 1, ws->checklist[i]);
+}
+
+/* .bosun/work.md, ignored by a .gitignore of its own (the shared
+ * info/exclude stays as it is); an existing work.md is the agent's now
+ * (it checks items off) and is left alone. */
+static int write_context(const struct run *run, const struct job *j)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	const char *dir = spawn_str(j, "dir");
+	int r;
+
+	strbuf_addf(&path, "%s/.bosun", dir);
+	if ((r = fs_mkdir_p(path.buf)) < 0)
+		goto out;
+	strbuf_addstr(&path, "/.gitignore");
+	if (!fs_exists(path.buf) &&
+	    (r = write_file_atomic(path.buf, "/work.md\n/.gitignore\n", 21, 0666)) < 0)
+		goto out;
+	strbuf_setlen(&path, 0);
+	strbuf_addf(&path, "%s/.bosun/work.md", dir);
+	if (fs_exists(path.buf))
+		goto out;
+	context_text(&text, run, j);
+	r = write_file_atomic(path.buf, text.buf, text.len, 0666);
+out:
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return r;
+}
+
+/* ------------------------------------------------------------ the agent */
+
+static void fill(struct strbuf *sb, const char *arg, const char *const *vars)
+{
+	strbuf_setlen(sb, 0);
+	strbuf_expand(sb, arg, vars);
+}
+
+/* work.agent_command with its placeholders filled: a list is the argv, a
+ * string is run by sh -c. NULL-terminated, freed by the caller. */
+static char **agent_argv(const json_t *cmd, const char *const *vars)
+{
+	static const char *const none[] = { NULL };
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, n = json_is_array(cmd) ? json_array_size(cmd) : 3;
+	char **argv = xcalloc(n + 1, sizeof(*argv));
+
+	for (i = 0; i < n; i++) {
+		const char *arg;
+		if (!json_is_array(cmd))
+			arg = i == 0 ? "/bin/sh" : i == 1 ? "-c" : json_string_value(cmd);
+		else
+			arg = json_string_value(json_array_get(cmd, i));
+		fill(&sb, arg ? arg : "", i < 2 && !json_is_array(cmd) ? none : vars);
+		argv[i] = xstrdup(sb.buf);
+	}
+	strbuf_release(&sb);
+	return argv;
+}
+
+static void free_argv(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* In the daemon: the worktree, its environment, then the agent. A failed
+ * exec is told in the log (stderr is the log here). */
+static void exec_agent(const char *dir, char **argv, const json_t *ports,
+		       const char *ws)
+{
+	char lo[16], hi[16];
+
+	if (chdir(dir) < 0)
+		_exit(126);
+	setenv("BOSUN_WORKSTREAM", ws, 1);
+	if (json_array_size(ports) == 2) {
+		snprintf(lo, sizeof(lo), "%lld", json_integer_value(json_array_get(ports, 0)));
+		snprintf(hi, sizeof(hi), "%lld", json_integer_value(json_array_get(ports, 1)));
+		setenv("BOSUN_PORT_LO", lo, 1);
+		setenv("BOSUN_PORT_HI", hi, 1);
+	}
+	execvp(argv[0], argv);
+	dprintf(2, "bosun: cannot run '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Start the agent unless one runs (its PID file says so) or one ran and
+ * exited (then only with restart). */
+static int start_agent(const struct run *run, struct job *j, int restart)
+{
+	struct strbuf sdir = STRBUF_INIT, pidpath = STRBUF_INIT, ctx = STRBUF_INIT,
+		      wsid = STRBUF_INIT;
+	struct lockfile lk = LOCKFILE_INIT;
+	struct daemon d = DAEMON_INIT;
+	struct proc_owner holder;
+	const char *dir = spawn_str(j, "dir");
+	json_t *spawn = json_object_get(j->data, "spawn"), *agent;
+	char **argv = NULL;
+	pid_t pid;
+	int r;
+
+	strbuf_addf(&sdir, "%s/%s/%s", run->w->state, run->p->task, j->ws->id);
+	strbuf_addf(&pidpath, "%s/agent.pid", sdir.buf);
+	strbuf_addf(&wsid, "%s/%s", run->p->task, j->ws->id);
+	strbuf_addstr(&sdir, "/agent.log");
+	j->res->agent_log = xstrdup(sdir.buf);
+	fs_dirname(&sdir, pidpath.buf);
+	if ((r = fs_mkdir_p(sdir.buf)) < 0)
+		goto out;
+	r = pidfile_claim(&lk, pidpath.buf, &holder, 2000);
+	if (r == -BOSUN_EBUSY) {
+		error_clear();
+		j->res->agent = xstrdup("running");
+		j->res->agent_pid = (long)holder.pid;
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	if (json_object_get(spawn, "agent") && !restart) {
+		lock_rollback(&lk);
+		j->res->agent = xstrdup("exited");
+		j->res->agent_pid = (long)json_integer_value(json_object_get(
+			json_object_get(spawn, "agent"), "pid"));
+		goto out;
+	}
+	strbuf_addf(&ctx, "%s/.bosun/work.md", dir);
+	{
+		const char *vars[] = { "{context}", ctx.buf, "{id}", j->ws->id, "{task}",
+				       run->p->task, "{dir}", dir, NULL };
+		argv = agent_argv(run->wc->agent_command, vars);
+	}
+	d.log_path = j->res->agent_log;
+	d.timeout_ms = 10000;
+	pid = daemon_detach(&d);
+	if (pid == 0) {
+		int rr = pidfile_commit(&lk, getpid());
+		daemon_ready(&d, rr);
+		if (rr < 0)
+			_exit(1);
+		exec_agent(dir, argv, json_object_get(spawn, "ports"), wsid.buf);
+	}
+	if (pid < 0) {
+		r = (int)pid;
+		lock_rollback(&lk);
+		goto out;
+	}
+	{
+		struct proc_owner o;
+		if (proc_owner_of(&o, pid) < 0) {
+			error_clear();
+			o.start = 0;
+		}
+		agent = json_pack("{s:I, s:I, s:s, s:I}", "pid", (json_int_t)pid,
+				  "start", (json_int_t)o.start, "log", j->res->agent_log,
+				  "started_ms", (json_int_t)time_wall_ms());
+		json_object_set_new(spawn, "agent", agent);
+	}
+	j->res->agent = xstrdup("started");
+	j->res->agent_pid = (long)pid;
+out:
+	free_argv(argv);
+	strbuf_release(&sdir);
+	strbuf_release(&pidpath);
+	strbuf_release(&ctx);
+	strbuf_release(&wsid);
+	return r;
+}
+
+/* ------------------------------------------------------------ the whole */
+
+static int inside(const struct run *run, struct job *j, const struct strbuf *ign,
+		  const struct work_spawn_opts *o)
+{
+	const char *dir = spawn_str(j, "dir");
+	int r;
+
+	if ((r = set_config(dir, run->p->task, j->ws->id)) < 0 ||
+	    (r = bring_all(run, j, ign)) < 0 || (r = write_context(run, j)) < 0)
+		return r;
+	if (run->wc->agent_command)
+		return start_agent(run, j, o->restart);
+	j->res->agent = xstrdup("none");
+	return 0;
+}
+
+static int finish_all(struct store *st, struct run *run)
+{
+	struct strbuf id = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	if ((r = store_begin(st, STORE_TX_WRITE)) < 0)
+		return r;
+	for (i = 0; r >= 0 && i < run->nr; i++) {
+		struct job *j = &run->jobs[i];
+		if (j->err)
+			continue;
+		strbuf_setlen(&id, 0);
+		strbuf_addf(&id, "%s/%s", run->p->task, j->ws->id);
+		r = work_item_save(st, id.buf, run->p->task, "spawned", j->data);
+	}
+	r = r < 0 ? r : store_commit(st);
+	if (r < 0)
+		store_rollback(st);
+	strbuf_release(&id);
+	return r;
+}
+
+static void result_init(struct job *j, const struct run *run)
+{
+	struct work_spawned *s = j->res;
+	const json_t *ports = json_object_get(json_object_get(j->data, "spawn"), "ports");
+
+	s->id = xstrdup(j->ws->id);
+	s->dir = xstrdup(spawn_str(j, "dir") ? spawn_str(j, "dir") : "");
+	s->branch = xstrdup(spawn_str(j, "branch") ? spawn_str(j, "branch") : "");
+	s->base = xstrdup(spawn_str(j, "base") ? spawn_str(j, "base") : "");
+	if (json_array_size(ports) == 2) {
+		s->port_lo = (int)json_integer_value(json_array_get(ports, 0));
+		s->port_hi = (int)json_integer_value(json_array_get(ports, 1));
+	}
+	(void)run;
+}
+
+int work_spawn(struct store *st, const struct work_where *w,
+	       const struct work_config *wc, const struct work_spawn_opts *opts,
+	       struct work_spawned **out, size_t *nr)
+{
+	struct work_plan p = WORK_PLAN_INIT;
+	struct strbuf base = STRBUF_INIT, ign = STRBUF_INIT;
+	struct run run = { w, wc, &p, NULL, 0 };
+	size_t i, failed = 0;
+	int r;
+
+	*out = NULL;
+	*nr = 0;
+	if ((r = work_plan_load(st, opts->task, &p)) < 0 || (r = check_only(&p, opts)) < 0 ||
+	    (r = resolve_base(w, &p, &base)) < 0)
+		goto out;
+	run.jobs = xcalloc(p.nr + 1, sizeof(*run.jobs));
+	*out = xcalloc(p.nr + 1, sizeof(**out));
+	for (i = 0; i < p.nr; i++) {
+		const struct work_stream *ws = &p.ws[p.order[i]];
+		if (!selected(opts, ws->id))
+			continue;
+		run.jobs[run.nr].ws = ws;
+		run.jobs[run.nr].res = &(*out)[run.nr];
+		strbuf_init(&run.jobs[run.nr].state, 0);
+		run.nr++;
+	}
+	*nr = run.nr;
+	if ((r = fix_all(st, &run, base.buf)) < 0 || (r = worktree_config_on(w->top)) < 0)
+		goto out;
+	for (i = 0; i < run.nr; i++)
+		result_init(&run.jobs[i], &run);
+	if ((r = parallel_for(run.nr, 1, add_worktree, &run)) < 0)
+		goto out;
+	if ((r = ignored_entries(w, &ign)) < 0)
+		goto out;
+	for (i = 0; i < run.nr; i++) {
+		struct job *j = &run.jobs[i];
+		if (!j->err && (j->err = inside(&run, j, &ign, opts)) < 0)
+			j->res->error = xstrdup(error_message());
+		error_clear();
+		failed += j->err < 0;
+	}
+	if ((r = finish_all(st, &run)) < 0)
+		goto out;
+	if (failed)
+		r = error_set(BOSUN_EFAIL, "%zu of %zu workstream%s could not be spawned",
+			      failed, run.nr, run.nr == 1 ? "" : "s");
+out:
+	for (i = 0; i < run.nr; i++) {
+		json_decref(run.jobs[i].data);
+		strbuf_release(&run.jobs[i].state);
+	}
+	free(run.jobs);
+	work_plan_release(&p);
+	strbuf_release(&base);
+	strbuf_release(&ign);
+	return r;
+}
+
+void work_spawned_free(struct work_spawned *v, size_t nr)
+{
+	size_t i, k;
+
+	for (i = 0; v && i < nr; i++) {
+		free(v[i].id);
+		free(v[i].dir);
+		free(v[i].branch);
+		free(v[i].base);
+		free(v[i].repaired);
+		for (k = 0; k < v[i].copied_nr; k++)
+			free(v[i].copied[k]);
+		free(v[i].copied);
+		for (k = 0; k < v[i].linked_nr; k++)
+			free(v[i].linked[k]);
+		free(v[i].linked);
+		free(v[i].agent);
+		free(v[i].agent_log);
+		free(v[i].error);
+	}
+	free(v);
+}

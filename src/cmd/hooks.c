@@ -10,6 +10,9 @@
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/hooks/hooks.h"
+#ifdef BOSUN_HAVE_MERGE
+#include "lib/merge/merge.h"
+#endif
 #ifdef BOSUN_HAVE_SCAN
 #include "core/fs.h"
 #include "lib/scan/scan.h"
@@ -104,16 +107,24 @@ static int open_both(struct bosun_ctx *ctx, struct repo **repo,
 
 /* ---- install / uninstall ------------------------------------------------------- */
 
-static void print_changes(struct bosun_ctx *ctx, const struct hook_status_list *l)
+/* merge: what became of the merge driver's registration (NULL: none). */
+static void print_changes(struct bosun_ctx *ctx, const struct hook_status_list *l,
+			  const char *merge)
 {
 	size_t i;
 
 	if (ctx->json) {
-		out_json(status_json(l, 1));
+		json_t *o = status_json(l, 1);
+
+		if (merge)
+			json_object_set_new(o, "merge_driver", json_string(merge));
+		out_json(o);
 		return;
 	}
 	for (i = 0; i < l->nr; i++)
 		printf("%-18s %s\n", l->items[i].hook, l->items[i].action);
+	if (merge)
+		printf("%-18s %s\n", "merge-driver", merge);
 	if (!ctx->quiet)
 		fprintf(stderr, "hooks folder: %s\n", l->dir);
 }
@@ -143,6 +154,7 @@ static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct hook_install_opts o = HOOK_INSTALL_OPTS_INIT;
 	struct hook_status_list l = HOOK_STATUS_LIST_INIT;
 	struct strbuf self = STRBUF_INIT;
+	const char *merge = NULL;
 	struct repo *repo;
 	struct config *cfg;
 
@@ -157,8 +169,16 @@ static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	o.command = self.buf;
 	o.force = force;
 	r = hooks_install(repo, cfg, &o, &l);
+#ifdef BOSUN_HAVE_MERGE
+	/* The merge driver for changelogs, roadmaps and checklists comes
+	 * with the hooks (docs/merge.md). */
+	if (r == 0 && (r = merge_register(repo, cfg, MERGE_SCOPE_REPO, self.buf)) >= 0) {
+		merge = r ? "registered" : "unchanged";
+		r = 0;
+	}
+#endif
 	if (r == 0)
-		print_changes(ctx, &l);
+		print_changes(ctx, &l, merge);
 	hook_status_list_release(&l);
 	strbuf_release(&self);
 	return r;
@@ -166,6 +186,7 @@ static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 
 static int hooks_uninstall_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
+	const char *merge = NULL;
 	struct hook_install_opts o = HOOK_INSTALL_OPTS_INIT;
 	struct hook_status_list l = HOOK_STATUS_LIST_INIT;
 	struct repo *repo;
@@ -177,8 +198,15 @@ static int hooks_uninstall_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	o.hooks = (const char *const *)argv;
 	o.nr = (size_t)argc;
 	r = hooks_uninstall(repo, cfg, &o, &l);
+#ifdef BOSUN_HAVE_MERGE
+	/* Only a full uninstall takes the merge driver away. */
+	if (r == 0 && !argc && (r = merge_unregister(repo, MERGE_SCOPE_REPO)) >= 0) {
+		merge = r ? "removed" : "not registered";
+		r = 0;
+	}
+#endif
 	if (r == 0)
-		print_changes(ctx, &l);
+		print_changes(ctx, &l, merge);
 	hook_status_list_release(&l);
 	return r;
 }
@@ -517,12 +545,15 @@ static const struct sub_entry hooks_subs[] = {
 	  .usage = "[--force] [--use-path] [HOOK...]",
 	  .help = "Write shims that run 'bosun hooks run HOOK' for the hooks named, or\n"
 		  "hooks.install (default pre-commit, commit-msg, pre-push). A hook already\n"
-		  "there is kept and run first; 'bosun hooks uninstall' puts it back.",
+		  "there is kept and run first; 'bosun hooks uninstall' puts it back.\n"
+		  "Also registers 'bosun merge-driver' (merge.bosun.* in .git/config, and\n"
+		  "merge=bosun for the merge.kinds files in .git/info/attributes).",
 	  .opts = install_opts, .fn = hooks_install_cmd },
 	{ .name = "uninstall", .summary = "remove the shims and put back what was there",
 	  .usage = "[HOOK...]",
 	  .help = "Remove bosun's shims (all, or the hooks named) and put back the hooks\n"
-		  "they replaced, byte for byte. Hooks that are not bosun's are left alone.",
+		  "they replaced, byte for byte. Hooks that are not bosun's are left alone.\n"
+		  "Without HOOKs it also removes the merge driver's registration.",
 	  .fn = hooks_uninstall_cmd },
 	{ .name = "list", .summary = "show installed hooks and configured checks",
 	  .help = "Show each hook: whether bosun's shim is installed, whether a previous\n"

@@ -12,6 +12,7 @@
 #include "lib/config/config.h"
 #include "lib/deploy/probe.h"
 #include "lib/hooks/hooks.h"
+#include "lib/merge/merge.h"
 #include "lib/release/release.h"
 #include "lib/scan/scan.h"
 #include "lib/store/store.h"
@@ -40,6 +41,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_SYNC
 	sync_config_keys,
+#endif
+#ifdef BOSUN_HAVE_MERGE
+	merge_config_keys,
 #endif
 	NULL,
 };

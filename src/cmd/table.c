@@ -16,6 +16,7 @@ extern const struct cmd_entry cmd_hooks;
 extern const struct cmd_entry cmd_scan;
 extern const struct cmd_entry cmd_deploy;
 extern const struct cmd_entry cmd_sync;
+extern const struct cmd_entry cmd_merge_driver;
 extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
@@ -43,6 +44,9 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_SYNC
 	&cmd_sync,
+#endif
+#ifdef BOSUN_HAVE_MERGE
+	&cmd_merge_driver,
 #endif
 	&cmd_config,
 	&cmd_migrate,

@@ -29,13 +29,6 @@ partial() {
 
 digest() { { sha256sum f g u 2>/dev/null; stat -c "%n %a" f g; git diff --cached; } | sha256sum; }
 
-# wait_for FILE: up to 10 s for FILE to appear.
-wait_for() {
-	_i=0
-	while [ ! -s "$1" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
-	test -s "$1"
-}
-
 test_expect_success 'the check sees the staged content; the unstaged changes come back exactly' '
 	setup p && partial &&
 	git commit -q -m "feat: partial" 2>../err &&
@@ -77,7 +70,7 @@ test_expect_success 'checks that need no work tree do not stash (no git diff at 
 interrupt() {
 	echo "exec sleep 30" >../$1.tail || return 1
 	{ git commit -q -m "feat: partial" >../$1.out 2>&1; echo $? >../$1.rc; } &
-	wait_for ../$1.cpid && wait_for ../$1.bpid &&
+	wait_for 10 test -s ../$1.cpid && wait_for 10 test -s ../$1.bpid &&
 	test_eq "$(printf "one\nTWO\nthree\n")" "$(cat f)" &&
 	kill -s "$2" "$(cat ../$1.bpid)" && wait || return 1
 	# The check's shell may have gone with the hook; then there is none.
@@ -131,7 +124,7 @@ assert d==dict(found=True, restored=0, beside=[\"f.bosun-unstaged\"]), d
 test_expect_success 'recover while the hook is still running: busy (75), nothing touched' '
 	setup busy && partial && echo "exec sleep 30" >../busy.tail &&
 	{ { git commit -q -m "feat: partial" >/dev/null 2>&1; echo $? >../busy.rc; } & } &&
-	wait_for ../busy.cpid && wait_for ../busy.bpid &&
+	wait_for 10 test -s ../busy.cpid && wait_for 10 test -s ../busy.bpid &&
 	{
 		test_expect_code 75 bosun hooks recover 2>../err
 		rc=$?
@@ -185,7 +178,7 @@ test_expect_success 'bosun killed with -9 while holding a lock: the next run tak
 	EOF
 	chmod +x ../slowgit/git && rm -f ../kl.slow &&
 	{ PATH="$PWD/../slowgit:$PATH" "$BOSUN" hooks recover >/dev/null 2>&1 & } && held=$! &&
-	wait_for ../kl.slow && test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
+	wait_for 10 test -s ../kl.slow && test -f .git/bosun/hooks/stash/main/manifest.json.lock &&
 	kill -9 $held && kill "$(cat ../kl.slow)" &&
 	{ wait $held 2>/dev/null; test $? -eq 137; } &&
 	test -f .git/bosun/hooks/stash/main/manifest.json.lock &&

@@ -218,6 +218,148 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------------------ clean, gc, restore */
+
+static struct { struct opt_list only; int force; } clean_args;
+static struct { int dry_run, apply; } gc_args;
+
+static const struct option clean_opts[] = {
+	OPT_LIST(0, "only", &clean_args.only, "ID", "clean only this workstream (repeatable)"),
+	OPT_FORCE(&clean_args.force, "clean even while the agent runs"),
+	OPT_END(),
+};
+
+static const struct option gc_opts[] = {
+	OPT_DRY_RUN(&gc_args.dry_run),
+	OPT_BOOL(0, "apply", &gc_args.apply, "do what it says (snapshots first)"),
+	OPT_END(),
+};
+
+static json_t *removal_json(const struct work_removal *m)
+{
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "id", m->id, "dir", m->dir,
+			 "why", m->why, "action", m->action, "attic", m->attic,
+			 "error", m->error);
+}
+
+static void print_removals(struct bosun_ctx *ctx, const struct work_removal *v, size_t nr,
+			   int r, int dry)
+{
+	size_t i;
+
+	if (ctx->json) {
+		json_t *a = json_array();
+		for (i = 0; i < nr; i++)
+			json_array_append_new(a, removal_json(&v[i]));
+		out_json(json_pack("{s:o, s:b, s:b}", "items", a, "applied", !dry, "ok", r >= 0));
+		json_emitted = 1;
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		if (v[i].error) {
+			fprintf(stderr, "bosun: %s: refused: %s\n", v[i].id, v[i].error);
+			continue;
+		}
+		if (ctx->quiet)
+			continue;
+		printf("%s%s%s", c_bold(ctx), v[i].id, c_reset(ctx));
+		if (v[i].dir && strcmp(v[i].dir, v[i].id))
+			printf(" (%s)", v[i].dir);
+		printf(": %s%s\n", dry ? "would " : "", v[i].action ? v[i].action : "");
+		if (v[i].why)
+			printf("  why: %s\n", v[i].why);
+		if (v[i].attic)
+			printf("  snapshot: %s\n", v[i].attic);
+	}
+	if (!nr && !ctx->quiet)
+		printf("nothing to do\n");
+}
+
+static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_spawn_opts o = { 0 };
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct work_removal *res = NULL;
+	struct store *st = NULL;
+	const char **only;
+	size_t nr = 0, i;
+	int r;
+
+	if (argc > 1)
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
+	o.task = argc ? argv[0] : NULL;
+	only = calloc(clean_args.only.nr + 1, sizeof(*only));
+	for (i = 0; only && i < clean_args.only.nr; i++)
+		only[i] = clean_args.only.items[i];
+	o.only = only;
+	if ((r = work_setup(ctx, &st, &w, &wc)) == 0 || nr) {
+		r = work_clean(st, &w, &wc, &o, clean_args.force, &res, &nr);
+		if (r >= 0 || nr)
+			print_removals(ctx, res, nr, r, 0);
+		if (!ctx->json)
+			json_emitted = 0;
+	}
+	work_removal_free(res, nr);
+	work_where_release(&w);
+	store_close(st);
+	free(only);
+	return r;
+}
+
+static int gc_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct work_removal *res = NULL;
+	struct store *st = NULL;
+	size_t nr = 0;
+	int r, apply = gc_args.apply && !gc_args.dry_run;
+
+	if (argc)
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
+	if ((r = work_setup(ctx, &st, &w, &wc)) == 0) {
+		r = work_gc(st, &w, &wc, apply, &res, &nr);
+		if (r >= 0 || nr)
+			print_removals(ctx, res, nr, r, !apply);
+		if (!ctx->json)
+			json_emitted = 0;
+		if (r >= 0 && !apply && nr && !ctx->json && !ctx->quiet)
+			printf("(a dry run: --apply does it)\n");
+	}
+	work_removal_free(res, nr);
+	work_where_release(&w);
+	store_close(st);
+	return r;
+}
+
+static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct work_removal res = { 0 };
+	struct store *st = NULL;
+	int r;
+
+	if (argc < 1 || argc > 2)
+		return cmd_usage_error(argc ? "unexpected argument '%s'" :
+				       "which workstream? give TASK/ID", argc ? argv[2] : "");
+	if ((r = work_setup(ctx, &st, &w, &wc)) == 0 &&
+	    (r = work_restore(st, &w, argv[0], argc > 1 ? argv[1] : NULL, &res)) == 0) {
+		if (ctx->json)
+			out_json(removal_json(&res));
+		else if (!ctx->quiet)
+			printf("%s: restored %s from %s\n", res.id, res.dir, res.attic);
+	}
+	free(res.id);
+	free(res.dir);
+	free(res.attic);
+	free(res.action);
+	work_where_release(&w);
+	store_close(st);
+	return r;
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct sub_entry work_subs[] = {
@@ -240,6 +382,26 @@ static const struct sub_entry work_subs[] = {
 		  "work.agent_command detached. Running it again finishes what an\n"
 		  "interrupted spawn left and changes nothing else.",
 	  .opts = spawn_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = spawn_cmd },
+	{ .name = "clean", .summary = "snapshot each workstream's worktree, then remove it",
+	  .usage = "[TASK] [--only ID]... [--force]",
+	  .help = "Snapshot everything in each worktree (tracked, untracked, ignored files\n"
+		  "that work.copy names) to refs/bosun/attic/<task>/<id>/<time>, then\n"
+		  "remove the worktree and its branch. A workstream whose agent runs, or\n"
+		  "whose snapshot fails, is refused and nothing of it is removed.",
+	  .opts = clean_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = clean_cmd },
+	{ .name = "restore", .summary = "put a workstream's snapshot back in its worktree",
+	  .usage = "TASK/ID [REF]",
+	  .help = "Make the workstream's worktree again on its branch and put back every\n"
+		  "file of its newest snapshot (or REF) as it was, uncommitted changes\n"
+		  "as uncommitted changes.",
+	  .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = restore_cmd },
+	{ .name = "gc", .summary = "reconcile worktrees, folders and the store",
+	  .usage = "[--dry-run] [--apply]",
+	  .help = "Compare git's worktree list, the folders under work.root and the store,\n"
+		  "and say for each orphan which source disagrees and what gc does about\n"
+		  "it; snapshots older than work.attic_days too. A dry run unless --apply;\n"
+		  "a source that cannot be read stops gc before it acts.",
+	  .opts = gc_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = gc_cmd },
 	{ NULL },
 };
 

@@ -19,7 +19,14 @@ int work_item_load(struct store *st, const char *id, json_t **data,
 int work_item_save(struct store *st, const char *id, const char *parent,
 		   const char *state, const json_t *data);
 
+/* The admin folder (common_dir/worktrees/X) whose gitdir names dir: 1
+ * and out filled, or 0. */
+int work_find_admin(const struct work_where *w, const char *dir, struct strbuf *out);
+
 /* Run git in dir (NULL: here); its stdout in out when out is set. */
 int work_git(const char *dir, struct strbuf *out, const char *const *args);
+/* The same with an environment (core/run's env). */
+int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
+		 const char *const *args);
 
 #endif

@@ -221,11 +221,18 @@ static int worktree_race(const struct gitrun *g)
 
 int work_git(const char *dir, struct strbuf *out, const char *const *args)
 {
+	return work_git_env(dir, NULL, out, args);
+}
+
+int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
+		 const char *const *args)
+{
 	struct gitrun g = GITRUN_INIT;
 	int r, tries;
 
 	for (tries = 0;; tries++) {
 		g.dir = dir;
+		g.env = env;
 		r = gitrun_exec(&g, args);
 		if (r >= 0 || tries >= 15 || !worktree_race(&g))
 			break;

@@ -228,7 +228,7 @@ static const char *spawn_str(const struct job *j, const char *key)
 }
 
 /* The admin folder (common_dir/worktrees/X) whose gitdir names dir, if any. */
-static int find_admin(const struct work_where *w, const char *dir, struct strbuf *out)
+int work_find_admin(const struct work_where *w, const char *dir, struct strbuf *out)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT;
 	struct dirent *e;
@@ -295,18 +295,64 @@ static int dir_empty(const char *dir)
 	return empty;
 }
 
+/* Whether a process other than us works in dir or names it on its command
+ * line: the git a spawn killed with SIGKILL left running. */
+static int someone_in(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	char cwd[4096];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	size_t i, dl = strlen(dir);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		ssize_t n;
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atol(e->d_name) == (long)getpid())
+			continue;
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
+		n = readlink(path.buf, cwd, sizeof(cwd) - 1);
+		if (n >= (ssize_t)dl && !strncmp(cwd, dir, dl) && (n == (ssize_t)dl || cwd[dl] == '/')) {
+			found = 1;
+			break;
+		}
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "/proc/%s/cmdline", e->d_name);
+		strbuf_setlen(&text, 0);
+		if (fs_read_file(&text, path.buf, 1 << 16) < 0) {
+			error_clear();
+			continue;
+		}
+		for (i = 0; i < text.len; i++)
+			if (!text.buf[i])
+				text.buf[i] = ' ';
+		found = strstr(text.buf, "git") && strstr(text.buf, "worktree") &&
+			strstr(text.buf, dir);
+	}
+	closedir(d);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return found;
+}
+
 /* 1 when dir is a finished worktree of ours, 0 when there is none (a
  * half-made one removed: *repaired says so), or an error when dir holds
  * something else. */
 static int examine(const struct work_where *w, const char *dir, struct job *j)
 {
 	struct strbuf admin = STRBUF_INIT;
-	int has_admin = find_admin(w, dir, &admin), r = 0, waited;
+	int has_admin = work_find_admin(w, dir, &admin), r = 0, waited;
 
 	/* A spawn killed with SIGKILL leaves its git running: give it time
 	 * to finish before taking its worktree for half-made. */
-	for (waited = 0; has_admin && waited < 600 && initializing(admin.buf); waited++)
+	for (waited = 0; (has_admin || fs_exists(dir)) && waited < 600 &&
+	     ((has_admin && initializing(admin.buf)) || someone_in(dir)); waited++) {
 		time_sleep_ms(50);
+		has_admin = work_find_admin(w, dir, &admin);
+	}
 	if (has_admin && !initializing(admin.buf) && fs_exists(dir))
 		r = 1;
 	else if (has_admin && initializing(admin.buf) &&
@@ -354,8 +400,9 @@ static int add_worktree(void *data, size_t i)
 	strbuf_addf(&ref, "refs/heads/%s", branch);
 	exists[3] = ref.buf;
 	/* A "-b" whose git lost a race after making the branch (work_git
-	 * retries it), or that meets the git of a killed spawn making it,
-	 * finds the branch there: then add it as it is. */
+	 * retries it), or that meets the git of a killed spawn making the
+	 * same worktree (which may then remove the folder under ours), finds
+	 * the branch or the folder there: look again, then add it as it is. */
 	for (tries = 0; tries < 6; tries++) {
 		if ((r = examine(run->w, dir, j)) != 0 || (r = fs_mkdir_p(run->w->root)) < 0)
 			goto out;
@@ -367,7 +414,8 @@ static int add_worktree(void *data, size_t i)
 		}
 		if (r == 0 || (!strstr(error_message(), "a branch named") &&
 			       !strstr(error_message(), "cannot lock ref") &&
-			       !strstr(error_message(), "already exists")))
+			       !strstr(error_message(), "already exists") &&
+			       !strstr(error_message(), "cannot create directory")))
 			break;
 		error_clear();
 		time_sleep_ms(50 + tries * 100);

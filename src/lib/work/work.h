@@ -79,8 +79,6 @@ int work_plan_load(struct store *st, const char *task, struct work_plan *p);
 
 /* ------------------------------------------------------------ spawning */
 
-struct config;
-
 /* The work.* values, borrowed from the configuration. */
 struct work_config {
 	const char *root;               /* "": ../<repo>.work */
@@ -130,4 +128,36 @@ int work_spawn(struct store *st, const struct work_where *w,
 	       const struct work_config *wc, const struct work_spawn_opts *opts,
 	       struct work_spawned **out, size_t *nr);
 void work_spawned_free(struct work_spawned *v, size_t nr);
+
+/* ------------------------------------------------------------ nothing lost */
+
+/* What clean, restore and gc did for one worktree (docs/work.md). */
+struct work_removal {
+	char *id;               /* TASK/ID, or the folder for gc's strays */
+	char *dir, *attic;      /* attic: the snapshot's ref, or NULL */
+	char *action;           /* what was (or, dry, would be) done */
+	char *why;              /* gc: which source disagrees */
+	char *error;            /* refused: why */
+};
+void work_removal_free(struct work_removal *v, size_t nr);
+
+/* Snapshot everything in dir (tracked, untracked, ignored entries that
+ * match work.copy, .bosun/work.md) as a commit whose parent is HEAD, to
+ * refs/bosun/attic/<id>/<time>; *ref gets the ref. */
+int work_snapshot(const struct work_where *w, const struct work_config *wc,
+		  const char *id, const char *dir, struct strbuf *ref);
+/* Snapshot, then remove the worktree and its branch, for each workstream
+ * (opts as for spawn). A failed check refuses that one and removes
+ * nothing of it; -BOSUN_EFAIL when any was refused. */
+int work_clean(struct store *st, const struct work_where *w,
+	       const struct work_config *wc, const struct work_spawn_opts *opts,
+	       int force, struct work_removal **out, size_t *nr);
+/* Put the newest snapshot of TASK/ID (or ref) back in its worktree. */
+int work_restore(struct store *st, const struct work_where *w, const char *id,
+		 const char *ref, struct work_removal *out);
+/* Reconcile git's worktree list, the folders under the root and the store;
+ * apply: act (else only say); expired attic refs too. */
+int work_gc(struct store *st, const struct work_where *w,
+	    const struct work_config *wc, int apply,
+	    struct work_removal **out, size_t *nr);
 #endif

@@ -1,0 +1,268 @@
+/*
+ * gc.c - bosun work gc: reconcile git's worktree list, the folders under
+ * work.root and the store (work.h, docs/work.md "gc"). Every source is
+ * read first; a source that cannot be read stops gc before it acts (a
+ * lookup error is not an orphan).
+ */
+#include "lib/work/internal.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/time.h"
+#include "lib/store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct seen {
+	char *dir, *id, *state;   /* id: TASK/ID when known */
+	int git, disk, store;
+};
+
+struct table {
+	struct seen *v;
+	size_t nr, alloc;
+};
+
+static struct seen *at(struct table *t, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		if (!strcmp(t->v[i].dir, dir))
+			return &t->v[i];
+	ALLOC_GROW(t->v, t->nr + 1, t->alloc);
+	memset(&t->v[t->nr], 0, sizeof(t->v[0]));
+	t->v[t->nr].dir = xstrdup(dir);
+	return &t->v[t->nr++];
+}
+
+static int from_git(const struct work_where *w, struct table *t)
+{
+	static const char *const args[] = { "worktree", "list", "--porcelain", NULL };
+	struct strbuf out = STRBUF_INIT;
+	size_t rl = strlen(w->root);
+	char *line, *save = NULL;
+	int r;
+
+	if ((r = work_git(w->top, &out, args)) < 0)
+		return error_prefix("cannot list git's worktrees");
+	for (line = strtok_r(out.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "worktree ", 9) && !strncmp(line + 9, w->root, rl) &&
+		    line[9 + rl] == '/')
+			at(t, line + 9)->git = 1;
+	strbuf_release(&out);
+	return 0;
+}
+
+static int from_disk(const struct work_where *w, struct table *t)
+{
+	struct strbuf sub = STRBUF_INIT, leaf = STRBUF_INIT;
+	struct dirent *e, *f;
+	DIR *top = opendir(w->root), *d;
+	int r = 0;
+
+	if (!top)
+		return errno == ENOENT ? 0 : error_errno(BOSUN_EIO, "cannot read '%s'", w->root);
+	while (r >= 0 && (e = readdir(top))) {
+		if (e->d_name[0] == '.')
+			continue;
+		fs_path_join(&sub, w->root, e->d_name);
+		if (!fs_is_dir(sub.buf))
+			continue;
+		if (!(d = opendir(sub.buf))) {
+			r = error_errno(BOSUN_EIO, "cannot read '%s'", sub.buf);
+			break;
+		}
+		while ((f = readdir(d))) {
+			if (f->d_name[0] == '.')
+				continue;
+			fs_path_join(&leaf, sub.buf, f->d_name);
+			if (fs_is_dir(leaf.buf)) {
+				struct seen *s = at(t, leaf.buf);
+				s->disk = 1;
+				if (!s->id) {
+					s->id = xstrdup(leaf.buf + strlen(w->root) + 1);
+				}
+			}
+		}
+		closedir(d);
+	}
+	closedir(top);
+	strbuf_release(&sub);
+	strbuf_release(&leaf);
+	return r;
+}
+
+static int from_store(struct store *st, struct table *t)
+{
+	struct store_work_item *plans = NULL, *ws = NULL;
+	size_t np = 0, nw = 0, i, k;
+	int r;
+
+	if ((r = store_work_list(st, NULL, &plans, &np)) < 0)
+		return r;
+	for (i = 0; r >= 0 && i < np; i++) {
+		if ((r = store_work_list(st, plans[i].id, &ws, &nw)) < 0)
+			break;
+		for (k = 0; k < nw; k++) {
+			json_error_t je;
+			json_t *d = json_loads(ws[k].data ? ws[k].data : "", 0, &je);
+			const char *dir = json_string_value(json_object_get(
+				json_object_get(d, "spawn"), "dir"));
+			if (dir) {
+				struct seen *s = at(t, dir);
+				s->store = 1;
+				free(s->id);
+				s->id = xstrdup(ws[k].id);
+				free(s->state);
+				s->state = xstrdup(ws[k].state ? ws[k].state : "");
+			}
+			json_decref(d);
+		}
+		store_work_free(ws, nw);
+		ws = NULL;
+	}
+	store_work_free(plans, np);
+	return r;
+}
+
+static int live(const struct seen *s)
+{
+	return s->store && s->state && (!strcmp(s->state, "spawned") ||
+					 !strcmp(s->state, "spawning"));
+}
+
+static int act(struct store *st, const struct work_where *w, const struct work_config *wc,
+	       const struct seen *s, int apply, struct work_removal *res)
+{
+	struct strbuf why = STRBUF_INIT, ref = STRBUF_INIT, admin = STRBUF_INIT;
+	int r = 0;
+
+	res->id = xstrdup(s->id ? s->id : s->dir);
+	res->dir = xstrdup(s->dir);
+	if (s->git && !s->disk) {
+		strbuf_addstr(&why, "git lists it; its folder is gone");
+		res->action = xstrdup("drop git's record of it (nothing is left to lose)");
+		if (apply && work_find_admin(w, s->dir, &admin))
+			r = fs_remove_tree(admin.buf);
+	} else if (s->disk && !s->git) {
+		strbuf_addstr(&why, "a folder on disk that git does not list as a worktree");
+		res->action = xstrdup("leave it: not a worktree, so bosun cannot snapshot "
+				      "it; move or delete it yourself");
+	} else if (s->git && s->disk) {
+		strbuf_addf(&why, "git and the disk have it; the store %s",
+			    s->store ? "says it is " : "has no record of it");
+		if (s->store)
+			strbuf_addstr(&why, s->state);
+		res->action = xstrdup("snapshot it to the attic, then remove the worktree "
+				      "(the branch stays)");
+		if (apply) {
+			const char *rm[] = { "worktree", "remove", "--force", s->dir, NULL };
+			if ((r = work_snapshot(w, wc, s->id, s->dir, &ref)) == 0) {
+				res->attic = xstrdup(ref.buf);
+				r = work_git(w->top, NULL, rm);
+			}
+		}
+	} else {
+		strbuf_addstr(&why, "the store has it; git and the disk do not");
+		res->action = xstrdup("mark it 'missing' in the store");
+		if (apply)
+			r = store_work_set_state(st, s->id, NULL, "missing");
+	}
+	res->why = strbuf_detach(&why, NULL);
+	strbuf_release(&ref);
+	strbuf_release(&admin);
+	return r;
+}
+
+static int expired(const struct work_where *w, const struct work_config *wc, int apply,
+		   struct work_removal **out, size_t *nr, size_t *alloc)
+{
+	static const char *const args[] = { "for-each-ref",
+		"--format=%(refname)", "refs/bosun/attic/", NULL };
+	struct strbuf list = STRBUF_INIT;
+	long long cut = time_wall_ms() / 1000 - wc->attic_days * 86400;
+	char *line, *save = NULL;
+	int r;
+
+	if ((r = work_git(w->top, &list, args)) < 0)
+		return r;
+	for (line = strtok_r(list.buf, "\n", &save); r >= 0 && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* the time is the ref's last component (attic.c's stamp), UTC;
+		 * a ref whose name has none is kept */
+		const char *last = strrchr(line, '/');
+		struct tm tm;
+		struct work_removal *res;
+		memset(&tm, 0, sizeof(tm));
+		if (!last || sscanf(last + 1, "%4d%2d%2dT%2d%2d%2d", &tm.tm_year, &tm.tm_mon,
+				    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+			continue;
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		if ((long long)timegm(&tm) >= cut)
+			continue;
+		ALLOC_GROW(*out, *nr + 1, *alloc);
+		res = &(*out)[(*nr)++];
+		memset(res, 0, sizeof(*res));
+		res->id = xstrdup(line);
+		res->attic = xstrdup(line);
+		res->why = xstrdup("a snapshot older than work.attic_days");
+		res->action = xstrdup("delete the snapshot");
+		if (apply) {
+			const char *del[] = { "update-ref", "-d", line, NULL };
+			r = work_git(w->top, NULL, del);
+		}
+	}
+	strbuf_release(&list);
+	return r;
+}
+
+int work_gc(struct store *st, const struct work_where *w,
+	    const struct work_config *wc, int apply,
+	    struct work_removal **out, size_t *nr)
+{
+	struct table t = { NULL, 0, 0 };
+	size_t i, alloc = 0, failed = 0;
+	int r;
+
+	*out = NULL;
+	*nr = 0;
+	if ((r = from_git(w, &t)) < 0 || (r = from_disk(w, &t)) < 0 ||
+	    (r = from_store(st, &t)) < 0)
+		goto out;
+	for (i = 0; i < t.nr; i++) {
+		struct seen *s = &t.v[i];
+		struct work_removal *res;
+		if (s->git && s->disk && live(s))
+			continue;
+		if (!s->git && !s->disk && !live(s))
+			continue;
+		ALLOC_GROW(*out, *nr + 1, alloc);
+		res = &(*out)[(*nr)++];
+		memset(res, 0, sizeof(*res));
+		if (act(st, w, wc, s, apply, res) < 0) {
+			res->error = xstrdup(error_message());
+			error_clear();
+			failed++;
+		}
+	}
+	if ((r = expired(w, wc, apply, out, nr, &alloc)) < 0)
+		goto out;
+	if (failed)
+		r = error_set(BOSUN_EFAIL, "gc could not act on %zu of them", failed);
+out:
+	for (i = 0; i < t.nr; i++) {
+		free(t.v[i].dir);
+		free(t.v[i].id);
+		free(t.v[i].state);
+	}
+	free(t.v);
+	return r;
+}

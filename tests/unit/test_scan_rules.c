@@ -5,7 +5,8 @@
  * No secret-looking string is written here: each case is a template whose
  * "[cN]" parts become N characters of class c, drawn from a fixed-seed
  * generator at run time (a: letters and digits, h: lowercase hex, U: A-Z
- * and 2-7, b: base64, u: base64url, d: digits, A: upper case and digits).
+ * and 2-7, b: base64, u: base64url, d: digits, A: upper case and digits,
+ * l: lower case and digits, L: letters).
  * So neither GitHub's push protection nor bosun's own scan of this
  * repository finds anything in this file.
  */
@@ -72,6 +73,92 @@ static const struct rule_case cases[] = {
 	{ "anthropic-api-key", "key = sk-ant-api03-[u93]AA\n", NULL,
 	  "key = sk-ant-api03-[u93]BB\n", NULL },
 	{ "linear-api-key", "LINEAR=lin_api_[a40]\n", NULL, "LINEAR=lin_api_[a30]\n", NULL },
+	{ "onepassword-secret-key", "k = A3-[A6]-[A11]-[A5]-[A5]-[A5]\n", NULL,
+	  "k = A3-[A6]-[A10]-[A5]-[A5]-[A5]\n", NULL },
+	{ "onepassword-service-account-token", "t = ops_eyJ[b260]\n", NULL, "t = ops_eyJ[b100]\n", NULL },
+	{ "adobe-client-secret", "s = p8e-[a32]\n", NULL, "s = p8e-[a20]\n", NULL },
+	{ "age-secret-key", "AGE-SECRET-KEY-1QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQP\n", NULL,
+	  "AGE-SECRET-KEY-1QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L\n", NULL },
+	{ "airtable-pat", "t = pat[a14].[h64]\n", NULL, "t = pat[a14].[h30]\n", NULL },
+	{ "alibaba-access-key-id", "id = LTAI[a20]\n", NULL, "id = LTAI[a10]\n", NULL },
+	{ "artifactory-token", "t = AKCp[a69]\n", NULL, "t = AKCp[a40]\n", NULL },
+	{ "atlassian-api-token", "t = ATATT3[u186]\n", NULL, "t = ATATT3[u100]\n", NULL },
+	{ "authress-access-key", "k = sc_[l10].[l5].acc_[l12].[u40]\n", NULL,
+	  "k = sc_[l10].[l5].xyz_[l12].[u40]\n", NULL },
+	{ "aws-bedrock-api-key", "k = ABSK[b120]\n", NULL, "k = ABSK[b60]\n", NULL },
+	{ "azure-ad-client-secret", "s = \"[a3]8Q~[a32]\"\n", NULL, "s = \"[a3]8X~[a32]\"\n", NULL },
+	{ "clickhouse-cloud-secret", "s = 4b1d[a38]\n", NULL, "s = 4b1d[a20]\n", NULL },
+	{ "clojars-api-token", "t = CLOJARS_[l60]\n", NULL, "t = CLOJARS_[l30]\n", NULL },
+	{ "cloudflare-origin-ca-key", "k = v1.0-[h24]-[h146]\n", NULL, "k = v1.0-[h24]-[h40]\n", NULL },
+	{ "databricks-token", "t = dapi[h32]\n", NULL, "t = dapi[h20]\n", NULL },
+	{ "defined-networking-token", "t = dnkey-[l26]-[l52]\n", NULL, "t = dnkey-[l26]-[l20]\n", NULL },
+	{ "doppler-token", "t = dp.pt.[a43]\n", NULL, "t = dp.pt.[a20]\n", NULL },
+	{ "duffel-token", "t = duffel_test_[a43]\n", NULL, "t = duffel_demo_[a43]\n", NULL },
+	{ "dynatrace-token", "t = dt0c01.[A24].[A64]\n", NULL, "t = dt0c01.[A24].[A30]\n", NULL },
+	{ "easypost-api-key", "k = EZAK[a54]\n", NULL, "k = EZAK[a30]\n", NULL },
+	{ "facebook-token", "t = EAAC[a110]\n", NULL, "t = EAAX[a110]\n", NULL },
+	{ "flutterwave-key", "k = FLWSECK_TEST-[h32]-X\n", NULL, "k = FLWSECK_LIVE-[h32]-X\n", NULL },
+	{ "flyio-token", "t = fo1_[u43]\n", NULL, "t = fo1_[u20]\n", NULL },
+	{ "frameio-token", "t = fio-u-[u64]\n", NULL, "t = fio-u-[u30]\n", NULL },
+	{ "freemius-secret-key", "'secret_key' => 'sk_[a29]',\n", "config.php",
+	  "'secret_key' => 'sk_[a29]',\n", "config.js" },
+	{ "gitlab-token-routable", "t = glpat-[a30].01[l7]\n", NULL, "t = glpat-[a30]\n", NULL },
+	{ "gitlab-session-cookie", "Cookie: _gitlab_session=[l32]\n", NULL,
+	  "Cookie: _gitlab_session=[l20]\n", NULL },
+	{ "gitlab-runner-registration-token", "t = GR1348941[u20]\n", NULL, "t = GR1348941[u10]\n", NULL },
+	{ "grafana-token", "t = glsa_[a32]_[h8]\n", NULL, "t = glsa_[a32]_[h4]\n", NULL },
+	{ "harness-api-key", "k = pat.[u22].[a24].[a20]\n", NULL, "k = pat.[u22].[a24]\n", NULL },
+	{ "hashicorp-tf-api-token", "t = [a14].atlasv1.[u64]\n", NULL, "t = [a14].atlasv2.[u64]\n", NULL },
+	{ "hashicorp-tf-password", "password = \"[l16]\"\n", "main.tf",
+	  "password = \"[l16]\"\n", "main.go" },
+	{ "vault-token", "VAULT=hvs.[u100]\n", NULL, "VAULT=hvs.[u40]\n", NULL },
+	{ "heroku-api-key", "k = HRKU-AA[u58]\n", NULL, "k = HRKU-AB[u58]\n", NULL },
+	{ "huggingface-token", "t = hf_[L34]\n", NULL, "t = hf_[L20]\n", NULL },
+	{ "infracost-token", "t = ico-[a32]\n", NULL, "t = /x.ico-[a32]\n", NULL },
+	{ "intra42-client-secret", "s = s-s4t2ud-[h64]\n", NULL, "s = s-s4t2xx-[h64]\n", NULL },
+	{ "mailchimp-api-key", "k = [h32]-us12\n", NULL, "k = [h32]-eu12\n", NULL },
+	{ "mapbox-token", "t = pk.eyJ[u40].[u22]\n", NULL, "t = pk.eyJ[u10]\n", NULL },
+	{ "maxmind-license-key", "k = [a6]_[a29]_mmk\n", NULL, "k = [a6]_[a29]_xyz\n", NULL },
+	{ "notion-token", "t = ntn_[d11][a35]\n", NULL, "t = ntn_[d11][a10]\n", NULL },
+	{ "nuget-config-password", "<add key=\"ClearTextPassword\" value=\"[a16]\" />\n", "nuget.config",
+	  "<add key=\"ClearTextPassword\" value=\"%NUGET_PASSWORD%\" />\n", "nuget.config" },
+	{ "octopus-deploy-api-key", "k = API-[A26]\n", NULL, "k = API-[A20]\n", NULL },
+	{ "openshift-user-token", "t = sha256~[u43]\n", NULL, "t = sha256~[u20]\n", NULL },
+	{ "perplexity-api-key", "k = pplx-[a48]\n", NULL, "k = pplx-[a30]\n", NULL },
+	{ "planetscale-token", "t = pscale_tkn_[a40]\n", NULL, "t = pscale_xyz_[a40]\n", NULL },
+	{ "postman-api-key", "k = PMAK-[h24]-[h34]\n", NULL, "k = PMAK-[h24]-[h20]\n", NULL },
+	{ "prefect-api-key", "k = pnu_[a36]\n", NULL, "k = pnu_[a20]\n", NULL },
+	{ "pulumi-token", "t = pul-[h40]\n", NULL, "t = pul-[h20]\n", NULL },
+	{ "readme-api-key", "k = rdme_[l70]\n", NULL, "k = rdme_[l30]\n", NULL },
+	{ "rubygems-api-key", "k = rubygems_[h48]\n", NULL, "k = rubygems_[h30]\n", NULL },
+	{ "scalingo-token", "t = tk-us-[u48]\n", NULL, "t = tk-us-[u20]\n", NULL },
+	{ "sendinblue-api-key", "k = xkeysib-[h64]-[a16]\n", NULL, "k = xkeysib-[h64]\n", NULL },
+	{ "sentry-token", "t = sntryu_[h64]\n", NULL, "t = sntryu_[h30]\n", NULL },
+	{ "settlemint-token", "t = sm_pat_[a16]\n", NULL, "t = sm_pat_[a10]\n", NULL },
+	{ "shippo-api-token", "t = shippo_live_[h40]\n", NULL, "t = shippo_demo_[h40]\n", NULL },
+	{ "shopify-token", "t = shpat_[h32]\n", NULL, "t = shpat_[h20]\n", NULL },
+	{ "sidekiq-secret", "BUNDLE_GEMS__CONTRIBSYS__COM=[h8]:[h8]\n", NULL,
+	  "BUNDLE_GEMS__CONTRIBSYS__COM=[h8]\n", NULL },
+	{ "slack-legacy-token", "t = xoxs-[d10]-[d10]-[d10]-[h20]\n", NULL, "t = xoxs-[d10]\n", NULL },
+	{ "sourcegraph-token", "t = sgp_[h16]_[h40]\n", NULL, "t = sgp_[h16]_[h20]\n", NULL },
+	{ "square-token", "t = sq0csp-[u43]\n", NULL, "t = sq0csp-[u20]\n", NULL },
+	{ "teams-webhook",
+	  "url = https://acme.webhook.office.com/webhookb2/[h8]-[h4]-[h4]-[h4]-[h12]@[h8]-[h4]-[h4]-[h4]-[h12]/IncomingWebhook/[h32]/[h8]-[h4]-[h4]-[h4]-[h12]\n", NULL,
+	  "url = https://acme.webhook.office.com/webhookb2/[h8]-[h4]-[h4]-[h4]-[h12]/IncomingWebhook/[h32]\n", NULL },
+	{ "telegram-bot-token", "TELEGRAM_BOT = [d9]:AA[u33]\n", NULL, "TELEGRAM_BOT = [d3]:AA[u33]\n", NULL },
+	{ "typeform-token", "t = tfp_[u59]\n", NULL, "t = tfp_[u30]\n", NULL },
+	{ "yandex-token", "k = AQVN[u36]\n", NULL, "k = AQVN[u20]\n", NULL },
+	{ "twitter-bearer-token", "b = AAAAAAAAAAAAAAAAAAAAAA[a90]\n", NULL, "b = AAAAAAAAAAAAAA[a90]\n", NULL },
+	{ "kubernetes-secret-data", "apiVersion: v1\ndata:\n  password: [b24]\nkind: Secret\n", "s.yaml",
+	  "apiVersion: v1\ndata:\n  password: [b24]\nkind: ConfigMap\n", "s.yaml" },
+	{ "kubernetes-secret", "apiVersion: v1\nkind: Secret\ndata:\n  password: [b24]\n", "s.yaml",
+	  "apiVersion: v1\nkind: ConfigMap\ndata:\n  password: [b24]\n", "s.yaml" },
+	{ "curl-auth-user", "curl -u admin:[a16] https://x.test/\n", NULL,
+	  "curl -u admin:$PASSWORD https://x.test/\n", NULL },
+	{ "curl-auth-header", "curl -H \"X-Api-Key: [a24]\" https://x.test/\n", NULL,
+	  "curl -H \"X-Api-Key: $KEY\" https://x.test/\n", NULL },
+	{ "authorization-header", "headers = {\"Authorization\": \"Bearer [a32]\"}\n", NULL,
+	  "headers = {\"Authorization\": \"Bearer $TOKEN\"}\n", NULL },
 	{ "private-key",
 	  "-----BEGIN RSA PRIVATE KEY-----\n[b64]\n[b64]\n[b20]==\n-----END RSA PRIVATE KEY-----\n",
 	  "id_rsa",
@@ -116,6 +203,8 @@ static const char *class_chars(char c)
 	case 'u': return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 	case 'd': return "0123456789";
 	case 'A': return "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	case 'l': return "abcdefghijklmnopqrstuvwxyz0123456789";
+	case 'L': return "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	default: return NULL;
 	}
 }
@@ -227,6 +316,13 @@ static void rules__real_code__no_false_positives(void **state)
 		"fastURI.parse('uri://us\\xA0er:pa\\uD7FFss@example.com:123/o', IRI)\n",
 		"\"Password_must_be_set\": \"\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89\xe3\x82\x92\xe8\xa8\xad\xe5\xae\x9a\xe3\x81\x97\xe3\x81\xa6\",\n",
 		"token: \"punctuation.definition\",\n",
+		/* issue 10: URLs, constant names, dotted and hyphenated names */
+		"    access_token_url='https://github.com/login/oauth/access_token',\n",
+		"privilege = 'SeCreateTokenPrivilege'\n",
+		"PASSWORD_ACTION = 'android.app.action.SET_NEW_PASSWORD'\n",
+		"secret_file = 'config/credentials-store.json'\n",
+		"auth_header_name = 'x-amz-security-token-header'\n",
+		"X25519_key_length = XSalsa20.key_length\n",
 	};
 	size_t i;
 
@@ -238,6 +334,33 @@ static void rules__real_code__no_false_positives(void **state)
 			fail_msg("line %zu: found%s", i, got.buf);
 		strbuf_release(&got);
 	}
+}
+
+/* An env file's empty value never reads the next line (issue 10). */
+static void rules__env__empty_value_stays_on_its_line(void **state)
+{
+	struct strbuf got = STRBUF_INIT;
+
+	(void)state;
+	finds("-", "GITHUB_API_KEY=\nDYNATRACE_API_KEY=\n", ".env.example", &got);
+	if (got.len)
+		fail_msg("found%s", got.buf);
+	finds("-", "PASSWORD=\n\nSESSION_SECRET_NAME_LONGER_THAN_TWELVE=x\n", "a.env", &got);
+	if (got.len)
+		fail_msg("found%s", got.buf);
+	strbuf_release(&got);
+}
+
+/* A URL with a password and no user name is found (redis://:pw@host). */
+static void rules__url__empty_user(void **state)
+{
+	struct strbuf got = STRBUF_INIT, url = STRBUF_INIT;
+
+	(void)state;
+	expand(&url, "REDIS_URL=redis://:[a20]@cache.internal:6379/0\n", 7);
+	assert_true(finds("url-credentials", url.buf, NULL, &got));
+	strbuf_release(&url);
+	strbuf_release(&got);
 }
 
 /* Every built-in rule has a case, and every regex compiles with PCRE2. */
@@ -274,6 +397,8 @@ int main(void)
 		cmocka_unit_test(rules__defaults__pass_the_strict_parser),
 		cmocka_unit_test(rules__each__positive_and_near_miss),
 		cmocka_unit_test(rules__real_code__no_false_positives),
+		cmocka_unit_test(rules__env__empty_value_stays_on_its_line),
+		cmocka_unit_test(rules__url__empty_user),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -36,6 +36,7 @@
 #define WINDOW_AHEAD 256
 #define LONG_BACK (1024 * 1024)
 #define LONG_TRIES 8
+#define NAME_BACK 64     /* how far a match's name may reach back */
 #define CACHE_MAGIC "bosun-scan-db 1\n"
 /* A pathological regex gives up on a candidate instead of hanging. */
 #define MATCH_LIMIT 1000000
@@ -445,6 +446,20 @@ static size_t prefix_len(const char *s, size_t len)
 	return i;
 }
 
+/* Where the name that a match starts in begins: `matches` allowlists see
+ * the whole name (primaryKey, not Key) without every rule's regex having
+ * to reach back for it, which would make Vectorscan and PCRE2 slow. */
+static size_t name_start(const struct scan_worker *w, size_t ms)
+{
+	size_t s = ms;
+
+	while (s > 0 && ms - s < NAME_BACK &&
+	       (isalnum((unsigned char)w->data[s - 1]) || w->data[s - 1] == '_' ||
+		w->data[s - 1] == '.' || w->data[s - 1] == '-'))
+		s--;
+	return s;
+}
+
 /* Decide about one confirmed match; record it when it stands. */
 static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 		   size_t ss, size_t se)
@@ -456,11 +471,14 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	struct scan_finding *f;
 	struct strbuf sb = STRBUF_INIT;
 	double h = scan_entropy(secret, slen);
+	size_t ns = name_start(w, ms);
 
 	if (!keywords_ok(rule, w->data + ms, me - ms) ||
 	    (o->entropy && rule->entropy > 0 && h < rule->entropy) ||
 	    scan_allow_secret(&rule->allow, secret, slen) ||
-	    scan_allow_secret(&w->e->rules->allow, secret, slen))
+	    scan_allow_secret(&w->e->rules->allow, secret, slen) ||
+	    scan_allow_match(&rule->allow, w->data + ns, me - ns) ||
+	    scan_allow_match(&w->e->rules->allow, w->data + ns, me - ns))
 		return;
 	if (allowed_by_comment(w, rule, ms, me)) {
 		w->rep->st.allowed++;

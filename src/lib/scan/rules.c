@@ -18,17 +18,25 @@
 /* A regex longer than this is a mistake, and slow to compile. */
 #define REGEX_MAX 4096
 
+static void regexes_release(char **src, void **compiled, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		free(src[i]);
+		pcre2_code_free(compiled ? compiled[i] : NULL);
+	}
+	free(src);
+	free(compiled);
+}
+
 static void allow_release(struct scan_allow *a)
 {
 	size_t i;
 
 	glob_list_release(&a->paths);
-	for (i = 0; i < a->nr_regexes; i++) {
-		free(a->regexes[i]);
-		pcre2_code_free(a->compiled ? a->compiled[i] : NULL);
-	}
-	free(a->regexes);
-	free(a->compiled);
+	regexes_release(a->regexes, a->compiled, a->nr_regexes);
+	regexes_release(a->matches, a->matches_compiled, a->nr_matches);
 	for (i = 0; i < a->nr_stopwords; i++)
 		free(a->stopwords[i]);
 	free(a->stopwords);
@@ -184,12 +192,37 @@ static int check_keys(const struct parse *p, const struct ynode *map,
 	return 0;
 }
 
+/* A list of regexes under `key` of an allowlist, compiled. */
+static int want_regexes(const struct parse *p, const struct ynode *n,
+			const char *key, char ***src, void ***compiled, size_t *nr)
+{
+	const struct ynode *v = ynode_get(n, key);
+	struct strbuf what = STRBUF_INIT;
+	size_t i;
+	int r;
+
+	if (!v)
+		return 0;
+	strbuf_addf(&what, "allowlist.%s", key);
+	r = want_list(p, v, what.buf, src, nr, 0);
+	strbuf_release(&what);
+	if (r < 0)
+		return r;
+	*compiled = xcalloc(*nr + 1, sizeof(**compiled));
+	for (i = 0; i < *nr; i++)
+		if ((r = compile_re(&(*compiled)[i], (*src)[i], 0, p->t,
+				    v->type == Y_SEQ ? v->kids[i] : v, NULL)) < 0)
+			return r;
+	return 0;
+}
+
 static int parse_allow(const struct parse *p, const struct ynode *n,
 		       struct scan_allow *a)
 {
-	static const char *const keys[] = { "paths", "regexes", "stopwords", NULL };
+	static const char *const keys[] = {
+		"paths", "regexes", "stopwords", "matches", NULL,
+	};
 	const struct ynode *v;
-	size_t i;
 	int r;
 
 	if ((r = check_keys(p, n, "allowlist", keys)) < 0)
@@ -201,17 +234,11 @@ static int parse_allow(const struct parse *p, const struct ynode *n,
 	    (r = want_list(p, v, "allowlist.stopwords", &a->stopwords,
 			   &a->nr_stopwords, 1)) < 0)
 		return r;
-	if (!(v = ynode_get(n, "regexes")))
-		return 0;
-	if ((r = want_list(p, v, "allowlist.regexes", &a->regexes,
-			   &a->nr_regexes, 0)) < 0)
+	if ((r = want_regexes(p, n, "regexes", &a->regexes, &a->compiled,
+			      &a->nr_regexes)) < 0)
 		return r;
-	a->compiled = xcalloc(a->nr_regexes + 1, sizeof(*a->compiled));
-	for (i = 0; i < a->nr_regexes; i++)
-		if ((r = compile_re(&a->compiled[i], a->regexes[i], 0, p->t,
-				    v->type == Y_SEQ ? v->kids[i] : v, NULL)) < 0)
-			return r;
-	return 0;
+	return want_regexes(p, n, "matches", &a->matches, &a->matches_compiled,
+			    &a->nr_matches);
 }
 
 static int valid_id(const char *s)
@@ -472,21 +499,33 @@ static int contains_ci(const char *hay, size_t len, const char *needle)
 	return 0;
 }
 
-int scan_allow_secret(const struct scan_allow *a, const char *secret, size_t len)
+/* 1 when any of the nr compiled regexes matches s. */
+static int any_matches(void *const *compiled, size_t nr, const char *s, size_t len)
 {
 	size_t i;
 	int hit = 0;
 
-	for (i = 0; i < a->nr_stopwords; i++)
-		if (contains_ci(secret, len, a->stopwords[i]))
-			return 1;
-	for (i = 0; i < a->nr_regexes && !hit; i++) {
+	for (i = 0; i < nr && !hit; i++) {
 		pcre2_match_data *md =
-			pcre2_match_data_create_from_pattern(a->compiled[i], NULL);
+			pcre2_match_data_create_from_pattern(compiled[i], NULL);
 
-		hit = pcre2_match(a->compiled[i], (PCRE2_SPTR)secret, len, 0, 0,
-				  md, NULL) >= 0;
+		hit = pcre2_match(compiled[i], (PCRE2_SPTR)s, len, 0, 0, md, NULL) >= 0;
 		pcre2_match_data_free(md);
 	}
 	return hit;
+}
+
+int scan_allow_secret(const struct scan_allow *a, const char *secret, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr_stopwords; i++)
+		if (contains_ci(secret, len, a->stopwords[i]))
+			return 1;
+	return any_matches(a->compiled, a->nr_regexes, secret, len);
+}
+
+int scan_allow_match(const struct scan_allow *a, const char *match, size_t len)
+{
+	return any_matches(a->matches_compiled, a->nr_matches, match, len);
 }

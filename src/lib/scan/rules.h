@@ -18,7 +18,8 @@
  * match must contain one, in any case), `entropy` (the least Shannon
  * entropy, in bits per character, of the secret), `paths` (globs: the rule
  * only looks at matching files) and `allowlist` (`paths`, `regexes` that a
- * secret may match to be ignored, `stopwords` that a secret may contain).
+ * secret may match to be ignored, `stopwords` that a secret may contain,
+ * `matches`: regexes that the whole match may match to be ignored).
  * A rule whose id is already known replaces the earlier one. See
  * docs/scan.md.
  */
@@ -31,11 +32,14 @@
 
 struct scan_allow {
 	struct glob_list paths;
-	char **regexes;
+	char **regexes;         /* tried on the secret */
 	size_t nr_regexes;
 	void **compiled;        /* pcre2_code *, one per regex */
 	char **stopwords;       /* lowercase */
 	size_t nr_stopwords;
+	char **matches;         /* regexes tried on the whole match */
+	size_t nr_matches;
+	void **matches_compiled;
 };
 
 struct scan_rule {
@@ -57,7 +61,7 @@ struct scan_rules {
 	size_t nr, alloc;
 	struct scan_allow allow;
 };
-#define SCAN_RULES_INIT { NULL, 0, 0, { GLOB_LIST_INIT, NULL, 0, NULL, NULL, 0 } }
+#define SCAN_RULES_INIT { NULL, 0, 0, { GLOB_LIST_INIT, NULL, 0, NULL, NULL, 0, NULL, 0, NULL } }
 
 /* The built-in rules (the text of src/lib/scan/rules.yml). */
 extern const char scan_default_rules[];
@@ -80,5 +84,7 @@ int scan_rule_compile(struct scan_rule *rule);
 double scan_entropy(const char *s, size_t len);
 /* 1 when secret (len bytes) is allowed by a (regexes, stopwords). */
 int scan_allow_secret(const struct scan_allow *a, const char *secret, size_t len);
+/* 1 when the whole match (len bytes) is allowed by a's `matches`. */
+int scan_allow_match(const struct scan_allow *a, const char *match, size_t len);
 
 #endif

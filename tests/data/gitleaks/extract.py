@@ -53,7 +53,11 @@ def _class_chars(items):
         elif op == C.LITERAL:
             chars.add(chr(av))
         elif op == C.RANGE:
-            chars.update(chr(c) for c in range(av[0], av[1] + 1))
+            # A range written between punctuation (Go's `[\\-_]`: backslash
+            # to underscore) is a slip for "these characters": keep its
+            # letters, digits and token punctuation only.
+            chars.update(chr(c) for c in range(av[0], av[1] + 1)
+                         if chr(c).isalnum() or chr(c) in "-_=+/.~")
         elif op == C.CATEGORY:
             chars.update(_category(av))
     if neg:

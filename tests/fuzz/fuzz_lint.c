@@ -64,5 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lint_message(&r, msg, size, &rules);
 	check_items(&r, lines);
 	lint_result_release(&r);
+
+	/* git's other comment strings: one of several characters, and auto
+	 * (found again from the message). */
+	rules.comment = size && (data[0] & 1) ? "auto" : "//";
+	lint_message(&r, msg, size, &rules);
+	check_items(&r, lines);
+	if (!r.skip_reason != !lint_skip(msg, size, &rules))
+		abort();
+	lint_result_release(&r);
 	return 0;
 }

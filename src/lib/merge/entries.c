@@ -40,6 +40,7 @@ struct mnode {
 	unsigned sep;          /* last: the blank lines after the kid before it */
 	char *key;
 	size_t kbase;          /* key's length before a "#n" */
+	int id;                /* keyed by a task id (else by its text) */
 	uint64_t hnorm;        /* hash of text with the box cleared */
 	uint64_t hdate;        /* ... and the dates masked */
 	uint64_t hx;           /* exact text and kids */
@@ -81,7 +82,8 @@ static int is_blank(int c) { return c == ' ' || c == '\t'; }
 /* A date YYYY-MM-DD at s (n bytes left) that no digit touches. */
 static int date_at(const char *s, size_t n, size_t i)
 {
-	if (i + 10 > n || (i && is_digit(s[i - 1])))
+	/* The cheap tests first: this runs for every byte. */
+	if (!is_digit(s[i]) || i + 10 > n || s[i + 4] != '-' || (i && is_digit(s[i - 1])))
 		return 0;
 	return is_digit(s[i]) && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
 	       is_digit(s[i + 3]) && s[i + 4] == '-' && is_digit(s[i + 5]) &&
@@ -261,7 +263,7 @@ static void find_box(struct mnode *n, size_t after)
 }
 
 /* The identity of n without its parent and number (see the top). */
-static void make_key(struct strbuf *k, const struct mnode *n, size_t content)
+static void make_key(struct strbuf *k, struct mnode *n, size_t content)
 {
 	const char *s = n->text;
 	size_t e = line_end(s, n->len, 0), i = content, idl = 0, j;
@@ -285,6 +287,7 @@ static void make_key(struct strbuf *k, const struct mnode *n, size_t content)
 			i = j;
 	}
 	if (idl) {
+		n->id = 1;
 		strbuf_addstr(k, "id:");
 		strbuf_add(k, s + i, idl);
 		return;
@@ -658,9 +661,11 @@ struct slot {
 
 /*
  * A change of an entry whose identity is its text shows as a deletion and
- * an addition in the same place: the first entry side deleted after each
- * entry of base it kept, and the first one it added there. rep[i] is what
- * replaced base's entry i on side (or NULL).
+ * an addition in the same place (an entry with a task id keeps its key,
+ * and one with another id is another entry). So: the first entry the
+ * side deleted after each entry of base it kept, and the first one it
+ * added there, both without ids, pair up. rep[i] is what replaced base's
+ * entry i on side (or NULL).
  */
 static void replacements(const struct mnode *b, const struct mnode *side,
 			 struct keytab *tb, struct keytab *ts,
@@ -674,7 +679,7 @@ static void replacements(const struct mnode *b, const struct mnode *side,
 
 		if (sb)
 			at = sb->count + 1;
-		else if (!add[at])
+		else if (!add[at] && !side->kids[i]->id)
 			add[at] = side->kids[i];
 	}
 	at = 0;
@@ -683,7 +688,7 @@ static void replacements(const struct mnode *b, const struct mnode *side,
 			at = i + 1;
 			continue;
 		}
-		if (add[at]) {
+		if (add[at] && !b->kids[i]->id) {
 			rep[i] = add[at];
 			add[at] = NULL;
 		}

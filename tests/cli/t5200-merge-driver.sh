@@ -56,7 +56,7 @@ test_expect_success 'uninstall removes the driver and only its own attribute lin
 	cd reg && echo "*.png binary" >>.git/info/attributes &&
 	bosun hooks uninstall >../out 2>/dev/null &&
 	test_grep "^merge-driver  *removed$" ../out &&
-	test_no_grep "merge-driver" .git/config &&
+	test_no_grep "merge-driver" .git/config && test_no_grep "bosun" .git/config &&
 	test_no_grep "merge=bosun" .git/info/attributes &&
 	test_grep "^\*.png binary$" .git/info/attributes &&
 	bosun hooks uninstall >../out 2>/dev/null &&

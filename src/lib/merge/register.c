@@ -227,6 +227,17 @@ int merge_unregister(struct repo *repo, enum merge_scope scope)
 	strbuf_release(&cur);
 	if (r < 0)
 		return r;
+	if (changed) {
+		/* git leaves the emptied [merge "bosun"] header behind. */
+		struct gitrun g = GITRUN_INIT;
+		const char *args[] = { "config", scope_flag(scope), "--remove-section",
+				       "merge.bosun", NULL };
+
+		g.dir = git_dir_of(repo);
+		if (gitrun_exec(&g, args) < 0)
+			error_clear();
+		gitrun_release(&g);
+	}
 	/* The attributes are shared by every worktree: the repository's
 	 * registration owns them. */
 	if (scope == MERGE_SCOPE_REPO && (r = attr_update(repo, NULL)) < 0)

@@ -251,6 +251,35 @@ static int stash_restore(struct sync_run *s, struct marker *m)
 
 /* ---- recovery ------------------------------------------------------------- */
 
+/* Whether two stash commits hold the same tree and index: the work tree a
+ * sync was killed in before it reset it is the stash it had stored. */
+static int same_stash(struct sync_run *s, const char *a, const char *b)
+{
+	struct strbuf ta = STRBUF_INIT, tb = STRBUF_INIT, ia = STRBUF_INIT,
+		      ib = STRBUF_INIT;
+	struct gitrun g = GITRUN_INIT;
+	const char *args[] = { "rev-parse", ta.buf, ia.buf, tb.buf, ib.buf, NULL };
+	int same = 0;
+
+	strbuf_addf(&ta, "%s^{tree}", a);
+	strbuf_addf(&ia, "%s^2^{tree}", a);
+	strbuf_addf(&tb, "%s^{tree}", b);
+	strbuf_addf(&ib, "%s^2^{tree}", b);
+	args[1] = ta.buf;
+	args[2] = ia.buf;
+	args[3] = tb.buf;
+	args[4] = ib.buf;
+	if (git(s, &g, args) == 0 && g.out.len == 4 * 41)
+		same = !memcmp(g.out.buf, g.out.buf + 82, 82);
+	error_clear();
+	gitrun_release(&g);
+	strbuf_release(&ta);
+	strbuf_release(&tb);
+	strbuf_release(&ia);
+	strbuf_release(&ib);
+	return same;
+}
+
 /* Roll back what a killed sync left in this worktree. */
 static int recover(struct sync_run *s)
 {
@@ -292,7 +321,8 @@ static int recover(struct sync_run *s)
 
 			/* Changes made since the kill are kept too, as a stash
 			 * of their own, before the tree is reset. */
-			if ((r = git_line(s, &newer, create)) == 0 && newer.len) {
+			if ((r = git_line(s, &newer, create)) == 0 && newer.len &&
+			    !same_stash(s, newer.buf, m.stash)) {
 				const char *store[] = { "stash", "store", "-q", "-m",
 					"bosun sync: changes made after an interrupted sync",
 					newer.buf, NULL };

@@ -38,6 +38,7 @@ struct sync_run {
 	struct store *st;
 	struct strbuf owner, lease, marker;
 	long long token;
+	int took_over;              /* from a claimant that is gone */
 };
 
 /* ---- git ------------------------------------------------------------------ */
@@ -280,6 +281,69 @@ static int same_stash(struct sync_run *s, const char *a, const char *b)
 	return same;
 }
 
+/* Whether the work tree and index already hold the stash's changes on
+ * HEAD: the same patches (the blobs named in them too). */
+static int stash_applied(struct sync_run *s, const char *stash)
+{
+	struct strbuf base = STRBUF_INIT, idx = STRBUF_INIT;
+	const char *a1[] = { "diff", "--binary", base.buf, stash, NULL };
+	const char *a2[] = { "diff", "--binary", "HEAD", NULL };
+	const char *b1[] = { "diff", "--binary", base.buf, idx.buf, NULL };
+	const char *b2[] = { "diff", "--binary", "--cached", NULL };
+	struct gitrun g1 = GITRUN_INIT, g2 = GITRUN_INIT, g3 = GITRUN_INIT,
+		      g4 = GITRUN_INIT;
+	int same;
+
+	strbuf_addf(&base, "%s^1", stash);
+	strbuf_addf(&idx, "%s^2", stash);
+	a1[2] = b1[2] = base.buf;
+	b1[3] = idx.buf;
+	same = git(s, &g1, a1) == 0 && git(s, &g2, a2) == 0 &&
+	       git(s, &g3, b1) == 0 && git(s, &g4, b2) == 0 &&
+	       g1.out.len == g2.out.len && !memcmp(g1.out.buf, g2.out.buf, g1.out.len) &&
+	       g3.out.len == g4.out.len && !memcmp(g3.out.buf, g4.out.buf, g3.out.len);
+	error_clear();
+	gitrun_release(&g1);
+	gitrun_release(&g2);
+	gitrun_release(&g3);
+	gitrun_release(&g4);
+	strbuf_release(&base);
+	strbuf_release(&idx);
+	return same;
+}
+
+/* The git commands of a killed sync outlive it (kill -9 kills bosun, not
+ * its children): wait for those still working in any worktree of the
+ * repository, so that its push or rebase does not race ours. */
+static void wait_orphans(struct sync_run *s, long long deadline)
+{
+	static const char *const list[] = { "worktree", "list", "--porcelain", NULL };
+	struct gitrun g = GITRUN_INIT;
+	const char *p, *e;
+	int busy = 1;
+
+	if (git(s, &g, list) < 0) {
+		error_clear();
+		strbuf_reset(&g.out);
+		strbuf_addf(&g.out, "worktree %s\n", s->o->workdir);
+	}
+	while (busy && time_mono_ms() < deadline) {
+		busy = 0;
+		for (p = g.out.buf; *p && !busy; p = *e ? e + 1 : e) {
+			e = p + strcspn(p, "\n");
+			if (!strncmp(p, "worktree ", 9)) {
+				char *dir = xstrndup(p + 9, (size_t)(e - p - 9));
+
+				busy = proc_any_in_dir(dir, "git");
+				free(dir);
+			}
+		}
+		if (busy)
+			time_sleep_ms(20);
+	}
+	gitrun_release(&g);
+}
+
 /* Roll back what a killed sync left in this worktree. */
 static int recover(struct sync_run *s)
 {
@@ -293,11 +357,12 @@ static int recover(struct sync_run *s)
 	long long deadline = time_mono_ms() + ORPHAN_WAIT_MS;
 	int r = 0;
 
+	if (s->took_over)
+		wait_orphans(s, deadline);
 	if (!fs_exists(s->marker.buf))
 		return 0;
 	if ((r = marker_read(s, &m)) < 0)
 		return r;
-	/* Its git commands may outlive it (kill -9 kills bosun, not them). */
 	while (proc_any_in_dir(s->o->workdir, "git") && time_mono_ms() < deadline)
 		time_sleep_ms(20);
 	say(s, "an earlier sync was interrupted here: putting the worktree back");
@@ -318,11 +383,15 @@ static int recover(struct sync_run *s)
 	if (*m.stash && stash_index(s, m.stash) >= 0) {
 		if (strcmp(m.phase, "applied")) {
 			struct strbuf newer = STRBUF_INIT;
+			int applied = 0;
 
-			/* Changes made since the kill are kept too, as a stash
-			 * of their own, before the tree is reset. */
+			/* A dirty tree is the stash before the reset, the stash
+			 * applied (killed before it was dropped), or changes
+			 * made since the kill, which are kept as a stash of
+			 * their own before the tree is reset. */
 			if ((r = git_line(s, &newer, create)) == 0 && newer.len &&
-			    !same_stash(s, newer.buf, m.stash)) {
+			    !same_stash(s, newer.buf, m.stash) &&
+			    !(applied = stash_applied(s, m.stash))) {
 				const char *store[] = { "stash", "store", "-q", "-m",
 					"bosun sync: changes made after an interrupted sync",
 					newer.buf, NULL };
@@ -334,11 +403,18 @@ static int recover(struct sync_run *s)
 						    "(stash@{1} after this sync)\n");
 			}
 			strbuf_release(&newer);
-			if (r < 0 || (r = git_quiet(s, reset)) < 0)
+			if (r < 0)
 				goto out;
-			m.phase[0] = '\0';
-			if ((r = stash_restore(s, &m)) < 0)
-				goto out;
+			if (applied) {
+				if ((r = stash_drop(s, m.stash)) < 0)
+					goto out;
+			} else {
+				if ((r = git_quiet(s, reset)) < 0)
+					goto out;
+				m.phase[0] = '\0';
+				if ((r = stash_restore(s, &m)) < 0)
+					goto out;
+			}
 		} else if ((r = stash_drop(s, m.stash)) < 0) {
 			goto out;
 		}
@@ -374,6 +450,7 @@ static int claim(struct sync_run *s)
 			r = store_lease_takeover(s->st, s->lease.buf, s->owner.buf, who.buf,
 						 tok, LEASE_TTL_MS, &s->token);
 			if (r == 0) {
+				s->took_over = 1;
 				strbuf_addf(&s->res->notes, "took over the push queue from "
 					    "a sync that is gone (pid %d)\n", (int)holder.pid);
 				break;
@@ -709,11 +786,23 @@ static int resolve(struct sync_run *s)
 	int r, i;
 
 	if ((r = git_line(s, &sb, sym)) < 0 || strncmp(sb.buf, "refs/heads/", 11)) {
+		struct marker m;
+
+		error_clear();
+		/* A sync killed mid-rebase left HEAD detached: its branch is
+		 * in the marker, and recover() puts HEAD back on it. */
+		if (fs_exists(s->marker.buf) && marker_read(s, &m) == 0 && *m.branch) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "refs/heads/%s", m.branch);
+			r = 0;
+			goto found;
+		}
 		error_clear();
 		r = error_set(BOSUN_EUSAGE, "HEAD is not on a branch: nothing to sync");
 		error_hint("check out the branch to push first");
 		goto out;
 	}
+found:
 	s->res->branch = xstrdup(sb.buf + 11);
 	strbuf_addbuf(&pat, &sb);
 	args[2] = pat.buf;
@@ -819,6 +908,29 @@ static int push_loop(struct sync_run *s)
 	}
 }
 
+/* Rows left "queued" by syncs that are gone (killed before they recorded
+ * the outcome) become "interrupted", so the record never shows a push as
+ * running that is not. Under the claim: no live sync has such a row. */
+static void settle_queue(struct sync_run *s)
+{
+	struct store_push *v = NULL;
+	struct proc_owner o;
+	size_t nr = 0, i;
+
+	if (store_push_list(s->st, "queued", &v, &nr) < 0) {
+		error_clear();
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		if (v[i].owner && proc_owner_parse(&o, v[i].owner) == 0 &&
+		    !proc_owner_alive(&o) &&
+		    store_push_update(s->st, v[i].id, "interrupted",
+				      "the sync was killed before the outcome") < 0)
+			break;
+	error_clear();
+	store_push_free(v, nr);
+}
+
 static void owner_of_me(struct strbuf *sb)
 {
 	struct proc_owner me;
@@ -848,6 +960,7 @@ int sync_run(const struct sync_opts *o, struct sync_result *res)
 	strbuf_addf(&s.lease, "sync:%s", res->remote);
 	if ((r = claim(&s)) < 0)
 		goto out;
+	settle_queue(&s);
 	if ((r = recover(&s)) < 0 || (res->recovered && (r = head_oid(&s)) < 0))
 		goto release;
 	r = push_loop(&s);

@@ -29,7 +29,7 @@ gone() {
 # receiving DIR: wait (bounded) until DIR's pre-receive hook runs.
 receiving() {
 	_n=0
-	while ! ls "$1/objects" | grep -q incoming && [ $_n -lt 200 ]; do
+	while ! ls "$1/objects" | grep -q incoming && [ $_n -lt 1200 ]; do
 		sleep 0.05
 		_n=$((_n + 1))
 	done
@@ -173,7 +173,7 @@ test_expect_success 'syncs of one repository wait their turn; the queue times ou
 	BOSUN_SYNC_WAIT=1s test_expect_code 75 bosun sync slow 2>../q2.err &&
 	test_grep "push queue did not move" ../q2.err &&
 	("$BOSUN" sync slow >../q2.out 2>../q2.err & echo $! >../q2.pid) &&
-	n=0 && while ! grep -q "waiting for another bosun sync" ../q2.err && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done &&
+	n=0 && while ! grep -q "waiting for another bosun sync" ../q2.err && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done &&
 	{ test_grep "waiting for another bosun sync" ../q2.err || { cat ../q1.out ../q2.out; ps -ef | grep -v grep | grep "bosun\|git"; false; }; } &&
 	: >../go && gone ../q1.pid && gone ../q2.pid &&
 	test_eq "$(git rev-parse q2)" "$(git -C ../slow.git rev-parse q2)" &&

@@ -805,9 +805,11 @@ static int start_agent(const struct run *run, struct job *j, int restart)
 			_exit(1);
 		exec_agent(dir, argv, json_object_get(spawn, "ports"), wsid.buf);
 	}
+	/* Handed over to the agent's daemon, so only closed here (its memory
+	 * freed); removed when the fork failed. */
+	lock_rollback(&lk);
 	if (pid < 0) {
 		r = (int)pid;
-		lock_rollback(&lk);
 		goto out;
 	}
 	{

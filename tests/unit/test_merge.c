@@ -43,6 +43,19 @@ static void entries__same_addition__written_once(void **state)
 	strbuf_release(&out);
 }
 
+/* Theirs renames T-1 to a second T-2 and ours deletes T-1: the T-2 all
+ * three hold must stay (it was taken for a copy of the changed one). */
+static void entries__added_copy_of_a_changed_entry__kept(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(0, merge3(&out, "- T-1 a\n  - sub\n- T-2 b\n", "- T-2 b\n",
+				   "- T-2 a\n  - sub\n  - more\n- T-2 b\n"));
+	assert_string_equal("- T-2 a\n  - sub\n  - more\n- T-2 b\n", out.buf);
+	strbuf_release(&out);
+}
+
 static void entries__changed_both__conflict_for_that_entry(void **state)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -330,6 +343,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(entries__both_add__both_kept_ours_first),
 		cmocka_unit_test(entries__same_addition__written_once),
+		cmocka_unit_test(entries__added_copy_of_a_changed_entry__kept),
 		cmocka_unit_test(entries__changed_both__conflict_for_that_entry),
 		cmocka_unit_test(entries__id_heading__body_changes_merge_by_task),
 		cmocka_unit_test(entries__deleted_but_changed__conflict),

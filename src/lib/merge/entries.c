@@ -813,7 +813,14 @@ static void merge_kids(struct render *r, const struct mnode *b,
 		}
 
 		if (s->o && s->t) {
-			if (!keytab_find(&seen, c->key, c->kbase, NULL))
+			/* Only an entry both sides hold alike is written as it
+			 * is: a later copy of it is a duplicate. One the sides
+			 * hold differently may be written as theirs or merged,
+			 * so it drops no later entry (a kept duplicate is
+			 * better than a lost entry). */
+			if (s->o->hx == s->t->hx && s->o->len == s->t->len &&
+			    !memcmp(s->o->text, s->t->text, s->o->len) &&
+			    !keytab_find(&seen, c->key, c->kbase, NULL))
 				keytab_find(&seen, c->key, c->kbase, c);
 			flush_pending(r);
 			trail = merge_node(r, s->b, s->o, s->t);

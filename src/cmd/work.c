@@ -6,6 +6,8 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/sigchain.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/store/store.h"
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A plan is a small file: anything bigger is a mistake. */
 #define PLAN_CAP (1u << 20)
@@ -360,6 +363,312 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+/* ------------------------------------------------------------ status, heartbeat */
+
+static struct { int conflicts, watch, no_predict; } status_args;
+static struct { const char *id, *state, *note; } hb_args;
+
+static const struct option status_opts[] = {
+	OPT_BOOL(0, "conflicts", &status_args.conflicts,
+		 "show only the predicted conflicts"),
+	OPT_BOOL(0, "no-conflicts", &status_args.no_predict,
+		 "do not predict conflicts (faster when branches moved)"),
+	OPT_BOOL(0, "watch", &status_args.watch,
+		 "redraw every work.watch_interval until Ctrl-C"),
+	OPT_END(),
+};
+
+static const struct option heartbeat_opts[] = {
+	OPT_STRING(0, "id", &hb_args.id, "TASK/ID", "the workstream (default: this worktree's)"),
+	OPT_STRING(0, "state", &hb_args.state, "STATE", "active (default), waiting, done or failed"),
+	OPT_STRING(0, "note", &hb_args.note, "TEXT", "a short note shown by work status"),
+	OPT_END(),
+};
+
+static const char *const outcome_names[] = { "done", "in progress", "failed" };
+static const int outcome_exit[] = { 0, 2, 1 };
+
+static json_t *null_or(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *paths_json(const struct strbuf *sb)
+{
+	json_t *a = json_array();
+	size_t pos;
+
+	for (pos = 0; pos < sb->len; pos += strlen(sb->buf + pos) + 1)
+		json_array_append_new(a, json_string(sb->buf + pos));
+	return a;
+}
+
+static json_t *conflicts_json(const struct work_status_report *r)
+{
+	json_t *a;
+	size_t i;
+
+	if (!r->predicted)
+		return json_null();
+	a = json_array();
+	for (i = 0; i < r->conf_nr; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "a", r->conf[i].a,
+			"b", null_or(r->conf[i].b), "files", paths_json(&r->conf[i].files)));
+	return a;
+}
+
+static json_t *status_json(const struct work_status_report *r)
+{
+	json_t *a = json_array();
+	size_t i, n[3] = { 0, 0, 0 };
+
+	for (i = 0; i < r->nr; i++) {
+		const struct work_status *s = &r->ws[i];
+		json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
+			"id", s->id, "state", s->state, "dir", null_or(s->dir),
+			"branch", null_or(s->branch), "present", s->present,
+			"head", null_or(s->head),
+			"ahead", s->ahead >= 0 ? json_integer(s->ahead) : json_null(),
+			"behind", s->behind >= 0 ? json_integer(s->behind) : json_null(),
+			"dirty", json_integer(s->dirty),
+			"last_commit", s->head ? json_pack("{s:I, s:o}", "time",
+				(json_int_t)s->commit_s, "subject", null_or(s->subject)) :
+				json_null());
+		json_object_set_new(o, "checklist", json_pack("{s:i, s:i}", "done", s->done,
+							      "total", s->total));
+		json_object_set_new(o, "outside_ownership", paths_json(&s->foreign));
+		json_object_set_new(o, "agent", json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+			"state", work_agent_state_name(s->agent), "how", s->how ? s->how : "",
+			"pid", s->pid ? json_integer(s->pid) : json_null(),
+			"reported", null_or(s->reported), "note", null_or(s->note),
+			"seen", s->seen_ms ? json_integer(s->seen_ms) : json_null()));
+		json_object_set_new(o, "outcome", json_string(outcome_names[s->outcome]));
+		json_object_set_new(o, "error", null_or(s->error));
+		json_array_append_new(a, o);
+		n[s->outcome]++;
+	}
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
+			 "s:s, s:i}",
+			 "version", 1, "task", r->task, "base", r->base, "tip", null_or(r->tip),
+			 "workstreams", a, "conflicts", conflicts_json(r),
+			 "prediction", "pairs", (json_int_t)r->pairs, "merges_run",
+			 (json_int_t)r->merge_trees,
+			 "summary", "done", (json_int_t)n[WORK_DONE], "in_progress",
+			 (json_int_t)n[WORK_RUNNING], "failed", (json_int_t)n[WORK_FAILED],
+			 "outcome", outcome_names[r->outcome], "exit", outcome_exit[r->outcome]);
+}
+
+static void print_age(long long s)
+{
+	if (s < 120)
+		printf("%llds", s < 0 ? 0 : s);
+	else if (s < 7200)
+		printf("%lldm", s / 60);
+	else if (s < 172800)
+		printf("%lldh", s / 3600);
+	else
+		printf("%lldd", s / 86400);
+}
+
+static void print_paths(const char *lead, const struct strbuf *sb, size_t nr)
+{
+	size_t pos, k = 0;
+
+	printf("%s", lead);
+	for (pos = 0; pos < sb->len && k < 5; pos += strlen(sb->buf + pos) + 1, k++)
+		printf("%s%s", k ? ", " : "", sb->buf + pos);
+	if (nr > k)
+		printf(" and %zu more", nr - k);
+	printf("\n");
+}
+
+static void print_conflicts(struct bosun_ctx *ctx, const struct work_status_report *r)
+{
+	size_t i;
+
+	if (!r->predicted)
+		return;
+	if (!r->conf_nr) {
+		printf("no conflicts predicted (%zu merges looked at)\n", r->pairs);
+		return;
+	}
+	printf("%sconflicts predicted%s:\n", c_bold(ctx), c_reset(ctx));
+	for (i = 0; i < r->conf_nr; i++) {
+		struct strbuf lead = STRBUF_INIT;
+		strbuf_addf(&lead, "  %s with %s: ", r->conf[i].a,
+			    r->conf[i].b ? r->conf[i].b : r->base);
+		print_paths(lead.buf, &r->conf[i].files, r->conf[i].nr);
+		strbuf_release(&lead);
+	}
+}
+
+static void print_status(struct bosun_ctx *ctx, const struct work_status_report *r)
+{
+	long long now = time_wall_ms() / 1000;
+	size_t i, n[3] = { 0, 0, 0 };
+
+	printf("task %s, base %s (%.12s)\n", r->task, r->base, r->tip ? r->tip : "unknown");
+	for (i = 0; i < r->nr; i++) {
+		const struct work_status *s = &r->ws[i];
+		const char *col = s->agent == WORK_AGENT_ACTIVE ? c_green(ctx) :
+				  s->agent == WORK_AGENT_DEAD ? c_red(ctx) :
+				  s->agent == WORK_AGENT_UNKNOWN ? c_dim(ctx) : c_yellow(ctx);
+		n[s->outcome]++;
+		printf("%s%s%s  %s%s%s  %s", c_bold(ctx), s->id, c_reset(ctx), col,
+		       work_agent_state_name(s->agent), c_reset(ctx), s->state);
+		if (s->branch)
+			printf("  %s", s->branch);
+		if (s->ahead >= 0)
+			printf(" +%ld -%ld", s->ahead, s->behind);
+		if (s->present)
+			printf("  %s", s->dirty ? "dirty" : "clean");
+		if (s->dirty)
+			printf(" (%ld)", s->dirty);
+		if (s->total)
+			printf("  checklist %d/%d", s->done, s->total);
+		printf("  %s\n", outcome_names[s->outcome]);
+		if (s->head) {
+			printf("  last commit %.12s, ", s->head);
+			print_age(now - s->commit_s);
+			printf(" ago: ");
+			fflush(stdout);
+			out_write(s->subject ? s->subject : "", s->subject ? strlen(s->subject) : 0);
+			printf("\n");
+		}
+		printf("  agent: %s", s->how ? s->how : "");
+		if (s->reported)
+			printf("; reported %s", s->reported);
+		if (s->note) {
+			printf(" (");
+			fflush(stdout);
+			out_write(s->note, strlen(s->note));
+			printf(")");
+		}
+		printf("\n");
+		if (s->foreign_nr) {
+			struct strbuf lead = STRBUF_INIT;
+			strbuf_addf(&lead, "  %swarning%s: %zu file%s outside its ownership: ",
+				    c_yellow(ctx), c_reset(ctx), s->foreign_nr,
+				    s->foreign_nr == 1 ? "" : "s");
+			print_paths(lead.buf, &s->foreign, s->foreign_nr);
+			strbuf_release(&lead);
+		}
+		if (s->error)
+			printf("  %serror%s: %s\n", c_red(ctx), c_reset(ctx), s->error);
+	}
+	print_conflicts(ctx, r);
+	printf("%zu done, %zu in progress, %zu failed\n", n[WORK_DONE], n[WORK_RUNNING],
+	       n[WORK_FAILED]);
+	fflush(stdout);
+}
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_stop(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static int status_once(struct bosun_ctx *ctx, struct store *st, const struct work_where *w,
+		       const struct work_config *wc, const char *task, int clear)
+{
+	struct work_status_report rep;
+	int r = work_status(st, w, wc, task, !status_args.no_predict || status_args.conflicts,
+			    &rep);
+
+	if (r < 0)
+		goto out;
+	if (clear)
+		printf("\033[H\033[2J");
+	if (ctx->json) {
+		json_t *j = status_json(&rep);
+		if (status_args.conflicts) {
+			json_t *c = json_pack("{s:i, s:s, s:O, s:O}", "version", 1, "task",
+					      rep.task, "conflicts",
+					      json_object_get(j, "conflicts"), "prediction",
+					      json_object_get(j, "prediction"));
+			json_decref(j);
+			j = c;
+		}
+		out_json(j);
+	} else if (status_args.conflicts) {
+		print_conflicts(ctx, &rep);
+	} else if (!ctx->quiet) {
+		print_status(ctx, &rep);
+	}
+	r = status_args.conflicts ? (rep.conf_nr ? 1 : 0) : outcome_exit[rep.outcome];
+out:
+	work_status_release(&rep);
+	return r;
+}
+
+static int status_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct store *st = NULL;
+	const char *task;
+	int r, tty = isatty(STDOUT_FILENO);
+
+	if (argc > 1)
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
+	if (status_args.conflicts && status_args.no_predict)
+		return cmd_usage_error("--conflicts and --no-conflicts do not go together");
+	task = argc ? argv[0] : NULL;
+	if ((r = work_setup(ctx, &st, &w, &wc)) < 0)
+		goto out;
+	if (!status_args.watch) {
+		r = status_once(ctx, st, &w, &wc, task, 0);
+		goto out;
+	}
+	watch_stop = 0;
+	sigchain_push(SIGINT, on_watch_stop);
+	sigchain_push(SIGTERM, on_watch_stop);
+	while (!watch_stop) {
+		long long next = time_mono_ms() + wc.watch_ms;
+		r = status_once(ctx, st, &w, &wc, task, tty && !ctx->json);
+		if (r < 0)
+			break;
+		if (!tty)
+			fflush(stdout);
+		time_sleep_until(next, &watch_stop);
+	}
+	sigchain_pop(SIGTERM);
+	sigchain_pop(SIGINT);
+out:
+	work_where_release(&w);
+	store_close(st);
+	return r;
+}
+
+static int heartbeat_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct strbuf id = STRBUF_INIT;
+	struct store *st = NULL;
+	struct repo *repo;
+	int r;
+
+	if (argc)
+		return cmd_usage_error("unexpected argument '%s'", argv[0]);
+	if ((r = ctx_repo(ctx, &repo)) < 0)
+		goto out;
+	if (hb_args.id)
+		strbuf_addstr(&id, hb_args.id);
+	else if ((r = work_here(repo->workdir ? repo->workdir : ".", &id)) < 0)
+		goto out;
+	if ((r = open_store(ctx, &st)) < 0 ||
+	    (r = work_heartbeat(st, id.buf, hb_args.state, hb_args.note, (long)getppid())) < 0)
+		goto out;
+	if (ctx->json)
+		out_json(json_pack("{s:s, s:s}", "id", id.buf, "state",
+				   hb_args.state ? hb_args.state : "active"));
+out:
+	store_close(st);
+	strbuf_release(&id);
+	return r;
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct sub_entry work_subs[] = {
@@ -402,6 +711,22 @@ static const struct sub_entry work_subs[] = {
 		  "it; snapshots older than work.attic_days too. A dry run unless --apply;\n"
 		  "a source that cannot be read stops gc before it acts.",
 	  .opts = gc_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE, .fn = gc_cmd },
+	{ .name = "status", .summary = "how each workstream and its agent stand",
+	  .usage = "[TASK] [--conflicts] [--no-conflicts] [--watch]",
+	  .help = "For each workstream: its branch ahead/behind the base, a dirty worktree,\n"
+		  "the last commit and its age, the checklist, files changed outside what\n"
+		  "it owns, and its agent's state (ACTIVE, WAITING, STALLED, DEAD, UNKNOWN)\n"
+		  "with how that was decided. Predicts conflicts of each branch with the\n"
+		  "base and of every pair (git merge-tree, cached by commit ids). Exit 0\n"
+		  "when all are done, 2 while any is in progress, 1 when any failed.",
+	  .opts = status_opts, .flags = CMD_NEEDS_REPO | CMD_NEEDS_STORE, .fn = status_cmd },
+	{ .name = "heartbeat", .summary = "tell work status the agent is alive",
+	  .usage = "[--id TASK/ID] [--state STATE] [--note TEXT]",
+	  .help = "Record a sign of life of this worktree's workstream (or --id) in the\n"
+		  "store: its state (active, waiting, done, failed) and a note. For the\n"
+		  "agent or its hooks to call; work status reads it.",
+	  .opts = heartbeat_opts, .flags = CMD_NEEDS_REPO | CMD_NEEDS_STORE,
+	  .fn = heartbeat_cmd },
 	{ NULL },
 };
 

@@ -37,6 +37,32 @@ static int check_port(const json_t *v, struct strbuf *why)
 	return -1;
 }
 
+static int check_positive(const json_t *v, struct strbuf *why)
+{
+	if (json_integer_value(v) > 0)
+		return 0;
+	strbuf_addstr(why, "must be more than 0");
+	return -1;
+}
+
+static int check_interval(const json_t *v, struct strbuf *why)
+{
+	if (json_integer_value(v) >= 200 && json_integer_value(v) <= 3600000)
+		return 0;
+	strbuf_addstr(why, "must be from 0.2 s to 1 h");
+	return -1;
+}
+
+static int check_foreign(const json_t *v, struct strbuf *why)
+{
+	const char *s = json_string_value(v);
+
+	if (s && (!strcmp(s, "warn") || !strcmp(s, "fail")))
+		return 0;
+	strbuf_addstr(why, "must be warn or fail");
+	return -1;
+}
+
 const struct config_key work_config_keys[] = {
 	{ "work.root", CFG_STRING, "\"\"",
 	  "where worktrees go; empty: ../<repo>.work (then <task>/<id> below)" },
@@ -55,5 +81,19 @@ const struct config_key work_config_keys[] = {
 	  "the agent started in each worktree; {context}, {id}, {task}, {dir} are filled" },
 	{ "work.attic_days", CFG_INT, "14",
 	  "how long snapshots under refs/bosun/attic are kept", check_nonneg },
+	{ "work.stalled_after", CFG_DURATION, "600000",
+	  "an agent whose process runs but shows no sign of life (heartbeat, status file, "
+	  "log write) for this long is STALLED", check_positive },
+	{ "work.dead_after", CFG_DURATION, "3600000",
+	  "an agent with no process to ask and no sign of life for this long is DEAD",
+	  check_positive },
+	{ "work.agent_status_file", CFG_STRING, "\".bosun/agent-status\"",
+	  "a file in the worktree the agent writes its state to (active, waiting, done, "
+	  "failed); \"\": none" },
+	{ "work.foreign_edits", CFG_STRING, "\"warn\"",
+	  "the ownership pre-commit check on a staged file another workstream owns: "
+	  "warn or fail", check_foreign },
+	{ "work.watch_interval", CFG_DURATION, "2000",
+	  "how often work status --watch redraws (0.2 s to 1 h)", check_interval },
 	{ NULL, 0, NULL, NULL, NULL },
 };

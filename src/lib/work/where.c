@@ -25,6 +25,11 @@ void work_config_read(struct work_config *wc, const struct config *cfg)
 	wc->port_base = config_int(cfg, "work.port_base");
 	wc->attic_days = config_int(cfg, "work.attic_days");
 	wc->agent_command = agent && !json_is_null(agent) ? agent : NULL;
+	wc->stalled_ms = config_int(cfg, "work.stalled_after");
+	wc->dead_ms = config_int(cfg, "work.dead_after");
+	wc->status_file = config_str(cfg, "work.agent_status_file");
+	wc->foreign_fail = !strcmp(config_str(cfg, "work.foreign_edits"), "fail");
+	wc->watch_ms = config_int(cfg, "work.watch_interval");
 }
 
 static char *absolute(const char *path)

@@ -87,6 +87,10 @@ struct work_config {
 	const char *link_mode;          /* auto, reflink, symlink, copy */
 	long long ports, port_base, attic_days;
 	const json_t *agent_command;    /* NULL: none */
+	long long stalled_ms, dead_ms;  /* work.stalled_after, work.dead_after */
+	const char *status_file;        /* work.agent_status_file ("": none) */
+	int foreign_fail;               /* work.foreign_edits is "fail" */
+	long long watch_ms;             /* work.watch_interval */
 };
 void work_config_read(struct work_config *wc, const struct config *cfg);
 
@@ -160,4 +164,98 @@ int work_restore(struct store *st, const struct work_where *w, const char *id,
 int work_gc(struct store *st, const struct work_where *w,
 	    const struct work_config *wc, int apply,
 	    struct work_removal **out, size_t *nr);
+
+/* ------------------------------------------------------------ status */
+
+/* How a workstream stands: done, in progress, failed (status's exit). */
+enum work_outcome { WORK_DONE, WORK_RUNNING, WORK_FAILED };
+enum work_agent_state { WORK_AGENT_UNKNOWN, WORK_AGENT_ACTIVE, WORK_AGENT_WAITING,
+			WORK_AGENT_STALLED, WORK_AGENT_DEAD };
+/* "UNKNOWN", "ACTIVE", ... */
+const char *work_agent_state_name(enum work_agent_state s);
+
+/* A predicted conflict: branch a merged with b (b NULL: the integration
+ * tip) conflicts in files (NUL-separated, nr of them). */
+struct work_conflict {
+	char *a, *b;
+	struct strbuf files;
+	size_t nr;
+};
+
+/* One workstream as `work status` shows it (docs/work.md). */
+struct work_status {
+	char *id, *dir, *branch, *state;  /* state: the store's */
+	int present;                      /* its worktree folder exists */
+	char *head, *subject;             /* head NULL: no commit read */
+	long long commit_s;               /* the head's committer time */
+	long ahead, behind;               /* against the tip; -1 unknown */
+	long dirty;                       /* changed paths in the worktree */
+	int done, total;                  /* the checklist */
+	struct strbuf foreign;            /* paths outside its ownership, NUL-separated */
+	size_t foreign_nr;
+	enum work_agent_state agent;
+	char *how;                        /* how the agent state was decided */
+	long pid;                         /* the agent's, 0: none known */
+	char *reported;                   /* the last state the agent reported */
+	char *note;                       /* its note */
+	long long seen_ms;                /* its last sign of life (0: none) */
+	enum work_outcome outcome;
+	char *error;                      /* it could not be read: why */
+};
+
+struct work_status_report {
+	char *task, *base, *tip;          /* tip: the base's commit now */
+	struct work_status *ws;           /* in merge order */
+	size_t nr;
+	int predicted;                    /* conflicts were looked for */
+	struct work_conflict *conf;
+	size_t conf_nr;
+	size_t pairs, merge_trees;        /* pairs looked at; merges git ran */
+	enum work_outcome outcome;        /* the whole: failed > running > done */
+};
+
+/* Read every workstream of task (NULL: the only plan) and, with predict,
+ * predict conflicts (predict.c). Reads; writes only cache entries. */
+int work_status(struct store *st, const struct work_where *w,
+		const struct work_config *wc, const char *task, int predict,
+		struct work_status_report *out);
+void work_status_release(struct work_status_report *r);
+
+/* Record a heartbeat for workstream id (TASK/ID): state (active, waiting,
+ * done, failed; NULL: active), note (may be NULL), pid (0: none). An
+ * unknown workstream is -BOSUN_ENOTFOUND. */
+int work_heartbeat(struct store *st, const char *id, const char *state,
+		   const char *note, long pid);
+/* The workstream a worktree belongs to: $BOSUN_WORKSTREAM, else its
+ * config's bosun.workstream; -BOSUN_ENOTFOUND when neither names one. */
+int work_here(const char *dir, struct strbuf *id);
+
+/* Predict conflicts of the branches heads[0..nr) (ids[i] their names)
+ * against tip and each other, cached by commit pairs (predict.c). */
+int work_predict(struct store *st, const char *dir, const char *tip,
+		 char *const *ids, char *const *heads, size_t nr,
+		 struct work_status_report *out);
+
+/* The parsers status reads git and the agent with (parse.c; fuzzed). */
+/* Count a checklist's "N. [ ] item" and "N. [x] item" lines. */
+void work_checklist_count(const char *text, size_t len, int *done, int *total);
+/* The paths of `git status --porcelain=v2 -z --branch` (NUL-separated
+ * into paths, their count returned) and its branch.oid into head.
+ * -BOSUN_EDATA when the output is malformed. */
+int work_status_parse(const char *buf, size_t len, struct strbuf *head,
+		      struct strbuf *paths);
+/* One merge of `git merge-tree --stdin --write-tree --name-only -z` at
+ * buf[*pos]: *clean, the tree, the conflicted paths (NUL-separated,
+ * counted into *nr); *pos moves past it. 0, 1 at the end of buf, or
+ * -BOSUN_EDATA. */
+int work_merge_tree_next(const char *buf, size_t len, size_t *pos, int *clean,
+			 struct strbuf *tree, struct strbuf *files, size_t *nr);
+
+/* ------------------------------------------------------------ ownership */
+
+/* The staged paths (files[0..nr)) of the worktree at dir that another
+ * workstream of its plan owns: one line "PATH: owned by ID (PATTERN)" each
+ * in out; returns how many (0 outside a spawned worktree). */
+int work_foreign_staged(struct store *st, const char *dir, char *const *files,
+			size_t nr, struct strbuf *out);
 #endif

@@ -11,6 +11,7 @@
 #include "lib/agents/agents.h"
 #include "lib/config/config.h"
 #include "lib/deploy/probe.h"
+#include "lib/doctor/doctor.h"
 #include "lib/hooks/hooks.h"
 #include "lib/merge/merge.h"
 #include "lib/release/release.h"
@@ -44,6 +45,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_MERGE
 	merge_config_keys,
+#endif
+#ifdef BOSUN_HAVE_DOCTOR
+	doctor_config_keys,
 #endif
 	NULL,
 };

@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
 extern const struct cmd_entry cmd_work;
+extern const struct cmd_entry cmd_doctor;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_version,
@@ -47,6 +48,9 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_MERGE
 	&cmd_merge_driver,
+#endif
+#ifdef BOSUN_HAVE_DOCTOR
+	&cmd_doctor,
 #endif
 	&cmd_config,
 	&cmd_migrate,

@@ -375,6 +375,19 @@ static int find_owner(const char *lock_path, const struct stat *lst, pid_t *pid,
 	return found;
 }
 
+int lock_owner(const char *lock_path, pid_t *pid, unsigned long long *start)
+{
+	struct strbuf owner = STRBUF_INIT;
+	struct stat lst;
+	int r;
+
+	if (lstat(lock_path, &lst) < 0)
+		return error_errno(BOSUN_ENOTFOUND, "cannot read '%s'", lock_path);
+	r = find_owner(lock_path, &lst, pid, start, &owner);
+	strbuf_release(&owner);
+	return r;
+}
+
 static void (*takeover_notice)(const char *lock_path, long pid);
 
 void lock_on_takeover(void (*fn)(const char *lock_path, long pid))

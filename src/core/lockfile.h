@@ -61,6 +61,10 @@ char *lock_target(const char *path);
  * when it settled one, 0 when there is none.
  */
 int lock_settle(const char *target, int commit);
+/* Who holds lock_path (a "<target>.lock"), from its owner name: 1 with
+ * *pid and *start (proc_alive() says whether it runs), 0 when it names no
+ * owner, -BOSUN_ENOTFOUND when there is no such lock. */
+int lock_owner(const char *lock_path, pid_t *pid, unsigned long long *start);
 /* Remove the owner names of "<target>.lock" whose owners no longer run and
  * that no lock is linked to (a writer killed while taking the lock). */
 void lock_sweep_dead_owners(const char *target);

@@ -325,9 +325,12 @@ static void setup_attr(const struct child *c, posix_spawnattr_t *attr)
 	/* A detached child does not get the terminal's ^C either. */
 	if (c->detached)
 		flags |= POSIX_SPAWN_SETSID;
-#else
-	(void)c;
 #endif
+	/* A group of its own, so that a timeout reaches what it started. */
+	if (c->own_pgroup && !c->detached) {
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(attr, 0);
+	}
 	posix_spawnattr_setflags(attr, flags);
 }
 
@@ -572,16 +575,18 @@ static void proc_reap(struct run_proc *p, long long now)
 
 static void proc_timers(struct run_proc *p, long long now)
 {
+	pid_t target = p->c->own_pgroup ? -p->c->pid : p->c->pid;
+
 	if (p->reaped)
 		return;
 	if (p->deadline && !p->termed && now >= p->deadline) {
-		kill(p->c->pid, SIGTERM);
+		kill(target, SIGTERM);
 		p->termed = 1;
 		p->c->timed_out = 1;
-		p->kill_at = now + KILL_GRACE_MS;
+		p->kill_at = p->c->own_pgroup ? now : now + KILL_GRACE_MS;
 	}
 	if (p->termed && !p->killed && now >= p->kill_at) {
-		kill(p->c->pid, SIGKILL);
+		kill(target, SIGKILL);
 		p->killed = 1;
 	}
 }

@@ -72,6 +72,9 @@ struct child {
 	int pipe_in;            /* child_start: its stdin from in_fd */
 	int pipe_out;           /* child_start: its stdout to out_fd */
 	int detached;           /* own session; not killed when bosun dies */
+	int own_pgroup;         /* own process group: the timeout's signals
+				 * go to the whole group, and SIGKILL follows
+				 * SIGTERM at once (a probe that hangs) */
 
 	/* results */
 	pid_t pid;

@@ -51,7 +51,8 @@ static void *open_lib(void)
 		BOSUN_CURL_SONAME, "libcurl.so", "libcurl-gnutls.so.4", NULL,
 	};
 
-	return dl_open_first(names);
+	return dl_open_optional(names, "libcurl",
+				"HTTP probes, webhooks and provider APIs are off");
 }
 
 int http_load(void)
@@ -63,7 +64,7 @@ int http_load(void)
 	h = open_lib();
 	if (!h)
 		return error_set(BOSUN_EUNAVAILABLE, "cannot load libcurl (%s): %s",
-				 BOSUN_CURL_SONAME, dlerror());
+				 BOSUN_CURL_SONAME, dl_last_error());
 #define CURL_RESOLVE(f)                                                     \
 	if (!(*(void **)&curl_api.f = dlsym(h, #f)))                        \
 		return error_set(BOSUN_EUNAVAILABLE,                        \

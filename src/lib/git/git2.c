@@ -18,7 +18,8 @@ static void *open_lib(void)
 		BOSUN_GIT2_SONAME, "libgit2.so", NULL,
 	};
 
-	return dl_open_first(names);
+	return dl_open_optional(names, "libgit2",
+				"commands that read history through libgit2 are off");
 }
 
 int git2_load(void)
@@ -31,7 +32,7 @@ int git2_load(void)
 	if (!h)
 		return error_set(BOSUN_EUNAVAILABLE,
 				 "cannot load libgit2 (%s): %s", BOSUN_GIT2_SONAME,
-				 dlerror());
+				 dl_last_error());
 #define GIT2_RESOLVE(f)                                                     \
 	if (!(*(void **)&git2_api.f = dlsym(h, #f)))                        \
 		return error_set(BOSUN_EUNAVAILABLE,                        \

@@ -35,10 +35,11 @@ int hsapi_load(void)
 
 	if (loaded == 2)
 		return 0;
-	if (!(h = dl_open_first(names)))
+	if (!(h = dl_open_optional(names, "vectorscan",
+				   "secret scanning is off")))
 		return error_set(BOSUN_EUNAVAILABLE,
 				 "cannot load Vectorscan (%s): %s", BOSUN_HS_SONAME,
-				 dlerror());
+				 dl_last_error());
 	/* All of them from libhs, the runtime's too: no mixing. */
 	HSAPI_FUNCS(HSAPI_RESOLVE)
 	if (check_platform() < 0)
@@ -52,7 +53,7 @@ static int load_runtime_lib(void)
 	static const char *const names[] = {
 		BOSUN_HS_RUNTIME_SONAME, "libhs_runtime.so", NULL,
 	};
-	void *h = dl_open_first(names);
+	void *h = dl_denied("vectorscan") ? NULL : dl_open_first(names);
 
 	if (!h)
 		return 1;

@@ -16,6 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS = build-essential meson ninja-build pkg-config git \
        libgit2-dev libfyaml-dev libjansson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
        libvectorscan-dev libpcre2-dev libcurl4-openssl-dev \
+       libarchive-dev libarchive13 libzstd1 \
        python3 python3-yaml sqlite3 man-db zsh fish strace
 
 .PHONY: all build deps check test demo bench install clean asan fuzz

@@ -15,6 +15,7 @@
 #include "core/lockfile.h"
 #include "core/log.h"
 #include "core/opts.h"
+#include "lib/store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,9 @@ int main(int argc, char **argv)
 	}
 	takeover_ctx = &ctx;
 	lock_on_takeover(on_lock_takeover);
+#ifdef BOSUN_HAVE_BACKUP
+	store_set_migrate_hook(cmd_backup_before_migrate, &ctx);
+#endif
 	if (r == 0)
 		r = run_command(&ctx, argc, argv);
 	fflush(stdout);

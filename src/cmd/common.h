@@ -166,6 +166,10 @@ void cmd_synopsis(struct strbuf *sb, const struct cmd_entry *e,
  * its synopsis as the hint. */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The store's migrate hook (lib/store/store.h), set by main.c: a backup
+ * before any migration (cmd/backup.c). data is the bosun_ctx. */
+int cmd_backup_before_migrate(void *data, const char *location, int from, int to);
+
 /* Context resources, loaded on first use (errors recorded). */
 int ctx_config(struct bosun_ctx *ctx, struct config **out);
 int ctx_repo(struct bosun_ctx *ctx, struct repo **out);

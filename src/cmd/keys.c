@@ -9,6 +9,7 @@
 #include "cmd/common.h"
 
 #include "lib/agents/agents.h"
+#include "lib/backup/backup.h"
 #include "lib/config/config.h"
 #include "lib/deploy/probe.h"
 #include "lib/doctor/doctor.h"
@@ -48,6 +49,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_DOCTOR
 	doctor_config_keys,
+#endif
+#ifdef BOSUN_HAVE_BACKUP
+	backup_config_keys,
 #endif
 	NULL,
 };

@@ -22,6 +22,8 @@ extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
 extern const struct cmd_entry cmd_work;
 extern const struct cmd_entry cmd_doctor;
+extern const struct cmd_entry cmd_backup;
+extern const struct cmd_entry cmd_restore;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_version,
@@ -51,6 +53,10 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_DOCTOR
 	&cmd_doctor,
+#endif
+#ifdef BOSUN_HAVE_BACKUP
+	&cmd_backup,
+	&cmd_restore,
 #endif
 	&cmd_config,
 	&cmd_migrate,

@@ -479,6 +479,51 @@ static int count_file(const struct store_agent_file *f, void *data)
 	return ++*n >= 2 ? -BOSUN_EFAIL : 0;
 }
 
+static void store__backup__a_copy_restores_the_rows_it_had(void **state)
+{
+	struct store *s = open_new(NULL), *old;
+	struct store_agent_file f = { 0 }, got;
+	struct strbuf copy = STRBUF_INIT, newer = STRBUF_INIT;
+	char *url;
+
+	f.target = "claude";
+	f.path = ".claude/agents/a.md";
+	f.template = "a";
+	f.version = "1.0.0";
+	f.hash = H1;
+	f.deployed_at = "2026-01-01T00:00:00Z";
+	assert_int_equal(store_agent_file_put(s, &f), 0);
+	strbuf_addf(&copy, "%s/copy%d.db", tmpdir, ++dir_counter);
+	assert_int_equal(store_backup_to(s, copy.buf), 0);
+	/* Changed after the copy: a row more, a row less. */
+	f.path = ".claude/agents/b.md";
+	assert_int_equal(store_agent_file_put(s, &f), 0);
+	assert_int_equal(store_agent_file_delete(s, "claude", ".claude/agents/a.md"), 0);
+	assert_int_equal(store_restore_from(s, copy.buf), 0);
+	assert_int_equal(store_agent_file_get(s, "claude", ".claude/agents/a.md", &got), 0);
+	assert_string_equal(got.hash, H1);
+	store_agent_file_clear(&got);
+	assert_int_equal(store_agent_file_get(s, "claude", ".claude/agents/b.md", &got),
+			 -BOSUN_ENOTFOUND);
+	error_clear();
+	/* The copy is a store of its own, at the latest schema. */
+	strbuf_addf(&newer, "sqlite://%s", copy.buf);
+	url = newer.buf;
+	old = open_url(url);
+	assert_int_equal(store_schema_version(old), store_schema_latest(old));
+	store_close(old);
+	/* A copy from a newer bosun is refused and changes nothing. */
+	cur->make_newer(url);
+	assert_int_equal(store_restore_from(s, copy.buf), -BOSUN_EDATA);
+	assert_non_null(strstr(error_message(), "newer bosun"));
+	error_clear();
+	assert_int_equal(store_agent_file_get(s, "claude", ".claude/agents/a.md", &got), 0);
+	store_agent_file_clear(&got);
+	store_close(s);
+	strbuf_release(&copy);
+	strbuf_release(&newer);
+}
+
 static void store__agent_files__put_get_list_delete(void **state)
 {
 	struct store *s = open_new(NULL);
@@ -1199,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(store__tx__a_held_write_lock_is_busy),
 		cmocka_unit_test(store__releases__begin_update_list_latest),
 		cmocka_unit_test(store__agent_files__put_get_list_delete),
+		cmocka_unit_test(store__backup__a_copy_restores_the_rows_it_had),
 		cmocka_unit_test(store__tmpl_stats__put_and_list_by_dir),
 		cmocka_unit_test(store__agent_deploys__put_latest_set_state),
 		cmocka_unit_test(store__snapshot__put_get_clear),

@@ -124,6 +124,9 @@ struct store_backend {
 			    const char *unit, const char *meta);
 	int (*bench_list)(struct store_backend *b, const char *name,
 			  struct store_bench_sample **out, size_t *nr);
+
+	int (*backup_to)(struct store_backend *b, const char *path);
+	int (*restore_from)(struct store_backend *b, const char *path);
 };
 
 /* The SQLite backend (lib/store/sqlite.c). */

@@ -1001,6 +1001,95 @@ static int open_read(struct sq *q, int flags)
 	return sq_migrate(&q->parent, NULL);
 }
 
+/* ------------------------------------------------------------ backup */
+
+/* Copy all of from into to with SQLite's online backup, waiting for a
+ * writer that holds a lock (up to the busy timeout). */
+static int copy_db(sqlite3 *to, sqlite3 *from)
+{
+	long long deadline = time_mono_ms() + SQ_BUSY_TIMEOUT_MS;
+	sqlite3_backup *bk = sqlite3_backup_init(to, "main", from, "main");
+	int rc;
+
+	if (!bk)
+		return sqlite3_errcode(to);
+	while ((rc = sqlite3_backup_step(bk, -1)) == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED) {
+		if (time_mono_ms() > deadline)
+			break;
+		time_sleep_ms(SQ_WAL_RETRY_MS);
+	}
+	sqlite3_backup_finish(bk);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int sq_backup_to(struct store_backend *b, const char *path)
+{
+	struct sq *q = sq_of(b);
+	sqlite3 *to = NULL;
+	int rc, r = 0;
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return error_errno(BOSUN_EIO, "cannot replace '%s'", path);
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		r = error_set(BOSUN_EIO, "cannot create '%s': %s", path,
+			      to ? sqlite3_errmsg(to) : "out of memory");
+		goto out;
+	}
+	if ((rc = copy_db(to, q->db)) != SQLITE_OK) {
+		r = error_set(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? BOSUN_EBUSY :
+			      BOSUN_EIO, "cannot copy '%s' to '%s': %s", q->path,
+			      path, sqlite3_errstr(rc));
+		goto out;
+	}
+	/* The copy is one file on its own, not a WAL database. */
+	if (sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		r = error_set(BOSUN_EIO, "cannot finish '%s': %s", path,
+			      sqlite3_errmsg(to));
+out:
+	sqlite3_close(to);
+	return r;
+}
+
+static int sq_restore_from(struct store_backend *b, const char *path)
+{
+	struct sq *q = sq_of(b);
+	sqlite3 *from = NULL;
+	sqlite3_stmt *st = NULL;
+	int version = -1, rc, r = 0;
+
+	if (sqlite3_open_v2(path, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(from, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		r = error_set(BOSUN_EDATA, "'%s' is not a bosun store: %s", path,
+			      from ? sqlite3_errmsg(from) : "out of memory");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > sq_schema_latest(b)) {
+		r = error_set(BOSUN_EDATA, "'%s' was written by a newer bosun (schema "
+			      "%d; this one knows %d at most)", path, version,
+			      sq_schema_latest(b));
+		error_hint("restore it with the bosun that wrote it, or a newer one");
+		goto out;
+	}
+	if ((rc = copy_db(q->db, from)) != SQLITE_OK) {
+		r = error_set(rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? BOSUN_EBUSY :
+			      BOSUN_EIO, "cannot restore '%s' from '%s': %s", q->path,
+			      path, sqlite3_errstr(rc));
+		goto out;
+	}
+	/* An older copy is brought up to this bosun's schema. */
+	r = sq_migrate(b, NULL);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(from);
+	return r;
+}
+
 int store_sqlite_open(struct store_backend **out, const char *location,
 		      const char *common_dir, int flags)
 {
@@ -1039,6 +1128,8 @@ int store_sqlite_open(struct store_backend **out, const char *location,
 	b->deployment_list = sq_deployment_list;
 	b->event_append = sq_event_append;
 	b->event_list = sq_event_list;
+	b->backup_to = sq_backup_to;
+	b->restore_from = sq_restore_from;
 	sq_work_ops(b);
 
 	*out = NULL;

@@ -16,7 +16,7 @@
 #include <time.h>
 
 /* The backends this build has, by URL scheme; the first is the default. */
-static const struct {
+static const struct store_scheme {
 	const char *scheme;
 	int (*open)(struct store_backend **out, const char *location,
 		    const char *common_dir, int flags);
@@ -60,6 +60,50 @@ static int url_scheme(struct strbuf *scheme, const char *url)
 	return 0;
 }
 
+static store_migrate_hook_fn *migrate_hook;
+static void *migrate_hook_data;
+
+void store_set_migrate_hook(store_migrate_hook_fn *fn, void *data)
+{
+	migrate_hook = fn;
+	migrate_hook_data = data;
+}
+
+/* The hook, when b holds an older schema with data. */
+static int before_migrate(struct store_backend *b)
+{
+	int from, to;
+
+	if (!migrate_hook)
+		return 0;
+	if ((from = b->schema_version(b)) < 0)
+		return from;
+	if ((to = b->schema_latest(b)) < 0)
+		return to;
+	if (from < 1 || from >= to)
+		return 0;
+	return migrate_hook(migrate_hook_data, b->location(b), from, to);
+}
+
+/* Open with the backend, migrating after the hook when one is set. */
+static int backend_open(const struct store_scheme *sc, struct store_backend **b,
+			const char *location, const char *common_dir, int flags)
+{
+	int hooked = migrate_hook && !(flags & (STORE_OPEN_NO_MIGRATE | STORE_OPEN_READ));
+	int r = sc->open(b, location, common_dir,
+			 hooked ? flags | STORE_OPEN_NO_MIGRATE : flags);
+
+	if (r < 0 || !hooked)
+		return r;
+	if ((r = before_migrate(*b)) >= 0)
+		r = (*b)->migrate(*b, NULL);
+	if (r < 0) {
+		(*b)->free(*b);
+		*b = NULL;
+	}
+	return r;
+}
+
 int store_open(struct store **out, const char *url, const char *common_dir,
 	       int flags)
 {
@@ -72,7 +116,7 @@ int store_open(struct store **out, const char *url, const char *common_dir,
 	if (!url || !*url) {
 		if (!common_dir)
 			return error_set(BOSUN_EINTERNAL, "store_open: no common dir");
-		r = backends[0].open(&b, NULL, common_dir, flags);
+		r = backend_open(&backends[0], &b, NULL, common_dir, flags);
 		goto out;
 	}
 	if ((r = url_scheme(&scheme, url)) < 0)
@@ -87,7 +131,7 @@ int store_open(struct store **out, const char *url, const char *common_dir,
 			      url, scheme.buf, sb.buf);
 		goto out;
 	}
-	r = backends[i].open(&b, url + scheme.len + 1, common_dir, flags);
+	r = backend_open(&backends[i], &b, url + scheme.len + 1, common_dir, flags);
 out:
 	if (r >= 0 && b->version != STORE_BACKEND_VERSION) {
 		r = error_set(BOSUN_EINTERNAL, "store backend '%s' has version %u, "
@@ -162,6 +206,8 @@ int store_migrate(struct store *s, int *applied)
 	OPEN_OR_FAIL(s);
 	if (s->in_tx)
 		return refuse(__func__, "inside a transaction");
+	if ((r = before_migrate(s->b)) < 0)
+		return r;
 	r = s->b->migrate(s->b, &n);
 	if (applied)
 		*applied = n;
@@ -186,6 +232,20 @@ int store_set_busy_timeout(struct store *s, int ms)
 	if (ms < 0)
 		return refuse(__func__, "a negative timeout");
 	return s->b->set_busy_timeout(s->b, ms);
+}
+
+int store_backup_to(struct store *s, const char *path)
+{
+	OPEN_OR_FAIL(s);
+	ARG(path);
+	return s->b->backup_to(s->b, path);
+}
+
+int store_restore_from(struct store *s, const char *path)
+{
+	OPEN_OR_FAIL(s);
+	ARG(path);
+	return s->b->restore_from(s->b, path);
 }
 
 int store_begin(struct store *s, int flags)

@@ -72,6 +72,28 @@ int store_schema_latest(struct store *s);
 /* How long a writer waits for another before -BOSUN_EBUSY (default 5 s). */
 int store_set_busy_timeout(struct store *s, int ms);
 
+/*
+ * Called once before migrations are applied to a store that holds data (a
+ * schema from 1 up, older than this build's: from < to), whether by
+ * store_migrate() or by a store_open() without STORE_OPEN_NO_MIGRATE or
+ * STORE_OPEN_READ: bosun backs the store up there (cmd/ sets the hook, so
+ * the store needs no other domain). A negative return is the open's or the
+ * migration's error and nothing is migrated. The hook may open the store
+ * itself with STORE_OPEN_NO_MIGRATE or STORE_OPEN_READ (never called then).
+ */
+typedef int store_migrate_hook_fn(void *data, const char *location, int from,
+				  int to);
+void store_set_migrate_hook(store_migrate_hook_fn *fn, void *data);
+
+/* A consistent copy of the whole store, made while others may write it
+ * (SQLite's online backup), as a new file at path (replaced if there).
+ * store_restore_from() replaces the store's whole content by such a copy,
+ * in one transaction: readers see all of the old or all of the new. A copy
+ * written by a newer bosun (a newer schema) is -BOSUN_EDATA and changes
+ * nothing. */
+int store_backup_to(struct store *s, const char *path);
+int store_restore_from(struct store *s, const char *path);
+
 /* ------------------------------------------------------------ transactions */
 
 #define STORE_TX_WRITE 1  /* take the write lock now, not at the first write */

@@ -47,7 +47,7 @@ static const char test_rules[] =
 	"  regexes: ['^tok_0']\n";
 
 /* Findings point at their rule: the rules live until the end. */
-static struct scan_rules kept[16];
+static struct scan_rules kept[32];
 static size_t nr_kept;
 
 static void scan_text(const char *rules_text, const char *path, const char *text,
@@ -465,6 +465,46 @@ static void baseline__round_trip__filters(void **state)
 	strbuf_release(&bl);
 }
 
+/* Two rules find the same token: the baseline written lists the finding
+ * they merge into (the first rule's), and accepts the token for both; a
+ * baseline written before a rule that finds it first was added does too. */
+static void baseline__rules_on_one_secret__accepted_once(void **state)
+{
+	static const char two[] =
+		"rules:\n"
+		"  - id: t\n"
+		"    regex: '\\b(tok_[A-Za-z0-9]{20})\\b'\n"
+		"  - id: u\n"
+		"    regex: '(tok_[A-Za-z0-9]{20})'\n";
+	static const char one[] =
+		"rules:\n"
+		"  - id: u\n"
+		"    regex: '(tok_[A-Za-z0-9]{20})'\n";
+	struct strbuf text = STRBUF_INIT, bl = STRBUF_INIT;
+	struct scan_report rep = SCAN_REPORT_INIT;
+	struct scan_baseline b = SCAN_BASELINE_INIT;
+	size_t round;
+
+	token(&text, 7);
+	strbuf_addstr(&text, "\nother line\n");
+	for (round = 0; round < 2; round++) {
+		scan_text(round ? one : two, "a.txt", text.buf, &rep, NULL);
+		assert_int_equal(rep.nr, 1);
+		assert_string_equal(rep.items[0].rule->id, round ? "u" : "t");
+		strbuf_reset(&bl);
+		scan_baseline_format(&bl, &rep);
+		scan_report_release(&rep);
+		assert_int_equal(scan_baseline_parse(&b, "b.json", bl.buf, bl.len), 0);
+		scan_text(two, "a.txt", text.buf, &rep, &b);
+		assert_int_equal(rep.nr, 0);
+		assert_int_equal(rep.st.baselined, 1);
+		scan_report_release(&rep);
+		scan_baseline_release(&b);
+	}
+	strbuf_release(&text);
+	strbuf_release(&bl);
+}
+
 static void baseline__bad_files__errors(void **state)
 {
 	static const struct { const char *text, *want; } bad[] = {
@@ -507,6 +547,7 @@ int main(void)
 		cmocka_unit_test(engine__streamed__reader_errors_and_binary),
 		cmocka_unit_test(engine__large__named_or_failed),
 		cmocka_unit_test(baseline__round_trip__filters),
+		cmocka_unit_test(baseline__rules_on_one_secret__accepted_once),
 		cmocka_unit_test(baseline__bad_files__errors),
 		cmocka_unit_test(entropy__values),
 	};

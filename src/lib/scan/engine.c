@@ -283,6 +283,7 @@ struct scan_worker *scan_worker_new(struct scan_engine *e)
 	w->covered = xcalloc(e->nr, sizeof(*w->covered));
 	w->last_end = xcalloc(e->nr, sizeof(*w->last_end));
 	w->long_tries = xcalloc(e->nr, sizeof(*w->long_tries));
+	w->unsure = xcalloc(e->nr, sizeof(*w->unsure));
 	return w;
 }
 
@@ -295,6 +296,7 @@ void scan_worker_free(struct scan_worker *w)
 	free(w->covered);
 	free(w->last_end);
 	free(w->long_tries);
+	free(w->unsure);
 	free(w->pend);
 	strbuf_release(&w->buf);
 	strbuf_release(&w->fpath);
@@ -489,10 +491,9 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	memset(f, 0, sizeof(*f));
 	line_bounds(w, ss, &ls, &le);
 	fingerprint(f->fingerprint, rule, fingerprint_path(w), w->data + ls, le - ls);
-	if (o->baseline && scan_baseline_has(o->baseline, f->fingerprint)) {
-		w->rep->st.baselined++;
-		return;
-	}
+	/* Kept until the findings of all rules on this secret are merged
+	 * (scan_report_finish): the baseline lists only one rule's. */
+	f->baselined = o->baseline && scan_baseline_has(o->baseline, f->fingerprint);
 	w->rep->nr++;
 	f->rule = rule;
 	f->rule_idx = (unsigned)id;
@@ -559,31 +560,53 @@ static void confirm(struct scan_worker *w, size_t id, size_t to)
 		w->covered[id] = to;
 }
 
+/*
+ * Whether rule id looks at this file: its paths, its allowlist's and the
+ * global allowlist's paths. Tried at the rule's first report in a file,
+ * not for every rule on every file: most files get no report from the
+ * few rules that have paths, and matching globs against every directory
+ * of every path was most of a scan's time.
+ */
+static int path_skips(struct scan_worker *w, size_t id)
+{
+	const struct scan_rule *rule = w->e->rules->items[id];
+	int skip;
+
+	w->unsure[id] = 0;
+	if (w->global_paths < 0)
+		w->global_paths = glob_list_match(&w->e->rules->allow.paths, w->path);
+	skip = w->global_paths ||
+	       (rule->paths.nr && !glob_list_match(&rule->paths, w->path)) ||
+	       glob_list_match(&rule->allow.paths, w->path);
+	if (skip)
+		w->covered[id] = SIZE_MAX;
+	return skip;
+}
+
 static int on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct scan_worker *w = ctx;
 
-	if (to > w->covered[id])
+	if (to > w->covered[id] && !(w->unsure[id] && path_skips(w, id)))
 		confirm(w, id, (size_t)to);
 	return 0;
 }
 
-/* Rules that do not look at this path are covered already. */
-static void path_filters(struct scan_worker *w, const char *path)
+/* A file begins for every rule; path lists are tried when a rule reports. */
+static void path_filters(struct scan_worker *w)
 {
+	const struct scan_rules *rs = w->e->rules;
 	size_t i;
 
+	w->global_paths = rs->allow.paths.nr ? -1 : 0;
 	for (i = 0; i < w->e->nr; i++) {
-		const struct scan_rule *rule = w->e->rules->items[i];
+		const struct scan_rule *rule = rs->items[i];
 
 		w->covered[i] = 0;
 		w->last_end[i] = 0;
 		w->long_tries[i] = 0;
-		if ((rule->paths.nr && !glob_list_match(&rule->paths, path)) ||
-		    glob_list_match(&rule->allow.paths, path) ||
-		    glob_list_match(&w->e->rules->allow.paths, path))
-			w->covered[i] = SIZE_MAX;
+		w->unsure[i] = rule->paths.nr || rule->allow.paths.nr || w->global_paths;
 	}
 }
 
@@ -670,7 +693,7 @@ static int on_stream_match(unsigned int id, unsigned long long from,
 	struct scan_worker *w = ctx;
 	size_t rel = (size_t)to - w->base;
 
-	if (rel <= w->covered[id])
+	if (rel <= w->covered[id] || (w->unsure[id] && path_skips(w, id)))
 		return 0;
 	if (!w->npend && stream_ready(w, rel)) {
 		confirm(w, id, rel);
@@ -750,7 +773,7 @@ int scan_worker_stream(struct scan_worker *w, const char *path, const char *comm
 	w->commit = commit;
 	w->rep = rep;
 	start_file(w);
-	path_filters(w, path);
+	path_filters(w);
 	strbuf_reset(&w->buf);
 	for (;;) {
 		stream_trim(w, at, chunk);
@@ -870,7 +893,7 @@ int scan_worker_buffer(struct scan_worker *w, const char *path, const char *comm
 	w->len = len;
 	w->rep = rep;
 	start_file(w);
-	path_filters(w, path);
+	path_filters(w);
 	if (hs_scan(w->e->db, buf, (unsigned)len, 0, w->scratch, on_match, w) != HS_SUCCESS)
 		return error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
 	return 0;
@@ -997,23 +1020,35 @@ static void finding_release(struct scan_finding *f)
 	free(f->redacted);
 }
 
+static int same_secret(const struct scan_finding *a, const struct scan_finding *b)
+{
+	return a->offset == b->offset && !strcmp(a->file, b->file) &&
+	       !strcmp(a->commit ? a->commit : "", b->commit ? b->commit : "");
+}
+
+/*
+ * The findings of several rules on one secret are one finding, the first
+ * rule's. A baseline accepts the secret when it lists any of them: the one
+ * a scan wrote lists the first rule's, and a rule added before it since
+ * must not make an accepted secret new.
+ */
 void scan_report_finish(struct scan_report *rep)
 {
-	size_t i, n = 0;
+	size_t i, j, k, n = 0;
+	int accepted;
 
 	if (rep->nr > 1)
 		qsort(rep->items, rep->nr, sizeof(*rep->items), cmp_finding);
-	for (i = 0; i < rep->nr; i++) {
-		struct scan_finding *f = &rep->items[i];
-
-		if (n && !strcmp(f->file, rep->items[n - 1].file) &&
-		    f->offset == rep->items[n - 1].offset &&
-		    !strcmp(f->commit ? f->commit : "", rep->items[n - 1].commit ?
-			    rep->items[n - 1].commit : "")) {
-			finding_release(f);
-			continue;
-		}
-		rep->items[n++] = *f;
+	for (i = 0; i < rep->nr; i = j) {
+		accepted = 0;
+		for (j = i; j < rep->nr && same_secret(&rep->items[i], &rep->items[j]); j++)
+			accepted |= rep->items[j].baselined;
+		if (accepted)
+			rep->st.baselined++;
+		else
+			rep->items[n++] = rep->items[i];
+		for (k = accepted ? i : i + 1; k < j; k++)
+			finding_release(&rep->items[k]);
 	}
 	rep->nr = n;
 	if (rep->nr_skipped > 1)

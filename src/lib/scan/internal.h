@@ -42,6 +42,10 @@ struct scan_worker {
 	size_t *covered;        /* per rule: end reports up to here are done */
 	size_t *last_end;       /* per rule: end of the last confirmed match */
 	unsigned *long_tries;   /* per rule: windows reaching back LONG_BACK */
+	unsigned char *unsure;  /* per rule: its path lists not yet tried on
+				 * this file (they are, at its first report) */
+	int global_paths;       /* the global allowlist's paths: -1 not yet
+				 * tried on this file, else whether they match */
 	struct strbuf buf;      /* file contents */
 	int given;              /* paths as given (relative to the current
 				 * directory), not relative to the top */

@@ -12,7 +12,7 @@
  *		return r;				// the caller, alive
  *	r = scan_worktree(e, repo->workdir, &rep);	// or scan_paths,
  *	...						// scan_staged, scan_history
- *	scan_report_finish(&rep);	// sorted, duplicates removed
+ *	scan_report_finish(&rep);	// sorted, merged, baselined dropped
  *	scan_report_release(&rep);
  *	scan_engine_free(e);
  *
@@ -77,6 +77,9 @@ struct scan_finding {
 	double entropy;
 	size_t offset;          /* the secret's offset in the file */
 	unsigned rule_idx;      /* the rule's place in the rules */
+	int baselined;          /* listed by the baseline: dropped, with the
+				 * other rules' findings of this secret, when
+				 * the report is finished */
 };
 
 struct scan_stats {
@@ -163,7 +166,9 @@ int scan_large_parse(const char *s, int *out);
  * must not pass unseen) stream, elsewhere skip (and name). */
 int scan_large_resolve(int large, int in_hook);
 
-/* Sort by file, line, column; drop a second finding of the same secret. */
+/* Sort by file, line, column; merge the findings of several rules on one
+ * secret into the first rule's; drop a secret the baseline accepts (it
+ * lists any of its rules' fingerprints) and count it in st.baselined. */
 void scan_report_finish(struct scan_report *rep);
 void scan_report_release(struct scan_report *rep);
 

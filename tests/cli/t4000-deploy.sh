@@ -6,7 +6,7 @@
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is needed for the test server"
 SERVER="$BOSUN_TOP/tests/cli/deploy-server.py"
-export DO_TOKEN=dop_v1_s3cr3tvalue0123456789 HOOK_TOKEN=hook-Zq9secret-777
+export DO_TOKEN=dop_v1_s3cr3tvalue0123456789 HOOK_TOKEN=hook-Zq9"secret"-777
 
 # start_server NAME: serve $TRASH/NAME.json; sets PORT and $TRASH/NAME.req.
 start_server() {

@@ -6,6 +6,7 @@
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,17 @@ int cmd_usage_error(const char *fmt, ...)
 	usage_hint();
 	strbuf_release(&sb);
 	return r;
+}
+
+int cmd_self_path(struct strbuf *sb)
+{
+	char buf[PATH_MAX];
+	char *real = realpath("/proc/self/exe", buf);
+
+	if (!real)
+		return error_errno(BOSUN_EIO, "cannot find bosun's own path");
+	strbuf_addstr(sb, real);
+	return 0;
 }
 
 int ctx_repo(struct bosun_ctx *ctx, struct repo **out)

@@ -173,6 +173,8 @@ int cmd_backup_before_migrate(void *data, const char *location, int from, int to
 /* Context resources, loaded on first use (errors recorded). */
 int ctx_config(struct bosun_ctx *ctx, struct config **out);
 int ctx_repo(struct bosun_ctx *ctx, struct repo **out);
+/* bosun's own absolute path (for git to start it: hooks, the merge driver). */
+int cmd_self_path(struct strbuf *sb);
 void ctx_release(struct bosun_ctx *ctx);
 /* Colour on unless --no-color, NO_COLOR, a non-terminal or TERM=dumb. */
 void ctx_set_color(struct bosun_ctx *ctx);

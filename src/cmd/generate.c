@@ -85,6 +85,11 @@ static void man_options(struct strbuf *sb, const struct option *o)
 			roff(sb, o->argh);
 			strbuf_addstr(sb, "\\fR");
 		}
+		if (o->type == OPTT_OPTINT && o->argh) {
+			strbuf_addstr(sb, "[=\\fI");
+			roff(sb, o->argh);
+			strbuf_addstr(sb, "\\fR]");
+		}
 		if (o->type == OPTT_LIST)
 			strbuf_addstr(sb, " (repeatable)");
 		strbuf_addch(sb, '\n');
@@ -575,7 +580,7 @@ static int usage_has(const char *usage, const char *long_name)
 
 	while (usage && (p = strstr(p, "--"))) {
 		p += 2;
-		if (!strncmp(p, long_name, l) && (!p[l] || strchr(" ]|=.", p[l])))
+		if (!strncmp(p, long_name, l) && (!p[l] || strchr(" ]|=.[", p[l])))
 			return 1;
 	}
 	return 0;

@@ -129,17 +129,6 @@ static void print_changes(struct bosun_ctx *ctx, const struct hook_status_list *
 		fprintf(stderr, "hooks folder: %s\n", l->dir);
 }
 
-static int self_path(struct strbuf *sb)
-{
-	char buf[PATH_MAX];
-	char *real = realpath("/proc/self/exe", buf);
-
-	if (!real)
-		return error_errno(BOSUN_EIO, "cannot find bosun's own path");
-	strbuf_addstr(sb, real);
-	return 0;
-}
-
 static int opt_force, opt_use_path;
 
 static const struct option install_opts[] = {
@@ -162,7 +151,7 @@ static int hooks_install_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		return r;
 	if (use_path)
 		strbuf_addstr(&self, "bosun");
-	else if ((r = self_path(&self)) < 0)
+	else if ((r = cmd_self_path(&self)) < 0)
 		return r;
 	o.hooks = (const char *const *)argv;
 	o.nr = (size_t)argc;
@@ -477,7 +466,7 @@ static int hooks_run_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		o.in = in.buf;
 		o.in_len = in.len;
 	}
-	if (self_path(&self) == 0)
+	if (cmd_self_path(&self) == 0)
 		o.self = self.buf;
 	error_clear();
 	o.have_scan = cmd_find("scan") != NULL;

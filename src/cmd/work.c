@@ -669,6 +669,114 @@ out:
 	return r;
 }
 
+/* ------------------------------------------------------------ integrate */
+
+static struct { int dry_run, batch; } integrate_args;
+
+static const struct option integrate_opts[] = {
+	OPT_OPTINT("batch", &integrate_args.batch, "N",
+		   "merge up to N branches (default: all), then test once; bisect on red"),
+	OPT_DRY_RUN(&integrate_args.dry_run),
+	OPT_END(),
+};
+
+static json_t *integrated_json(const struct work_integrated *v)
+{
+	return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
+			 "id", v->id, "branch", v->branch, "commit", v->commit,
+			 "result", v->result ? v->result : "skipped", "reason", v->reason,
+			 "merge", v->merge, "output", v->output, "log", v->log,
+			 "attic", v->attic);
+}
+
+static void print_integration(struct bosun_ctx *ctx, const struct work_integration *res,
+			      int r, int dry)
+{
+	size_t i;
+
+	if (ctx->json) {
+		json_t *a = json_array();
+		for (i = 0; i < res->nr; i++)
+			json_array_append_new(a, integrated_json(&res->v[i]));
+		out_json(json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:i, s:b, s:b}",
+				   "task", res->task, "branch", res->branch, "dir", res->dir,
+				   "base", res->base, "tip", res->tip,
+				   "interrupted", res->interrupted, "workstreams", a,
+				   "test_runs", res->test_runs, "dry_run", dry, "ok", r >= 0));
+		json_emitted = 1;
+		return;
+	}
+	if (res->interrupted)
+		fprintf(stderr, "bosun: %s\n", res->interrupted);
+	for (i = 0; i < res->nr; i++) {
+		const struct work_integrated *v = &res->v[i];
+		const char *what = v->result ? v->result : "skipped";
+		int bad = !strcmp(what, "ejected") || !strcmp(what, "skipped") ||
+			  !strcmp(what, "would conflict");
+		if (ctx->quiet && !bad)
+			continue;
+		printf("%s%s%s: %s%s%s", c_bold(ctx), v->id, c_reset(ctx),
+		       bad ? c_red(ctx) : c_green(ctx), what, c_reset(ctx));
+		if (v->reason)
+			printf(": %s", v->reason);
+		printf("\n");
+		if (v->attic)
+			printf("  snapshot: %s\n", v->attic);
+		if (v->log)
+			printf("  output: %s\n", v->log);
+		if (v->output && !ctx->quiet) {
+			const char *p = v->output;
+			while (*p) {
+				size_t l = strcspn(p, "\n");
+				printf("  | ");
+				out_write(p, l);
+				printf("\n");
+				p += l + (p[l] == '\n');
+			}
+		}
+	}
+	if (!ctx->quiet && res->tip)
+		printf("%s %.12s (%d test run%s)\n", res->branch, res->tip, res->test_runs,
+		       res->test_runs == 1 ? "" : "s");
+}
+
+static int integrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
+{
+	struct work_integrate_opts o = { 0 };
+	struct work_integration res = { 0 };
+	struct work_where w = { 0 };
+	struct work_config wc;
+	struct strbuf self = STRBUF_INIT;
+	struct store *st = NULL;
+	struct config *cfg;
+	const json_t *test;
+	int r;
+
+	if (argc > 1)
+		return cmd_usage_error("unexpected argument '%s'", argv[1]);
+	if ((r = ctx_config(ctx, &cfg)) < 0 || (r = cmd_self_path(&self)) < 0 ||
+	    (r = work_setup(ctx, &st, &w, &wc)) < 0)
+		goto out;
+	test = config_get(cfg, "work.test");
+	o.task = argc ? argv[0] : NULL;
+	/* not given: 1 (test after each merge); --batch alone: all (0) */
+	o.batch = !integrate_args.batch ? 1 : integrate_args.batch < 0 ? 0 : integrate_args.batch;
+	o.dry_run = integrate_args.dry_run;
+	o.driver = self.buf;
+	o.cfg = cfg;
+	o.test = test && json_is_array(test) ? test : NULL;
+	o.test_timeout_ms = config_int(cfg, "work.test_timeout");
+	r = work_integrate(st, &w, &wc, &o, &res);
+	if (r >= 0 || r == -BOSUN_EFAIL)
+		print_integration(ctx, &res, r, o.dry_run);
+out:
+	work_integration_release(&res);
+	work_where_release(&w);
+	store_close(st);
+	strbuf_release(&self);
+	return r;
+}
+
 /* ------------------------------------------------------------ table */
 
 static const struct sub_entry work_subs[] = {
@@ -727,6 +835,19 @@ static const struct sub_entry work_subs[] = {
 		  "agent or its hooks to call; work status reads it.",
 	  .opts = heartbeat_opts, .flags = CMD_NEEDS_REPO | CMD_NEEDS_STORE,
 	  .fn = heartbeat_cmd },
+	{ .name = "integrate", .summary = "merge the workstreams' branches, tested, ejecting the bad",
+	  .usage = "[TASK] [--batch[=N]] [--dry-run]",
+	  .help = "Merge the branches work/<task>/<id> in merge order onto the branch\n"
+		  "work/<task>/integration, in a worktree of its own, with bosun's merge\n"
+		  "driver and no editor, and run the tests (each workstream's test, then\n"
+		  "work.test) after each merge. A branch whose merge conflicts or whose\n"
+		  "tests fail is ejected (a snapshot goes to the attic, its output is\n"
+		  "kept) and the rest go on; one that depends on it is skipped. With\n"
+		  "--batch[=N], up to N merges (all) are tested at once and a red batch is\n"
+		  "bisected to its culprit. Exit 0: all merged; 1: some ejected or\n"
+		  "skipped. A run killed midway is rolled back by the next.",
+	  .opts = integrate_opts, .flags = CMD_NEEDS_WORKTREE | CMD_NEEDS_STORE,
+	  .fn = integrate_cmd },
 	{ NULL },
 };
 

@@ -182,6 +182,21 @@ static int apply(const struct option *o, const char *arg, int neg)
 		*(int *)o->value = (int)v;
 		return 0;
 	}
+	case OPTT_OPTINT: {
+		char *end;
+		long v;
+
+		if (!arg) {
+			*(int *)o->value = -1;
+			return 0;
+		}
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 1 || v > INT_MAX)
+			return opt_name_err(o, "expects a whole number, 1 or more");
+		*(int *)o->value = (int)v;
+		return 0;
+	}
 	case OPTT_LIST: {
 		struct opt_list *l = o->value;
 
@@ -214,6 +229,8 @@ static int parse_long(const struct option *opts, int argc, char **argv, int *i)
 	o = find_long(opts, name, len, &neg);
 	if (!o)
 		return unknown_long(opts, name, len);
+	if (o->type == OPTT_OPTINT)
+		return apply(o, eq ? eq + 1 : NULL, 0);
 	if (!takes_arg(o)) {
 		if (eq)
 			return opt_name_err(o, "takes no value");
@@ -304,6 +321,8 @@ void opts_help(struct strbuf *sb, const struct option *opts)
 		if (takes_arg(o) && o->argh)
 			strbuf_addf(sb, " %s%s%s", o->type == OPTT_CHOICE ? "(" : "",
 				    o->argh, o->type == OPTT_CHOICE ? ")" : "");
+		else if (o->type == OPTT_OPTINT && o->argh)
+			strbuf_addf(sb, "[=%s]", o->argh);
 		w = sb->len - start;
 		if (w < 28)
 			strbuf_addchars(sb, ' ', 28 - w);

@@ -29,6 +29,7 @@ enum opt_type {
 	OPTT_INT,     /* int: a decimal argument */
 	OPTT_LIST,    /* struct opt_list: every occurrence appended */
 	OPTT_CHOICE,  /* const char *: the argument, one of a '|'-list in argh */
+	OPTT_OPTINT,  /* int, long only: --NAME sets -1, --NAME=N sets N (1 or more) */
 };
 
 struct opt_list {
@@ -54,6 +55,7 @@ struct option {
 #define OPT_INT(s, l, v, a, h) { OPTT_INT, (s), (l), (v), (a), (h) }
 #define OPT_LIST(s, l, v, a, h) { OPTT_LIST, (s), (l), (v), (a), (h) }
 #define OPT_CHOICE(s, l, v, a, h) { OPTT_CHOICE, (s), (l), (v), (a), (h) }
+#define OPT_OPTINT(l, v, a, h) { OPTT_OPTINT, 0, (l), (v), (a), (h) }
 
 #define OPTS_HELP 1000
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* One option table for most tests, reset before each. */
-static int dry_run, verbose, jobs, force;
+static int dry_run, verbose, jobs, force, batch;
 static const char *pre, *format;
 static struct opt_list includes = OPT_LIST_INIT;
 
@@ -23,13 +23,14 @@ static const struct option table[] = {
 	OPT_INT('j', "jobs", &jobs, "N", "run N at once"),
 	OPT_LIST('I', "include", &includes, "PATH", "also look here"),
 	OPT_CHOICE(0, "format", &format, "text|json", "output format"),
+	OPT_OPTINT("batch", &batch, "N", "N at a time (default: all)"),
 	OPT_END(),
 };
 
 static int reset(void **state)
 {
 	(void)state;
-	dry_run = verbose = jobs = force = 0;
+	dry_run = verbose = jobs = force = batch = 0;
 	pre = format = NULL;
 	opt_list_release(&includes);
 	error_clear();
@@ -170,6 +171,21 @@ static void opts__int__errors(void **state)
 	assert_int_equal(jobs, -3);
 }
 
+static void opts__optint__with_and_without_value(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE(0, "--batch", "op"), 1);
+	assert_int_equal(batch, -1);
+	assert_string_equal(parsed_argv[0], "op");
+	assert_int_equal(PARSE(0, "--batch=3"), 0);
+	assert_int_equal(batch, 3);
+	assert_int_equal(PARSE(0, "--batch=0"), -BOSUN_EUSAGE);
+	assert_string_equal(error_message(),
+			    "option '--batch' expects a whole number, 1 or more");
+	assert_int_equal(PARSE(0, "--batch=x"), -BOSUN_EUSAGE);
+	assert_int_equal(PARSE(0, "--batch="), -BOSUN_EUSAGE);
+}
+
 static void opts__missing_value__error(void **state)
 {
 	(void)state;
@@ -285,6 +301,7 @@ static void opts__help_text__aligned(void **state)
 			       "    --pre ID                make a prerelease with this id\n"));
 	assert_non_null(strstr(sb.buf, "--format (text|json)"));
 	assert_non_null(strstr(sb.buf, "-I, --include PATH"));
+	assert_non_null(strstr(sb.buf, "    --batch[=N]             N at a time (default: all)\n"));
 	strbuf_release(&sb);
 }
 
@@ -301,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup(opts__list__every_occurrence, reset),
 		cmocka_unit_test_setup(opts__choice__rejects_others, reset),
 		cmocka_unit_test_setup(opts__int__errors, reset),
+		cmocka_unit_test_setup(opts__optint__with_and_without_value, reset),
 		cmocka_unit_test_setup(opts__missing_value__error, reset),
 		cmocka_unit_test_setup(opts__unknown__did_you_mean, reset),
 		cmocka_unit_test_setup(opts__suggest__thresholds, reset),

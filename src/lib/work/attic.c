@@ -143,6 +143,19 @@ out:
 	return r;
 }
 
+int work_attic_keep(const struct work_where *w, const char *id, const char *commit,
+		    struct strbuf *ref)
+{
+	const char *ur[] = { "update-ref", "-m", "bosun work: attic", NULL, commit, NULL };
+	char when[64];
+
+	stamp(when);
+	strbuf_setlen(ref, 0);
+	strbuf_addf(ref, ATTIC "%s/%s", id, when);
+	ur[3] = ref->buf;
+	return work_git(w->top, NULL, ur);
+}
+
 /* ------------------------------------------------------------ restore */
 
 static int newest_attic(const struct work_where *w, const char *id, struct strbuf *ref)
@@ -267,17 +280,11 @@ static int clean_one(struct store *st, const struct work_where *w,
 		/* the branch's commits stay reachable from the attic */
 		const char *del[] = { "update-ref", "-d", tip.buf, NULL };
 		if (!res->attic) {
-			const char *keep_id = id;
 			struct strbuf out = STRBUF_INIT;
-			char when[64];
 			const char *head[] = { "rev-parse", tip.buf, NULL };
-			stamp(when);
-			strbuf_addf(&ref, ATTIC "%s/%s", keep_id, when);
 			if ((r = work_git(w->top, &out, head)) == 0) {
-				const char *ur[] = { "update-ref", ref.buf, NULL, NULL };
 				strbuf_trim(&out);
-				ur[2] = out.buf;
-				r = work_git(w->top, NULL, ur);
+				r = work_attic_keep(w, id, out.buf, &ref);
 			}
 			strbuf_release(&out);
 			if (r < 0)

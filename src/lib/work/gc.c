@@ -134,8 +134,11 @@ static int from_store(struct store *st, struct table *t)
 
 static int live(const struct seen *s)
 {
+	/* merged and ejected ones (work integrate) are still their agents' */
 	return s->store && s->state && (!strcmp(s->state, "spawned") ||
-					 !strcmp(s->state, "spawning"));
+					 !strcmp(s->state, "spawning") ||
+					 !strcmp(s->state, "merged") ||
+					 !strcmp(s->state, "ejected"));
 }
 
 static int act(struct store *st, const struct work_where *w, const struct work_config *wc,

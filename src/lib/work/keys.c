@@ -95,5 +95,10 @@ const struct config_key work_config_keys[] = {
 	  "warn or fail", check_foreign },
 	{ "work.watch_interval", CFG_DURATION, "2000",
 	  "how often work status --watch redraws (0.2 s to 1 h)", check_interval },
+	{ "work.test", CFG_ARGV, "null",
+	  "work integrate: the test command run on the integration worktree after each merge "
+	  "(after each workstream's own)" },
+	{ "work.test_timeout", CFG_DURATION, "1800000",
+	  "work integrate: how long one test command may run before it counts as failed" },
 	{ NULL, 0, NULL, NULL, NULL },
 };

@@ -150,6 +150,11 @@ void work_removal_free(struct work_removal *v, size_t nr);
  * refs/bosun/attic/<id>/<time>; *ref gets the ref. */
 int work_snapshot(const struct work_where *w, const struct work_config *wc,
 		  const char *id, const char *dir, struct strbuf *ref);
+/* Keep commit reachable as refs/bosun/attic/<id>/<time> (a branch that is
+ * going, or was ejected, without a worktree to snapshot); *ref gets the
+ * ref. */
+int work_attic_keep(const struct work_where *w, const char *id, const char *commit,
+		    struct strbuf *ref);
 /* Snapshot, then remove the worktree and its branch, for each workstream
  * (opts as for spawn). A failed check refuses that one and removes
  * nothing of it; -BOSUN_EFAIL when any was refused. */
@@ -258,4 +263,61 @@ int work_merge_tree_next(const char *buf, size_t len, size_t *pos, int *clean,
  * in out; returns how many (0 outside a spawned worktree). */
 int work_foreign_staged(struct store *st, const char *dir, char *const *files,
 			size_t nr, struct strbuf *out);
+/* ------------------------------------------------------------ integrate */
+
+/*
+ * Integration (docs/work.md "Integrate"):
+ *
+ *	struct work_integrate_opts o = { .task = NULL, .batch = 1, ... };
+ *	struct work_integration res;
+ *	r = work_integrate(st, &w, &wc, &o, &res);
+ *	// r == 0: all merged; -BOSUN_EFAIL: some ejected or skipped (each
+ *	// says why in res.v[i]); other negatives: nothing was merged
+ *	work_integration_release(&res);
+ *
+ * The branches work/<task>/<id> are merged in merge order on the branch
+ * work/<task>/integration, in a worktree of its own under
+ * <common-dir>/bosun/integrate/<task>/tree, with bosun's merge driver
+ * registered for that worktree only, and no editor. After each merge (or
+ * each batch of up to batch merges) the tests run there: each merged
+ * workstream's test command, then test (work.test). A merge that conflicts
+ * is aborted; a red batch is bisected to its first red tip; the culprit
+ * is ejected (a snapshot in the attic, the output kept) and the rest go
+ * on; a workstream that depends on one not merged is skipped. A killed
+ * run is rolled back to the last green tip by the next.
+ */
+struct work_integrate_opts {
+	const char *task;               /* NULL: the only plan */
+	int batch;                      /* merges per test run (1: test each; 0: all) */
+	int dry_run;                    /* say what would be merged, change nothing */
+	const char *driver;             /* how git starts bosun (merge-driver); NULL: none */
+	const struct config *cfg;       /* for the merge driver's registration */
+	const json_t *test;             /* work.test: an argv array, or NULL */
+	long long test_timeout_ms;      /* 0: none */
+};
+
+/* What integrate did with one workstream (docs/work.md's JSON). */
+struct work_integrated {
+	char *id, *branch, *commit;     /* commit: the branch's tip; NULL: no branch */
+	char *result;           /* merged, already merged, ejected, skipped,
+				 * would merge, would conflict */
+	char *reason;           /* ejected, skipped: why */
+	char *merge;            /* the merge commit */
+	char *output;           /* ejected: the tail of the failing output (redacted) */
+	char *log;              /* ejected: the file with all of it */
+	char *attic;            /* ejected: its snapshot */
+};
+
+struct work_integration {
+	char *task, *branch, *dir, *base, *tip;
+	char *interrupted;      /* what a killed run had left and what was done */
+	struct work_integrated *v;      /* one per workstream, in merge order */
+	size_t nr;
+	int test_runs;
+};
+
+int work_integrate(struct store *st, const struct work_where *w,
+		   const struct work_config *wc, const struct work_integrate_opts *o,
+		   struct work_integration *res);
+void work_integration_release(struct work_integration *res);
 #endif

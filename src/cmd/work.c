@@ -655,7 +655,7 @@ static int heartbeat_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (hb_args.id)
 		strbuf_addstr(&id, hb_args.id);
-	else if ((r = work_here(repo->workdir ? repo->workdir : ".", &id)) < 0)
+	else if ((r = work_here(repo->gitdir, repo->workdir ? repo->workdir : ".", &id)) < 0)
 		goto out;
 	if ((r = open_store(ctx, &st)) < 0 ||
 	    (r = work_heartbeat(st, id.buf, hb_args.state, hb_args.note, (long)getppid())) < 0)

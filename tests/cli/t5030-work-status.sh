@@ -17,6 +17,27 @@ js() {
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); v=$2; print(v if isinstance(v, (str, int)) else json.dumps(v))" "$1"
 }
 
+# many N CMD...: CMD run N times at once; fails (showing their stderr)
+# unless every one exited 0.
+many() {
+	_n=$1
+	shift
+	rm -f ../many.*
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		("$@" >/dev/null 2>"../many.err.$_i"; echo $? >"../many.rc.$_i") &
+		_i=$((_i + 1))
+	done
+	wait
+	[ "$(cat ../many.rc.* | grep -c "^0$")" = "$_n" ] || { cat ../many.err.*; return 1; }
+}
+
+# status_ran: work status answered (exit 0, 1 or 2), whatever it found.
+status_ran() {
+	"$BOSUN" work status --json >/dev/null
+	[ $? -lt 3 ]
+}
+
 test_expect_success 'setup: a plan of three workstreams, spawned' '
 	new_repo r && git checkout -q -b main &&
 	mkdir -p w1 w2 w3 && echo a >w1/a && echo b >w2/b && echo c >w3/c &&
@@ -64,6 +85,14 @@ test_expect_success 'a heartbeat from inside a worktree: ACTIVE, how it was deci
 	test_eq "writing the index" "$(js ../j "d[\"workstreams\"][1][\"agent\"][\"note\"]")" &&
 	js ../j "d[\"workstreams\"][1][\"agent\"][\"how\"]" >../how &&
 	test_grep "^no agent process recorded; heartbeat [0-9]*s ago" ../how
+'
+
+test_expect_success 'heartbeat reads config.worktree itself, and asks git when it cannot' '
+	cd "$W/w1" && gd=$(git rev-parse --git-dir) && cp "$gd/config.worktree" ../cw &&
+	printf "[bosun]\n\tworkstream = s/w2 ; a comment git drops\n" >"$gd/config.worktree" &&
+	bosun work heartbeat --note "via git" && cp ../cw "$gd/config.worktree" &&
+	cd "$TRASH/r" && test_expect_code 2 bosun work status --json >../j &&
+	test_eq "via git" "$(js ../j "d[\"workstreams\"][1][\"agent\"][\"note\"]")"
 '
 
 test_expect_success 'heartbeat --state waiting: WAITING; --id from anywhere' '
@@ -161,6 +190,75 @@ test_expect_success '--watch without a terminal prints a snapshot per interval; 
 	kill -INT $(cat ../wpid) && wait_for 10 gone $(cat ../wpid) &&
 	rm bosun.yml
 '
+
+test_expect_success 'pre-commit ownership: a staged file another workstream owns is a warning' '
+	cd r && bosun hooks install >/dev/null 2>&1 && cd "$W/w1" &&
+	printf "hooks:\n  pre-commit:\n    checks: [ownership]\n" >bosun.yml &&
+	echo mine >>w1/a && echo theirs >>w2/b && echo nobody >nobody.txt &&
+	git add w1/a w2/b nobody.txt && git commit -q -m "feat: over the line" 2>../../../err &&
+	test_grep "w2/b: owned by workstream .w2. (w2/\*\*), not .w1." ../../../err &&
+	test_no_grep "w1/a:" ../../../err && test_no_grep "nobody.txt:" ../../../err &&
+	test_eq "feat: over the line" "$(git log -1 --format=%s)"
+'
+
+test_expect_success 'pre-commit ownership: work.foreign_edits fail blocks the commit' '
+	cd "$W/w1" && printf "work:\n  foreign_edits: fail\n" >>bosun.yml &&
+	echo again >>w2/b && git add w2/b && head=$(git rev-parse HEAD) &&
+	test_expect_code 1 git commit -q -m "feat: again" 2>../../../err &&
+	test_grep "w2/b: owned by workstream .w2." ../../../err &&
+	test_eq "$head" "$(git rev-parse HEAD)" &&
+	git reset -q -- w2/b && git checkout -q -- w2/b
+'
+
+test_expect_success 'pre-commit ownership: nothing to say outside a spawned worktree' '
+	cd r && printf "hooks:\n  pre-commit:\n    checks: [ownership]\nwork:\n  foreign_edits: fail\n" >bosun.yml &&
+	echo x >>w2/b && git add w2/b && git commit -q -m "feat: main edits w2" 2>../err &&
+	test_no_grep "owned by" ../err && rm bosun.yml
+'
+
+test_expect_success 'twenty heartbeats and statuses at once: every one succeeds' '
+	cd r && many 20 "$BOSUN" work heartbeat --id s/w1 --note at-once &&
+	cd "$W/w2" && many 10 "$BOSUN" work heartbeat --state waiting &&
+	cd "$TRASH/r" && many 10 status_ran &&
+	test_expect_code 1 bosun work status --json >../j &&
+	test_eq at-once "$(js ../j "d[\"workstreams\"][0][\"agent\"][\"note\"]")" &&
+	test_eq WAITING "$(js ../j "d[\"workstreams\"][1][\"agent\"][\"state\"]")"
+'
+
+# strace kills heartbeat (and status, which fills its cache) at its K-th
+# call of one kind; the next status and heartbeat must work at once (no
+# lock left to wait for) and read the heartbeat wholly old or wholly new.
+if command -v strace >/dev/null 2>&1; then
+test_expect_success 'kill -9 of heartbeat and status at every write, sync, open: the next run works' '
+	cd r && kills=0 && n=0 &&
+	for sc in pwrite64 fdatasync fsync openat; do
+		k=1 &&
+		while [ $k -le 12 ]; do
+			n=$((n + 1)) &&
+			bosun work heartbeat --id s/w3 --note "old $n" &&
+			strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$k \
+				"$BOSUN" work heartbeat --id s/w3 --note "new $n" >/dev/null 2>&1
+			rc=$? &&
+			if [ $rc = 137 ]; then kills=$((kills + 1)); fi &&
+			test_expect_code 1 bosun work status --json --no-conflicts >../j &&
+			note=$(js ../j "d[\"workstreams\"][2][\"agent\"][\"note\"]") &&
+			case "$note" in "old $n"|"new $n") ;; *) echo "$sc #$k: note $note" && return 1 ;; esac &&
+			(cd "$W/w1" && echo "$n" >>w1/a && git commit -q --no-verify -am "k$n") &&
+			strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$k \
+				"$BOSUN" work status --json >/dev/null 2>&1
+			rc=$? &&
+			if [ $rc = 137 ]; then kills=$((kills + 1)); fi &&
+			test_expect_code 1 bosun work status --json >../j &&
+			test_expect_code 1 bosun work status --json >../j &&
+			test_eq 0 "$(js ../j "d[\"prediction\"][\"merges_run\"]")" &&
+			k=$((k + 1)) || return 1
+		done || return 1
+	done &&
+	echo "killed $kills runs" && test "$kills" -gt 10
+'
+else
+	test_skip 'kill -9 of heartbeat and status at every write, sync, open: the next run works' 'no strace'
+fi
 
 test_expect_success 'errors: unknown task 3, outside a repo 3, bad flags 64, bad state 64' '
 	cd r && test_expect_code 3 bosun work status nosuch 2>../err &&

@@ -3,13 +3,24 @@
  * never exceeds its lines; git status's porcelain v2 gives as many paths as
  * it says, each non-empty, or fails with BOSUN_EDATA; git merge-tree's
  * --stdin -z records each move forward within the input and end at its end,
- * or fail with BOSUN_EDATA. */
+ * or fail with BOSUN_EDATA; a git config value is never longer than the
+ * text it came from. */
 #include "core/error.h"
 #include "lib/work/work.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void config(const char *s, size_t n)
+{
+	struct strbuf v = STRBUF_INIT;
+	int r = work_config_find(s, n, "bosun", "workstream", &v);
+
+	if (r < -1 || r > 1 || (r != 1 && v.len && r != -1) || v.len > n)
+		abort();
+	strbuf_release(&v);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,9 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size || size > 65536)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: checklist(s, size - 1); break;
 	case 1: status(s, size - 1); break;
+	case 3: config(s, size - 1); break;
 	default: merge_tree(s, size - 1); break;
 	}
 	error_clear();

@@ -1,6 +1,6 @@
 /*
  * builtin.c - the built-in checks that run inside bosun: commit-lint,
- * conflict-markers, large-files, branch-name and behind; and the pre-push
+ * conflict-markers, large-files, branch-name, behind and ownership; and the pre-push
  * start of the deployment watcher. (secrets runs `bosun scan secrets`, a
  * child like any command: see runner.c.)
  */
@@ -14,6 +14,8 @@
 #include "lib/git/repo.h"
 #include "lib/git/run.h"
 #include "lib/release/lint.h"
+#include "lib/store/store.h"
+#include "lib/work/work.h"
 
 #include <regex.h>
 #include <stdlib.h>
@@ -182,6 +184,44 @@ static void large_files(struct hk_run *rc, const struct hook_check *chk,
 	strbuf_release(&p);
 }
 
+/* ---- ownership ------------------------------------------------------------------ */
+
+/* In a spawned worktree, the staged files another workstream of the plan
+ * owns: a warning (work.foreign_edits: fail makes it a failure). The
+ * store is opened only to read; a store that cannot be read is said, and
+ * the check passes with a warning (it is advice, not a gate). */
+static void ownership(struct hk_run *rc, char **files, size_t nr,
+		      struct hook_result *res)
+{
+	struct store *st = NULL;
+	const char *mode = config_str(rc->cfg, "work.foreign_edits");
+	int n;
+
+	if (!nr || !rc->repo->workdir)
+		return;
+	if ((n = store_open(&st, config_str(rc->cfg, "store.url"), rc->repo->common_dir,
+			    STORE_OPEN_READ)) >= 0)
+		n = work_foreign_staged(st, rc->repo->gitdir, rc->repo->workdir, files, nr,
+					&res->out);
+	store_close(st);
+	if (n < 0) {
+		strbuf_addf(&res->out, "cannot tell who owns the staged files: %s\n",
+			    error_message());
+		error_clear();
+		res->status = HR_WARN;
+		res->reason = xstrdup("ownership unknown");
+		return;
+	}
+	if (!n)
+		return;
+	if (mode && !strcmp(mode, "fail")) {
+		fail(res, "files another workstream owns");
+		return;
+	}
+	res->status = HR_WARN;
+	res->reason = xstrdup("files another workstream owns");
+}
+
 /* ---- pre-push: branch-name and behind --------------------------------------------- */
 
 static const char *branch_of(const char *ref)
@@ -292,6 +332,7 @@ void hk_builtin(struct hk_run *rc, const struct hook_check *chk,
 	case HB_LARGE_FILES: large_files(rc, chk, files, nr, res); break;
 	case HB_BRANCH_NAME: branch_name(rc, chk, res); break;
 	case HB_BEHIND: behind(rc, chk, res); break;
+	case HB_OWNERSHIP: ownership(rc, files, nr, res); break;
 	case HB_NONE:
 	case HB_SECRETS:
 		fail(res, "not a built-in");

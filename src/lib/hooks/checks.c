@@ -51,6 +51,7 @@ static const char *const builtin_names[] = {
 	[HB_BRANCH_NAME] = "branch-name",
 	[HB_CONFLICT_MARKERS] = "conflict-markers",
 	[HB_LARGE_FILES] = "large-files",
+	[HB_OWNERSHIP] = "ownership",
 };
 
 /* The hooks each built-in runs in, as " hook hook ". */
@@ -62,6 +63,7 @@ static const char *const builtin_hooks[] = {
 	[HB_BRANCH_NAME] = " pre-push ",
 	[HB_CONFLICT_MARKERS] = " pre-commit pre-merge-commit ",
 	[HB_LARGE_FILES] = " pre-commit pre-merge-commit ",
+	[HB_OWNERSHIP] = " pre-commit pre-merge-commit ",
 };
 
 #define DEFAULT_MAX_BYTES (512LL * 1024)
@@ -359,7 +361,7 @@ static int set_builtin(struct hook_check *c, const char *hook, const char *name,
 
 	if (b < 0) {
 		strbuf_addf(why, "must be a built-in check (commit-lint, secrets, "
-			    "behind, branch-name, conflict-markers, large-files) or "
+			    "behind, branch-name, conflict-markers, large-files, ownership) or "
 			    "a mapping with run, not '%s'", name);
 		return -1;
 	}
@@ -377,7 +379,7 @@ static int check_fields(const struct hook_check *c, const json_t *o,
 			const char *hook, struct strbuf *why)
 {
 	int files = c->builtin == HB_NONE || c->builtin == HB_CONFLICT_MARKERS ||
-		    c->builtin == HB_LARGE_FILES;
+		    c->builtin == HB_LARGE_FILES || c->builtin == HB_OWNERSHIP;
 
 	if ((json_object_get(o, "glob") || json_object_get(o, "exclude")) &&
 	    (!files || !has_files(hook)))

@@ -61,6 +61,7 @@ enum hook_builtin {
 	HB_BRANCH_NAME,
 	HB_CONFLICT_MARKERS,
 	HB_LARGE_FILES,
+	HB_OWNERSHIP,       /* a staged file another workstream owns (lib/work) */
 };
 
 struct hook_check {

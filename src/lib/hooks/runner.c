@@ -244,7 +244,8 @@ static size_t match_files(struct hk_run *rc, const struct hook_check *chk,
 static int wants_files(const struct hook_check *chk)
 {
 	return chk->glob || chk->exclude || chk->pass_files ||
-	       chk->builtin == HB_CONFLICT_MARKERS || chk->builtin == HB_LARGE_FILES;
+	       chk->builtin == HB_CONFLICT_MARKERS || chk->builtin == HB_LARGE_FILES ||
+	       chk->builtin == HB_OWNERSHIP;
 }
 
 /* Checks that read the work tree need the staged content checked out. */

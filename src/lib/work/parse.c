@@ -9,6 +9,7 @@
 #include "core/error.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* "N. [ ] item" or "N. [x] item", leading blanks allowed: 1 unchecked,
  * 2 checked, 0 not an item. */
@@ -112,6 +113,79 @@ int work_status_parse(const char *buf, size_t len, struct strbuf *head,
 		}
 	}
 	return nr;
+}
+
+/* A value as git writes it: bare, or wholly in double quotes with \" and
+ * \\ escapes; anything else (a continuation, a quote inside) is -1. */
+static int config_value(const char *v, size_t l, struct strbuf *out)
+{
+	size_t i;
+
+	while (l && (v[l - 1] == ' ' || v[l - 1] == '\t' || v[l - 1] == '\r'))
+		l--;
+	if (l >= 2 && v[0] == '"' && v[l - 1] == '"') {
+		for (i = 1; i + 1 < l; i++) {
+			if (v[i] == '"')
+				return -1;
+			if (v[i] == '\\') {
+				if (i + 2 >= l || (v[i + 1] != '"' && v[i + 1] != '\\'))
+					return -1;
+				i++;
+			}
+			strbuf_addch(out, v[i]);
+		}
+		return 0;
+	}
+	for (i = 0; i < l; i++)
+		if (v[i] == '"' || v[i] == '\\' || v[i] == '#' || v[i] == ';')
+			return -1;
+	strbuf_add(out, v, l);
+	return 0;
+}
+
+int work_config_find(const char *text, size_t len, const char *section,
+		     const char *key, struct strbuf *out)
+{
+	size_t pos = 0, sl = strlen(section), kl = strlen(key);
+	int in = 0, found = 0;
+
+	strbuf_reset(out);
+	while (pos < len) {
+		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
+		size_t l = nl ? (size_t)(nl - s) : len - pos, i = 0;
+
+		pos += l + 1;
+		while (i < l && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == l || s[i] == '#' || s[i] == ';' || s[i] == '\r')
+			continue;
+		if (s[i] == '[') {
+			const char *end = memchr(s + i, ']', l - i);
+			if (!end)
+				return -1;
+			in = (size_t)(end - (s + i)) == sl + 1 &&
+			     !strncasecmp(s + i + 1, section, sl);
+			continue;
+		}
+		if (!in)
+			continue;
+		if (l - i > kl && !strncasecmp(s + i, key, kl) &&
+		    (s[i + kl] == ' ' || s[i + kl] == '\t' || s[i + kl] == '=')) {
+			size_t j = i + kl;
+			while (j < l && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (j == l || s[j] != '=')
+				return -1;
+			j++;
+			while (j < l && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			strbuf_reset(out);
+			if (config_value(s + j, l - j, out) < 0)
+				return -1;
+			found = 1;	/* the last one wins, as in git */
+		}
+	}
+	return found;
 }
 
 /* The next NUL-terminated token at buf[*pos]; NULL at the end of buf or

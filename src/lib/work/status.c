@@ -31,6 +31,8 @@
 #define STATUS_FILE_CAP 4096
 /* The checklist is a small file the agent edits. */
 #define CHECKLIST_CAP (1u << 20)
+/* A worktree's own config file is a few lines. */
+#define CONFIG_CAP (64u << 10)
 
 static const char *const reported_states[] = { "active", "waiting", "done", "failed", NULL };
 
@@ -97,17 +99,31 @@ out:
 	return r;
 }
 
-int work_here(const char *dir, struct strbuf *id)
+int work_here(const char *gitdir, const char *dir, struct strbuf *id)
 {
 	const char *args[] = { "config", "--get", "bosun.workstream", NULL };
 	const char *env = getenv("BOSUN_WORKSTREAM");
 	struct gitrun g = GITRUN_INIT;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
 	int r;
 
 	strbuf_reset(id);
 	if (env && *env) {
 		strbuf_addstr(id, env);
 		return 0;
+	}
+	/* The hot path (a hook, an agent's loop): spawn wrote the id to the
+	 * worktree's own config.worktree; reading it saves starting git. */
+	if (gitdir) {
+		strbuf_addf(&path, "%s/config.worktree", gitdir);
+		r = fs_read_file(&text, path.buf, CONFIG_CAP) == 0 ?
+		    work_config_find(text.buf, text.len, "bosun", "workstream", id) : -1;
+		error_clear();
+		strbuf_release(&path);
+		strbuf_release(&text);
+		if (r == 1 && id->len)
+			return 0;
+		strbuf_reset(id);
 	}
 	g.dir = dir;
 	r = gitrun_exec(&g, args);

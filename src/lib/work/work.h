@@ -231,9 +231,11 @@ void work_status_release(struct work_status_report *r);
  * unknown workstream is -BOSUN_ENOTFOUND. */
 int work_heartbeat(struct store *st, const char *id, const char *state,
 		   const char *note, long pid);
-/* The workstream a worktree belongs to: $BOSUN_WORKSTREAM, else its
- * config's bosun.workstream; -BOSUN_ENOTFOUND when neither names one. */
-int work_here(const char *dir, struct strbuf *id);
+/* The workstream a worktree (dir, its git dir gitdir) belongs to:
+ * $BOSUN_WORKSTREAM, else bosun.workstream of its config.worktree (read
+ * directly; git asked when the file is more than work_config_find reads);
+ * -BOSUN_ENOTFOUND when none names one. */
+int work_here(const char *gitdir, const char *dir, struct strbuf *id);
 
 /* Predict conflicts of the branches heads[0..nr) (ids[i] their names)
  * against tip and each other, cached by commit pairs (predict.c). */
@@ -256,13 +258,19 @@ int work_status_parse(const char *buf, size_t len, struct strbuf *head,
 int work_merge_tree_next(const char *buf, size_t len, size_t *pos, int *clean,
 			 struct strbuf *tree, struct strbuf *files, size_t *nr);
 
+/* The value of section.key in a git config file's text (a simple one:
+ * sections without subsections, values as git writes them): 1 and out
+ * set, 0 when absent, -1 when the text is more than this reads (ask git). */
+int work_config_find(const char *text, size_t len, const char *section,
+		     const char *key, struct strbuf *out);
+
 /* ------------------------------------------------------------ ownership */
 
 /* The staged paths (files[0..nr)) of the worktree at dir that another
  * workstream of its plan owns: one line "PATH: owned by ID (PATTERN)" each
  * in out; returns how many (0 outside a spawned worktree). */
-int work_foreign_staged(struct store *st, const char *dir, char *const *files,
-			size_t nr, struct strbuf *out);
+int work_foreign_staged(struct store *st, const char *gitdir, const char *dir,
+			char *const *files, size_t nr, struct strbuf *out);
 /* ------------------------------------------------------------ integrate */
 
 /*

@@ -574,8 +574,8 @@ static int status_once(struct bosun_ctx *ctx, struct store *st, const struct wor
 		       const struct work_config *wc, const char *task, int clear)
 {
 	struct work_status_report rep;
-	int r = work_status(st, w, wc, task, !status_args.no_predict || status_args.conflicts,
-			    &rep);
+	int r = work_status(st, w, wc, task, status_args.conflicts ? WORK_PREDICT_ONLY :
+			    !status_args.no_predict, &rep);
 
 	if (r < 0)
 		goto out;

@@ -167,7 +167,7 @@ test_expect_success 'prediction: a warm status runs no merge-tree (cache by comm
 	echo "\$*" >>"$TRASH/git.log"
 	exec $(command -v git) "\$@"
 	EOF
-	chmod +x ../bin/git && rm -f ../git.log &&
+	chmod +x ../bin/git && test_expect_code 1 bosun work status >/dev/null && rm -f ../git.log &&
 	PATH="$TRASH/bin:$PATH" test_expect_code 1 bosun work status --json >../j &&
 	test_eq 0 "$(js ../j "d[\"prediction\"][\"merges_run\"]")" &&
 	test_no_grep merge-tree ../git.log && test_no_grep rev-list ../git.log &&
@@ -175,7 +175,10 @@ test_expect_success 'prediction: a warm status runs no merge-tree (cache by comm
 	cd "$W/w1" && echo c >>w1/a && git commit -q -am "w1 again" && cd "$TRASH/r" &&
 	rm ../git.log && PATH="$TRASH/bin:$PATH" test_expect_code 1 bosun work status --json >../j &&
 	test_eq 3 "$(js ../j "d[\"prediction\"][\"merges_run\"]")" &&
-	test "$(grep -c "^merge-tree --stdin" ../git.log)" -ge 1
+	test "$(grep -c "^merge-tree --stdin" ../git.log)" -ge 1 &&
+	rm ../git.log && PATH="$TRASH/bin:$PATH" test_expect_code 1 bosun work status --conflicts >../out &&
+	test_grep "^  s/w2 with s/w3: shared.txt" ../out &&
+	test_no_grep "^status" ../git.log && test_no_grep merge-tree ../git.log
 '
 
 test_expect_success '--no-conflicts skips prediction (conflicts null)' '

@@ -577,6 +577,37 @@ out:
 	strbuf_release(&key);
 }
 
+/* Conflicts only: the branches' heads from their refs (one git for all),
+ * not from the worktrees. */
+static int branch_heads(const char *dir, const char *task, struct work_status_report *out)
+{
+	const char *args[] = { "for-each-ref", "--format=%(objectname) %(refname)", NULL,
+			       NULL };
+	struct strbuf prefix = STRBUF_INIT, refs = STRBUF_INIT;
+	const char *line;
+	size_t i;
+	int r;
+
+	strbuf_addf(&prefix, "refs/heads/work/%s/", task);
+	args[2] = prefix.buf;
+	if ((r = work_git(dir, &refs, args)) < 0)
+		goto out;
+	for (line = refs.buf; *line; ) {
+		const char *nl = strchrnul(line, '\n'), *sp = memchr(line, ' ', (size_t)(nl - line));
+		for (i = 0; sp && i < out->nr; i++) {
+			const char *b = out->ws[i].branch;
+			if (b && !strncmp(sp + 1, "refs/heads/", 11) &&
+			    strlen(b) == (size_t)(nl - sp - 12) && !memcmp(sp + 12, b, strlen(b)))
+				out->ws[i].head = xstrndup(line, (size_t)(sp - line));
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+out:
+	strbuf_release(&prefix);
+	strbuf_release(&refs);
+	return r;
+}
+
 static const json_t *row_of(const struct store_work_item *rows, size_t nr,
 			    const char *id, const char **state, json_t **keep)
 {
@@ -654,6 +685,11 @@ int work_status(struct store *st, const struct work_where *w,
 		strbuf_init(&it->commit_val, 0);
 		out->nr++;
 	}
+	if (predict == WORK_PREDICT_ONLY) {
+		if ((r = branch_heads(w->top, p.task, out)) < 0)
+			goto out;
+		goto predict;
+	}
 	parallel_for(out->nr, 1, read_worktree, items);
 	if ((r = cache_read(st, items, out->nr)) < 0)
 		goto out;
@@ -689,6 +725,7 @@ int work_status(struct store *st, const struct work_where *w,
 		decide_agent(it, wc, r == 0 ? hb.buf : NULL, now);
 		decide_outcome(s);
 	}
+predict:
 	r = 0;
 	if (predict) {
 		char **ids = xcalloc(out->nr + 1, sizeof(*ids));

@@ -220,7 +220,10 @@ struct work_status_report {
 };
 
 /* Read every workstream of task (NULL: the only plan) and, with predict,
- * predict conflicts (predict.c). Reads; writes only cache entries. */
+ * predict conflicts (predict.c); WORK_PREDICT_ONLY reads only the
+ * branches' heads (from their refs, no worktree) and predicts. Reads;
+ * writes only cache entries. */
+#define WORK_PREDICT_ONLY 2
 int work_status(struct store *st, const struct work_where *w,
 		const struct work_config *wc, const char *task, int predict,
 		struct work_status_report *out);

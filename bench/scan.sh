@@ -2,7 +2,8 @@
 # bench/scan.sh - `bosun scan secrets` against secretlint (recommended
 # preset) on a real tree nobody here wrote: a pinned npm install of webpack,
 # eslint, typescript, rxjs and date-fns (>= 40 MB, >= 10,000 files), with a single-pattern
-# ripgrep (or grep -r) over the same tree as the floor. See bench/README.md.
+# ripgrep (or grep -r) over the same tree as the floor; bosun's CPU time
+# too, and how long compiling its rules takes (no cache). See bench/README.md.
 #
 #	bench/scan.sh [--strict] [PATH/TO/bosun]
 #
@@ -26,11 +27,12 @@ PEER_SPECS=(secretlint@11.7.1 @secretlint/secretlint-rule-preset-recommend@11.7.
 SL_RUNS=${BENCH_SECRETLINT_RUNS:-3}
 SCAN_RUNS=${BENCH_SCAN_RUNS:-10}
 T_SCAN=0.5          # s, bosun scan secrets on the tree
+T_COMPILE=0.5       # s, compiling the built-in rules (the first scan after a change)
 T_SECRETLINT=10     # x faster than secretlint
 T_MB=40             # MB at least in the tree
 T_FILES=10000       # files at least in the tree
 
-usage() { sed -n '7,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '8,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 strict=0 bosun=''
 while [ $# -gt 0 ]; do
@@ -94,9 +96,31 @@ if [ -z "$bcell" ]; then
 		b=$REPLY
 		bench_fmt_s "$b"
 		bcell=$REPLY
+		# CPU as well as wall time: threads can hide work the wall
+		# clock does not show (hyperfine's means, user + system).
+		if bench_json_field "$BENCH_OUT/json/bosun-scan.json" user; then
+			cu=$REPLY
+			bench_json_field "$BENCH_OUT/json/bosun-scan.json" system && cs=$REPLY &&
+				cpu=$(awk -v u="$cu" -v s="$cs" 'BEGIN { print u + s }')
+		fi
 	else
 		bcell=failed
 	fi
+fi
+cpu=${cpu:-}
+
+# Compiling the rules: what the first scan (the first hook) after a change
+# of rules pays before the cache holds them. One small file, no cache.
+compile='' ccell=''
+printf 'nothing here\n' >"$BENCH_OUT/small.txt"
+if hyperfine -N --style basic --runs 5 --warmup 1 -i \
+	--export-json "$BENCH_OUT/json/bosun-compile.json" --command-name bosun-compile \
+	-- "env BOSUN_NO_CACHE=1 $bosun scan secrets $BENCH_OUT/small.txt" \
+	>"$BENCH_OUT/logs/bosun-compile.log" 2>&1 &&
+	bench_json_field "$BENCH_OUT/json/bosun-compile.json" median; then
+	compile=$REPLY
+	bench_fmt_s "$compile"
+	ccell=$REPLY
 fi
 
 # ---- the floor: one pattern over every file --------------------------------
@@ -197,6 +221,10 @@ if [ -n "$b" ]; then
 		bench_ratio "$b" "$floor"
 		bench_row "vs the floor" "$bcell" "$fcell" "$REPLY the floor's time" "-" INFO
 	fi
+	if [ -n "$cpu" ]; then
+		bench_fmt_s "$cpu"
+		bench_row "scan secrets CPU (user + system)" "$REPLY" "-" "-" "-" INFO
+	fi
 	if [ -n "$sl" ]; then
 		bench_ratio "$sl" "$b"
 		ratio=$REPLY
@@ -207,6 +235,12 @@ if [ -n "$b" ]; then
 	fi
 else
 	bench_row "scan secrets (full tree)" "failed" "$fcell" "-" "<= $T_SCAN s" FAIL
+fi
+if [ -n "$compile" ]; then
+	bench_check "$compile" "<=" "$T_COMPILE"
+	bench_row "compile the rules (no cache, one small file)" "$ccell" "-" "-" "<= $T_COMPILE s" "$REPLY"
+else
+	bench_row "compile the rules (no cache, one small file)" "failed" "-" "-" "<= $T_COMPILE s" FAIL
 fi
 if [ -n "$sub_b" ] && [ -n "$sub_sl" ]; then
 	bench_fmt_s "$sub_b"; sub_bc=$REPLY

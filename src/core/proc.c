@@ -22,6 +22,8 @@ static int comm_is(int pid, const char *comm)
 	ssize_t n;
 	int fd;
 
+	if (!comm)
+		return 1;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;

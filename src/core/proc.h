@@ -25,9 +25,9 @@
 int proc_start_time(pid_t pid, unsigned long long *out);
 /* 1 when pid runs and started at start; else 0. */
 int proc_alive(pid_t pid, unsigned long long start);
-/* 1 when another process named comm (as /proc/PID/comm says) works in
- * dir (its cwd), else 0: for a caller that took over from a killed
- * process and waits for the children it left behind to end. */
+/* 1 when another process named comm (as /proc/PID/comm says; NULL: any
+ * name) works in dir (its cwd), else 0: for a caller that took over from
+ * a killed process and waits for the children it left behind to end. */
 int proc_any_in_dir(const char *dir, const char *comm);
 /* The nearest of this process's parent and up to depth - 1 further
  * ancestors whose name (/proc/PID/comm) is comm: its PID, or 0. */

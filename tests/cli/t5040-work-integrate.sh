@@ -256,6 +256,21 @@ test_expect_success 'one run at a time: a second integrate exits 75, and the fir
 	test_grep "^w2: merged" ../gate.out
 '
 
+test_expect_success 'a test that outlives work.test_timeout fails; its output is kept redacted' '
+	batch_repo slow 1 && tok="ghp_$(printf "Q7w2Er9Ty4Ui1Op6As3Df8Gh5Jk0Lz%s" 4xCv)" &&
+	printf "work:\n  test_timeout: 1s\n  test: [sh, -c, \"echo token $tok; exec sleep 30\"]\n" >bosun.yml &&
+	test_expect_code 1 bosun --json work integrate >../out 2>../err &&
+	python3 - <<-\EOF &&
+	import json
+	d = json.load(open("../out"))
+	w = d["workstreams"][0]
+	assert w["result"] == "ejected" and w["reason"] == "the tests failed", w
+	assert "timed out after 1 s" in w["output"] and "token [REDACTED]" in w["output"], w
+	EOF
+	{ ! grep -q "$tok" ../out ../err "$(git rev-parse --git-common-dir)/bosun/integrate/b/logs/w1.log"; } &&
+	test_grep "token \[REDACTED\]" "$(git rev-parse --git-common-dir)/bosun/integrate/b/logs/w1.log"
+'
+
 test_expect_success 'errors: no plan, an unknown task, a stray argument, a negative batch' '
 	new_repo empty && commit "feat: x" &&
 	test_expect_code 3 bosun work integrate 2>../err && test_grep "no work plan" ../err &&
@@ -273,6 +288,141 @@ test_expect_success 'the integration branch held by another worktree is never ta
 	test_expect_code 64 bosun work integrate 2>../err &&
 	test_grep "checked out in .*held-elsewhere" ../err &&
 	test_eq "work/h/integration" "$(git -C ../held-elsewhere symbolic-ref --short HEAD)"
+'
+
+# count_git DIR: a git on PATH (DIR/bin) that numbers its calls in
+# DIR/count; at the call DIR/at names (its number, or the start of its
+# arguments: "worktree add"), before or after running it as DIR/when says,
+# it touches DIR/paused and waits (bounded) for DIR/go.
+REAL_GIT=$(command -v git)
+count_git() {
+	rm -rf "$1" && mkdir -p "$1/bin" &&
+	cat >"$1/bin/git" <<-EOF &&
+	#!/bin/sh
+	n=\$((\$(cat "$1/count" 2>/dev/null || echo 0) + 1)) && echo \$n >"$1/count"
+	hold() {
+		at=\$(cat "$1/at" 2>/dev/null) && [ -n "\$at" ] || return 0
+		[ "\$1" = "\$(cat "$1/when")" ] || return 0
+		case "\$n" in "\$at") ;; *) case "\$ARGS" in "\$at"*) ;; *) return 0 ;; esac ;; esac
+		touch "$1/paused"; i=0
+		while [ ! -f "$1/go" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i+1)); done
+	}
+	ARGS="\$*"
+	hold before
+	"$REAL_GIT" "\$@"; rc=\$?
+	hold after
+	exit \$rc
+	EOF
+	chmod +x "$1/bin/git"
+}
+
+# kill_repo: repository k, plan t: a, b (after a), c (conflicts with a),
+# d (red); work.test fails on a file that says BROKEN.
+kill_repo() {
+	rm -rf "$TRASH/k.work" && new_repo k && echo one >file.txt && git add . && git commit -q -m "feat: base" &&
+	printf "task: t\nworkstreams:\n  - id: a\n  - id: b\n    depends_on: [a]\n  - id: c\n  - id: d\n" >plan.yml &&
+	printf "work:\n  test: [sh, -c, \"! grep -rq BROKEN --include=*.txt .\"]\n" >bosun.yml &&
+	bosun work plan plan.yml >/dev/null && bosun work spawn >/dev/null &&
+	(cd ../k.work/t/a && echo "one a" >file.txt && git commit -q -am "feat: a") &&
+	(cd ../k.work/t/c && echo "one c" >file.txt && git commit -q -am "feat: c") &&
+	R=k ws_commit d d.txt BROKEN
+}
+
+# next_round I: a new commit on each branch (so that each is merged, or
+# tried and ejected, again), and what the branches are now
+next_round() {
+	for _w in a b c d; do R=k ws_commit $_w $_w/$1.txt "round $1 of $_w" || return 1; done &&
+	heads >../k.heads
+}
+
+# whole: the run after a killed one finished the work: a and b merged, c
+# and d ejected with snapshots; the integration worktree clean with no
+# merge under way and no lock left; no branch but the integration branch
+# moved; no conflict marker in any commit
+whole() {
+	python3 - <<-\PY &&
+	import json
+	d = json.load(open("../k.out"))
+	r = {w["id"]: w for w in d["workstreams"]}
+	assert r["a"]["result"] in ("merged", "already merged"), r["a"]
+	assert r["b"]["result"] in ("merged", "already merged"), r["b"]
+	for i in ("c", "d"):
+	    assert r[i]["result"] == "ejected" and r[i]["attic"], r[i]
+	PY
+	tip=$(git rev-parse work/t/integration) &&
+	git merge-base --is-ancestor work/t/a $tip && git merge-base --is-ancestor work/t/b $tip &&
+	{ ! git merge-base --is-ancestor work/t/c $tip; } && { ! git merge-base --is-ancestor work/t/d $tip; } &&
+	d=$(git rev-parse --git-common-dir)/bosun/integrate/t/tree &&
+	test_eq "" "$(git -C "$d" status --porcelain)" &&
+	{ ! git -C "$d" rev-parse -q --verify MERGE_HEAD >/dev/null; } &&
+	test_eq "" "$(find "$(git -C "$d" rev-parse --absolute-git-dir)" -maxdepth 1 -name "*.lock")" &&
+	test_eq "" "$(find "$(git rev-parse --git-common-dir)/refs/heads" -name "*.lock")" &&
+	heads >../k.heads.now && test_cmp ../k.heads ../k.heads.now &&
+	no_markers work/t/integration main
+}
+
+test_expect_success 'kill -9 setup: a plan with a merge, a dependant, a conflict and a red branch' '
+	kill_repo && D="$TRASH/k.d" && count_git "$D" && next_round 0 &&
+	rm -f "$D/at" && PATH="$D/bin:$PATH" test_expect_code 1 bosun --json work integrate >../k.out &&
+	calls=$(cat "$D/count") && echo "$calls" >../k.calls && echo "# a run calls git $calls times" &&
+	test "$calls" -ge 20 && whole
+'
+
+test_expect_success "kill -9 before and after git commands of integrate: the next run rolls back and completes" '
+	cd "$TRASH/k" && D="$TRASH/k.d" && calls=$(cat ../k.calls) &&
+	step=$(( (calls + ${BOSUN_CRASH_POINTS:-12} - 1) / ${BOSUN_CRASH_POINTS:-12} )) &&
+	k=1 && round=1 && rolled=0 &&
+	while [ $k -le "$calls" ]; do
+		for when in before after; do
+			next_round $round && round=$((round + 1)) &&
+			rm -f "$D/count" "$D/paused" "$D/go" && echo $k >"$D/at" && echo $when >"$D/when" &&
+			{ PATH="$D/bin:$PATH" setsid "$BOSUN" work integrate >../k.killed 2>&1 & } && pid=$! &&
+			n=0 && while [ ! -f "$D/paused" ] && kill -0 $pid 2>/dev/null; do
+				[ $n -lt 600 ] || return 1
+				sleep 0.05 && n=$((n + 1))
+			done &&
+			{ kill -9 -$pid 2>/dev/null; wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 1; } &&
+			{ test_expect_code 1 bosun --json work integrate >../k.out 2>../k.err ||
+			  { echo "killed $when git call $k:"; cat ../k.killed ../k.err; return 1; }; } &&
+			{ grep -q "\"interrupted\": null" ../k.out || rolled=$((rolled + 1)); } &&
+			{ whole || { echo "killed $when git call $k:"; cat ../k.killed ../k.out ../k.err; return 1; }; } || return 1
+		done &&
+		k=$((k + step))
+	done &&
+	echo "# $((round - 1)) runs killed, $rolled reported interrupted and rolled back" &&
+	test $rolled -ge 4
+'
+
+test_expect_success 'kill -9 at measured moments (its git and tests left running): the next run waits, rolls back, completes' '
+	cd "$TRASH/k" && round=100 && next_round $round &&
+	t0=$(date +%s%N) && { test_expect_code 1 bosun work integrate >/dev/null 2>&1; } && t1=$(date +%s%N) &&
+	ms=$(( (t1 - t0) / 1000000 )) && i=1 &&
+	while [ $i -le ${BOSUN_CRASH_RUNS:-10} ]; do
+		round=$((round + 1)) && next_round $round &&
+		{ setsid "$BOSUN" work integrate >/dev/null 2>&1 & } && pid=$! &&
+		sleep "$(awk -v i=$i -v ms=$ms -v n=${BOSUN_CRASH_RUNS:-10} "BEGIN { printf \"%.3f\", ms * 0.95 * i / n / 1000 }")" &&
+		{ kill -9 $pid 2>/dev/null; wait $pid; rc=$?; test $rc -eq 137 || test $rc -eq 1; } &&
+		{ test_expect_code 1 bosun --json work integrate >../k.out 2>../k.err || { cat ../k.err; return 1; }; } &&
+		whole && i=$((i + 1)) || return 1
+	done
+'
+
+test_expect_success 'command -v sqlite3' 'after the kills: no run left recorded, no lock held' '
+	cd "$TRASH/k" && db="$(git rev-parse --git-common-dir)/bosun/state.db" &&
+	sqlite3 "$db" "SELECT data FROM work_items WHERE id = '"'"'t:integration'"'"'" >../item &&
+	test_grep "\"run\":null" ../item &&
+	test ! -e "$(git rev-parse --git-common-dir)/bosun/integrate/t/run.lock"
+'
+
+test_expect_success 'kill -9 while it makes its worktree: the next run makes it again' '
+	for when in before after; do
+		kill_repo && D="$TRASH/k.d" && count_git "$D" && next_round 0 &&
+		rm -f "$D/count" "$D/paused" "$D/go" && echo "worktree add" >"$D/at" && echo $when >"$D/when" &&
+		{ PATH="$D/bin:$PATH" setsid "$BOSUN" work integrate >/dev/null 2>&1 & } && pid=$! &&
+		wait_for 30 test -f "$D/paused" && kill -9 -$pid && { wait $pid; test $? -eq 137; } &&
+		{ test_expect_code 1 bosun --json work integrate >../k.out 2>../k.err ||
+		  { cat ../k.err; return 1; }; } && whole || return 1
+	done
 '
 
 test_done

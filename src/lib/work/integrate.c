@@ -34,6 +34,7 @@
 #include "lib/merge/merge.h"
 #include "lib/store/store.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,23 +373,45 @@ out:
 	return r;
 }
 
-/* A killed run leaves its git running (kill -9 kills bosun, not its
- * children): wait for those working in the integration worktree, then
- * remove the index lock a git killed with it left. */
-static void wait_orphans(struct irun *R)
+/*
+ * A killed run leaves its children running (kill -9 kills bosun, not
+ * them): wait (bounded) for the git ones working in the integration
+ * worktree and, after a run that was under way (killed), for anything
+ * else there (its tests). Then the locks a git killed with it left are
+ * stale: nothing but integrate works in that worktree, and integrate
+ * holds its lock. They go, so that no lock blocks the next git.
+ */
+static void clear_stale(struct irun *R, int killed)
 {
 	long long deadline = time_mono_ms() + ORPHAN_WAIT_MS;
-	struct strbuf admin = STRBUF_INIT;
+	struct strbuf admin = STRBUF_INIT, p = STRBUF_INIT;
+	struct dirent *e;
+	DIR *d;
 
-	while (fs_exists(R->res->dir) && proc_any_in_dir(R->res->dir, "git") &&
+	while (fs_exists(R->res->dir) && proc_any_in_dir(R->res->dir, killed ? NULL : "git") &&
 	       time_mono_ms() < deadline)
 		time_sleep_ms(20);
-	if (work_find_admin(R->w, R->res->dir, &admin)) {
-		strbuf_addstr(&admin, "/index.lock");
-		if (fs_unlink(admin.buf) < 0)
-			error_clear();
+	if (!work_find_admin(R->w, R->res->dir, &admin))
+		goto out;
+	if ((d = opendir(admin.buf))) {
+		while ((e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l <= 5 || strcmp(e->d_name + l - 5, ".lock"))
+				continue;
+			strbuf_setlen(&p, 0);
+			strbuf_addf(&p, "%s/%s", admin.buf, e->d_name);
+			if (fs_unlink(p.buf) < 0)
+				error_clear();
+		}
+		closedir(d);
 	}
+	strbuf_setlen(&p, 0);
+	strbuf_addf(&p, "%s/refs/heads/%s.lock", R->w->common_dir, R->res->branch);
+	if (fs_unlink(p.buf) < 0)
+		error_clear();
+out:
 	strbuf_release(&admin);
+	strbuf_release(&p);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -1021,7 +1044,6 @@ static int recover(struct irun *R, json_t *run)
 	const char *step = json_string_value(json_object_get(run, "step"));
 	int r;
 
-	wait_orphans(R);
 	if ((r = reset_to(R, R->tip.buf)) < 0)
 		return r;
 	strbuf_addf(&sb, "a run started %s was interrupted (step '%s'%s%s%s); rolled back "
@@ -1063,6 +1085,7 @@ static int integrate(struct irun *R)
 		goto out;
 	}
 	run = json_object_get(R->data, "run");
+	clear_stale(R, json_is_object(run));
 	if ((r = ensure_worktree(R, R->res->base)) < 0 ||
 	    (r = rev_of(R->res->dir, "HEAD", &head)) < 0)
 		goto out;

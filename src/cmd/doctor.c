@@ -64,6 +64,24 @@ static const char *status_colour(struct bosun_ctx *ctx, enum doctor_status s)
 	return "";
 }
 
+/* doctor scripts: one line per script, its problems below it. */
+static void print_scripts(struct bosun_ctx *ctx, struct strbuf *line, const json_t *list)
+{
+	size_t i, k;
+	json_t *s, *pb;
+
+	json_array_foreach(list, i, s) {
+		const char *st = json_string_value(json_object_get(s, "status"));
+		const char *prog = json_string_value(json_object_get(s, "program"));
+
+		strbuf_addf(line, "      %-4s  %-32s %s\n", st,
+			    json_string_value(json_object_get(s, "name")), prog ? prog : "");
+		json_array_foreach(json_object_get(s, "problems"), k, pb)
+			strbuf_addf(line, "            %s%s%s\n", c_dim(ctx),
+				    json_string_value(pb), c_reset(ctx));
+	}
+}
+
 static void print_result(struct bosun_ctx *ctx, const struct doctor_result *r)
 {
 	struct strbuf line = STRBUF_INIT;
@@ -75,6 +93,8 @@ static void print_result(struct bosun_ctx *ctx, const struct doctor_result *r)
 	if (r->fix)
 		strbuf_addf(&line, "      %-18s %sfix:%s %s\n", "", c_dim(ctx), c_reset(ctx),
 			    r->fix);
+	if (!strcmp(r->check->group, "scripts"))
+		print_scripts(ctx, &line, json_object_get(r->data, "scripts"));
 	out_write(line.buf, line.len);
 	strbuf_release(&line);
 }

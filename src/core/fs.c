@@ -341,3 +341,47 @@ void fs_stat_many(const char *const *paths, size_t n, int nofollow,
 	/* A stat is a few microseconds: a thread pays for itself past ~500. */
 	parallel_for(n, 512, stat_one, &m);
 }
+
+size_t fs_which_all(char ***out, size_t *nr, const char *path, const char *program,
+		    int exec_only)
+{
+	struct strbuf dir = STRBUF_INIT, full = STRBUF_INIT;
+	char **seen = NULL;
+	size_t seen_nr = 0, found = 0, i;
+	const char *p = path ? path : "", *end;
+
+	for (; ; p = end + 1) {
+		struct stat st;
+		int dup = 0;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		strbuf_reset(&dir);
+		strbuf_add(&dir, p, (size_t)(end - p));
+		if (!dir.len)
+			strbuf_addch(&dir, '.');
+		for (i = 0; i < seen_nr; i++)
+			dup |= !strcmp(seen[i], dir.buf);
+		if (!dup) {
+			seen = xrealloc(seen, (seen_nr + 1) * sizeof(*seen));
+			seen[seen_nr++] = xstrdup(dir.buf);
+			strbuf_reset(&full);
+			strbuf_addf(&full, "%s/%s", dir.buf, program);
+			if (stat(full.buf, &st) == 0 && S_ISREG(st.st_mode) &&
+			    (!exec_only || access(full.buf, X_OK) == 0)) {
+				*out = xrealloc(*out, (*nr + 1) * sizeof(**out));
+				(*out)[(*nr)++] = xstrdup(full.buf);
+				found++;
+			}
+		}
+		if (!*end)
+			break;
+	}
+	for (i = 0; i < seen_nr; i++)
+		free(seen[i]);
+	free(seen);
+	strbuf_release(&dir);
+	strbuf_release(&full);
+	return found;
+}

@@ -44,6 +44,13 @@ int fs_remove_tree(const char *dir);
  * (and so on), else ~/.local/state/bosun, ~/.config/bosun, ~/.cache/bosun. */
 void fs_user_dir(struct strbuf *sb, const char *kind);
 
+/* Every regular file named program in the folders of path (a $PATH
+ * value; an empty entry is "."), in order, each folder once: appended to
+ * *out (allocated strings, *nr grown); returns how many were found. With
+ * exec_only, only those we may execute (what a shell would run). */
+size_t fs_which_all(char ***out, size_t *nr, const char *path, const char *program,
+		    int exec_only);
+
 struct stat;
 /* stat() (or lstat() with nofollow) each of n paths, on a few threads when
  * there are many: st[i], and err[i] 0 or the errno. Records no error. */

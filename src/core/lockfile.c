@@ -432,6 +432,11 @@ out:
 	return ok;
 }
 
+int lock_take_over_dead(const char *lock_path)
+{
+	return take_over_dead(lock_path);
+}
+
 /*
  * Remove the owner names of lock_path whose owners no longer run: a writer
  * killed between creating its owner name and linking the lock to it

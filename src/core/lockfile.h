@@ -65,6 +65,10 @@ int lock_settle(const char *target, int commit);
  * *pid and *start (proc_alive() says whether it runs), 0 when it names no
  * owner, -BOSUN_ENOTFOUND when there is no such lock. */
 int lock_owner(const char *lock_path, pid_t *pid, unsigned long long *start);
+/* Remove lock_path when its owner name says that its owner no longer runs,
+ * as lock_acquire() does before taking it (a lock taken meanwhile by a live
+ * process is put back): 1 when removed, else 0. */
+int lock_take_over_dead(const char *lock_path);
 /* Remove the owner names of "<target>.lock" whose owners no longer run and
  * that no lock is linked to (a writer killed while taking the lock). */
 void lock_sweep_dead_owners(const char *target);

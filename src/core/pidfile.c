@@ -200,6 +200,11 @@ out:
 	return ok;
 }
 
+int owner_lock_take_over(const char *lock_path)
+{
+	return take_over(lock_path);
+}
+
 static int write_own_record(struct lockfile *lk)
 {
 	struct strbuf sb = STRBUF_INIT;

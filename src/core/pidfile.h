@@ -88,4 +88,9 @@ void pidfile_release(const char *path);
  * whose owner is dead (see above); -BOSUN_EBUSY after timeout_ms. */
 int owner_lock_acquire(struct lockfile *lk, const char *path, int timeout_ms);
 
+/* Remove lock_path, an owner lock whose record names a dead owner, as
+ * owner_lock_acquire() does before taking it (only a lock with the record
+ * judged stale is removed): 1 when removed, else 0. */
+int owner_lock_take_over(const char *lock_path);
+
 #endif

@@ -143,6 +143,56 @@ test_expect_success '--fix repo.locks shows and removes the stale ones only' '
 	rm .git/bosun/deploy/live.lock .git/bosun/other.lock
 '
 
+# many_locks N: N stale locks of both kinds under .git/bosun/k, owned by
+# processes that have ended.
+many_locks() {
+	rm -rf .git/bosun/k && mkdir -p .git/bosun/k/a .git/bosun/k/b &&
+	d=$(dead_pid) && i=0 &&
+	while [ $i -lt "$1" ]; do
+		echo "$d 99" >.git/bosun/k/a/r$i.lock &&
+		echo x >.git/bosun/k/b/l$i.lock.owner.$d.99 &&
+		ln .git/bosun/k/b/l$i.lock.owner.$d.99 .git/bosun/k/b/l$i.lock &&
+		i=$((i + 1)) || return 1
+	done
+}
+
+test_expect_success 'kill -9 during --fix repo.locks: each lock stays or goes whole, the next run finishes' '
+	cd "$TRASH/r" && many_locks 150 &&
+	t0=$(date +%s%N) && bosun doctor --fix repo.locks >/dev/null 2>&1 &&
+	took_ms=$((($(date +%s%N) - t0) / 1000000)) && echo "# fix took $took_ms ms" &&
+	killed=0 && gen=1 &&
+	while [ $gen -le 10 ]; do
+		many_locks 150 &&
+		{ "$BOSUN" doctor --fix repo.locks >/dev/null 2>&1 & } && pid=$! &&
+		sleep "$(awk -v s=$gen -v ms=$took_ms "BEGIN { srand(s); printf \"%.4f\", ms * (0.05 + 0.9 * rand()) / 1000 }")" &&
+		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
+		{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+		# every lock left is whole: still linked to its owner name, or
+		# still holding its record
+		for f in $(find .git/bosun/k -name "*.lock"); do
+			case $f in
+			*/a/*) test_grep " 99" "$f" ;;
+			*) test "$(stat -c %h "$f")" -ge 2 || test "$(cat "$f")" = x ;;
+			esac || return 1
+		done &&
+		bosun doctor --fix repo.locks >/dev/null 2>&1 &&
+		bosun doctor repo.locks >../out && test_grep "^ok    repo.locks" ../out &&
+		test_eq "" "$(find .git/bosun/k -type f)" &&
+		gen=$((gen + 1)) || return 1
+	done &&
+	echo "# killed $killed of 10" && test "$killed" -gt 0
+'
+
+test_expect_success 'many doctors fixing the same locks at once: each lock removed once, none left' '
+	cd "$TRASH/r" && many_locks 100 && pids= &&
+	for i in 1 2 3 4 5 6; do
+		"$BOSUN" doctor --fix repo.locks >../fix.$i 2>&1 & pids="$pids $!"
+	done &&
+	for p in $pids; do wait $p || return 1; done &&
+	test_eq "" "$(find .git/bosun/k -type f)" &&
+	cat ../fix.* | grep -c "^removed:" >../v && test_eq 200 "$(cat ../v)"
+'
+
 test_expect_success 'a pending migration is reported; --fix install.store migrates' '
 	new_repo m && commit "feat: a" && mkdir -p .git/bosun &&
 	python3 -c "import sqlite3; c=sqlite3.connect(\".git/bosun/state.db\"); c.execute(\"pragma user_version=0\"); c.commit()" &&
@@ -160,6 +210,18 @@ test_expect_success 'a store newer than this bosun fails the check and is refuse
 	test_expect_code 1 bosun doctor install.store >../out &&
 	test_grep "^fail  install.store" ../out && test_grep "newer" ../out &&
 	test_expect_code 65 bosun migrate 2>../err && test_grep "newer" ../err
+'
+
+test_expect_success 'each migration records which bosun applied it; a newer store names the bosun that reads it' '
+	new_repo n && commit "feat: a" && bosun migrate >/dev/null &&
+	v=$(cat "$BOSUN_TOP/VERSION") &&
+	python3 -c "import sqlite3; c=sqlite3.connect(\".git/bosun/state.db\"); print(c.execute(\"select value from meta where key = \x27schema.1.bosun\x27\").fetchone()[0])" >../v &&
+	test_eq "$v" "$(cat ../v)" &&
+	python3 -c "import sqlite3; c=sqlite3.connect(\".git/bosun/state.db\"); c.execute(\"insert into meta values (\x27schema.99.bosun\x27, \x277.8.9\x27)\"); c.execute(\"pragma user_version=99\"); c.commit()" &&
+	test_expect_code 65 bosun migrate 2>../err &&
+	test_grep "bosun 7.8.9 or newer reads it" ../err &&
+	test_expect_code 65 bosun migrate --status 2>../err && test_grep "7.8.9" ../err &&
+	test_expect_code 1 bosun doctor install.store >../out && test_grep "7.8.9 or newer" ../out
 '
 
 test_expect_success 'hooks: missing, then installed for this binary, then pointing elsewhere' '

@@ -2,6 +2,7 @@
  * test_state.c - the SQLite backend of the store (lib/store/sqlite.c): where it lives, how it is configured, its
  * migrations, and two processes creating it at the same moment.
  */
+#include "bosun-config.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -242,6 +243,40 @@ static void state__open__refuses_a_newer_schema(void **state)
 	free(dir);
 }
 
+static void state__open__newer_schema_names_the_bosun_that_reads_it(void **state)
+{
+	char *dir = new_common_dir();
+	struct strbuf msg = STRBUF_INIT, sql = STRBUF_INIT;
+	struct store_backend *st = NULL;
+	int newer = sqlite_migrations_nr + 1;
+
+	/* Each migration records which bosun applied it. */
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), 0);
+	strbuf_addf(&sql, "SELECT count(*) FROM meta WHERE key LIKE 'schema.%%.bosun' "
+		    "AND value = '%s'", BOSUN_VERSION);
+	assert_int_equal(query_int(store_sqlite_db(st), sql.buf), sqlite_migrations_nr);
+	/* A newer bosun's migration, as it would have recorded it. */
+	strbuf_reset(&sql);
+	strbuf_addf(&sql, "INSERT INTO meta VALUES ('schema.%d.bosun', '42.0.1');"
+		    "PRAGMA user_version=%d", newer, newer);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(st), sql.buf, NULL, NULL, NULL),
+			 SQLITE_OK);
+	close_backend(st);
+
+	st = NULL;
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, 0), -BOSUN_EDATA);
+	strbuf_addf(&msg, "state.db has schema version %d, newer than this bosun "
+		    "(%s) knows (%d); bosun 42.0.1 or newer reads it: upgrade bosun",
+		    newer, BOSUN_VERSION, sqlite_migrations_nr);
+	assert_string_equal(error_message(), msg.buf);
+	/* Read-only opening refuses it the same way. */
+	assert_int_equal(store_sqlite_open(&st, NULL, dir, STORE_OPEN_READ), -BOSUN_EDATA);
+	assert_string_equal(error_message(), msg.buf);
+	strbuf_release(&msg);
+	strbuf_release(&sql);
+	free(dir);
+}
+
 static void state__migrate__busy_lock_is_ebusy(void **state)
 {
 	char *dir = new_common_dir();
@@ -316,6 +351,7 @@ int main(void)
 		cmocka_unit_test(state__migrate__applies_each_migration_once),
 		cmocka_unit_test(state__open__concurrent_processes_all_succeed),
 		cmocka_unit_test(state__open__refuses_a_newer_schema),
+		cmocka_unit_test(state__open__newer_schema_names_the_bosun_that_reads_it),
 		cmocka_unit_test(state__migrate__busy_lock_is_ebusy),
 		cmocka_unit_test(state__open__not_a_database_is_eio),
 		cmocka_unit_test(state__open__unusable_dir_is_an_error),

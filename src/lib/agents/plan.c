@@ -32,21 +32,14 @@
 
 static int on_path(const char *prog)
 {
-	const char *path = getenv("PATH"), *p;
-	struct strbuf sb = STRBUF_INIT;
-	int found = 0;
+	char **found = NULL;
+	size_t nr = 0, i;
+	int ok = fs_which_all(&found, &nr, getenv("PATH"), prog, 1) > 0;
 
-	for (p = path ? path : ""; !found && *p;) {
-		size_t n = strcspn(p, ":");
-
-		strbuf_reset(&sb);
-		strbuf_add(&sb, n ? p : ".", n ? n : 1);
-		strbuf_addf(&sb, "/%s", prog);
-		found = access(sb.buf, X_OK) == 0;
-		p += n + !!p[n];
-	}
-	strbuf_release(&sb);
-	return found;
+	for (i = 0; i < nr; i++)
+		free(found[i]);
+	free(found);
+	return ok;
 }
 
 int agents_pick_targets(const struct agent_target ***out, size_t *nr,

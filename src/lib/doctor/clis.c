@@ -48,7 +48,7 @@ static void probe_all(struct doctor_env *env)
 		size_t nr = 0;
 
 		env->clis[i].cli = &doctor_clis[i];
-		doctor_which(&found, &nr, env->path, doctor_clis[i].program);
+		fs_which_all(&found, &nr, env->path, doctor_clis[i].program, 0);
 		env->clis[i].copies = xcalloc(nr ? nr : 1, sizeof(struct doctor_probe));
 		env->clis[i].nr = nr;
 		for (j = 0; j < nr; j++)
@@ -61,7 +61,7 @@ static void probe_all(struct doctor_env *env)
 	for (i = 0, k = 0; i < n; i++)
 		for (j = 0; j < env->clis[i].nr; j++)
 			all[k++] = env->clis[i].copies[j];
-	doctor_probe_run(all, k, args, env->timeout_ms);
+	doctor_probe_run(all, k, args, env->timeout_ms, NULL);
 	for (i = 0, k = 0; i < n; i++)
 		for (j = 0; j < env->clis[i].nr; j++)
 			env->clis[i].copies[j] = all[k++];

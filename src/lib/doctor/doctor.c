@@ -293,48 +293,6 @@ int doctor_fix(struct doctor_env *env, const struct doctor_result *res,
 
 /* ------------------------------------------------------------ programs */
 
-size_t doctor_which(char ***out, size_t *nr, const char *path, const char *program)
-{
-	struct strbuf dir = STRBUF_INIT, full = STRBUF_INIT;
-	char **seen = NULL;
-	size_t seen_nr = 0, found = 0, i;
-	const char *p = path ? path : "", *end;
-
-	for (; ; p = end + 1) {
-		struct stat st;
-		int dup = 0;
-
-		end = strchr(p, ':');
-		if (!end)
-			end = p + strlen(p);
-		strbuf_reset(&dir);
-		strbuf_add(&dir, p, (size_t)(end - p));
-		if (!dir.len)
-			strbuf_addch(&dir, '.');
-		for (i = 0; i < seen_nr; i++)
-			dup |= !strcmp(seen[i], dir.buf);
-		if (!dup) {
-			seen = xrealloc(seen, (seen_nr + 1) * sizeof(*seen));
-			seen[seen_nr++] = xstrdup(dir.buf);
-			strbuf_reset(&full);
-			strbuf_addf(&full, "%s/%s", dir.buf, program);
-			if (stat(full.buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				*out = xrealloc(*out, (*nr + 1) * sizeof(**out));
-				(*out)[(*nr)++] = xstrdup(full.buf);
-				found++;
-			}
-		}
-		if (!*end)
-			break;
-	}
-	for (i = 0; i < seen_nr; i++)
-		free(seen[i]);
-	free(seen);
-	strbuf_release(&dir);
-	strbuf_release(&full);
-	return found;
-}
-
 struct probe_run {
 	struct doctor_probe *p;
 	struct child *c;
@@ -342,6 +300,7 @@ struct probe_run {
 	const char **argv;       /* per probe: argv_nr entries */
 	size_t argv_nr, n, next;
 	int timeout_ms;
+	const char *dir;
 };
 
 static int probe_next(struct child *c, void *data, void **task)
@@ -360,6 +319,7 @@ static int probe_next(struct child *c, void *data, void **task)
 	c->out_cap = 4096;
 	c->timeout_ms = pr->timeout_ms;
 	c->own_pgroup = 1;
+	c->dir = pr->dir;
 	pr->started[i] = time_mono_ms();
 	*task = &pr->p[i];
 	return 1;
@@ -409,9 +369,9 @@ static int probe_finished(struct child *c, void *data, void *task)
 }
 
 void doctor_probe_run(struct doctor_probe *p, size_t n, const char *const *args,
-		      int timeout_ms)
+		      int timeout_ms, const char *dir)
 {
-	struct probe_run pr = { .p = p, .n = n, .timeout_ms = timeout_ms };
+	struct probe_run pr = { .p = p, .n = n, .timeout_ms = timeout_ms, .dir = dir };
 	struct child_tasks t = { 0 };
 	size_t i, k;
 

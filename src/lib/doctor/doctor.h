@@ -124,10 +124,25 @@ void doctor_set(struct doctor_result *res, enum doctor_status s,
 		const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Find every copy of program on PATH (path: $PATH), in PATH order, each
- * directory once; returns how many (paths appended to *out, *nr). */
-size_t doctor_which(char ***out, size_t *nr, const char *path,
-		    const char *program);
+/*
+ * The parsers of `doctor scripts` (scripts_parse.c), for any bytes:
+ * doctor_shebang() puts a script's interpreter into interp ("/bin/sh";
+ * the program after /usr/bin/env and its options: "python3") and returns
+ * 1, or 0 when text has no "#!" line. doctor_make_parse() appends a
+ * Makefile's targets (not special ".X" ones, not pattern rules), each once,
+ * with the lines of its recipes (tabs dropped).
+ */
+int doctor_shebang(struct strbuf *interp, const char *text, size_t len);
+struct doctor_make {
+	struct doctor_make_target {
+		char *name;
+		struct strbuf recipe;
+	} *items;
+	size_t nr;
+};
+#define DOCTOR_MAKE_INIT { NULL, 0 }
+void doctor_make_parse(struct doctor_make *mk, const char *text, size_t len);
+void doctor_make_release(struct doctor_make *mk);
 
 /* The configuration keys doctor.* (keys.c). */
 extern const struct config_key doctor_config_keys[];

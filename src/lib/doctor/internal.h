@@ -3,7 +3,7 @@
  * `--version` (or other arguments) all at once under a hard timeout.
  *
  *	struct doctor_probe p[2] = { { .path = "/usr/bin/node" }, ... };
- *	doctor_probe_run(p, 2, args, env->timeout_ms);
+ *	doctor_probe_run(p, 2, args, env->timeout_ms, NULL);
  *	p[0].state: "ok", "crashed", "failed", "hung", "not executable"
  */
 #ifndef BOSUN_LIB_DOCTOR_INTERNAL_H
@@ -20,10 +20,10 @@ struct doctor_probe {
 };
 
 /* Run each probe's program with args (NULL-terminated, after the program)
- * in parallel, each in its own process group killed at timeout_ms. A probe
- * that is not executable is not run. Never fails. */
+ * in dir (NULL: here), in parallel, each in its own process group killed
+ * at timeout_ms. A probe that is not executable is not run. Never fails. */
 void doctor_probe_run(struct doctor_probe *p, size_t n, const char *const *args,
-		      int timeout_ms);
+		      int timeout_ms, const char *dir);
 void doctor_probe_release(struct doctor_probe *p, size_t n);
 /* The probe as JSON: {path, state, status, ms, version}. */
 json_t *doctor_probe_json(const struct doctor_probe *p);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int need_repo(const struct doctor_env *env, struct doctor_result *res)
 {
@@ -180,6 +181,31 @@ static void check_lock(struct lock_scan *ls, const char *path)
 	ls->nr++;
 }
 
+/* "<x>.lock.stale.<pid>": a lock moved aside while being taken over, left
+ * by a taker killed before it removed it; litter once that process is
+ * gone. */
+static void check_aside(struct lock_scan *ls, const char *path, const char *name)
+{
+	const char *p = strstr(name, ".lock.stale.");
+	unsigned long long start;
+	char *end;
+	long pid;
+
+	if (!p)
+		return;
+	pid = strtol(p + 12, &end, 10);
+	if (*end || pid <= 0 || proc_start_time((pid_t)pid, &start) == 0) {
+		error_clear();
+		return;
+	}
+	error_clear();
+	ls->items = xrealloc(ls->items, (ls->nr + 1) * sizeof(*ls->items));
+	ls->items[ls->nr].path = xstrdup(path);
+	ls->items[ls->nr].pid = pid;
+	ls->items[ls->nr].kind = "aside";
+	ls->nr++;
+}
+
 static void scan_dir(struct lock_scan *ls, const char *dir, int depth)
 {
 	struct strbuf p = STRBUF_INIT;
@@ -203,6 +229,8 @@ static void scan_dir(struct lock_scan *ls, const char *dir, int depth)
 			scan_dir(ls, p.buf, depth - 1);
 		else if (S_ISREG(st.st_mode) && n > 5 && !strcmp(de->d_name + n - 5, ".lock"))
 			check_lock(ls, p.buf);
+		else if (S_ISREG(st.st_mode))
+			check_aside(ls, p.buf, de->d_name);
 	}
 	closedir(d);
 	strbuf_release(&p);
@@ -263,17 +291,22 @@ int doctor_repo_locks_fix(struct doctor_env *env, const struct doctor_result *re
 {
 	struct lock_scan ls = { NULL, 0, 0 };
 	size_t i;
-	int r = 0;
 
 	/* Looked at again: only what is stale now is removed. */
 	stale_locks(&ls, env);
-	for (i = 0; i < ls.nr && r >= 0; i++) {
+	for (i = 0; i < ls.nr; i++) {
 		struct stale_lock *s = &ls.items[i];
 		char *target = xstrndup(s->path, strlen(s->path) - 5);
 
 		if (!doit) {
 			strbuf_addf(out, "remove: %s (process %ld is gone)\n", s->path, s->pid);
-		} else if ((r = lock_settle(target, 0)) >= 0) {
+		} else if (!strcmp(s->kind, "aside")) {
+			if (unlink(s->path) == 0)
+				strbuf_addf(out, "removed: %s\n", s->path);
+		} else if (!strcmp(s->kind, "link") ? lock_take_over_dead(s->path) :
+			   owner_lock_take_over(s->path)) {
+			/* Taken over as any bosun takes over a dead owner's lock:
+			 * one taken meanwhile by a live process is never removed. */
 			lock_sweep_dead_owners(target);
 			log_event(LOG_WARN, "doctor", "removed '%s': its owner, process "
 				  "%ld, is gone", s->path, s->pid);
@@ -284,7 +317,7 @@ int doctor_repo_locks_fix(struct doctor_env *env, const struct doctor_result *re
 	if (!ls.nr)
 		strbuf_addstr(out, "no stale lock\n");
 	lock_scan_release(&ls);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------ watchers */

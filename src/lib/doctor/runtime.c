@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/dl.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "lib/git/git2.h"
 #ifdef BOSUN_HAVE_SCAN
 #include "lib/scan/hsapi.h"
@@ -38,7 +39,7 @@ int doctor_runtime_program(struct doctor_env *env, const struct doctor_check *c,
 	char **found = NULL;
 	size_t nr = 0, i;
 
-	doctor_which(&found, &nr, env->path, rt->name);
+	fs_which_all(&found, &nr, env->path, rt->name, 0);
 	json_object_set_new(res->data, "degrades", json_string(rt->degrades));
 	if (!nr) {
 		json_object_set_new(res->data, "path", json_null());
@@ -47,7 +48,7 @@ int doctor_runtime_program(struct doctor_env *env, const struct doctor_check *c,
 		return 0;
 	}
 	p.path = found[0];
-	doctor_probe_run(&p, 1, args, env->timeout_ms);
+	doctor_probe_run(&p, 1, args, env->timeout_ms, NULL);
 	json_object_set_new(res->data, "path", json_string(p.path));
 	json_object_set_new(res->data, "version", p.line ? json_string(p.line) : json_null());
 	json_object_set_new(res->data, "probe", doctor_probe_json(&p));

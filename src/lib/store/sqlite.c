@@ -8,9 +8,11 @@
  * Each migration is applied in its own IMMEDIATE transaction, so two
  * processes opening a new store at once apply each migration exactly once.
  * A store whose user_version is newer than this binary knows is refused
- * (BOSUN_EDATA) rather than misread. Busy locks are waited for (busy_timeout
- * 5 s), then -BOSUN_EBUSY.
+ * (BOSUN_EDATA) rather than misread, naming the bosun that can read it
+ * (each migration records in meta which bosun applied it). Busy locks are
+ * waited for (busy_timeout 5 s), then -BOSUN_EBUSY.
  */
+#include "bosun-config.h"
 #include "lib/store/sqlite.h"
 
 #include "core/alloc.h"
@@ -20,6 +22,7 @@
 #include "core/time.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -185,14 +188,52 @@ static int sq_schema_latest(struct store_backend *b)
 	return sqlite_migrations_nr;
 }
 
-/* Refuse a store written by a newer bosun rather than misread it. */
-static int check_not_newer(int version)
+/*
+ * Which bosun brought the store to each schema version: meta's
+ * "schema.<N>.bosun" row, written in the transaction of migration N. A
+ * store newer than this binary then says which bosun reads it.
+ */
+static int record_writer(struct sq *q, int version)
 {
+	sqlite3_stmt *stmt = NULL;
+	char key[32];
+	int r = 0;
+
+	snprintf(key, sizeof(key), "schema.%d.bosun", version);
+	if (sqlite3_prepare_v2(q->db, "INSERT OR REPLACE INTO meta (key, value) "
+			       "VALUES (?1, ?2)", -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 2, BOSUN_VERSION, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		r = sq_fail(q, "cannot record the schema's writer in");
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Refuse a store written by a newer bosun rather than misread it, naming
+ * the bosun that wrote it when the store says. */
+static int check_not_newer(struct sq *q, int version)
+{
+	struct strbuf sql = STRBUF_INIT, who = STRBUF_INIT;
+	int r;
+
 	if (version <= sqlite_migrations_nr)
 		return 0;
-	return error_set(BOSUN_EDATA, "state.db has schema version %d, newer "
-			 "than this bosun knows (%d); upgrade bosun",
-			 version, sqlite_migrations_nr);
+	strbuf_addf(&sql, "SELECT value FROM meta WHERE key = 'schema.%d.bosun'", version);
+	if (db_row(q, sql.buf, &who, NULL, "cannot read the schema's writer in") < 0)
+		error_clear();
+	if (who.len)
+		r = error_set(BOSUN_EDATA, "state.db has schema version %d, newer than "
+			      "this bosun (%s) knows (%d); bosun %s or newer reads it: "
+			      "upgrade bosun", version, BOSUN_VERSION,
+			      sqlite_migrations_nr, who.buf);
+	else
+		r = error_set(BOSUN_EDATA, "state.db has schema version %d, newer "
+			      "than this bosun knows (%d); upgrade bosun",
+			      version, sqlite_migrations_nr);
+	strbuf_release(&sql);
+	strbuf_release(&who);
+	return r;
 }
 
 static int set_version(struct sq *q, int version)
@@ -220,7 +261,7 @@ static int apply_one(struct sq *q, const struct sqlite_migration *m, int *did)
 		r = version;
 		goto out;
 	}
-	if ((r = check_not_newer(version)) < 0 || version >= m->version)
+	if ((r = check_not_newer(q, version)) < 0 || version >= m->version)
 		goto out;
 	if (sqlite3_exec(q->db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
 		r = error_set(BOSUN_EIO, "migration %d (%s) failed on '%s': %s",
@@ -228,7 +269,8 @@ static int apply_one(struct sq *q, const struct sqlite_migration *m, int *did)
 			      sqlite3_errmsg(q->db));
 		goto out;
 	}
-	if ((r = set_version(q, m->version)) < 0)
+	if ((r = record_writer(q, m->version)) < 0 ||
+	    (r = set_version(q, m->version)) < 0)
 		goto out;
 	if ((r = sq_exec(q, "COMMIT", "cannot commit to")) >= 0)
 		*did = 1;
@@ -245,7 +287,7 @@ static int sq_migrate(struct store_backend *b, int *applied)
 
 	if ((version = sq_schema_version(b)) < 0)
 		return version;
-	if ((r = check_not_newer(version)) < 0)
+	if ((r = check_not_newer(q, version)) < 0)
 		return r;
 	/* The common case, an up-to-date store, takes no lock at all. */
 	for (i = version; i < sqlite_migrations_nr && r >= 0; i++) {

@@ -190,7 +190,7 @@ test_expect_success 'many doctors fixing the same locks at once: each lock remov
 	done &&
 	for p in $pids; do wait $p || return 1; done &&
 	test_eq "" "$(find .git/bosun/k -type f)" &&
-	cat ../fix.* | grep -c "^removed:" >../v && test_eq 200 "$(cat ../v)"
+	cat ../fix.* | grep -c "^removed: .*\.lock$" >../v && test_eq 200 "$(cat ../v)"
 '
 
 test_expect_success 'a pending migration is reported; --fix install.store migrates' '
@@ -251,9 +251,46 @@ test_expect_success 'core.hooksPath pointing nowhere is a warning' '
 	git config --unset core.hooksPath
 '
 
+test_expect_success 'the agent files bosun deployed for a CLI: current, missing, edited' '
+	new_repo ag && mkdir agents &&
+	printf "{\"id\": \"qa\", \"version\": \"1.0.0\", \"metadata\": {\"description\": \"tests\"}, \"instructions\": \"You test.\"}\n" >agents/qa.json &&
+	printf "{\"id\": \"ux\", \"version\": \"1.0.0\", \"metadata\": {\"description\": \"looks\"}, \"instructions\": \"You look.\"}\n" >agents/ux.json &&
+	git add -A && git commit -q -m agents &&
+	bosun agents deploy -t claude >/dev/null 2>&1 &&
+	env PATH="$FAKE_PATH" "$BOSUN" doctor cli.claude --json >../out &&
+	jget ../out "d[\"checks\"][0][\"data\"][\"agents\"][\"ok\"]" >../v && test_eq 2 "$(cat ../v)" &&
+	rm .claude/agents/ux.md &&
+	test_expect_code 2 env PATH="$FAKE_PATH" "$BOSUN" doctor cli.claude >../out &&
+	test_grep "1 agent file bosun deployed for it is not current" ../out &&
+	test_grep "fix: bosun agents deploy$" ../out &&
+	echo edit >>.claude/agents/qa.md &&
+	test_expect_code 2 env PATH="$FAKE_PATH" "$BOSUN" doctor cli.claude >../out &&
+	test_grep "fix: bosun agents deploy --force" ../out &&
+	env PATH="$FAKE_PATH" "$BOSUN" doctor --fix cli.claude >../out 2>&1 &&
+	test_grep "^ok    cli.claude" ../out
+'
+
+test_expect_success 'a dead deploy watcher is reported; --fix runs bosun deploy clean' '
+	cd "$TRASH/ag" && c=0123456789abcdef0123456789abcdef01234567 &&
+	mkdir -p .git/bosun/deploy/$c && echo "$(dead_pid) 5" >.git/bosun/deploy/$c/watch.pid &&
+	test_expect_code 2 bosun doctor repo.watchers --json >../out &&
+	jget ../out "d[\"checks\"][0][\"data\"][\"dead\"][0][\"commit\"]" >../v && test_eq $c "$(cat ../v)" &&
+	jget ../out "d[\"checks\"][0][\"fix\"]" >../v && test_eq "bosun deploy clean" "$(cat ../v)" &&
+	bosun doctor --fix repo.watchers >../out && test_grep "^ok    repo.watchers" ../out
+'
+
+test_expect_success 'the remote is asked only with --online' '
+	cd "$TRASH/sh" && bosun doctor repo.remote >../out &&
+	test_grep "^skip  repo.remote .*offline" ../out &&
+	bosun doctor repo.remote --online >../out && test_grep "^ok    repo.remote .*answers" ../out &&
+	git remote set-url origin "file://$TRASH/no-such-repo" &&
+	test_expect_code 2 bosun doctor repo.remote --online >../out &&
+	test_grep "does not answer" ../out
+'
+
 test_expect_success 'every fix doctor suggests is a command that exists' '
 	cd "$TRASH" && : >fixes &&
-	for dir in r sh h m; do
+	for dir in r sh h m ag; do
 		(cd "$TRASH/$dir" &&
 		 { env PATH="$FAKE_PATH" "$BOSUN" doctor --json >"$TRASH/j" 2>/dev/null; test $? -ne 64; } &&
 		 jget "$TRASH/j" "\"\\n\".join(c[\"fix\"] for c in d[\"checks\"] if c[\"fix\"])") >>fixes ||
@@ -261,7 +298,7 @@ test_expect_success 'every fix doctor suggests is a command that exists' '
 	done &&
 	echo "bosun migrate" >>fixes && echo "bosun hooks install" >>fixes &&
 	echo "git fetch --unshallow" >>fixes && echo "git worktree prune" >>fixes &&
-	echo "bosun doctor --fix repo.locks" >>fixes && echo "bosun agents deploy" >>fixes &&
+	echo "bosun doctor --fix repo.locks" >>fixes && echo "bosun agents deploy" >>fixes && echo "bosun agents deploy --force" >>fixes &&
 	echo "bosun deploy clean" >>fixes && echo "git config --unset core.hooksPath" >>fixes &&
 	git help -a >githelp &&
 	sort -u fixes | while read -r prog verb rest; do

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/dl.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -67,6 +68,35 @@ static const char *red(const char *s)
 	strbuf_reset(&sb);
 	redact(&sb, s, strlen(s));
 	return sb.buf;
+}
+
+/* A library that is missing (or denied): NULL, and one DEGRADED event per
+ * component and run, saying what degrades and why. */
+static void dl__optional__one_degraded_event_per_component(void **state)
+{
+	static const char *const names[] = { "libbosun-test-nosuch.so.0", NULL };
+	struct strbuf log = STRBUF_INIT;
+	const char *p;
+	int n = 0;
+
+	(void)state;
+	assert_null(dl_open_optional(names, "testlib-a", "feature A is off"));
+	assert_true(strlen(dl_last_error()) > 0);
+	assert_null(dl_open_optional(names, "testlib-a", "feature A is off"));
+	setenv("BOSUN_DL_DENY", "x,testlib-b", 1);
+	assert_true(dl_denied("testlib-b"));
+	assert_false(dl_denied("testlib"));
+	assert_null(dl_open_optional(names, "testlib-b", "feature B is off"));
+	assert_string_equal(dl_last_error(), "turned off by BOSUN_DL_DENY");
+	unsetenv("BOSUN_DL_DENY");
+	read_log(&log, "");
+	for (p = log.buf; (p = strstr(p, "\"level\":\"degraded\"")); p++)
+		n++;
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(log.buf, "\"event\":\"testlib-a\""));
+	assert_non_null(strstr(log.buf, "feature A is off (libbosun-test-nosuch.so.0"));
+	assert_non_null(strstr(log.buf, "feature B is off (turned off by BOSUN_DL_DENY)"));
+	strbuf_release(&log);
 }
 
 static void log__dir__under_bosun_home(void **state)
@@ -486,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(log__dir__under_bosun_home),
+		T(dl__optional__one_degraded_event_per_component),
 		T(log__event__line_format),
 		T(log__event__levels_and_append),
 		T(log__event__json_escaping),

@@ -8,6 +8,7 @@
 #include "core/fs.h"
 #include "core/run.h"
 #include "core/strbuf.h"
+#include "core/time.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -244,6 +245,29 @@ static void run__timeout__kills_after_grace(void **state)
 	assert_string_equal(c.out.buf, "started\n");
 	assert_true(now_ms() - t0 >= 1000);
 	assert_true(now_ms() - t0 < 5000);
+	child_release(&c);
+}
+
+static void run__timeout__own_pgroup_kills_the_group(void **state)
+{
+	struct child c = CHILD_INIT;
+	long long t0 = now_ms();
+	pid_t grandchild;
+
+	(void)state;
+	c.timeout_ms = 100;
+	c.own_pgroup = 1;
+	/* It ignores SIGTERM and leaves a child holding the pipe: the group
+	 * gets SIGKILL at once, the grandchild with it. */
+	assert_int_equal(sh(&c, "trap '' TERM; sleep 10 & echo $!; wait"), 124);
+	assert_true(c.timed_out);
+	assert_true(now_ms() - t0 < 900);
+	grandchild = (pid_t)atoi(c.out.buf);
+	assert_true(grandchild > 0);
+	t0 = now_ms();
+	while (kill(grandchild, 0) == 0 && now_ms() - t0 < 3000)
+		time_sleep_ms(10);
+	assert_int_not_equal(kill(grandchild, 0), 0);
 	child_release(&c);
 }
 
@@ -954,6 +978,7 @@ int main(void)
 		T(run__env__value_with_equals),
 		T(run__timeout__terms_child),
 		T(run__timeout__kills_after_grace),
+		T(run__timeout__own_pgroup_kills_the_group),
 		T(run__timeout__not_hit),
 		T(run__background_grandchild__does_not_hang),
 		T(run__stdin__fed),

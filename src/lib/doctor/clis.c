@@ -188,6 +188,12 @@ int doctor_cli(struct doctor_env *env, const struct doctor_check *c,
 		doctor_set(res, DOCTOR_SKIP, NULL, "%s is not on PATH", cli->program);
 	else if (!version)
 		doctor_set(res, DOCTOR_WARN, NULL, "not executable: %s", noexec.buf);
+	else if (bad_agents && json_object_get(agents, "modified"))
+		/* A person's edits: only --force replaces them. */
+		doctor_set(res, DOCTOR_WARN, "bosun agents deploy --force", "%s; %zu agent "
+			   "file%s bosun deployed for it %s not current, edited since "
+			   "(--force replaces the edits)", version, bad_agents,
+			   bad_agents == 1 ? "" : "s", bad_agents == 1 ? "is" : "are");
 	else if (bad_agents)
 		doctor_set(res, DOCTOR_WARN, "bosun agents deploy", "%s; %zu agent file%s "
 			   "bosun deployed for it %s not current", version, bad_agents,

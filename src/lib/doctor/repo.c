@@ -149,6 +149,16 @@ struct lock_scan {
 	size_t nr, live;
 };
 
+static void add_stale(struct lock_scan *ls, const char *path, long pid,
+		      const char *kind)
+{
+	ls->items = xrealloc(ls->items, (ls->nr + 1) * sizeof(*ls->items));
+	ls->items[ls->nr].path = xstrdup(path);
+	ls->items[ls->nr].pid = pid;
+	ls->items[ls->nr].kind = kind;
+	ls->nr++;
+}
+
 static void check_lock(struct lock_scan *ls, const char *path)
 {
 	struct proc_owner o;
@@ -174,36 +184,32 @@ static void check_lock(struct lock_scan *ls, const char *path)
 	error_clear();
 	if (!kind)
 		return; /* not bosun's, or no owner to ask: left alone */
-	ls->items = xrealloc(ls->items, (ls->nr + 1) * sizeof(*ls->items));
-	ls->items[ls->nr].path = xstrdup(path);
-	ls->items[ls->nr].pid = (long)pid;
-	ls->items[ls->nr].kind = kind;
-	ls->nr++;
+	add_stale(ls, path, (long)pid, kind);
 }
 
-/* "<x>.lock.stale.<pid>": a lock moved aside while being taken over, left
- * by a taker killed before it removed it; litter once that process is
- * gone. */
-static void check_aside(struct lock_scan *ls, const char *path, const char *name)
+/*
+ * What a taker of a lock killed halfway leaves: "<x>.lock.stale.<pid>", a
+ * lock moved aside while being taken over, and "<x>.lock.owner.<pid>.<start>",
+ * an owner name linked to no lock. Litter once that process is gone.
+ */
+static void check_litter(struct lock_scan *ls, const char *path, const char *name,
+			 const struct stat *st)
 {
-	const char *p = strstr(name, ".lock.stale.");
+	const char *aside = strstr(name, ".lock.stale."), *owner = strstr(name, ".lock.owner.");
 	unsigned long long start;
 	char *end;
 	long pid;
 
-	if (!p)
-		return;
-	pid = strtol(p + 12, &end, 10);
-	if (*end || pid <= 0 || proc_start_time((pid_t)pid, &start) == 0) {
-		error_clear();
-		return;
+	if (aside) {
+		pid = strtol(aside + 12, &end, 10);
+		if (!*end && pid > 0 && proc_start_time((pid_t)pid, &start) < 0)
+			add_stale(ls, path, pid, "aside");
+	} else if (owner && st->st_nlink == 1) {
+		pid = strtol(owner + 12, &end, 10);
+		if (*end == '.' && pid > 0 && !proc_alive((pid_t)pid, strtoull(end + 1, NULL, 10)))
+			add_stale(ls, path, pid, "owner");
 	}
 	error_clear();
-	ls->items = xrealloc(ls->items, (ls->nr + 1) * sizeof(*ls->items));
-	ls->items[ls->nr].path = xstrdup(path);
-	ls->items[ls->nr].pid = pid;
-	ls->items[ls->nr].kind = "aside";
-	ls->nr++;
 }
 
 static void scan_dir(struct lock_scan *ls, const char *dir, int depth)
@@ -230,7 +236,7 @@ static void scan_dir(struct lock_scan *ls, const char *dir, int depth)
 		else if (S_ISREG(st.st_mode) && n > 5 && !strcmp(de->d_name + n - 5, ".lock"))
 			check_lock(ls, p.buf);
 		else if (S_ISREG(st.st_mode))
-			check_aside(ls, p.buf, de->d_name);
+			check_litter(ls, p.buf, de->d_name, &st);
 	}
 	closedir(d);
 	strbuf_release(&p);
@@ -296,13 +302,16 @@ int doctor_repo_locks_fix(struct doctor_env *env, const struct doctor_result *re
 	stale_locks(&ls, env);
 	for (i = 0; i < ls.nr; i++) {
 		struct stale_lock *s = &ls.items[i];
-		char *target = xstrndup(s->path, strlen(s->path) - 5);
+		const char *base = strrchr(s->path, '/');
+		char *target = xstrndup(s->path, (size_t)(strstr(base ? base : s->path,
+								 ".lock") - s->path));
 
 		if (!doit) {
 			strbuf_addf(out, "remove: %s (process %ld is gone)\n", s->path, s->pid);
-		} else if (!strcmp(s->kind, "aside")) {
-			if (unlink(s->path) == 0)
+		} else if (!strcmp(s->kind, "aside") || !strcmp(s->kind, "owner")) {
+			if (!strcmp(s->kind, "aside") && unlink(s->path) == 0)
 				strbuf_addf(out, "removed: %s\n", s->path);
+			lock_sweep_dead_owners(target);
 		} else if (!strcmp(s->kind, "link") ? lock_take_over_dead(s->path) :
 			   owner_lock_take_over(s->path)) {
 			/* Taken over as any bosun takes over a dead owner's lock:

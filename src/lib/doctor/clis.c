@@ -33,40 +33,77 @@ const struct doctor_cli doctor_clis[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-static void probe_all(struct doctor_env *env)
+/* Whether the check of arg (a CLI's or a runtime's row) is to run. */
+static int selected(const struct doctor_env *env, const void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < env->sel_nr; i++)
+		if (env->sel[i]->arg == arg)
+			return 1;
+	return 0;
+}
+
+static void add_program(struct doctor_env *env, const struct doctor_cli *cli,
+			const struct doctor_runtime *rt)
+{
+	struct doctor_cli_probe *pr;
+	char **found = NULL;
+	size_t nr = 0, j;
+
+	fs_which_all(&found, &nr, env->path, cli ? cli->program : rt->name, rt != NULL);
+	env->clis = xrealloc(env->clis, (env->clis_nr + 1) * sizeof(*env->clis));
+	pr = &env->clis[env->clis_nr++];
+	pr->cli = cli;
+	pr->rt = rt;
+	/* A runtime: the copy a shell would run, the first on PATH. */
+	pr->nr = rt && nr > 1 ? 1 : nr;
+	pr->copies = xcalloc(nr ? nr : 1, sizeof(struct doctor_probe));
+	for (j = 0; j < nr; j++) {
+		if (j < pr->nr)
+			pr->copies[j].path = found[j];
+		else
+			free(found[j]);
+	}
+	free(found);
+}
+
+void doctor_probe_programs(struct doctor_env *env)
 {
 	static const char *const args[] = { "--version", NULL };
-	struct doctor_probe *all = NULL;
-	size_t n = 0, i, j, k = 0;
+	struct doctor_probe *all;
+	size_t i, j, k = 0;
 
-	for (n = 0; doctor_clis[n].program; n++)
-		;
-	env->clis = xcalloc(n, sizeof(*env->clis));
-	env->clis_nr = n;
-	for (i = 0; i < n; i++) {
-		char **found = NULL;
-		size_t nr = 0;
-
-		env->clis[i].cli = &doctor_clis[i];
-		fs_which_all(&found, &nr, env->path, doctor_clis[i].program, 0);
-		env->clis[i].copies = xcalloc(nr ? nr : 1, sizeof(struct doctor_probe));
-		env->clis[i].nr = nr;
-		for (j = 0; j < nr; j++)
-			env->clis[i].copies[j].path = found[j];
-		free(found);
-		k += nr;
-	}
+	for (i = 0; doctor_clis[i].program; i++)
+		if (selected(env, &doctor_clis[i]))
+			add_program(env, &doctor_clis[i], NULL);
+	for (i = 0; doctor_runtimes[i].name; i++)
+		if (doctor_runtimes[i].program && selected(env, &doctor_runtimes[i]))
+			add_program(env, NULL, &doctor_runtimes[i]);
 	/* One run of them all, so the slowest sets the time, not the sum. */
+	for (i = 0; i < env->clis_nr; i++)
+		k += env->clis[i].nr;
 	all = xcalloc(k ? k : 1, sizeof(*all));
-	for (i = 0, k = 0; i < n; i++)
+	for (i = 0, k = 0; i < env->clis_nr; i++)
 		for (j = 0; j < env->clis[i].nr; j++)
 			all[k++] = env->clis[i].copies[j];
 	doctor_probe_run(all, k, args, env->timeout_ms, NULL);
-	for (i = 0, k = 0; i < n; i++)
+	for (i = 0, k = 0; i < env->clis_nr; i++)
 		for (j = 0; j < env->clis[i].nr; j++)
 			env->clis[i].copies[j] = all[k++];
 	free(all);
 	env->clis_done = 1;
+}
+
+const struct doctor_cli_probe *doctor_program_probe(const struct doctor_env *env,
+						    const void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < env->clis_nr; i++)
+		if (env->clis[i].cli == arg || env->clis[i].rt == arg)
+			return &env->clis[i];
+	return NULL;
 }
 
 /* The state of the agent files bosun deployed for target: counts by state
@@ -139,10 +176,8 @@ int doctor_cli(struct doctor_env *env, const struct doctor_check *c,
 	size_t i, bad_agents;
 
 	if (!env->clis_done)
-		probe_all(env);
-	for (i = 0; i < env->clis_nr; i++)
-		if (env->clis[i].cli == cli)
-			pr = &env->clis[i];
+		doctor_probe_programs(env);
+	pr = doctor_program_probe(env, cli);
 	for (i = 0; pr && i < pr->nr; i++) {
 		const struct doctor_probe *p = &pr->copies[i];
 

@@ -156,6 +156,8 @@ int doctor_run(struct doctor_report *rep, struct doctor_env *env,
 
 	rep->items = xcalloc(nr ? nr : 1, sizeof(*rep->items));
 	rep->nr = nr;
+	env->sel = sel;
+	env->sel_nr = nr;
 	for (i = 0; i < nr; i++) {
 		struct doctor_result *res = &rep->items[i];
 

@@ -69,12 +69,15 @@ struct doctor_env {
 	const char *path;           /* $PATH */
 	int timeout_ms;             /* doctor.timeout */
 	int online;                 /* --online: the network may be used */
-	/* filled while running: the CLIs' probes, done once for all */
+	/* filled while running: the checks run, and the probes of the
+	 * programs (CLIs, runtimes) of those, all done at once */
+	const struct doctor_check *const *sel;
+	size_t sel_nr;
 	struct doctor_cli_probe *clis;
 	size_t clis_nr;
 	int clis_done;
 };
-#define DOCTOR_ENV_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 500, 0, NULL, 0, 0 }
+#define DOCTOR_ENV_INIT { .timeout_ms = 500 }
 void doctor_env_release(struct doctor_env *env);
 
 struct doctor_check {
@@ -191,6 +194,7 @@ struct doctor_cli {
 struct doctor_runtime {
 	const char *name;           /* "python3", "vectorscan" */
 	const char *degrades;       /* what is lost without it */
+	int program;                /* 1: a program on PATH; 0: a library */
 };
 
 #endif

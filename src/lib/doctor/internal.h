@@ -28,12 +28,19 @@ void doctor_probe_release(struct doctor_probe *p, size_t n);
 /* The probe as JSON: {path, state, status, ms, version}. */
 json_t *doctor_probe_json(const struct doctor_probe *p);
 
-/* The probes of every AI CLI (clis.c), once per run. */
+/* The probes of the programs of the checks run (clis.c), all at once,
+ * once per run: every copy of each AI CLI, the first copy of each runtime
+ * program. An entry has cli or rt set. */
 struct doctor_cli_probe {
 	const struct doctor_cli *cli;
+	const struct doctor_runtime *rt;
 	struct doctor_probe *copies;
 	size_t nr;
 };
+void doctor_probe_programs(struct doctor_env *env);
+/* The probes of a CLI's or runtime's check (after doctor_probe_programs()). */
+const struct doctor_cli_probe *doctor_program_probe(const struct doctor_env *env,
+						    const void *arg);
 extern const struct doctor_cli doctor_clis[];
 extern const struct doctor_runtime doctor_runtimes[];
 

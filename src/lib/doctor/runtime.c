@@ -22,46 +22,41 @@
 #include <string.h>
 
 const struct doctor_runtime doctor_runtimes[] = {
-	{ "python3", "Python scripts cannot run ('bosun doctor scripts' reports them)" },
-	{ "node", "package.json scripts and Node tools cannot run" },
-	{ "libgit2", "commands that read history through libgit2 fail" },
-	{ "vectorscan", "secret scanning (bosun scan, the hooks' scan check) is off" },
-	{ "libcurl", "HTTP deploy probes, webhooks and provider APIs are off" },
-	{ NULL, NULL },
+	{ "python3", "Python scripts cannot run ('bosun doctor scripts' reports them)", 1 },
+	{ "node", "package.json scripts and Node tools cannot run", 1 },
+	{ "libgit2", "commands that read history through libgit2 fail", 0 },
+	{ "vectorscan", "secret scanning (bosun scan, the hooks' scan check) is off", 0 },
+	{ "libcurl", "HTTP deploy probes, webhooks and provider APIs are off", 0 },
+	{ NULL, NULL, 0 },
 };
 
 int doctor_runtime_program(struct doctor_env *env, const struct doctor_check *c,
 			   struct doctor_result *res)
 {
-	static const char *const args[] = { "--version", NULL };
 	const struct doctor_runtime *rt = c->arg;
-	struct doctor_probe p = { 0 };
-	char **found = NULL;
-	size_t nr = 0, i;
+	const struct doctor_cli_probe *pr;
+	const struct doctor_probe *p;
 
-	fs_which_all(&found, &nr, env->path, rt->name, 0);
+	if (!env->clis_done)
+		doctor_probe_programs(env);
+	pr = doctor_program_probe(env, rt);
 	json_object_set_new(res->data, "degrades", json_string(rt->degrades));
-	if (!nr) {
+	if (!pr || !pr->nr) {
 		json_object_set_new(res->data, "path", json_null());
 		doctor_set(res, DOCTOR_WARN, NULL, "%s not found on PATH: %s", rt->name,
 			   rt->degrades);
 		return 0;
 	}
-	p.path = found[0];
-	doctor_probe_run(&p, 1, args, env->timeout_ms, NULL);
-	json_object_set_new(res->data, "path", json_string(p.path));
-	json_object_set_new(res->data, "version", p.line ? json_string(p.line) : json_null());
-	json_object_set_new(res->data, "probe", doctor_probe_json(&p));
-	if (strcmp(p.state, "ok"))
-		doctor_set(res, DOCTOR_FAIL, NULL, "%s %s (%s --version): %s", p.path,
-			   p.state, rt->name, rt->degrades);
+	p = &pr->copies[0];
+	json_object_set_new(res->data, "path", json_string(p->path));
+	json_object_set_new(res->data, "version", p->line ? json_string(p->line) : json_null());
+	json_object_set_new(res->data, "probe", doctor_probe_json(p));
+	if (strcmp(p->state, "ok"))
+		doctor_set(res, DOCTOR_FAIL, NULL, "%s %s (%s --version): %s", p->path,
+			   p->state, rt->name, rt->degrades);
 	else
-		doctor_set(res, DOCTOR_OK, NULL, "%s (%s)", p.line ? p.line : rt->name,
-			   p.path);
-	for (i = 1; i < nr; i++)
-		free(found[i]);
-	doctor_probe_release(&p, 1);
-	free(found);
+		doctor_set(res, DOCTOR_OK, NULL, "%s (%s)", p->line ? p->line : rt->name,
+			   p->path);
 	return 0;
 }
 

@@ -425,25 +425,12 @@ static int deploy_list_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 #define STOP_GRACE_MS 5000
 #define STOP_KILL_MS 1000
 
-/* Poll until w has exited or ms have passed; 1 when it has exited. */
-static int wait_gone(const struct proc_owner *w, long long ms)
-{
-	long long until = time_mono_ms() + ms;
-
-	while (proc_owner_alive(w)) {
-		if (time_mono_ms() >= until)
-			return 0;
-		time_sleep_ms(20);
-	}
-	return 1;
-}
-
 static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct proc_owner w;
 	const char *how = "SIGTERM";
-	long long t0, waited;
+	long long waited;
 	char hex[41];
 	int r;
 
@@ -458,19 +445,15 @@ static int deploy_stop_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	}
 	/* The watcher records verdict canceled and exits; wait until it has,
 	 * so that what follows reads its last word. */
-	t0 = time_mono_ms();
-	kill(w.pid, SIGTERM);
-	if (!wait_gone(&w, STOP_GRACE_MS)) {
-		how = "SIGKILL";
-		kill(w.pid, SIGKILL);
-		if (!wait_gone(&w, STOP_KILL_MS)) {
-			r = error_set(BOSUN_EBUSY, "the watcher of %.12s (pid %d) still runs "
-				      "%d s after SIGTERM and SIGKILL", hex, (int)w.pid,
-				      (STOP_GRACE_MS + STOP_KILL_MS) / 1000);
-			goto out;
-		}
+	r = proc_owner_stop(&w, STOP_GRACE_MS, STOP_KILL_MS, &waited);
+	if (r < 0) {
+		r = error_set(BOSUN_EBUSY, "the watcher of %.12s (pid %d) still runs "
+			      "%d s after SIGTERM and SIGKILL", hex, (int)w.pid,
+			      (STOP_GRACE_MS + STOP_KILL_MS) / 1000);
+		goto out;
 	}
-	waited = time_mono_ms() - t0;
+	if (r == 1)
+		how = "SIGKILL";
 	if (ctx->json)
 		out_json(json_pack("{s:s, s:i, s:b, s:s, s:I}", "commit", hex, "pid",
 				   (int)w.pid, "stopped", 1, "signal", how,

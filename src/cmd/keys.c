@@ -15,6 +15,7 @@
 #include "lib/doctor/doctor.h"
 #include "lib/hooks/hooks.h"
 #include "lib/merge/merge.h"
+#include "lib/monitor/monitor.h"
 #include "lib/release/release.h"
 #include "lib/scan/scan.h"
 #include "lib/store/store.h"
@@ -52,6 +53,9 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_BACKUP
 	backup_config_keys,
+#endif
+#ifdef BOSUN_HAVE_MONITOR
+	monitor_config_keys,
 #endif
 	NULL,
 };

@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_work;
 extern const struct cmd_entry cmd_doctor;
 extern const struct cmd_entry cmd_backup;
 extern const struct cmd_entry cmd_restore;
+extern const struct cmd_entry cmd_monitor;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_version,
@@ -57,6 +58,9 @@ const struct cmd_entry *const cmd_table[] = {
 #ifdef BOSUN_HAVE_BACKUP
 	&cmd_backup,
 	&cmd_restore,
+#endif
+#ifdef BOSUN_HAVE_MONITOR
+	&cmd_monitor,
 #endif
 	&cmd_config,
 	&cmd_migrate,

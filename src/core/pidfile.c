@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,5 +251,36 @@ int owner_lock_acquire(struct lockfile *lk, const char *path, int timeout_ms)
 	if (r >= 0)
 		r = write_own_record(lk);
 	strbuf_release(&lock_path);
+	return r;
+}
+
+/* Poll until o has ended or ms have passed; 1 when it has ended. */
+static int wait_gone(const struct proc_owner *o, long long ms)
+{
+	long long until = time_mono_ms() + ms;
+
+	while (proc_owner_alive(o)) {
+		if (time_mono_ms() >= until)
+			return 0;
+		time_sleep_ms(20);
+	}
+	return 1;
+}
+
+int proc_owner_stop(const struct proc_owner *o, int grace_ms, int kill_ms,
+		    long long *waited_ms)
+{
+	long long t0 = time_mono_ms();
+	int r = 0;
+
+	kill(o->pid, SIGTERM);
+	if (!wait_gone(o, grace_ms)) {
+		r = 1;
+		kill(o->pid, SIGKILL);
+		if (!wait_gone(o, kill_ms))
+			r = error_set(BOSUN_EBUSY, "pid %d still runs %d ms after SIGTERM "
+				      "and SIGKILL", (int)o->pid, grace_ms + kill_ms);
+	}
+	*waited_ms = time_mono_ms() - t0;
 	return r;
 }

@@ -84,6 +84,14 @@ int pidfile_commit(struct lockfile *lk, pid_t pid);
 /* Remove path if it names this process. */
 void pidfile_release(const char *path);
 
+/* Stop the process o names, as `deploy stop` and `monitor --stop` do:
+ * SIGTERM, then SIGKILL when it has not ended grace_ms later. 0 when it
+ * ended on SIGTERM, 1 when it had to be killed, -BOSUN_EBUSY (recorded)
+ * when it still runs kill_ms after the SIGKILL. *waited_ms: how long it
+ * took. */
+int proc_owner_stop(const struct proc_owner *o, int grace_ms, int kill_ms,
+		    long long *waited_ms);
+
 /* Take "<path>.lock" and write our record into it, taking over a lock
  * whose owner is dead (see above); -BOSUN_EBUSY after timeout_ms. */
 int owner_lock_acquire(struct lockfile *lk, const char *path, int timeout_ms);

@@ -62,7 +62,7 @@ verbs_of() {
 test_expect_success 'every verb has -h, and -h exits 0' '
 	for v in "version current" "version next" "version bump" "version set" \
 		 "version check" "version sync" "changelog" "commit lint" "release" \
-		 "config" "migrate" "backup" "restore" $(verbs_of hooks) $(verbs_of scan) $(verbs_of deploy) \
+		 "config" "migrate" "backup" "restore" "monitor" $(verbs_of hooks) $(verbs_of scan) $(verbs_of deploy) \
 		 $(verbs_of agents); do
 		v=$(echo "$v" | tr _ " ")
 		bosun $v -h >out || return 1
@@ -73,7 +73,7 @@ test_expect_success 'every verb has -h, and -h exits 0' '
 test_expect_success 'every option in -h is documented in docs/' '
 	for v in "version current" "version next" "version bump" "version set" \
 		 "version check" "version sync" "changelog" "commit lint" "release" \
-		 "config" "migrate" "backup" "restore" $(verbs_of hooks) $(verbs_of scan) $(verbs_of deploy) \
+		 "config" "migrate" "backup" "restore" "monitor" $(verbs_of hooks) $(verbs_of scan) $(verbs_of deploy) \
 		 $(verbs_of agents); do
 		v=$(echo "$v" | tr _ " ")
 		doc="$BOSUN_TOP/docs/$(echo $v | cut -d" " -f1).md"

@@ -4,7 +4,7 @@
  * Retry-After. The first byte picks the target. */
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "lib/deploy/http.h"
+#include "lib/http/http.h"
 #include "lib/deploy/probe.h"
 #include "lib/json/json.h"
 #include "lib/deploy/status.h"

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "lib/deploy/http.h"
+#include "lib/http/http.h"
 #include "lib/deploy/probe.h"
 #include "lib/deploy/status.h"
 #include "lib/deploy/watch.h"

@@ -541,6 +541,52 @@ static void owner_lock__empty_lock_stale_only_when_old(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- stopping ------------------------------------------------------------- */
+
+static void stop__sigterm_ends_it(void **state)
+{
+	struct proc_owner o;
+	long long waited = -1;
+	pid_t pid = sleeper();
+
+	(void)state;
+	assert_int_equal(proc_owner_of(&o, pid), 0);
+	assert_int_equal(proc_owner_stop(&o, 5000, 1000, &waited), 0);
+	assert_true(waited >= 0 && waited < 5000);
+	assert_false(proc_owner_alive(&o));
+	reap(pid);
+}
+
+static void stop__sigterm_ignored_then_sigkill(void **state)
+{
+	struct proc_owner o;
+	long long waited = -1;
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_IGN);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(proc_owner_of(&o, pid), 0);
+	assert_int_equal(proc_owner_stop(&o, 100, 2000, &waited), 1);
+	assert_true(waited >= 100);
+	assert_false(proc_owner_alive(&o));
+	reap(pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +611,8 @@ int main(void)
 		T(owner_lock__live_owner_waited_for),
 		T(owner_lock__dead_owner_taken_over),
 		T(owner_lock__empty_lock_stale_only_when_old),
+		T(stop__sigterm_ends_it),
+		T(stop__sigterm_ignored_then_sigkill),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,10 @@ long long config_int(const struct config *cfg, const char *key);   /* also durat
 /* For CFG_STRLIST: the strings, valid while cfg lives; *nr set. */
 const char **config_strlist(const struct config *cfg, const char *key, size_t *nr);
 
+/* A duration as the keys take it ("90s", "10m", "1h30m", "250ms", or a
+ * number of seconds) into *ms: 0, or -1 when it is not one. */
+int config_parse_duration(const char *s, long long *ms);
+
 /* Where a key's value came from: "default", "~/.config/bosun/config.yml:4:3",
  * "bosun.yml:12:5", "env BOSUN_RELEASE_TAG". */
 const char *config_origin(const struct config *cfg, const char *key);

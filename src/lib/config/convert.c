@@ -161,6 +161,11 @@ int cfg_parse_duration(const char *s, long long *out)
 	return 0;
 }
 
+int config_parse_duration(const char *s, long long *ms)
+{
+	return s ? cfg_parse_duration(s, ms) : -1;
+}
+
 /* ---- converting YAML values to their normalised JSON shape --------------- */
 
 static int make_string(const struct src *s, const char *path,

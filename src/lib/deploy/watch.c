@@ -11,7 +11,7 @@
 #include "core/sigchain.h"
 #include "core/time.h"
 #include "lib/config/config.h"
-#include "lib/deploy/http.h"
+#include "lib/http/http.h"
 #include "lib/deploy/status.h"
 #include "lib/git/history.h"
 #include "lib/git/refs.h"

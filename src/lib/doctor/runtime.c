@@ -15,7 +15,7 @@
 #include "lib/scan/hsapi.h"
 #endif
 #ifdef BOSUN_HAVE_DEPLOY
-#include "lib/deploy/http.h"
+#include "lib/http/http.h"
 #endif
 
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * http.c - libcurl behind dlopen(); see http.h.
  */
 #include "bosun-config.h"
-#include "lib/deploy/http.h"
+#include "lib/http/http.h"
 
 #include "core/dl.h"
 #include "core/error.h"

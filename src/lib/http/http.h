@@ -1,5 +1,7 @@
 /*
- * http.h - HTTP requests through libcurl, loaded with dlopen() on first use.
+ * http.h - HTTP requests through libcurl, loaded with dlopen() on first use,
+ * for every domain that talks HTTP (deploy probes and notices, monitor
+ * webhooks).
  *
  *	struct http_request req = HTTP_REQUEST_INIT;
  *	struct http_response res = HTTP_RESPONSE_INIT;
@@ -24,8 +26,8 @@
  * function. Retry-After (seconds or an HTTP date) is parsed into
  * retry_after_ms (-1 when absent).
  */
-#ifndef BOSUN_LIB_DEPLOY_HTTP_H
-#define BOSUN_LIB_DEPLOY_HTTP_H
+#ifndef BOSUN_LIB_HTTP_H
+#define BOSUN_LIB_HTTP_H
 
 #include "core/strbuf.h"
 

@@ -10,10 +10,12 @@
 
 #include "lib/agents/agents.h"
 #include "lib/backup/backup.h"
+#include "lib/clean/clean.h"
 #include "lib/config/config.h"
 #include "lib/deploy/probe.h"
 #include "lib/doctor/doctor.h"
 #include "lib/hooks/hooks.h"
+#include "lib/logs/logs.h"
 #include "lib/merge/merge.h"
 #include "lib/monitor/monitor.h"
 #include "lib/release/release.h"
@@ -47,6 +49,12 @@ const struct config_key *const config_tables[] = {
 #endif
 #ifdef BOSUN_HAVE_MERGE
 	merge_config_keys,
+#endif
+#ifdef BOSUN_HAVE_LOGS
+	logs_config_keys,
+#endif
+#ifdef BOSUN_HAVE_CLEAN
+	clean_config_keys,
 #endif
 #ifdef BOSUN_HAVE_DOCTOR
 	doctor_config_keys,

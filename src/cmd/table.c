@@ -21,6 +21,8 @@ extern const struct cmd_entry cmd_config;
 extern const struct cmd_entry cmd_migrate;
 extern const struct cmd_entry cmd_generate;
 extern const struct cmd_entry cmd_work;
+extern const struct cmd_entry cmd_logs;
+extern const struct cmd_entry cmd_clean;
 extern const struct cmd_entry cmd_doctor;
 extern const struct cmd_entry cmd_backup;
 extern const struct cmd_entry cmd_restore;
@@ -51,6 +53,12 @@ const struct cmd_entry *const cmd_table[] = {
 #endif
 #ifdef BOSUN_HAVE_MERGE
 	&cmd_merge_driver,
+#endif
+#ifdef BOSUN_HAVE_LOGS
+	&cmd_logs,
+#endif
+#ifdef BOSUN_HAVE_CLEAN
+	&cmd_clean,
 #endif
 #ifdef BOSUN_HAVE_DOCTOR
 	&cmd_doctor,

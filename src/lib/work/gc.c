@@ -269,3 +269,11 @@ out:
 	free(t.v);
 	return r;
 }
+
+int work_attic_expire(const struct work_where *w, const struct work_config *wc,
+		      int apply, struct work_removal **out, size_t *nr)
+{
+	size_t alloc = *nr;
+
+	return expired(w, wc, apply, out, nr, &alloc);
+}

@@ -169,6 +169,10 @@ int work_restore(struct store *st, const struct work_where *w, const char *id,
 int work_gc(struct store *st, const struct work_where *w,
 	    const struct work_config *wc, int apply,
 	    struct work_removal **out, size_t *nr);
+/* Only the attic snapshots older than wc->attic_days, deleted when apply
+ * (bosun clean); each appended to *out (*nr of them, as from work_gc()). */
+int work_attic_expire(const struct work_where *w, const struct work_config *wc,
+		      int apply, struct work_removal **out, size_t *nr);
 
 /* ------------------------------------------------------------ status */
 

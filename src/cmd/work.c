@@ -447,9 +447,10 @@ static json_t *status_json(const struct work_status_report *r)
 		json_array_append_new(a, o);
 		n[s->outcome]++;
 	}
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
-			 "s:s, s:i}",
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:I}, "
+			 "s:{s:I, s:I, s:I}, s:s, s:i}",
 			 "version", 1, "task", r->task, "base", r->base, "tip", null_or(r->tip),
+			 "integration", null_or(r->integration),
 			 "workstreams", a, "conflicts", conflicts_json(r),
 			 "prediction", "pairs", (json_int_t)r->pairs, "merges_run",
 			 (json_int_t)r->merge_trees,
@@ -495,8 +496,13 @@ static void print_conflicts(struct bosun_ctx *ctx, const struct work_status_repo
 	printf("%sconflicts predicted%s:\n", c_bold(ctx), c_reset(ctx));
 	for (i = 0; i < r->conf_nr; i++) {
 		struct strbuf lead = STRBUF_INIT;
-		strbuf_addf(&lead, "  %s with %s: ", r->conf[i].a,
-			    r->conf[i].b ? r->conf[i].b : r->base);
+		if (r->conf[i].b)
+			strbuf_addf(&lead, "  %s with %s: ", r->conf[i].a, r->conf[i].b);
+		else if (r->integration)
+			strbuf_addf(&lead, "  %s with work/%s/integration: ", r->conf[i].a,
+				    r->task);
+		else
+			strbuf_addf(&lead, "  %s with %s: ", r->conf[i].a, r->base);
 		print_paths(lead.buf, &r->conf[i].files, r->conf[i].nr);
 		strbuf_release(&lead);
 	}
@@ -584,8 +590,9 @@ static int status_once(struct bosun_ctx *ctx, struct store *st, const struct wor
 	if (ctx->json) {
 		json_t *j = status_json(&rep);
 		if (status_args.conflicts) {
-			json_t *c = json_pack("{s:i, s:s, s:O, s:O}", "version", 1, "task",
-					      rep.task, "conflicts",
+			json_t *c = json_pack("{s:i, s:s, s:O, s:O, s:O}", "version", 1, "task",
+					      rep.task, "integration",
+					      json_object_get(j, "integration"), "conflicts",
 					      json_object_get(j, "conflicts"), "prediction",
 					      json_object_get(j, "prediction"));
 			json_decref(j);

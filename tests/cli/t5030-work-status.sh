@@ -181,6 +181,19 @@ test_expect_success 'prediction: a warm status runs no merge-tree (cache by comm
 	test_no_grep "^status" ../git.log && test_no_grep merge-tree ../git.log
 '
 
+test_expect_success 'prediction: against the integration branch once work integrate made one' '
+	cd r && git checkout -q -b work/s/integration main &&
+	printf "integrated\n" >w1/a && git commit -q --no-verify -am "integrated w1/a" &&
+	git checkout -q main &&
+	test_expect_code 1 bosun work status --conflicts --json >../j &&
+	test_eq "$(git rev-parse work/s/integration)" "$(js ../j "d[\"integration\"]")" &&
+	test_eq "[[\"s/w1\", null, [\"w1/a\"]], [\"s/w2\", \"s/w3\", [\"shared.txt\"]]]" \
+		"$(js ../j "[[c[\"a\"], c[\"b\"], c[\"files\"]] for c in d[\"conflicts\"]]")" &&
+	test_expect_code 1 bosun work status --conflicts >../out &&
+	test_grep "^  s/w1 with work/s/integration: w1/a" ../out &&
+	git branch -q -D work/s/integration
+'
+
 test_expect_success '--no-conflicts skips prediction (conflicts null)' '
 	cd r && test_expect_code 1 bosun work status --no-conflicts --json >../j &&
 	test_eq null "$(js ../j "d[\"conflicts\"]")"
@@ -262,6 +275,16 @@ test_expect_success 'kill -9 of heartbeat and status at every write, sync, open:
 else
 	test_skip 'kill -9 of heartbeat and status at every write, sync, open: the next run works' 'no strace'
 fi
+
+test_expect_success 'after work integrate: merged is done, ejected is failed' '
+	cd r && bosun work heartbeat --id s/w2 --state active &&
+	test_expect_code 1 bosun work integrate >../out 2>&1 &&
+	test_expect_code 1 bosun work status --json >../j &&
+	test_eq "merged done" "$(js ../j "d[\"workstreams\"][0][\"state\"] + \" \" + d[\"workstreams\"][0][\"outcome\"]")" &&
+	test_eq "ejected failed" "$(js ../j "d[\"workstreams\"][2][\"state\"] + \" \" + d[\"workstreams\"][2][\"outcome\"]")" &&
+	js ../j "d[\"workstreams\"][2][\"error\"]" >../e && test_grep "ejected" ../e &&
+	test_eq "$(git rev-parse work/s/integration)" "$(js ../j "d[\"integration\"]")"
+'
 
 test_expect_success 'errors: unknown task 3, outside a repo 3, bad flags 64, bad state 64' '
 	cd r && test_expect_code 3 bosun work status nosuch 2>../err &&

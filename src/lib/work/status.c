@@ -474,8 +474,10 @@ static void decide_outcome(struct work_status *s)
 
 	if (s->total > 0 && s->done == s->total)
 		finished = 1;
-	if (!strcmp(s->state, "cleaned") || !strcmp(s->state, "integrated"))
+	if (!strcmp(s->state, "cleaned") || !strcmp(s->state, "merged"))
 		finished = 1;
+	if (!strcmp(s->state, "ejected") && !s->error)
+		s->error = xstrdup("work integrate ejected it (see work integrate --json)");
 	if (s->error || (s->reported && !strcmp(s->reported, "failed")))
 		s->outcome = WORK_FAILED;
 	else if (finished)
@@ -499,6 +501,25 @@ static int resolve_tip(const char *dir, const char *base, struct strbuf *tip)
 	if ((r = work_git(dir, tip, args)) == 0)
 		strbuf_trim(tip);
 	strbuf_release(&rev);
+	return r;
+}
+
+/* The integration branch's commit (work integrate's), when it has one. */
+static int integration_tip(const char *dir, struct work_status_report *out)
+{
+	const char *args[] = { "for-each-ref", "--format=%(objectname)", NULL, NULL };
+	struct strbuf ref = STRBUF_INIT, oid = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&ref, "refs/heads/work/%s/integration", out->task);
+	args[2] = ref.buf;
+	if ((r = work_git(dir, &oid, args)) == 0) {
+		strbuf_trim(&oid);
+		if (oid.len)
+			out->integration = xstrdup(oid.buf);
+	}
+	strbuf_release(&ref);
+	strbuf_release(&oid);
 	return r;
 }
 
@@ -736,8 +757,9 @@ predict:
 				ids[n] = out->ws[i].id;
 				heads[n++] = out->ws[i].head;
 			}
-		if (out->tip)
-			r = work_predict(st, w->top, out->tip, ids, heads, n, out);
+		if (out->tip && (r = integration_tip(w->top, out)) == 0)
+			r = work_predict(st, w->top, out->integration ? out->integration :
+					 out->tip, ids, heads, n, out);
 		free(ids);
 		free(heads);
 		if (r < 0)
@@ -798,5 +820,6 @@ void work_status_release(struct work_status_report *r)
 	free(r->task);
 	free(r->base);
 	free(r->tip);
+	free(r->integration);
 	memset(r, 0, sizeof(*r));
 }

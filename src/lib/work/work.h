@@ -214,6 +214,9 @@ struct work_status {
 
 struct work_status_report {
 	char *task, *base, *tip;          /* tip: the base's commit now */
+	char *integration;                /* work/<task>/integration's commit, or
+					   * NULL: branches are predicted against it
+					   * when it exists, else against tip */
 	struct work_status *ws;           /* in merge order */
 	size_t nr;
 	int predicted;                    /* conflicts were looked for */

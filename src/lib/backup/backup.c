@@ -10,11 +10,14 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/proc.h"
 #include "core/sha256.h"
 #include "core/time.h"
 #include "lib/store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -147,17 +150,52 @@ static int by_path(const void *a, const void *b)
 		      ((const struct backup_file *)b)->path);
 }
 
+/* What a backup killed on the way (kill -9) left in the folder: an
+ * archive's lock, or its owner's name, whose owner is gone; a copy of the
+ * store whose process is gone. Nothing a running bosun holds. */
+void bk_sweep(const char *dir)
+{
+	struct strbuf path = STRBUF_INIT;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	const char *owner;
+	long long pid;
+	unsigned long long start;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		strbuf_reset(&path);
+		fs_path_join(&path, dir, de->d_name);
+		if ((owner = strstr(path.buf, ".tar.zst.lock"))) {
+			strbuf_setlen(&path, (size_t)(owner - path.buf) + strlen(".tar.zst"));
+			if (lock_settle(path.buf, 0) < 0)
+				error_clear();
+			lock_sweep_dead_owners(path.buf);
+		} else if (sscanf(de->d_name, ".store-copy.%lld.%llu.db", &pid, &start) == 2 &&
+			   pid > 0 && !proc_alive((pid_t)pid, start)) {
+			unlink(path.buf);
+		}
+	}
+	closedir(d);
+	strbuf_release(&path);
+}
+
 /* A consistent copy of the store, through a temporary file beside the
- * archives. */
+ * archives (named for its process, so that a killed one's is swept). */
 static int add_store(struct backup_set *set, const struct backup_env *env,
 		     struct store *st)
 {
 	struct strbuf tmp = STRBUF_INIT, bytes = STRBUF_INIT;
+	unsigned long long start = 0;
 	int r;
 
 	if ((r = fs_mkdir_p(env->dir)) < 0)
 		goto out;
-	strbuf_addf(&tmp, "%s/.store-copy.%ld.db", env->dir, (long)getpid());
+	bk_sweep(env->dir);
+	if (proc_start_time(getpid(), &start) < 0)
+		error_clear();
+	strbuf_addf(&tmp, "%s/.store-copy.%ld.%llu.db", env->dir, (long)getpid(), start);
 	tempfile_register(tmp.buf);
 	if ((r = store_backup_to(st, tmp.buf)) < 0 ||
 	    (r = fs_read_file(&bytes, tmp.buf, BACKUP_MAX_BYTES)) < 0)

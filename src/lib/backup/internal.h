@@ -39,6 +39,11 @@ typedef int bk_entry_fn(void *data, const char *name, unsigned mode,
  * -BOSUN_EDATA. */
 int bk_archive_each(const void *buf, size_t len, bk_entry_fn *fn, void *data);
 
+/* Remove what a killed backup left in the archives' folder dir: an
+ * archive's lock (and owner name) whose owner is gone, a store copy whose
+ * process is gone. */
+void bk_sweep(const char *dir);
+
 /* The journal, the restore's record and the last restore's hashes live in
  * <common>/bosun/restore/. */
 void bk_restore_dir(struct strbuf *out, const char *common_dir);

@@ -586,9 +586,11 @@ out:
 int restore_begin(struct lockfile *lk, const struct backup_env *env,
 		  struct strbuf *report)
 {
+	static const char *const records[] = { "state", "state.db", "written" };
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, journal = STRBUF_INIT;
 	json_t *state = NULL;
 	json_error_t jerr;
+	size_t i;
 	int r, settled;
 
 	bk_restore_dir(&path, env->common_dir);
@@ -600,6 +602,18 @@ int restore_begin(struct lockfile *lk, const struct backup_env *env,
 			error_hint("another bosun restore is running in this repository");
 		goto out;
 	}
+	/* A restore killed while it took the lock left its owner name. */
+	lock_sweep_dead_owners(path.buf);
+	/* A killed restore's half-written records: their locks go (we hold
+	 * the restore lock, so their writer is gone). */
+	for (i = 0; i < ARRAY_SIZE(records); i++) {
+		restore_file(&path, env, records[i]);
+		if ((r = lock_settle(path.buf, 0)) < 0)
+			goto fail;
+		lock_sweep_dead_owners(path.buf);
+	}
+	if (env->dir)
+		bk_sweep(env->dir);
 	restore_file(&journal, env, "journal");
 	if ((r = settled = journal_recover(journal.buf, report)) < 0)
 		goto fail;

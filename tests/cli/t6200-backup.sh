@@ -271,6 +271,13 @@ test_expect_success 'a new store is not backed up; without libarchive the migrat
 	test_grep "no backup before migrating" ../err && test_grep "schema 9" ../out
 '
 
+test_expect_success 'backup refuses a store a newer bosun migrated, as migrate does' '
+	new_repo nw && bosun migrate >/dev/null &&
+	sqlite3 .git/bosun/state.db "pragma user_version = 99" &&
+	test_expect_code 65 bosun migrate 2>../err && test_grep "newer" ../err &&
+	test_expect_code 65 bosun backup 2>../err && test_grep "schema version 99, newer" ../err
+'
+
 test_expect_success 'restoring an archive of an older schema brings the store up to date' '
 	cd mg && a=$(ls "$BOSUN_HOME"/state/bosun/backups/mg-*/bosun-migrate-* | head -n 1) &&
 	bosun restore --force "$a" >/dev/null 2>&1 &&

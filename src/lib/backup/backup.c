@@ -246,6 +246,14 @@ int backup_collect(struct backup_set *set, const struct backup_env *env,
 	if ((r = store_open(&st, env->store_url, env->common_dir,
 			    STORE_OPEN_NO_MIGRATE)) < 0)
 		goto out;
+	/* A newer bosun's store is not misread: the store's own refusal,
+	 * which names the version that reads it (nothing is migrated). */
+	if (store_schema_version(st) > store_schema_latest(st)) {
+		r = store_migrate(st, NULL);
+		if (r >= 0)
+			r = error_set(BOSUN_EDATA, "the store is newer than this bosun");
+		goto out;
+	}
 	if ((r = add_store(set, env, st)) < 0)
 		goto out;
 	if (store_schema_version(st) < store_schema_latest(st)) {

@@ -235,6 +235,13 @@ test_expect_success 'rules: scan.rules and --rules add, scan.disable and scan.de
 	rm bosun.yml
 '
 
+test_expect_success 'a rule'"'"'s entropy must be exceeded (as in gitleaks), not only reached' '
+	new_repo entropy && echo "x ENT-abcd" >a.txt && echo "x ENT-abcdabce" >b.txt &&
+	printf "rules:\n  - id: ent\n    regex: \"ENT-([a-e]{4,8})\"\n    entropy: 2\n" >ent.yml &&
+	test_expect_code 1 bosun scan secrets --rules ent.yml >../out 2>/dev/null &&
+	test_grep "^b.txt:1:7: ent" ../out && test_no_grep "^a.txt" ../out
+'
+
 test_expect_success 'a bad rule file: exit 65 with file:line:col, nothing written' '
 	cd rules && printf "rules:\n  - id: x\n    regex: \"(a\"\n" >bad.yml &&
 	test_expect_code 65 bosun scan secrets --rules bad.yml 2>../err &&

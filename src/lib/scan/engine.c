@@ -476,7 +476,7 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	size_t ns = name_start(w, ms);
 
 	if (!keywords_ok(rule, w->data + ms, me - ms) ||
-	    (o->entropy && rule->entropy > 0 && h < rule->entropy) ||
+	    (o->entropy && rule->entropy > 0 && h <= rule->entropy) ||
 	    scan_allow_secret(&rule->allow, secret, slen) ||
 	    scan_allow_secret(&w->e->rules->allow, secret, slen) ||
 	    scan_allow_match(&rule->allow, w->data + ns, me - ns) ||

@@ -440,7 +440,10 @@ int lock_take_over_dead(const char *lock_path)
 /*
  * Remove the owner names of lock_path whose owners no longer run: a writer
  * killed between creating its owner name and linking the lock to it
- * leaves one with no lock.
+ * leaves one with no lock. A name still linked to a lock (two links) is
+ * left: it is what says the lock's owner is dead, so that the next writer
+ * takes the lock over; without it the lock would look like another
+ * program's and block every writer.
  */
 static void sweep_dead_owner_names(const char *lock_path)
 {
@@ -455,6 +458,7 @@ static void sweep_dead_owner_names(const char *lock_path)
 	d = opendir(dir.len ? dir.buf : ".");
 	while (d && (de = readdir(d))) {
 		unsigned long long start;
+		struct stat st;
 		long long p;
 		int n = 0;
 
@@ -465,7 +469,8 @@ static void sweep_dead_owner_names(const char *lock_path)
 			continue;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "%s%s", dir.buf, de->d_name);
-		unlink(name.buf);
+		if (lstat(name.buf, &st) == 0 && st.st_nlink < 2)
+			unlink(name.buf);
 	}
 	if (d)
 		closedir(d);

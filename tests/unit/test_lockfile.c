@@ -560,6 +560,30 @@ static void lock__sigkill__next_acquire_takes_over(void **state)
 	assert_false(fs_exists(path_in(state, "VERSION.lock")));
 }
 
+/* A sweep of dead owners' names after a kill -9 keeps the name the lock
+ * is linked to: the next writer still sees a dead owner and takes over. */
+static void lock__sweep_after_sigkill__lock_still_taken_over(void **state)
+{
+	struct fixture *fx = *state;
+	struct lockfile lk = LOCKFILE_INIT;
+	const char *target = path_in(state, "VERSION");
+	int ready;
+	pid_t pid;
+
+	put(target, "1.0.0\n");
+	pid = fork_child(lock_and_wait, target, &ready);
+	wait_ready(ready);
+	kill(pid, SIGKILL);
+	assert_true(WIFSIGNALED(wait_child(pid)));
+	lock_sweep_dead_owners(target);
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 1);
+	assert_int_equal(lock_acquire(&lk, target, 0), 0);
+	assert_int_equal(lock_write(&lk, "2.0.0\n", 6), 0);
+	assert_int_equal(lock_commit(&lk), 0);
+	assert_content(target, "2.0.0\n");
+	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
+}
+
 static void lock__without_owner_name__still_busy(void **state)
 {
 	struct lockfile lk = LOCKFILE_INIT;
@@ -798,6 +822,7 @@ int main(void)
 		T(lock__names_its_owner_and_leaves_no_trace),
 		T(lock__rename__no_sync_and_no_owner_name_left),
 		T(lock__sigkill__next_acquire_takes_over),
+		T(lock__sweep_after_sigkill__lock_still_taken_over),
 		T(lock__without_owner_name__still_busy),
 		T(lock__sigkill_mid_write__old_or_new),
 		T(tempfile__forked_child_leaves_parent_files),

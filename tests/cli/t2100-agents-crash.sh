@@ -38,7 +38,7 @@ test_expect_success 'a deploy killed at random moments leaves old or new files a
 		(cd ../ref && bosun agents deploy -t claude -t qwen >/dev/null 2>&1) &&
 		took_ms=$((($(date +%s%N) - t0) / 1000000)) &&
 		(cd ../ref && snapshot ../new) &&
-		{ bosun agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
+		{ "$BOSUN" agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
 		pid=$! &&
 		sleep "$(awk -v s=$gen -v ms=$took_ms "BEGIN { srand(s); printf \"%.4f\", ms * (0.05 + 0.9 * rand()) / 1000 }")" &&
 		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
@@ -65,7 +65,7 @@ test_expect_success 'a deploy killed while it backs files up leaves no lock behi
 	gen=1 && killed=0 &&
 	while [ $gen -le 12 ]; do
 		templates 150 $gen &&
-		{ bosun agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
+		{ "$BOSUN" agents deploy -t claude -t qwen >/dev/null 2>&1 & } &&
 		pid=$! &&
 		# kill it once its backup folder holds a lock file (bounded wait)
 		n=0 &&

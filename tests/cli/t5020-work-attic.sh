@@ -92,7 +92,7 @@ test_expect_success 'clean killed with SIGKILL at many points: nothing lost, the
 		plan_of k$n 3 >k.yml && bosun work plan k.yml >/dev/null &&
 		bosun work spawn k$n >/dev/null &&
 		for w in w1 w2 w3; do echo "work $n $w" >../k.work/k$n/$w/mine || return 1; done &&
-		{ bosun work clean k$n >/dev/null 2>&1 & } && pid=$! &&
+		{ "$BOSUN" work clean k$n >/dev/null 2>&1 & } && pid=$! &&
 		sleep "0.$(awk -v s=$n "BEGIN { srand(s); printf \"%03d\", rand() * 400 }")" &&
 		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
 		{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&

@@ -31,6 +31,11 @@ printf '#!/bin/sh\necho 0.1\n' >"$TRASH/bin/qwen"
 chmod +x "$TRASH/bin/claude" "$TRASH/bin/gemini" "$TRASH/bin/codex"
 CLEAN_PATH=$PATH
 FAKE_PATH="$TRASH/bin:$PATH"
+# A loaded machine (or a sanitizer build) can take more than the default
+# 500 ms to start python3 or a shell script; the tests of the timeout set
+# their own.
+BOSUN_DOCTOR_TIMEOUT=10s
+export BOSUN_DOCTOR_TIMEOUT
 
 test_expect_success 'a fresh repository: every default check reports, JSON only on stdout' '
 	new_repo r && commit "feat: a" &&
@@ -59,11 +64,11 @@ test_expect_success 'the exit code follows the worst status: 2 for warnings only
 	test_grep "^ok    install.version" ../out
 '
 
-test_expect_success 'AI CLIs: found with its version, crashed, hung, not executable; every check in under 2 s' '
+test_expect_success 'AI CLIs: found with its version, crashed, hung, not executable; the hung one cut off at the timeout' '
 	cd "$TRASH/r" && rm -f "$TRASH/hang.pid" &&
-	t0=$(ms) && test_expect_code 1 env PATH="$FAKE_PATH" "$BOSUN" doctor --json >../out &&
+	t0=$(ms) && test_expect_code 1 env PATH="$FAKE_PATH" BOSUN_DOCTOR_TIMEOUT=2s "$BOSUN" doctor --json >../out &&
 	t1=$(ms) && echo "# doctor took $((t1 - t0)) ms" &&
-	test $((t1 - t0)) -lt 1800 &&
+	test $((t1 - t0)) -lt 8000 &&
 	test_eq ok "$(status_of ../out cli.claude)" &&
 	jget ../out "[c for c in d[\"checks\"] if c[\"id\"]==\"cli.claude\"][0][\"data\"][\"version\"]" >../v &&
 	test_eq "1.2.3 (Claude Code)" "$(cat ../v)" &&

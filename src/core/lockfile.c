@@ -440,15 +440,18 @@ int lock_take_over_dead(const char *lock_path)
 /*
  * Remove the owner names of lock_path whose owners no longer run: a writer
  * killed between creating its owner name and linking the lock to it
- * leaves one with no lock. A name still linked to a lock (two links) is
- * left: it is what says the lock's owner is dead, so that the next writer
- * takes the lock over; without it the lock would look like another
- * program's and block every writer.
+ * leaves one with no lock, and one killed between renaming its lock into
+ * place and removing the name leaves one linked to the file itself. The
+ * name the lock itself is linked to is left: it is what says the lock's
+ * owner is dead, so that the next writer takes the lock over; without it
+ * the lock would look like another program's and block every writer.
  */
 static void sweep_dead_owner_names(const char *lock_path)
 {
 	const char *slash = strrchr(lock_path, '/');
 	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, name = STRBUF_INIT;
+	struct stat lst;
+	int locked = lstat(lock_path, &lst) == 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -469,7 +472,8 @@ static void sweep_dead_owner_names(const char *lock_path)
 			continue;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "%s%s", dir.buf, de->d_name);
-		if (lstat(name.buf, &st) == 0 && st.st_nlink < 2)
+		if (!locked || lstat(name.buf, &st) < 0 || st.st_ino != lst.st_ino ||
+		    st.st_dev != lst.st_dev)
 			unlink(name.buf);
 	}
 	if (d)

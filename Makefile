@@ -61,6 +61,7 @@ fuzz:
 		[ -f "$$f" ] && [ -x "$$f" ] || continue; \
 		n=$$(basename "$$f"); mkdir -p tests/fuzz/corpus/$$n; \
 		echo "== $$n"; \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 		"$$f" -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 			tests/fuzz/corpus/$$n 2>&1 | tail -n 3 || exit 1; \
 	done

@@ -4,6 +4,8 @@
 #include "core/time.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <string.h>
 #include <time.h>
 
 static long long ms_of(clockid_t clock)
@@ -58,4 +60,71 @@ void time_sleep_ms(long long ms)
 {
 	if (ms > 0)
 		time_sleep_until(time_mono_ms() + ms, NULL);
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int time_parse_duration(const char *s, long long max_ms, long long *out_ms)
+{
+	static const struct {
+		const char *unit;
+		long long ms;
+	} units[] = {	/* "ms" before "m" */
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "w", 604800000 },
+	};
+	const char *p = s;
+	long long total = 0;
+
+	if (!s || !*s || max_ms < 0)
+		return -1;
+	while (*p) {
+		const char *start = p;
+		long long whole = 0, frac = 0, scale = 1, mult = 0, v;
+		size_t i, n;
+
+		if (!is_digit(*p))
+			return -1;
+		for (; is_digit(*p); p++) {
+			if (whole > (LLONG_MAX - 9) / 10)
+				return -1;
+			whole = whole * 10 + (*p - '0');
+		}
+		if (*p == '.') {
+			if (!is_digit(*++p))
+				return -1;
+			/* Nine digits are finer than a millisecond already. */
+			for (; is_digit(*p); p++)
+				if (scale < 1000000000) {
+					frac = frac * 10 + (*p - '0');
+					scale *= 10;
+				}
+		}
+		if (!*p && start == s) {
+			mult = 1000;		/* a bare number: seconds */
+		} else {
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+				n = strlen(units[i].unit);
+				if (!strncmp(p, units[i].unit, n)) {
+					mult = units[i].ms;
+					p += n;
+					break;
+				}
+			}
+			if (!mult)
+				return -1;
+		}
+		/* frac < scale <= 1e9 and mult < 1e9: the product fits. */
+		if (whole > max_ms / mult)
+			return -1;
+		v = whole * mult + frac * mult / scale;
+		if (v > max_ms - total)
+			return -1;
+		total += v;
+	}
+	*out_ms = total;
+	return 0;
 }

@@ -20,6 +20,16 @@
  * short; time_sleep_until() returns early when *stop is set instead. All
  * four call only clock_gettime() and clock_nanosleep(), so a signal
  * handler may use them.
+ *
+ * Durations people write, in config, on the command line and in rules, are
+ * read by one grammar:
+ *
+ *	if (time_parse_duration("1h30m", INT_MAX, &ms) < 0)
+ *		... not a duration, or longer than the caller allows
+ *
+ * A duration is one or more NUMBER UNIT parts ("1h30m", "2d", "1.5s",
+ * "250ms"; units ms, s, m, h, d, w), or a bare number of seconds ("90",
+ * "0.5"). A fraction is cut to whole milliseconds. No sign, no spaces.
  */
 #ifndef BOSUN_CORE_TIME_H
 #define BOSUN_CORE_TIME_H
@@ -37,5 +47,8 @@ void time_sleep_ms(long long ms);
 /* Sleep until time_mono_ms() reaches deadline_ms, retrying after EINTR
  * unless stop (which may be NULL) is set. Returns 1 when stopped, else 0. */
 int time_sleep_until(long long deadline_ms, const volatile sig_atomic_t *stop);
+/* Read duration s into *out_ms: 0, or -1 (nothing recorded, *out_ms
+ * untouched) when s is not a duration or is longer than max_ms. */
+int time_parse_duration(const char *s, long long max_ms, long long *out_ms);
 
 #endif

@@ -124,6 +124,61 @@ static void wall_us__agrees_with_wall_ms(void **state)
 	assert_true(us / 1000 >= ms && us / 1000 - ms < 1000);
 }
 
+/* d(s, max): the duration, or -1. */
+static long long d(const char *s, long long max)
+{
+	long long ms = -7;
+
+	if (time_parse_duration(s, max, &ms) < 0) {
+		assert_int_equal(ms, -7);	/* untouched on failure */
+		return -1;
+	}
+	return ms;
+}
+
+static void duration__units_parts_and_bare_seconds(void **state)
+{
+	const long long big = 1LL << 60;
+
+	(void)state;
+	assert_int_equal(d("250ms", big), 250);
+	assert_int_equal(d("90s", big), 90000);
+	assert_int_equal(d("10m", big), 600000);
+	assert_int_equal(d("1h30m", big), 5400000);
+	assert_int_equal(d("2d", big), 172800000);
+	assert_int_equal(d("1w", big), 604800000);
+	assert_int_equal(d("1m1ms", big), 60001);
+	assert_int_equal(d("90", big), 90000);
+	assert_int_equal(d("0", big), 0);
+	assert_int_equal(d("1.5s", big), 1500);
+	assert_int_equal(d("0.5", big), 500);
+	assert_int_equal(d("0.0009s", big), 0);	/* cut to whole ms */
+	assert_int_equal(d("1.0000000000000001s", big), 1000);
+	assert_int_equal(d("0.25h", big), 900000);
+}
+
+static void duration__malformed_and_too_long(void **state)
+{
+	(void)state;
+	assert_int_equal(d("", 1000), -1);
+	assert_int_equal(d(NULL, 1000), -1);
+	assert_int_equal(d("soon", 1000), -1);
+	assert_int_equal(d("-5s", 100000), -1);
+	assert_int_equal(d("+5s", 100000), -1);
+	assert_int_equal(d("5 s", 100000), -1);
+	assert_int_equal(d("5x", 100000), -1);
+	assert_int_equal(d("1h30", 1LL << 40), -1);	/* a bare part only alone */
+	assert_int_equal(d(".5s", 100000), -1);
+	assert_int_equal(d("5.s", 100000), -1);
+	assert_int_equal(d("s", 100000), -1);
+	assert_int_equal(d("1001ms", 1000), -1);
+	assert_int_equal(d("1000ms", 1000), 1000);
+	assert_int_equal(d("1s1ms", 1000), -1);
+	assert_int_equal(d("99999999999999999999s", 1LL << 62), -1);
+	assert_int_equal(d("9999999999999w", 1LL << 62), -1);
+	assert_int_equal(d("1s", -1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +189,8 @@ int main(void)
 		cmocka_unit_test(sleep_until__stops_when_flag_set),
 		cmocka_unit_test(sleep_until__deadline_reached),
 		cmocka_unit_test(wall_us__agrees_with_wall_ms),
+		cmocka_unit_test(duration__units_parts_and_bare_seconds),
+		cmocka_unit_test(duration__malformed_and_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/opts.h"
 #include "core/strbuf.h"
+#include "core/time.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -109,56 +110,12 @@ int cfg_parse_ll(const char *s, long long *out)
 	return 0;
 }
 
-static int duration_unit(const char **p, long long *mult)
-{
-	static const struct {
-		const char *unit;
-		long long ms;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-	};
-	size_t i, len;
-
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		len = strlen(units[i].unit);
-		if (!strncmp(*p, units[i].unit, len)) {
-			*p += len;
-			*mult = units[i].ms;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* "90s", "10m", "1h30m", "250ms", or a bare number of seconds, into ms
- * (at most INT_MAX). */
+ * (at most INT_MAX: callers keep milliseconds in an int; 24 days is
+ * plenty). The grammar is core/time's, shared by every duration. */
 int cfg_parse_duration(const char *s, long long *out)
 {
-	int bare = *s && !s[strspn(s, "0123456789")];
-	const char *p = s;
-	long long total = 0, n, mult = 1000;
-
-	if (!*p)
-		return -1;
-	while (*p) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (n = 0; *p >= '0' && *p <= '9'; p++) {
-			if (n > (LLONG_MAX - 9) / 10)
-				return -1;
-			n = n * 10 + (*p - '0');
-		}
-		if (!bare && duration_unit(&p, &mult) < 0)
-			return -1;
-		if (n > (LLONG_MAX - total) / mult)
-			return -1;
-		total += n * mult;
-	}
-	/* Callers keep milliseconds in an int; 24 days is plenty. */
-	if (total > INT_MAX)
-		return -1;
-	*out = total;
-	return 0;
+	return time_parse_duration(s, INT_MAX, out);
 }
 
 int config_parse_duration(const char *s, long long *ms)

@@ -329,22 +329,8 @@ int deploy_find_prefix(char out[41], const char *common_dir, const char *prefix)
 
 long long deploy_parse_duration(const char *s)
 {
-	char *end;
-	long long n;
+	long long ms;
 
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (end == s || errno || n > 1000000000LL)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return n * 1000;
-	if (!strcmp(end, "ms"))
-		return n;
-	if (!strcmp(end, "m"))
-		return n * 60000;
-	if (!strcmp(end, "h"))
-		return n * 3600000;
-	return -1;
+	/* At most a billion seconds, as before the grammar was shared. */
+	return time_parse_duration(s, 1000000000LL * 1000, &ms) < 0 ? -1 : ms;
 }

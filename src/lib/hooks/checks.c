@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "lib/config/config.h"
 
 #include <ctype.h>
@@ -183,34 +184,19 @@ static int get_strv(const json_t *v, const char *field, char ***out,
 	return 0;
 }
 
-/* "250ms", "90s", "10m", "1h" or a number of seconds, as ms. */
+/* "250ms", "90s", "10m", "1h", "1.5s" or a number of seconds, as ms, at
+ * most a week. */
+#define CHECK_DURATION_MAX_MS (7 * 86400000LL)
 static int get_duration(const json_t *v, const char *field, long long *out,
 			struct strbuf *why)
 {
-	const char *s;
-	char *end;
-	double d;
-
 	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= 86400 * 7) {
+	    json_integer_value(v) <= CHECK_DURATION_MAX_MS / 1000) {
 		*out = (long long)json_integer_value(v) * 1000;
 		return 0;
 	}
-	if (!json_is_string(v))
-		return bad(why, field, "a duration such as 30s, 500ms or 2m");
-	s = json_string_value(v);
-	d = strtod(s, &end);
-	if (end == s || d < 0 || d > 86400 * 7)
-		return bad(why, field, "a duration such as 30s, 500ms or 2m");
-	if (!strcmp(end, "ms"))
-		*out = (long long)d;
-	else if (!*end || !strcmp(end, "s"))
-		*out = (long long)(d * 1000);
-	else if (!strcmp(end, "m"))
-		*out = (long long)(d * 60000);
-	else if (!strcmp(end, "h"))
-		*out = (long long)(d * 3600000);
-	else
+	if (!json_is_string(v) ||
+	    time_parse_duration(json_string_value(v), CHECK_DURATION_MAX_MS, out) < 0)
 		return bad(why, field, "a duration such as 30s, 500ms or 2m");
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "lib/logs/internal.h"
 
 #include "core/error.h"
+#include "core/time.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -255,59 +256,21 @@ static long long time_from_text(const char *s, size_t len)
 
 int logs_parse_since(const char *s, long long now_ms, long long *out_ms)
 {
-	static const struct {
-		const char *unit;
-		long long ms;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "d", 86400000 }, { "w", 604800000 },
-	};
-	const char *p = s;
-	long long total = 0, t;
-	size_t i, n;
-	int bare;
+	long long t, ago;
 
 	if (!s || !*s)
 		return error_set(BOSUN_EUSAGE, "--since needs a duration or a time");
-	bare = !s[strspn(s, "0123456789")];
 	if ((t = logs_parse_time(s, strlen(s))) >= 0) {
 		*out_ms = t;
 		return 0;
 	}
-	while (*p) {
-		long long v = 0, mult = 1000;
-
-		if (*p < '0' || *p > '9')
-			goto bad;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (v > (LLONG_MAX - 9) / 10)
-				goto bad;
-			v = v * 10 + (*p - '0');
-		}
-		/* A bare number is seconds, as for the configuration's durations. */
-		for (i = 0; !bare && i < sizeof(units) / sizeof(units[0]); i++) {
-			n = strlen(units[i].unit);
-			if (!strncmp(p, units[i].unit, n))
-				break;
-		}
-		if (!bare) {
-			if (i == sizeof(units) / sizeof(units[0]))
-				goto bad;
-			mult = units[i].ms;
-			p += strlen(units[i].unit);
-		}
-		/* Durations beyond a century are mistakes, not requests. */
-		if (v > CENTURY_MS / mult)
-			goto bad;
-		total += v * mult;
-		if (total > CENTURY_MS)
-			goto bad;
-	}
-	*out_ms = now_ms - total;
+	/* Durations beyond a century are mistakes, not requests. */
+	if (time_parse_duration(s, CENTURY_MS, &ago) < 0)
+		return error_set(BOSUN_EUSAGE,
+				 "'%s' is not a duration (90s, 15m, 1h30m, 2d, 1w) or an ISO time",
+				 s);
+	*out_ms = now_ms - ago;
 	return 0;
-bad:
-	return error_set(BOSUN_EUSAGE,
-			 "'%s' is not a duration (90s, 15m, 1h30m, 2d, 1w) or an ISO time", s);
 }
 
 /* ------------------------------------------------------------ the JSON fast pass */

@@ -389,6 +389,7 @@ int lock_owner(const char *lock_path, pid_t *pid, unsigned long long *start)
 }
 
 static void (*takeover_notice)(const char *lock_path, long pid);
+static void sweep_dead_owner_names(const char *lock_path);
 
 void lock_on_takeover(void (*fn)(const char *lock_path, long pid))
 {
@@ -427,6 +428,10 @@ static int take_over_dead(const char *lock_path)
 		unlink(aside.buf);
 	}
 out:
+	/* A taker killed before us may have left its aside name: a take-over
+	 * is rare, so the look through the folder costs nothing that counts. */
+	if (ok)
+		sweep_dead_owner_names(lock_path);
 	strbuf_release(&owner);
 	strbuf_release(&aside);
 	return ok;
@@ -445,11 +450,17 @@ int lock_take_over_dead(const char *lock_path)
  * name the lock itself is linked to is left: it is what says the lock's
  * owner is dead, so that the next writer takes the lock over; without it
  * the lock would look like another program's and block every writer.
+ *
+ * Also removed: "<lock>.stale.<pid>", a lock a taker moved aside and was
+ * killed before it removed (take_over_dead()), once no process <pid> runs.
+ * What was moved aside was a dead owner's lock, or a lock its taker would
+ * have put back; either way no live process can commit it any more.
  */
 static void sweep_dead_owner_names(const char *lock_path)
 {
 	const char *slash = strrchr(lock_path, '/');
-	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf dir = STRBUF_INIT, prefix = STRBUF_INIT, name = STRBUF_INIT,
+		      aside = STRBUF_INIT;
 	struct stat lst;
 	int locked = lstat(lock_path, &lst) == 0;
 	struct dirent *de;
@@ -458,6 +469,7 @@ static void sweep_dead_owner_names(const char *lock_path)
 	if (slash)
 		strbuf_add(&dir, lock_path, (size_t)(slash - lock_path) + 1);
 	strbuf_addf(&prefix, "%s" OWNER_SUFFIX, slash ? slash + 1 : lock_path);
+	strbuf_addf(&aside, "%s.stale.", slash ? slash + 1 : lock_path);
 	d = opendir(dir.len ? dir.buf : ".");
 	while (d && (de = readdir(d))) {
 		unsigned long long start;
@@ -465,6 +477,16 @@ static void sweep_dead_owner_names(const char *lock_path)
 		long long p;
 		int n = 0;
 
+		if (!strncmp(de->d_name, aside.buf, aside.len) &&
+		    sscanf(de->d_name + aside.len, "%lld%n", &p, &n) == 1 &&
+		    !de->d_name[aside.len + n] && p > 0 && p <= INT_MAX &&
+		    proc_start_time((pid_t)p, &start) < 0) {
+			error_clear();
+			strbuf_reset(&name);
+			strbuf_addf(&name, "%s%s", dir.buf, de->d_name);
+			unlink(name.buf);
+			continue;
+		}
 		if (strncmp(de->d_name, prefix.buf, prefix.len) ||
 		    sscanf(de->d_name + prefix.len, "%lld.%llu%n", &p, &start, &n) != 2 ||
 		    de->d_name[prefix.len + n] || p <= 0 || p > INT_MAX ||
@@ -481,6 +503,7 @@ static void sweep_dead_owner_names(const char *lock_path)
 	strbuf_release(&dir);
 	strbuf_release(&prefix);
 	strbuf_release(&name);
+	strbuf_release(&aside);
 }
 
 void lock_sweep_dead_owners(const char *target)

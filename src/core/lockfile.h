@@ -70,7 +70,9 @@ int lock_owner(const char *lock_path, pid_t *pid, unsigned long long *start);
  * process is put back): 1 when removed, else 0. */
 int lock_take_over_dead(const char *lock_path);
 /* Remove the owner names of "<target>.lock" whose owners no longer run and
- * that no lock is linked to (a writer killed while taking the lock). */
+ * that no lock is linked to (a writer killed while taking the lock), and
+ * the "<target>.lock.stale.<pid>" names of takers killed while taking a
+ * dead owner's lock over (also swept after every take-over). */
 void lock_sweep_dead_owners(const char *target);
 /* fsync the lock's bytes (they stay the lock's; nothing is renamed). */
 int lock_sync(struct lockfile *lk);

@@ -584,6 +584,33 @@ static void lock__sweep_after_sigkill__lock_still_taken_over(void **state)
 	assert_int_equal(owner_names(fx->dir.buf, "VERSION", NULL), 0);
 }
 
+/* A taker killed between moving a dead lock aside and removing it leaves
+ * "<lock>.stale.<pid>": swept once that pid is gone, never while it runs. */
+static void lock__sweep__removes_dead_takers_asides_only(void **state)
+{
+	const char *target = path_in(state, "VERSION");
+	struct strbuf dead = STRBUF_INIT, live = STRBUF_INIT, odd = STRBUF_INIT;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	assert_true(WIFEXITED(wait_child(pid)));
+	strbuf_addf(&dead, "%s.lock.stale.%d", target, (int)pid);
+	strbuf_addf(&live, "%s.lock.stale.%d", target, (int)getpid());
+	strbuf_addf(&odd, "%s.lock.stale.%dx", target, (int)pid);
+	put(dead.buf, "old lock");
+	put(live.buf, "being taken");
+	put(odd.buf, "not ours");
+	lock_sweep_dead_owners(target);
+	assert_false(fs_exists(dead.buf));
+	assert_true(fs_exists(live.buf));
+	assert_true(fs_exists(odd.buf));
+	strbuf_release(&dead);
+	strbuf_release(&live);
+	strbuf_release(&odd);
+}
+
 static void lock__without_owner_name__still_busy(void **state)
 {
 	struct lockfile lk = LOCKFILE_INIT;
@@ -823,6 +850,7 @@ int main(void)
 		T(lock__rename__no_sync_and_no_owner_name_left),
 		T(lock__sigkill__next_acquire_takes_over),
 		T(lock__sweep_after_sigkill__lock_still_taken_over),
+		T(lock__sweep__removes_dead_takers_asides_only),
 		T(lock__without_owner_name__still_busy),
 		T(lock__sigkill_mid_write__old_or_new),
 		T(tempfile__forked_child_leaves_parent_files),

@@ -3,6 +3,7 @@
  * of one domain (lib/backup), each a group of one verb, as migrate is.
  */
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -75,6 +76,29 @@ static json_t *files_json(const struct backup_set *set)
 	return files;
 }
 
+/* The progress line's text: "writing, 3 of 40 files, 1.2 MB of 9.0 MB". */
+static void progress_text(struct strbuf *sb, void *data)
+{
+	struct backup_progress p;
+
+	backup_progress_read(data, &p);
+	if (!p.phase)
+		return;
+	strbuf_addf(sb, "%s, %zu", p.phase, p.files);
+	if (p.files_total)
+		strbuf_addf(sb, " of %zu", p.files_total);
+	strbuf_addstr(sb, p.files_total == 1 || (!p.files_total && p.files == 1) ?
+		      " file" : " files");
+	if (p.bytes_total || p.bytes) {
+		strbuf_addstr(sb, ", ");
+		progress_add_bytes(sb, (uint64_t)p.bytes);
+		if (p.bytes_total) {
+			strbuf_addstr(sb, " of ");
+			progress_add_bytes(sb, (uint64_t)p.bytes_total);
+		}
+	}
+}
+
 /* ------------------------------------------------------------ backup */
 
 static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
@@ -82,6 +106,8 @@ static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct backup_env env = BACKUP_ENV_INIT;
 	struct backup_set set = BACKUP_SET_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct backup_progress counts = { NULL, 0, 0, 0, 0 };
+	struct progress *prog = NULL;
 	long long bytes = 0;
 	size_t i;
 	int r;
@@ -90,6 +116,7 @@ static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error("unexpected argument '%s'", argv[0]);
 	if ((r = env_setup(ctx, &env, &config_dir, &dir)) < 0)
 		goto out;
+	env.progress = &counts;
 	/* libarchive first: without it nothing is read or copied. */
 	if ((r = backup_lib_load()) < 0)
 		goto out;
@@ -97,8 +124,12 @@ static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		strbuf_addstr(&path, backup_args.output);
 	else
 		backup_new_path(&path, &env, "backup");
-	if ((r = backup_collect(&set, &env, "backup")) < 0 ||
-	    (r = backup_write(&set, path.buf)) < 0)
+	prog = progress_start(ctx, "backing up", progress_text, &counts);
+	r = backup_collect(&set, &env, "backup");
+	if (r >= 0)
+		r = backup_write(&set, path.buf);
+	progress_stop(prog);
+	if (r < 0)
 		goto out;
 	for (i = 0; i < set.nr; i++)
 		bytes += set.files[i].size;
@@ -254,6 +285,8 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct restore_plan plan = RESTORE_PLAN_INIT;
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, report = STRBUF_INIT;
+	struct backup_progress counts = { NULL, 0, 0, 0, 0 };
+	struct progress *prog = NULL;
 	char *snapshot = NULL;
 	int r, settled = 0, locked = 0;
 
@@ -268,6 +301,8 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		r = resume_only(ctx, &env);
 		goto out;
 	}
+	env.progress = set.progress = &counts;
+	prog = progress_start(ctx, "restoring", progress_text, &counts);
 	/* The whole archive is read and checked before anything is touched. */
 	if ((r = backup_read(&set, argv[0])) < 0)
 		goto out;
@@ -275,7 +310,12 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		if ((r = settled = restore_begin(&lk, &env, &report)) < 0)
 			goto out;
 		locked = 1;
-		print_resumed(settled, &report);
+		if (settled > 0) {
+			/* Its line is not drawn over. */
+			progress_stop(prog);
+			prog = NULL;
+			print_resumed(settled, &report);
+		}
 	}
 	if ((r = restore_plan(&plan, &set, &env, restore_args.force)) < 0)
 		goto out;
@@ -284,6 +324,8 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	else if (plan.refused && !plan.force && !restore_args.dry_run)
 		r = error_set(BOSUN_ECONFLICT, "%zu file%s changed outside bosun since "
 			      "the backup", plan.refused, plan.refused == 1 ? "" : "s");
+	progress_stop(prog);
+	prog = NULL;
 	if (r == -BOSUN_ECONFLICT)
 		error_hint("nothing was changed; look at them, then restore with "
 			   "--force to overwrite them");
@@ -300,6 +342,7 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 			       snapshot);
 	}
 out:
+	progress_stop(prog);
 	if (locked)
 		restore_end(&lk);
 	free(snapshot);

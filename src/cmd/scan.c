@@ -3,6 +3,7 @@
  * paths, the staged files, a commit range or the whole history.
  */
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "bosun-config.h"
 #include "core/alloc.h"
@@ -10,18 +11,13 @@
 #include "core/fs.h"
 #include "core/lockfile.h"
 #include "core/log.h"
-#include "core/time.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
 #include "lib/json/json.h"
 #include "lib/scan/scan.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 struct scan_args {
 	int staged, history;
@@ -335,67 +331,14 @@ static int output(struct bosun_ctx *ctx, const struct scan_args *a,
 	return scan_report_failed(rep, &s->opts) ? BOSUN_EFAIL : 0;
 }
 
-/*
- * A progress line on a terminal for a scan that takes a while: after half
- * a second, files and megabytes so far, ten times a second, on its own
- * thread; wiped when the scan ends. Tests may set BOSUN_PROGRESS_MS, the
- * period: the line then starts at the first tick and is shown at least
- * once, however fast the scan, so that a test of it cannot race.
- */
-struct progress {
-	struct bosun_ctx *ctx;
-	struct scan_engine *e;
-	pthread_t thread;
-	int on, done, shown;
-};
-
-static void *progress_run(void *arg)
+/* The progress line's text (progress.h): the engine's counters. */
+static void progress_text(struct strbuf *sb, void *data)
 {
-	struct progress *p = arg;
-	const char *env = getenv("BOSUN_PROGRESS_MS");
-	long ms = env && atol(env) > 0 ? atol(env) : 100;
-	int ticks = 0, first = env && atol(env) > 0 ? 1 : 5;
+	size_t files, bytes;
 
-	do {
-		size_t files, bytes;
-
-		time_sleep_ms(ms);
-		if (++ticks < first)
-			continue;
-		scan_engine_progress(p->e, &files, &bytes);
-		fprintf(stderr, "\r\033[Kscanning: %zu file%s, %.1f MB", files,
-			files == 1 ? "" : "s", (double)bytes / 1e6);
-		fflush(stderr);
-		p->shown = 1;
-	} while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE));
-	return NULL;
-}
-
-static void progress_start(struct progress *p, struct bosun_ctx *ctx,
-			   struct scan_engine *e)
-{
-	sigset_t all, old;
-
-	memset(p, 0, sizeof(*p));
-	if (ctx->quiet || !isatty(STDERR_FILENO))
-		return;
-	p->ctx = ctx;
-	p->e = e;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	p->on = !pthread_create(&p->thread, NULL, progress_run, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-static void progress_stop(struct progress *p)
-{
-	if (!p->on)
-		return;
-	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
-	pthread_join(p->thread, NULL);
-	if (p->shown)
-		fputs("\r\033[K", stderr);
-	p->on = 0;
+	scan_engine_progress(data, &files, &bytes);
+	strbuf_addf(sb, "%zu file%s, ", files, files == 1 ? "" : "s");
+	progress_add_bytes(sb, bytes);
 }
 
 static int check_args(struct scan_args *a, int argc, char **argv)
@@ -421,7 +364,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct scan_setup s = SCAN_SETUP_INIT;
 	struct scan_report rep = SCAN_REPORT_INIT;
 	struct scan_engine *e = NULL;
-	struct progress prog;
+	struct progress *prog;
 	struct repo *repo;
 	int r;
 
@@ -430,9 +373,9 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = setup(ctx, &s, &a, &repo)) < 0 ||
 	    (r = scan_engine_new(&e, &s.rules, &s.opts)) < 0)
 		goto out;
-	progress_start(&prog, ctx, e);
+	prog = progress_start(ctx, "scanning", progress_text, e);
 	r = run_scope(e, repo, &a, &rep);
-	progress_stop(&prog);
+	progress_stop(prog);
 	if (r < 0)
 		goto out;
 	scan_report_finish(&rep);

@@ -350,12 +350,12 @@ test_expect_success 'the compiled rules are cached, and BOSUN_NO_CACHE=1 skips t
 
 test_expect_success 'on a terminal, a long scan shows its progress and wipes it; otherwise not' '
 	new_repo pg && i=0 && while [ $i -lt 2000 ]; do echo "line $i" >f$i.txt; i=$((i + 1)); done &&
-	BOSUN_PROGRESS_MS=1 script -qec "$BOSUN scan secrets ." /dev/null >../tty.out &&
-	test_grep "scanning: [0-9]* files, [0-9.]* MB" ../tty.out &&
+	BOSUN_TEST_PROGRESS_MS=1 script -qec "$BOSUN scan secrets ." /dev/null >../tty.out &&
+	test_grep "scanning: [0-9]* files, [0-9.]* [kMG]\{0,1\}B" ../tty.out &&
 	grep -a "$(printf "\033")\[K0 secrets found in 2000 files" ../tty.out >/dev/null &&
-	BOSUN_PROGRESS_MS=1 bosun scan secrets . 2>../plain.err &&
+	BOSUN_TEST_PROGRESS_MS=1 bosun scan secrets . 2>../plain.err &&
 	test_no_grep "scanning:" ../plain.err &&
-	BOSUN_PROGRESS_MS=1 script -qec "$BOSUN -q scan secrets ." /dev/null >../quiet.out &&
+	BOSUN_TEST_PROGRESS_MS=1 script -qec "$BOSUN -q scan secrets ." /dev/null >../quiet.out &&
 	test_no_grep "scanning:" ../quiet.out
 '
 

@@ -96,7 +96,8 @@ static int ar_fail(struct archive *a, const char *what)
 			 what, msg ? msg : "unknown libarchive error");
 }
 
-int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime)
+int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime,
+		     struct backup_progress *prog)
 {
 	struct archive *a;
 	struct archive_entry *e = NULL;
@@ -131,6 +132,9 @@ int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime)
 		}
 		ar.archive_entry_free(e);
 		e = NULL;
+		/* The manifest is no file of the backup's: not counted. */
+		if (!strncmp(v[i].name, "files/", 6))
+			bk_progress_add(prog, (long long)v[i].len);
 	}
 	if (ar.archive_write_close(a) != ARCHIVE_OK)
 		r = ar_fail(a, "write: cannot finish the archive");

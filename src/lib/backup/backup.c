@@ -74,6 +74,46 @@ void backup_new_path(struct strbuf *out, const struct backup_env *env,
 
 /* ------------------------------------------------------------ collecting */
 
+void backup_progress_read(const struct backup_progress *p, struct backup_progress *out)
+{
+	out->phase = __atomic_load_n(&p->phase, __ATOMIC_ACQUIRE);
+	out->files = __atomic_load_n(&p->files, __ATOMIC_RELAXED);
+	out->files_total = __atomic_load_n(&p->files_total, __ATOMIC_RELAXED);
+	out->bytes = __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+	out->bytes_total = __atomic_load_n(&p->bytes_total, __ATOMIC_RELAXED);
+}
+
+void bk_progress_phase(struct backup_progress *p, const char *phase,
+		       size_t files_total, long long bytes_total)
+{
+	if (!p)
+		return;
+	__atomic_store_n(&p->files, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->files_total, files_total, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->bytes_total, bytes_total, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->phase, phase, __ATOMIC_RELEASE);
+}
+
+/* BOSUN_TEST_BACKUP_SLOW_MS=N: every file counted takes N ms more, so that
+ * a test has a backup or restore that lasts (the progress line's). */
+static void slow_point(void)
+{
+	const char *v = getenv("BOSUN_TEST_BACKUP_SLOW_MS");
+
+	if (v && atol(v) > 0)
+		time_sleep_ms(atol(v));
+}
+
+void bk_progress_add(struct backup_progress *p, long long bytes)
+{
+	slow_point();
+	if (!p)
+		return;
+	__atomic_add_fetch(&p->files, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&p->bytes, bytes, __ATOMIC_RELAXED);
+}
+
 static void add_file(struct backup_set *set, const char *place, unsigned mode,
 		     struct strbuf *bytes)
 {
@@ -89,6 +129,7 @@ static void add_file(struct backup_set *set, const char *place, unsigned mode,
 	bf->size = (long long)bf->data.len;
 	bf->have_data = 1;
 	sha256_hex(bf->sha256, bf->data.buf, bf->data.len);
+	bk_progress_add(set->progress, bf->size);
 }
 
 /* A regular file at abs as place; an absent one (or not a plain file:
@@ -228,6 +269,10 @@ int backup_collect(struct backup_set *set, const struct backup_env *env,
 		gmtime_r(&t, &tm);
 		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
+	set->progress = env->progress;
+	/* A restore's snapshot of the state now is a phase of its own. */
+	bk_progress_phase(set->progress, strcmp(kind, "snapshot") ? "reading" :
+			  "snapshot", 0, 0);
 	set->kind = xstrdup(kind);
 	set->created = xstrdup(now);
 	set->bosun = xstrdup(BOSUN_VERSION);
@@ -288,6 +333,7 @@ int backup_write(const struct backup_set *set, const char *path)
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf manifest = STRBUF_INIT, dir = STRBUF_INIT;
 	struct bk_out *v = xcalloc(set->nr + 1, sizeof(*v));
+	long long bytes = 0;
 	size_t i;
 	int r;
 
@@ -306,13 +352,17 @@ int backup_write(const struct backup_set *set, const char *path)
 		v[i + 1].data = set->files[i].data.buf;
 		v[i + 1].len = set->files[i].data.len;
 		v[i + 1].mode = set->files[i].mode;
+		bytes += (long long)v[i + 1].len;
 	}
+	bk_progress_phase(set->progress, set->kind && !strcmp(set->kind, "snapshot") ?
+			  "snapshot" : "writing", set->nr, bytes);
 	if ((r = backup_lib_load()) < 0)
 		goto out;
 	fs_dirname(&dir, path);
 	if ((r = fs_mkdir_p(dir.buf)) < 0 || (r = lock_acquire(&lk, path, 0)) < 0)
 		goto out;
-	if ((r = bk_archive_write(lk.fd, v, set->nr + 1, time_wall_ms() / 1000)) < 0) {
+	if ((r = bk_archive_write(lk.fd, v, set->nr + 1, time_wall_ms() / 1000,
+				   set->progress)) < 0) {
 		error_prefix("'%s'", path);
 		lock_rollback(&lk);
 		goto out;

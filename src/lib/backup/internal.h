@@ -29,8 +29,10 @@ struct bk_out {
 	size_t len;
 	unsigned mode;
 };
-/* Write the entries as tar (pax) compressed with zstd to fd. */
-int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime);
+/* Write the entries as tar (pax) compressed with zstd to fd, counting
+ * each into prog (NULL: none). */
+int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime,
+		     struct backup_progress *prog);
 
 typedef int bk_entry_fn(void *data, const char *name, unsigned mode,
 			struct strbuf *bytes);
@@ -38,6 +40,12 @@ typedef int bk_entry_fn(void *data, const char *name, unsigned mode,
  * (fn may take them with strbuf_detach()). A damaged archive is
  * -BOSUN_EDATA. */
 int bk_archive_each(const void *buf, size_t len, bk_entry_fn *fn, void *data);
+
+/* The progress counters (backup.h), NULL-safe: a new phase with its
+ * totals (counts back to 0), and one more file of bytes done. */
+void bk_progress_phase(struct backup_progress *p, const char *phase,
+		       size_t files_total, long long bytes_total);
+void bk_progress_add(struct backup_progress *p, long long bytes);
 
 /* Remove what a killed backup left in the archives' folder dir: an
  * archive's lock (and owner name) whose owner is gone, a store copy whose

@@ -276,7 +276,23 @@ struct reader {
 	int have_manifest;
 	/* The sizes the manifest gave, by index of set->files. */
 	long long *sizes;
+	struct backup_progress *progress;
 };
+
+/* The manifest: the totals of the progress come from it. */
+static int manifest_read(struct reader *rd, const struct strbuf *bytes)
+{
+	long long total = 0;
+	size_t i;
+	int r;
+
+	if ((r = backup_manifest_parse(rd->set, bytes->buf, bytes->len)) < 0)
+		return r;
+	for (i = 0; i < rd->set->nr; i++)
+		total += rd->set->files[i].size;
+	bk_progress_phase(rd->progress, "reading", rd->set->nr, total);
+	return 0;
+}
 
 static int on_entry(void *data, const char *name, unsigned mode, struct strbuf *bytes)
 {
@@ -289,7 +305,7 @@ static int on_entry(void *data, const char *name, unsigned mode, struct strbuf *
 		if (rd->have_manifest)
 			return error_set(BOSUN_EDATA, "entry 'manifest.json' is there twice");
 		rd->have_manifest = 1;
-		return backup_manifest_parse(rd->set, bytes->buf, bytes->len);
+		return manifest_read(rd, bytes);
 	}
 	if (!rd->have_manifest)
 		return error_set(BOSUN_EDATA, "entry '%s' comes before manifest.json", name);
@@ -307,6 +323,7 @@ static int on_entry(void *data, const char *name, unsigned mode, struct strbuf *
 		return error_set(BOSUN_EDATA, "entry '%s': its SHA-256 is %s, the "
 				 "manifest says %s (a damaged archive)", name, sum,
 				 bf->sha256);
+	bk_progress_add(rd->progress, bf->size);
 	strbuf_release(&bf->data);
 	bf->data = *bytes;
 	strbuf_init(bytes, 0);
@@ -316,7 +333,7 @@ static int on_entry(void *data, const char *name, unsigned mode, struct strbuf *
 
 int backup_parse(struct backup_set *set, const void *buf, size_t len)
 {
-	struct reader rd = { set, 0, NULL };
+	struct reader rd = { set, 0, NULL, set->progress };
 	size_t i;
 	int r;
 

@@ -316,11 +316,13 @@ int restore_plan(struct restore_plan *plan, const struct backup_set *set,
 	plan->force = force;
 	if ((r = owned_load(&rows, &written, env)) < 0)
 		goto out;
+	bk_progress_phase(env->progress, "checking", set->nr, 0);
 	for (i = 0; i < set->nr; i++) {
 		const struct backup_file *f = &set->files[i];
 		struct restore_op *op;
 		char cur[65];
 
+		bk_progress_add(env->progress, 0);
 		if (!strcmp(f->path, BACKUP_STORE_PLACE)) {
 			op = add_op(plan, RESTORE_OVERWRITE, f->path, "");
 			op->file = f;
@@ -492,6 +494,7 @@ static int run(const struct restore_plan *plan, const struct backup_env *env)
 	const char **paths = xcalloc(plan->nr + 1, sizeof(*paths));
 	json_t *state = state_of(plan);
 	char *text = json_dumps(state, JSON_COMPACT);
+	long long bytes = 0;
 	size_t i, n = 0;
 	sigset_t old;
 	int r, began = 0, committed = 0, blocked = 0;
@@ -500,6 +503,8 @@ static int run(const struct restore_plan *plan, const struct backup_env *env)
 		locks[i].fd = -1;
 		if (is_write(&plan->ops[i]))
 			paths[n++] = plan->ops[i].abs;
+		if (plan->ops[i].file)
+			bytes += plan->ops[i].file->size;
 	}
 	bk_restore_dir(&path, env->common_dir);
 	if ((r = fs_mkdir_p(path.buf)) < 0)
@@ -513,6 +518,7 @@ static int run(const struct restore_plan *plan, const struct backup_env *env)
 		goto out;
 	began = 1;
 	kill_point("prepare");
+	bk_progress_phase(env->progress, "writing", plan->nr, bytes);
 	for (i = 0; i < plan->nr; i++) {
 		const struct restore_op *op = &plan->ops[i];
 
@@ -527,6 +533,7 @@ static int run(const struct restore_plan *plan, const struct backup_env *env)
 		}
 		if (i == 0)
 			kill_point("locked-one");
+		bk_progress_add(env->progress, op->file ? op->file->size : 0);
 	}
 	if ((r = fail_point("prepare")) < 0)
 		goto out;

@@ -63,6 +63,38 @@ int proc_any_in_dir(const char *dir, const char *comm)
 	return found;
 }
 
+pid_t proc_holding_open(const char *path)
+{
+	char dirpath[64], fdpath[384], link[4096];
+	struct dirent *de, *fe;
+	DIR *d, *fds;
+	pid_t found = 0;
+	size_t pl = strlen(path);
+	ssize_t n;
+
+	if (!(d = opendir("/proc")))
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    atoi(de->d_name) == (int)getpid())
+			continue;
+		snprintf(dirpath, sizeof(dirpath), "/proc/%d/fd", atoi(de->d_name));
+		if (!(fds = opendir(dirpath)))
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", dirpath, fe->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n == (ssize_t)pl && !memcmp(link, path, pl))
+				found = (pid_t)atoi(de->d_name);
+		}
+		closedir(fds);
+	}
+	closedir(d);
+	return found;
+}
+
 int proc_start_time(pid_t pid, unsigned long long *out)
 {
 	char path[64], buf[2048], *p, *end;

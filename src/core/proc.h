@@ -29,6 +29,10 @@ int proc_alive(pid_t pid, unsigned long long start);
  * name) works in dir (its cwd), else 0: for a caller that took over from
  * a killed process and waits for the children it left behind to end. */
 int proc_any_in_dir(const char *dir, const char *comm);
+/* Another process that has path (absolute, as /proc/PID/fd shows it) open:
+ * its PID, or 0. For a caller that must tell a lock file another program
+ * is writing from one whose writer was killed. */
+pid_t proc_holding_open(const char *path);
 /* The nearest of this process's parent and up to depth - 1 further
  * ancestors whose name (/proc/PID/comm) is comm: its PID, or 0. */
 pid_t proc_ancestor_named(const char *comm, int depth);

@@ -10,7 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -275,10 +275,29 @@ static int open_caller_pipe(struct pipes *pp, int which)
 	return 0;
 }
 
-static int setup_stdio(const struct child *c, struct pipes *pp,
-		       posix_spawn_file_actions_t *fa)
+/*
+ * What the forked child does before exec, all decided in the parent: after
+ * fork() in a program with threads the child may only make system calls.
+ * fd[i] for descriptor i: a descriptor to dup2() (its pipe end), STDIO_NULL
+ * for /dev/null, STDIO_KEEP for ours; err_from_out: 2 is a copy of 1.
+ */
+#define STDIO_KEEP (-1)
+#define STDIO_NULL (-2)
+
+struct plan {
+	int fd[3];
+	int err_from_out;
+	const char *dir;
+	const char *const *argv, *const *env;
+	const char *path;       /* PATH to search when argv[0] has no '/' */
+	int detached, own_pgroup, die_with_us;
+	pid_t parent;
+	int report;             /* write end of the pipe that carries errno */
+};
+
+static int setup_stdio(const struct child *c, struct pipes *pp, struct plan *pl)
 {
-	int r = 0, out_piped = c->pipe_out || c->capture;
+	int r = 0, out_piped = c->pipe_out || c->capture, i;
 
 	if (c->pipe_in)
 		r |= open_caller_pipe(pp, 0);
@@ -292,81 +311,197 @@ static int setup_stdio(const struct child *c, struct pipes *pp,
 		r |= open_pipe(pp, 2);
 	if (r)
 		return -1;
-	if (pp->theirs[0] >= 0)
-		posix_spawn_file_actions_adddup2(fa, pp->theirs[0], 0);
-	else if (!c->inherit_stdin)
-		posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	if (pp->theirs[1] >= 0)
-		posix_spawn_file_actions_adddup2(fa, pp->theirs[1], 1);
-	else if (c->quiet)
-		posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0);
-	if (out_piped && c->merge_err)
-		posix_spawn_file_actions_adddup2(fa, 1, 2);
-	else if (pp->theirs[2] >= 0)
-		posix_spawn_file_actions_adddup2(fa, pp->theirs[2], 2);
-	else if (c->quiet)
-		posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
+	for (i = 0; i < 3; i++)
+		pl->fd[i] = pp->theirs[i] >= 0 ? pp->theirs[i] :
+			    (i == 0 ? !c->inherit_stdin : c->quiet) ? STDIO_NULL : STDIO_KEEP;
+	pl->err_from_out = out_piped && c->merge_err;
+	if (pl->err_from_out)
+		pl->fd[2] = STDIO_KEEP;
 	return 0;
 }
 
-static void setup_attr(const struct child *c, posix_spawnattr_t *attr)
+/* In the child: tell the parent why we could not start, and end. */
+_Noreturn static void child_fail(const struct plan *pl, int err)
 {
-	sigset_t none, dfl;
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	ssize_t n;
 
-	/* The child starts with no signal blocked and SIGPIPE at its
-	 * default, whatever we are doing with them ourselves. */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &dfl);
-#ifdef POSIX_SPAWN_SETSID
-	/* A detached child does not get the terminal's ^C either. */
-	if (c->detached)
-		flags |= POSIX_SPAWN_SETSID;
-#endif
-	/* A group of its own, so that a timeout reaches what it started. */
-	if (c->own_pgroup && !c->detached) {
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(attr, 0);
+	do
+		n = write(pl->report, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static void child_stdio(const struct plan *pl)
+{
+	int i, fd;
+
+	for (i = 0; i < 3; i++) {
+		if (pl->fd[i] == STDIO_KEEP)
+			continue;
+		if (pl->fd[i] == STDIO_NULL) {
+			if ((fd = open("/dev/null", i ? O_WRONLY : O_RDONLY)) < 0)
+				child_fail(pl, errno);
+		} else {
+			fd = pl->fd[i];
+		}
+		if (fd == i)
+			fcntl(fd, F_SETFD, 0); /* dup2 to itself keeps O_CLOEXEC */
+		else if (dup2(fd, i) < 0)
+			child_fail(pl, errno);
+		if (pl->fd[i] == STDIO_NULL && fd != i)
+			close(fd);
 	}
-	posix_spawnattr_setflags(attr, flags);
+	if (pl->err_from_out && dup2(1, 2) < 0)
+		child_fail(pl, errno);
+}
+
+/* execvp's search, without its allocations: the first error that is not
+ * "not here" ends it, EACCES is kept while the search goes on. */
+_Noreturn static void child_exec(const struct plan *pl)
+{
+	char buf[4096];
+	const char *prog = pl->argv[0], *p = pl->path, *end;
+	size_t plen = strlen(prog), dlen;
+	int err = ENOENT, seen_eacces = 0;
+
+	if (strchr(prog, '/')) {
+		execve(prog, (char *const *)pl->argv, (char *const *)pl->env);
+		child_fail(pl, errno);
+	}
+	for (;;) {
+		end = strchr(p, ':');
+		dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen + plen + 2 <= sizeof(buf)) {
+			memcpy(buf, dlen ? p : ".", dlen ? dlen : 1);
+			dlen = dlen ? dlen : 1;
+			buf[dlen] = '/';
+			memcpy(buf + dlen + 1, prog, plen + 1);
+			execve(buf, (char *const *)pl->argv, (char *const *)pl->env);
+			err = errno;
+			if (err == EACCES)
+				seen_eacces = 1;
+			else if (err != ENOENT && err != ENOTDIR && err != ESTALE &&
+				 err != ENODEV && err != ETIMEDOUT)
+				child_fail(pl, err);
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	child_fail(pl, seen_eacces ? EACCES : err);
+}
+
+/*
+ * The child, from fork() to exec. A die_with_us child dies with bosun
+ * (PR_SET_PDEATHSIG): a bosun killed with SIGKILL cannot stop it, and a
+ * git left running would go on changing what the next run repairs. The
+ * signal is SIGTERM, as for a bosun killed by a catchable signal: git
+ * then removes its lock files (index.lock, config.lock) and its half-made
+ * worktree as it dies, where SIGKILL would leave them to block every
+ * later git. If we died before the prctl, our parent is another process
+ * by now. A detached child gets a session of its own instead, and lives on.
+ */
+_Noreturn static void child_main(const struct plan *pl)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	if (pl->detached) {
+		setsid();
+	} else {
+		/* a group of its own, so that a timeout reaches what it started */
+		if (pl->own_pgroup && setpgid(0, 0) < 0)
+			child_fail(pl, errno);
+#ifdef PR_SET_PDEATHSIG
+		if (pl->die_with_us && prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+			child_fail(pl, errno);
+#endif
+		if (pl->die_with_us && getppid() != pl->parent)
+			_exit(143);
+	}
+	/* Our handlers (lock clean-up, the registry) must not run here: every
+	 * caught signal back to its default, SIGPIPE too; ignored ones stay. */
+	memset(&sa, 0, sizeof(sa));
+	for (sig = 1; sig < NSIG; sig++) {
+		struct sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
+			continue;
+		if (sig == SIGPIPE || (old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL)) {
+			sa.sa_handler = SIG_DFL;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+	if (pl->dir && chdir(pl->dir) < 0)
+		child_fail(pl, errno);
+	child_stdio(pl);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_exec(pl);
 }
 
 static int do_spawn(struct run_proc *p, struct pipes *pp)
 {
 	struct child *c = p->c;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	struct plan pl;
 	const char **argv = build_argv(c);
 	const char **env = build_env(c);
+	int report[2] = { -1, -1 }, err = 0, got = 0;
 	sigset_t all, old;
-	int err;
+	ssize_t n;
+	pid_t pid;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	setup_attr(c, &attr);
-	if (setup_stdio(c, pp, &fa) < 0) {
+	memset(&pl, 0, sizeof(pl));
+	pl.argv = argv;
+	pl.env = env;
+	pl.dir = c->dir;
+	pl.detached = c->detached;
+	pl.own_pgroup = c->own_pgroup;
+	pl.die_with_us = c->die_with_us;
+	pl.parent = getpid();
+	pl.path = getenv("PATH") ? getenv("PATH") : "/bin:/usr/bin";
+	if (setup_stdio(c, pp, &pl) < 0 || pipe2(report, O_CLOEXEC) < 0) {
 		err = error_errno(BOSUN_EIO, "cannot run '%s'", prog_name(c));
 		goto out;
 	}
-	if (c->dir)
-		posix_spawn_file_actions_addchdir_np(&fa, c->dir);
+	pl.report = report[1];
 	/* No signal between the start and the registry: it would miss the
-	 * child it must kill. */
+	 * child it must kill. The child unblocks them before exec. */
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	err = posix_spawnp(&c->pid, argv[0], &fa, &attr,
-			   (char *const *)argv, (char *const *)env);
-	if (!err && !c->detached)
-		p->reg = reg_add(c->pid);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		child_main(&pl);
+	if (pid > 0) {
+		c->pid = pid;
+		if (!c->detached)
+			p->reg = reg_add(pid);
+	} else {
+		err = errno;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(report[1]);
+	report[1] = -1;
+	/* The pipe closes at exec; before that, the child's errno comes. */
+	while (pid > 0 && (n = read(report[0], &got, sizeof(got))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == sizeof(got)) {
+			err = got;
+			reg_del(&p->reg);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			c->pid = 0;
+		}
+		break;
+	}
 	if (err)
 		err = spawn_error(c, err);
 out:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	if (report[0] >= 0)
+		close(report[0]);
+	if (report[1] >= 0)
+		close(report[1]);
 	free(env);
 	free(argv);
 	return err;

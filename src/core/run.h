@@ -43,8 +43,18 @@
  *
  * Every child dies with bosun: when bosun is killed by SIGINT, SIGTERM,
  * SIGHUP, SIGQUIT or SIGPIPE, the children it started and has not reaped
- * get SIGTERM. A child started with detached set is left alone: it runs in
- * a session of its own, and may be released without being finished.
+ * get SIGTERM. A child started with die_with_us also gets SIGTERM when
+ * bosun is killed by SIGKILL (or dies any other way): the kernel sends it
+ * (PR_SET_PDEATHSIG, set in the child between fork and exec; git removes
+ * its lock files as it dies). Without it such a child runs on to its end,
+ * which a caller that waits for what a killed run left running may want.
+ * The kernel takes the thread that started a child for its parent, so a
+ * die_with_us child is finished by the thread that started it (a worker
+ * thread that ends first takes its children with it). Their own children
+ * (git's sub-commands) are not killed. A child started with detached set
+ * is left alone: it runs in a session of its own, and may be released
+ * without being finished; core/daemon's daemons are not started here and
+ * never get the signal either.
  */
 #ifndef BOSUN_CORE_RUN_H
 #define BOSUN_CORE_RUN_H
@@ -72,6 +82,7 @@ struct child {
 	int pipe_in;            /* child_start: its stdin from in_fd */
 	int pipe_out;           /* child_start: its stdout to out_fd */
 	int detached;           /* own session; not killed when bosun dies */
+	int die_with_us;        /* SIGTERM when bosun dies, even of SIGKILL */
 	int own_pgroup;         /* own process group: the timeout's signals
 				 * go to the whole group, and SIGKILL follows
 				 * SIGTERM at once (a probe that hangs) */

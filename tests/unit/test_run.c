@@ -712,7 +712,7 @@ static void run__start__missing_program(void **state)
  * A test process starts "sleep 30" and gets SIGTERM. We are the subreaper,
  * so the sleep, orphaned, becomes ours: we see how it ended.
  */
-static pid_t start_then_die(int detached, pid_t *sleeper)
+static pid_t start_then_die_of(int detached, pid_t *sleeper, int sig, int die_with_us)
 {
 	int fds[2];
 	pid_t pid;
@@ -728,6 +728,7 @@ static pid_t start_then_die(int detached, pid_t *sleeper)
 		close(fds[0]);
 		c.argv = argv;
 		c.detached = detached;
+		c.die_with_us = die_with_us;
 		c.quiet = 1;
 		if (child_start(&c) < 0)
 			_exit(3);
@@ -739,11 +740,16 @@ static pid_t start_then_die(int detached, pid_t *sleeper)
 	close(fds[1]);
 	assert_int_equal(read(fds[0], sleeper, sizeof(*sleeper)), sizeof(*sleeper));
 	close(fds[0]);
-	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(kill(pid, sig), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFSIGNALED(st));
-	assert_int_equal(WTERMSIG(st), SIGTERM);
+	assert_int_equal(WTERMSIG(st), sig);
 	return pid;
+}
+
+static pid_t start_then_die(int detached, pid_t *sleeper)
+{
+	return start_then_die_of(detached, sleeper, SIGTERM, 0);
 }
 
 /* How the orphan ended within ms, or -1 when it still runs. */
@@ -787,6 +793,78 @@ static void run__kill_on_exit__detached_survives(void **state)
 	kill(sleeper, SIGKILL);
 	st = orphan_status(sleeper, 3000);
 	assert_true(WIFSIGNALED(st));
+}
+
+/* SIGKILL leaves no handler to run: the kernel sends a die_with_us child
+ * SIGTERM for us (PR_SET_PDEATHSIG); another runs on, and a detached one
+ * is left alone. */
+static void run__kill_on_exit__child_dies_with_sigkilled_us(void **state)
+{
+	pid_t sleeper;
+	int st;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	start_then_die_of(0, &sleeper, SIGKILL, 1);
+	st = orphan_status(sleeper, 3000);
+	assert_int_not_equal(st, -1);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGTERM);
+}
+
+static void run__kill_on_exit__runs_on_without_die_with_us(void **state)
+{
+	pid_t sleeper;
+	int st;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	start_then_die_of(0, &sleeper, SIGKILL, 0);
+	assert_int_equal(orphan_status(sleeper, 300), -1);
+	kill(sleeper, SIGKILL);
+	st = orphan_status(sleeper, 3000);
+	assert_true(WIFSIGNALED(st));
+}
+
+static void run__kill_on_exit__detached_survives_sigkill(void **state)
+{
+	pid_t sleeper;
+	int st;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	start_then_die_of(1, &sleeper, SIGKILL, 1);
+	assert_int_equal(orphan_status(sleeper, 300), -1);
+	kill(sleeper, SIGKILL);
+	st = orphan_status(sleeper, 3000);
+	assert_true(WIFSIGNALED(st));
+}
+
+/* The kernel's "parent" of PR_SET_PDEATHSIG is the thread that forked: a
+ * child run to its end on a worker thread is not hurt by that (run.h). */
+static void *run_on_thread(void *arg)
+{
+	struct child *c = arg;
+	const char *argv[] = { "sh", "-c", "echo x", NULL };
+
+	c->argv = argv;
+	c->capture = 1;
+	if (child_run(c) < 0)
+		c->status = -1;
+	return NULL;
+}
+
+static void run__thread__child_run_on_a_worker(void **state)
+{
+	struct child c = CHILD_INIT;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, run_on_thread, &c), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out.buf, "x\n");
+	child_release(&c);
 }
 
 static void run__detached__released_unfinished(void **state)
@@ -1003,6 +1081,10 @@ int main(void)
 		T(run__finish__timeout_rule),
 		T(run__kill_on_exit__child_dies_with_us),
 		T(run__kill_on_exit__detached_survives),
+		T(run__kill_on_exit__child_dies_with_sigkilled_us),
+		T(run__kill_on_exit__runs_on_without_die_with_us),
+		T(run__kill_on_exit__detached_survives_sigkill),
+		T(run__thread__child_run_on_a_worker),
 		T(run__detached__released_unfinished),
 		T(run__tasks__callback_order),
 		T(run__tasks__bounded_jobs),

@@ -113,6 +113,7 @@ int gitrun_exec(struct gitrun *g, const char *const *args)
 	c.in_len = g->in_len;
 	c.capture = 1;
 	c.merge_err = g->merge_err;
+	c.die_with_us = g->die_with_us;
 	c.out_cap = cap;
 	c.timeout_ms = g->timeout_ms ? (g->timeout_ms > 0 ? g->timeout_ms : 0) :
 		       GITRUN_TIMEOUT_MS;

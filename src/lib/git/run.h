@@ -52,6 +52,7 @@ struct gitrun {
 	size_t out_cap;         /* 0: 16 MiB */
 	int merge_err;          /* stderr into out (LINE then comes from out) */
 	int fail_kind;          /* the kind of a non-zero exit (0: BOSUN_EFAIL) */
+	int die_with_us;        /* core/run's: git gets SIGTERM when we die */
 	int out_fd;             /* gitrun_start: git's stdout, to read */
 	struct child *child;    /* gitrun_start: while it runs */
 	const char **argv;

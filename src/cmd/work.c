@@ -181,6 +181,8 @@ static void print_spawned(struct bosun_ctx *ctx, const struct work_spawned *s)
 static int spawn_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 {
 	struct work_spawn_opts o = { 0 };
+	struct strbuf self = STRBUF_INIT;
+	struct config *cfg;
 	struct work_where w = { 0 };
 	struct work_config wc;
 	struct work_spawned *res = NULL;
@@ -197,8 +199,14 @@ static int spawn_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	for (i = 0; only && i < spawn_args.only.nr; i++)
 		only[i] = spawn_args.only.items[i];
 	o.only = only;
-	if ((r = work_setup(ctx, &st, &w, &wc)) < 0)
+	if ((r = work_setup(ctx, &st, &w, &wc)) < 0 || (r = ctx_config(ctx, &cfg)) < 0)
 		goto out;
+	/* the merge driver in each worktree, as `hooks install` does */
+	if (cmd_self_path(&self) == 0) {
+		o.merge_command = self.buf;
+		o.cfg = cfg;
+	}
+	error_clear();
 	r = work_spawn(st, &w, &wc, &o, &res, &nr);
 	if (r < 0 && !nr)
 		goto out;
@@ -217,6 +225,7 @@ out:
 	work_spawned_free(res, nr);
 	work_where_release(&w);
 	store_close(st);
+	strbuf_release(&self);
 	free(only);
 	return r;
 }

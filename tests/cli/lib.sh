@@ -221,6 +221,33 @@ replay() {
 	fi
 }
 
+REAL_GIT=$(command -v git)
+
+# count_git DIR: a git on PATH (DIR/bin) that numbers its calls (DIR/count;
+# calls from threads at once each get their own number) and, at call
+# number DIR/at, pauses DIR/when ("before" or "after" running the real
+# git): it writes its PID to DIR/paused and waits for DIR/go (or 30 s),
+# to be killed there.
+count_git() {
+	rm -rf "$1" && mkdir -p "$1/bin" &&
+	cat >"$1/bin/git" <<-EOF &&
+	#!/bin/sh
+	while ! mkdir "$1/cl" 2>/dev/null; do :; done
+	n=\$((\$(cat "$1/count" 2>/dev/null || echo 0) + 1)) && echo \$n >"$1/count"
+	rmdir "$1/cl"
+	pause() {
+		[ "\$n" = "\$(cat "$1/at" 2>/dev/null)" ] && [ "\$1" = "\$(cat "$1/when")" ] || return 0
+		echo \$\$ >"$1/paused.tmp" && mv "$1/paused.tmp" "$1/paused"; i=0
+		while [ ! -f "$1/go" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i+1)); done
+	}
+	pause before
+	"$REAL_GIT" "\$@"; rc=\$?
+	pause after
+	exit \$rc
+	EOF
+	chmod +x "$1/bin/git"
+}
+
 # make_zombie PREFIX: a process that has ended and is never reaped (its
 # parent sleeps 30 s): PREFIX.pid gets its PID, PREFIX.parent the parent's
 # (kill that to clean up). Waits until /proc shows it as a zombie.

@@ -218,27 +218,6 @@ test_expect_success '--resume and --abort take nothing else' '
 	test_expect_code 64 bosun release --abort --pre rc 2>../err
 '
 
-# count_git DIR: a git on PATH (DIR/bin) that numbers its calls (DIR/count)
-# and pauses at call DIR/at, "before" or "after" it runs (DIR/when): says
-# so in DIR/paused and waits (bounded) for DIR/go.
-count_git() {
-	rm -rf "$1" && mkdir -p "$1/bin" &&
-	cat >"$1/bin/git" <<-EOF &&
-	#!/bin/sh
-	n=\$((\$(cat "$1/count" 2>/dev/null || echo 0) + 1)) && echo \$n >"$1/count"
-	pause() {
-		[ "\$n" = "\$(cat "$1/at" 2>/dev/null)" ] && [ "\$1" = "\$(cat "$1/when")" ] || return 0
-		touch "$1/paused"; i=0
-		while [ ! -f "$1/go" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i+1)); done
-	}
-	pause before
-	"$REAL_GIT" "\$@"; rc=\$?
-	pause after
-	exit \$rc
-	EOF
-	chmod +x "$1/bin/git"
-}
-
 test_expect_success 'kill -9 before and after every git command and step of a release: --resume or --abort makes it whole' '
 	# the steps run git too, so that the kill points fall inside them
 	setup kk && printf "release:\n  build:\n    - { name: tarball, run: [sh, -c, \"git --version >/dev/null && echo built >../kk.built\"] }\n  publish:\n    - { name: record, run: [sh, -c, \"git --version >/dev/null && echo {version} >>../kk.published\"] }\n" >bosun.yml &&

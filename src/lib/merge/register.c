@@ -23,6 +23,9 @@ static const char *scope_flag(enum merge_scope scope)
 	return scope == MERGE_SCOPE_WORKTREE ? "--worktree" : "--local";
 }
 
+/* Its gits get SIGTERM when we die (core/run's die_with_us): a git config
+ * killed with us removes its config.lock, one left running could hold it
+ * while the run that repairs ours looks. */
 static const char *git_dir_of(const struct repo *repo)
 {
 	return repo->workdir ? repo->workdir : repo->gitdir;
@@ -37,6 +40,7 @@ static int config_read(const struct repo *repo, enum merge_scope scope,
 	int r;
 
 	g.dir = git_dir_of(repo);
+	g.die_with_us = 1;
 	r = gitrun_exec(&g, args);
 	if (r < 0 && g.status == 1) {
 		error_clear();
@@ -59,6 +63,7 @@ static int config_write(const struct repo *repo, enum merge_scope scope,
 	int r;
 
 	g.dir = git_dir_of(repo);
+	g.die_with_us = 1;
 	r = gitrun_exec(&g, value ? set : unset);
 	gitrun_release(&g);
 	return r;
@@ -234,6 +239,7 @@ int merge_unregister(struct repo *repo, enum merge_scope scope)
 				       "merge.bosun", NULL };
 
 		g.dir = git_dir_of(repo);
+	g.die_with_us = 1;
 		if (gitrun_exec(&g, args) < 0)
 			error_clear();
 		gitrun_release(&g);

@@ -99,37 +99,25 @@ static int from_disk(const struct work_where *w, struct table *t)
 	return r;
 }
 
+static int store_row(const char *id, const char *state, const json_t *spawn, void *data)
+{
+	const char *dir = json_string_value(json_object_get(spawn, "dir"));
+	struct seen *s;
+
+	if (!dir)
+		return 0;
+	s = at(data, dir);
+	s->store = 1;
+	free(s->id);
+	s->id = xstrdup(id);
+	free(s->state);
+	s->state = xstrdup(state);
+	return 0;
+}
+
 static int from_store(struct store *st, struct table *t)
 {
-	struct store_work_item *plans = NULL, *ws = NULL;
-	size_t np = 0, nw = 0, i, k;
-	int r;
-
-	if ((r = store_work_list(st, NULL, &plans, &np)) < 0)
-		return r;
-	for (i = 0; r >= 0 && i < np; i++) {
-		if ((r = store_work_list(st, plans[i].id, &ws, &nw)) < 0)
-			break;
-		for (k = 0; k < nw; k++) {
-			json_error_t je;
-			json_t *d = json_loads(ws[k].data ? ws[k].data : "", 0, &je);
-			const char *dir = json_string_value(json_object_get(
-				json_object_get(d, "spawn"), "dir"));
-			if (dir) {
-				struct seen *s = at(t, dir);
-				s->store = 1;
-				free(s->id);
-				s->id = xstrdup(ws[k].id);
-				free(s->state);
-				s->state = xstrdup(ws[k].state ? ws[k].state : "");
-			}
-			json_decref(d);
-		}
-		store_work_free(ws, nw);
-		ws = NULL;
-	}
-	store_work_free(plans, np);
-	return r;
+	return work_each_spawn(st, store_row, t);
 }
 
 static int live(const struct seen *s)

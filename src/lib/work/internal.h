@@ -19,12 +19,25 @@ int work_item_load(struct store *st, const char *id, json_t **data,
 int work_item_save(struct store *st, const char *id, const char *parent,
 		   const char *state, const json_t *data);
 
+/* Every workstream of every plan whose row holds spawn data: fn(row id,
+ * state, the row's "spawn" object, data) in the store's order; a negative
+ * return of fn stops the walk and is returned. A row whose data is not
+ * JSON is skipped. */
+int work_each_spawn(struct store *st,
+		    int (*fn)(const char *id, const char *state, const json_t *spawn,
+			      void *data),
+		    void *data);
+
 /* The admin folder (common_dir/worktrees/X) whose gitdir names dir: 1
  * and out filled, or 0. */
 int work_find_admin(const struct work_where *w, const char *dir, struct strbuf *out);
 
 /* Run git in dir (NULL: here); its stdout in out when out is set. */
 int work_git(const char *dir, struct strbuf *out, const char *const *args);
+/* The same, git getting SIGTERM when we die, even of SIGKILL (core/run's
+ * die_with_us): for spawn, which repairs what a killed run left and must
+ * not meet a git still working on it. */
+int work_git_dying(const char *dir, struct strbuf *out, const char *const *args);
 /* The same with an environment (core/run's env). */
 int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
 		 const char *const *args);

@@ -175,6 +175,35 @@ int work_item_load(struct store *st, const char *id, json_t **data,
 	return r;
 }
 
+int work_each_spawn(struct store *st,
+		    int (*fn)(const char *id, const char *state, const json_t *spawn,
+			      void *data),
+		    void *data)
+{
+	struct store_work_item *plans = NULL, *ws = NULL;
+	size_t np = 0, nw = 0, i, k;
+	int r;
+
+	if ((r = store_work_list(st, NULL, &plans, &np)) < 0)
+		return r;
+	for (i = 0; r >= 0 && i < np; i++) {
+		if ((r = store_work_list(st, plans[i].id, &ws, &nw)) < 0)
+			break;
+		for (k = 0; r >= 0 && k < nw; k++) {
+			json_error_t je;
+			json_t *d = json_loads(ws[k].data ? ws[k].data : "", 0, &je);
+			const json_t *spawn = json_object_get(d, "spawn");
+			if (json_is_object(spawn))
+				r = fn(ws[k].id, ws[k].state ? ws[k].state : "", spawn, data);
+			json_decref(d);
+		}
+		store_work_free(ws, nw);
+		ws = NULL;
+	}
+	store_work_free(plans, np);
+	return r < 0 ? r : 0;
+}
+
 int work_item_save(struct store *st, const char *id, const char *parent,
 		   const char *state, const json_t *data)
 {
@@ -224,8 +253,8 @@ int work_git(const char *dir, struct strbuf *out, const char *const *args)
 	return work_git_env(dir, NULL, out, args);
 }
 
-int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
-		 const char *const *args)
+static int git_in(const char *dir, const char *const *env, struct strbuf *out,
+		  const char *const *args, int die_with_us)
 {
 	struct gitrun g = GITRUN_INIT;
 	int r, tries;
@@ -233,6 +262,7 @@ int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
 	for (tries = 0;; tries++) {
 		g.dir = dir;
 		g.env = env;
+		g.die_with_us = die_with_us;
 		r = gitrun_exec(&g, args);
 		if (r >= 0 || tries >= 15 || !worktree_race(&g))
 			break;
@@ -247,6 +277,17 @@ int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
 	}
 	gitrun_release(&g);
 	return r;
+}
+
+int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
+		 const char *const *args)
+{
+	return git_in(dir, env, out, args, 0);
+}
+
+int work_git_dying(const char *dir, struct strbuf *out, const char *const *args)
+{
+	return git_in(dir, NULL, out, args, 1);
 }
 
 static int record(struct store *st, const struct work_plan *p)

@@ -2,18 +2,24 @@
  * spawn.c - bosun work spawn (work.h, docs/work.md "Spawn").
  *
  * Order of work, so that a spawn killed anywhere is finished by the next:
+ *  0. the task's spawn lock (an owner lock: a killed spawn's is taken
+ *     over), so no other spawn works on these worktrees;
  *  1. one store transaction fixes each workstream's directory, branch,
  *     base commit and ports (under the store's write lock: two spawns never
  *     get one block), and marks it "spawning";
- *  2. `git worktree add` for every workstream, on core/parallel's threads;
- *     a worktree git left half-made (still locked "initializing") is
- *     removed and made again: it never held anything but git's checkout;
+ *  2. `git worktree add --no-checkout` and our own checkout for every
+ *     workstream, on core/parallel's threads; what a killed spawn left is
+ *     judged once the git commands it left running are done (its own git
+ *     died with it: core/run), and then completed or rolled back
+ *     (examine(), checkout());
  *  3. in this thread: per-worktree config, ignored essentials, the
- *     context file, the agent (a PID file says whether one runs already);
- *  4. one transaction marks them "spawned" with what was done.
+ *     context file; one transaction marks them "spawned"; the lock goes;
+ *  4. the agent (a PID file says whether one runs already), recorded.
  * Every step looks before it acts, so running it again changes nothing.
  */
 #include "lib/work/internal.h"
+
+#include "bosun-config.h"
 
 #include "core/alloc.h"
 #include "core/daemon.h"
@@ -21,11 +27,16 @@
 #include "core/fs.h"
 #include "core/glob.h"
 #include "core/lockfile.h"
+#include "core/log.h"
 #include "core/parallel.h"
 #include "core/pidfile.h"
 #include "core/proc.h"
 #include "core/time.h"
 #include "lib/store/store.h"
+#ifdef BOSUN_HAVE_MERGE
+#include "lib/git/repo.h"
+#include "lib/merge/merge.h"
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +45,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* How long a spawn waits for another of the same task. */
+#define SPAWN_LOCK_WAIT_MS 120000
 
 struct job {
 	const struct work_stream *ws;
@@ -46,6 +60,7 @@ struct job {
 struct run {
 	const struct work_where *w;
 	const struct work_config *wc;
+	const struct work_spawn_opts *o;
 	const struct work_plan *p;
 	struct job *jobs;
 	size_t nr;
@@ -89,7 +104,7 @@ static int resolve_base(const struct work_where *w, const struct work_plan *p,
 
 	if (p->base)
 		strbuf_addstr(&name, p->base);
-	else if ((r = work_git(w->top, &name, head)) < 0)
+	else if ((r = work_git_dying(w->top, &name, head)) < 0)
 		r = error_set(BOSUN_EUSAGE, "plan '%s' names no base and HEAD is on no "
 			      "branch: set base in the plan", p->task);
 	strbuf_trim(&name);
@@ -97,7 +112,7 @@ static int resolve_base(const struct work_where *w, const struct work_plan *p,
 		goto out;
 	strbuf_addf(&rev, "%s^{commit}", name.buf);
 	args[3] = rev.buf;
-	if (work_git(w->top, commit, args) < 0) {
+	if (work_git_dying(w->top, commit, args) < 0) {
 		r = error_set(BOSUN_EUSAGE, "the base '%s' of plan '%s' is not a commit",
 			      name.buf, p->task);
 		goto out;
@@ -109,33 +124,32 @@ out:
 	return r;
 }
 
+struct used_ports {
+	long long *lo;
+	size_t nr, alloc;
+};
+
+static int port_row(const char *id, const char *state, const json_t *spawn, void *data)
+{
+	struct used_ports *u = data;
+	const json_t *ports = json_object_get(spawn, "ports");
+
+	(void)id;
+	if (json_array_size(ports) == 2 && strcmp(state, "cleaned")) {
+		ALLOC_GROW(u->lo, u->nr + 1, u->alloc);
+		u->lo[u->nr++] = json_integer_value(json_array_get(ports, 0));
+	}
+	return 0;
+}
+
 /* The port blocks that rows of every plan hold. */
 static int ports_in_use(struct store *st, long long **lo, size_t *nr)
 {
-	struct store_work_item *plans = NULL, *ws = NULL;
-	size_t np = 0, nw = 0, i, k, alloc = 0;
-	int r;
+	struct used_ports u = { NULL, 0, 0 };
+	int r = work_each_spawn(st, port_row, &u);
 
-	*nr = 0;
-	if ((r = store_work_list(st, NULL, &plans, &np)) < 0)
-		return r;
-	for (i = 0; r >= 0 && i < np; i++) {
-		if ((r = store_work_list(st, plans[i].id, &ws, &nw)) < 0)
-			break;
-		for (k = 0; k < nw; k++) {
-			json_error_t je;
-			json_t *d = json_loads(ws[k].data ? ws[k].data : "", 0, &je);
-			json_t *ports = json_object_get(json_object_get(d, "spawn"), "ports");
-			if (json_array_size(ports) == 2 && strcmp(ws[k].state, "cleaned")) {
-				ALLOC_GROW(*lo, *nr + 1, alloc);
-				(*lo)[(*nr)++] = json_integer_value(json_array_get(ports, 0));
-			}
-			json_decref(d);
-		}
-		store_work_free(ws, nw);
-		ws = NULL;
-	}
-	store_work_free(plans, np);
+	*lo = u.lo;
+	*nr = u.nr;
 	return r;
 }
 
@@ -295,88 +309,254 @@ static int dir_empty(const char *dir)
 	return empty;
 }
 
-/* Whether a process other than us works in dir or names it on its command
- * line: the git a spawn killed with SIGKILL left running. */
-static int someone_in(const char *dir)
+/* Whether text (NUL-separated strings, as /proc gives them) has an entry
+ * "NAME=value" with value dir or dir + tail. */
+static int env_names(const struct strbuf *text, const char *name, const char *dir,
+		     const char *tail)
 {
-	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	size_t nl = strlen(name), dl = strlen(dir);
+	const char *p = text->buf, *end = text->buf + text->len;
+
+	for (; p < end; p += strlen(p) + 1)
+		if (!strncmp(p, name, nl) && p[nl] == '=' && !strncmp(p + nl + 1, dir, dl) &&
+		    !strcmp(p + nl + 1 + dl, tail))
+			return 1;
+	return 0;
+}
+
+static int read_proc(struct strbuf *text, const char *pid, const char *what)
+{
+	struct strbuf path = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&path, "/proc/%s/%s", pid, what);
+	strbuf_setlen(text, 0);
+	if ((r = fs_read_file(text, path.buf, 1 << 18)) < 0)
+		error_clear();
+	strbuf_release(&path);
+	return r;
+}
+
+/*
+ * A process other than us that works on dir: its working directory is in
+ * it, its command line is a "git worktree" naming it, or its environment
+ * points git at it (GIT_WORK_TREE, GIT_DIR: the "git reset --hard" and
+ * "git symbolic-ref" that "git worktree add" runs, which outlive a killed
+ * spawn: the git bosun started dies with it, its children do not). With
+ * dir NULL: any "git worktree add" at all. The pid, or 0.
+ */
+static long someone_in(const char *dir)
+{
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT;
 	char cwd[4096];
 	struct dirent *e;
 	DIR *d = opendir("/proc");
-	size_t i, dl = strlen(dir);
-	int found = 0;
+	size_t i, dl = dir ? strlen(dir) : 0;
+	long found = 0, pid;
 
 	if (!d)
 		return 0;
 	while (!found && (e = readdir(d))) {
 		ssize_t n;
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atol(e->d_name) == (long)getpid())
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    (pid = atol(e->d_name)) == (long)getpid())
 			continue;
-		strbuf_setlen(&path, 0);
-		strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
-		n = readlink(path.buf, cwd, sizeof(cwd) - 1);
-		if (n >= (ssize_t)dl && !strncmp(cwd, dir, dl) && (n == (ssize_t)dl || cwd[dl] == '/')) {
-			found = 1;
-			break;
+		if (dir) {
+			strbuf_setlen(&path, 0);
+			strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
+			n = readlink(path.buf, cwd, sizeof(cwd) - 1);
+			if (n >= (ssize_t)dl && !strncmp(cwd, dir, dl) &&
+			    (n == (ssize_t)dl || cwd[dl] == '/')) {
+				found = pid;
+				break;
+			}
 		}
-		strbuf_setlen(&path, 0);
-		strbuf_addf(&path, "/proc/%s/cmdline", e->d_name);
-		strbuf_setlen(&text, 0);
-		if (fs_read_file(&text, path.buf, 1 << 16) < 0) {
-			error_clear();
+		if (read_proc(&text, e->d_name, "cmdline") < 0)
 			continue;
-		}
 		for (i = 0; i < text.len; i++)
 			if (!text.buf[i])
 				text.buf[i] = ' ';
-		found = strstr(text.buf, "git") && strstr(text.buf, "worktree") &&
-			strstr(text.buf, dir);
+		if (strstr(text.buf, "git") && strstr(text.buf, "worktree") &&
+		    (dir ? strstr(text.buf, dir) != NULL : strstr(text.buf, " add ") != NULL)) {
+			found = pid;
+			break;
+		}
+		if (dir && read_proc(&text, e->d_name, "environ") == 0 &&
+		    (env_names(&text, "GIT_WORK_TREE", dir, "") ||
+		     env_names(&text, "GIT_DIR", dir, "/.git")))
+			found = pid;
 	}
 	closedir(d);
-	strbuf_release(&path);
 	strbuf_release(&text);
+	strbuf_release(&path);
 	return found;
 }
 
-/* 1 when dir is a finished worktree of ours, 0 when there is none (a
- * half-made one removed: *repaired says so), or an error when dir holds
- * something else. */
+/* dir holds only what a killed "git worktree add" made before it
+ * registered it: a ".git" file naming an admin folder of this repository
+ * that is not there (and maybe the start of git's checkout). */
+static int unregistered_ours(const struct work_where *w, const char *dir)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, want = STRBUF_INIT;
+	int r = 0;
+
+	strbuf_addf(&path, "%s/.git", dir);
+	strbuf_addf(&want, "gitdir: %s/worktrees/", w->common_dir);
+	if (fs_is_dir(path.buf) || fs_read_file(&text, path.buf, 4096) < 0) {
+		error_clear();
+		goto out;
+	}
+	strbuf_trim(&text);
+	r = !strncmp(text.buf, want.buf, want.len) && !strchr(text.buf + want.len, '/') &&
+	    !fs_exists(text.buf + strlen("gitdir: "));
+out:
+	strbuf_release(&path);
+	strbuf_release(&text);
+	strbuf_release(&want);
+	return r;
+}
+
+static void say_repaired(struct job *j, const char *what)
+{
+	free(j->res->repaired);
+	j->res->repaired = xstrdup(what);
+}
+
+/*
+ * 1 when dir is a finished worktree of ours, 0 when there is none (what a
+ * killed spawn left half-made rolled back: *repaired says so), or an error
+ * when dir holds something else. Called under the task's spawn lock, so no
+ * other spawn works on dir; a killed one's git children may still run (the
+ * git it started died with it): they are waited for first.
+ */
 static int examine(const struct work_where *w, const char *dir, struct job *j)
 {
 	struct strbuf admin = STRBUF_INIT;
 	int has_admin = work_find_admin(w, dir, &admin), r = 0, waited;
+	long busy = 0;
 
-	/* A spawn killed with SIGKILL leaves its git running: give it time
-	 * to finish before taking its worktree for half-made. */
-	for (waited = 0; (has_admin || fs_exists(dir)) && waited < 600 &&
-	     ((has_admin && initializing(admin.buf)) || someone_in(dir)); waited++) {
-		time_sleep_ms(50);
+	if (has_admin && !initializing(admin.buf) && fs_exists(dir))
+		goto finished;
+	if (has_admin || fs_exists(dir)) {
+		for (waited = 0; (busy = someone_in(dir)) && waited < 600; waited++)
+			time_sleep_ms(50);
 		has_admin = work_find_admin(w, dir, &admin);
 	}
 	if (has_admin && !initializing(admin.buf) && fs_exists(dir))
-		r = 1;
-	else if (has_admin && initializing(admin.buf) &&
-		 (!strcmp(j->state.buf, "spawning") || !fs_exists(dir))) {
+		goto finished;
+	if (busy) {
+		r = error_set(BOSUN_EBUSY, "'%s' is being worked on by process %ld, not a "
+			      "spawn: try again once it is done", dir, busy);
+	} else if (has_admin && initializing(admin.buf)) {
 		/* git was killed while making it: only its checkout is there */
 		if ((r = fs_remove_tree(dir)) == 0 && (r = fs_remove_tree(admin.buf)) == 0)
-			j->res->repaired = xstrdup("a worktree git had not finished making");
-	} else if (has_admin && initializing(admin.buf)) {
-		r = error_set(BOSUN_EBUSY, "'%s' is being made by another git (locked "
-			      "'initializing')", dir);
+			say_repaired(j, "rolled back a worktree git had not finished "
+				     "making, and made it again");
 	} else if (has_admin) {
 		/* registered, its folder gone: git would refuse to add it */
 		if ((r = fs_remove_tree(admin.buf)) == 0)
-			j->res->repaired = xstrdup("a registration whose folder was gone");
+			say_repaired(j, "dropped a registration whose folder was gone, and "
+				     "made the worktree again");
 	} else if (fs_is_dir(dir) && dir_empty(dir)) {
 		if (rmdir(dir))
 			r = error_errno(BOSUN_EIO, "cannot remove the empty '%s'", dir);
 		else
-			j->res->repaired = xstrdup("an empty folder");
+			say_repaired(j, "removed an empty folder, and made the worktree");
+	} else if (unregistered_ours(w, dir)) {
+		if ((r = fs_remove_tree(dir)) == 0)
+			say_repaired(j, "rolled back a folder git had not registered yet, "
+				     "and made the worktree again");
 	} else if (fs_exists(dir)) {
 		r = error_set(BOSUN_EUSAGE, "'%s' exists and is not a worktree of this "
 			      "repository: move it away first", dir);
 	}
 	strbuf_release(&admin);
+	return r;
+finished:
+	if (!strcmp(j->state.buf, "spawning") && !j->res->repaired)
+		say_repaired(j, "completed the set-up of a worktree git had made");
+	strbuf_release(&admin);
+	return 1;
+}
+
+/*
+ * An admin folder (common_dir/worktrees/X) with no gitdir file yet, locked
+ * "initializing" or not locked at all: a "git worktree add" was killed
+ * between making it and writing its first file. No worktree names it and
+ * git never prunes a locked one. Removed when no "git worktree add" runs
+ * (another's could be that far along right now).
+ */
+static int drop_stillborn(const struct work_where *w, size_t *dropped)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct dirent *e;
+	DIR *d;
+	int r = 0, checked = 0;
+
+	*dropped = 0;
+	strbuf_addf(&path, "%s/worktrees", w->common_dir);
+	if (!(d = opendir(path.buf)))
+		goto out;
+	while (r >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/worktrees/%s/gitdir", w->common_dir, e->d_name);
+		if (fs_exists(path.buf))
+			continue;
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/worktrees/%s", w->common_dir, e->d_name);
+		if (!fs_is_dir(path.buf) || (!initializing(path.buf) &&
+					     (strbuf_addstr(&path, "/locked"), fs_exists(path.buf))))
+			continue;
+		if (!checked++ && someone_in(NULL))
+			break;
+		/* no git makes one now; it may have finished this one meanwhile */
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "%s/worktrees/%s/gitdir", w->common_dir, e->d_name);
+		if (fs_exists(path.buf))
+			continue;
+		strbuf_setlen(&path, path.len - strlen("/gitdir"));
+		if ((r = fs_remove_tree(path.buf)) == 0)
+			(*dropped)++;
+	}
+	closedir(d);
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+static int settle_git_lock(const char *dir, const char *name);
+
+/*
+ * The checkout, as "git worktree add" would have made it, but run here: a
+ * git bosun starts dies with bosun (core/run), where the checkout git's
+ * "worktree add" starts would go on writing after a kill. A worktree has
+ * no index until its checkout is done, so one without is finished here
+ * (nobody worked in it: an agent starts only once its spawn is done).
+ */
+static int checkout(const struct work_where *w, const char *dir, struct job *j,
+		    int found)
+{
+	static const char *const reset[] = { "reset", "--hard", "--no-recurse-submodules",
+					     "-q", NULL };
+	struct strbuf admin = STRBUF_INIT, index = STRBUF_INIT;
+	int r = 0;
+
+	if (!work_find_admin(w, dir, &admin)) {
+		r = error_set(BOSUN_EINTERNAL, "git made '%s' but does not list it", dir);
+		goto out;
+	}
+	strbuf_addf(&index, "%s/index", admin.buf);
+	if (fs_exists(index.buf))
+		goto out;
+	if ((r = settle_git_lock(admin.buf, "index")) < 0 || (r = work_git_dying(dir, NULL, reset)) < 0)
+		goto out;
+	if (found)
+		say_repaired(j, "completed the checkout of a worktree git had made");
+out:
+	strbuf_release(&admin);
+	strbuf_release(&index);
 	return r;
 }
 
@@ -388,8 +568,9 @@ static int add_worktree(void *data, size_t i)
 	const char *base = spawn_str(j, "base");
 	struct strbuf ref = STRBUF_INIT;
 	const char *exists[] = { "rev-parse", "--verify", "-q", NULL, NULL };
-	const char *add_b[] = { "worktree", "add", "-q", "-b", branch, dir, base, NULL };
-	const char *add[] = { "worktree", "add", "-q", dir, branch, NULL };
+	const char *add_b[] = { "worktree", "add", "-q", "--no-checkout", "-b", branch, dir,
+				base, NULL };
+	const char *add[] = { "worktree", "add", "-q", "--no-checkout", dir, branch, NULL };
 	int r, tries;
 
 	if (!dir || !branch || !base) {
@@ -405,12 +586,12 @@ static int add_worktree(void *data, size_t i)
 	 * the branch or the folder there: look again, then add it as it is. */
 	for (tries = 0; tries < 6; tries++) {
 		if ((r = examine(run->w, dir, j)) != 0 || (r = fs_mkdir_p(run->w->root)) < 0)
-			goto out;
-		if (work_git(run->w->top, NULL, exists) == 0) {
-			r = work_git(run->w->top, NULL, add);
+			break;
+		if (work_git_dying(run->w->top, NULL, exists) == 0) {
+			r = work_git_dying(run->w->top, NULL, add);
 		} else {
 			error_clear();
-			r = work_git(run->w->top, NULL, add_b);
+			r = work_git_dying(run->w->top, NULL, add_b);
 		}
 		if (r == 0 || (!strstr(error_message(), "a branch named") &&
 			       !strstr(error_message(), "cannot lock ref") &&
@@ -422,6 +603,8 @@ static int add_worktree(void *data, size_t i)
 	}
 	if (r == 0)
 		j->res->created = 1;
+	if (r >= 0)
+		r = checkout(run->w, dir, j, r == 1);
 out:
 	r = r < 0 ? r : 0;
 	if (r < 0) {
@@ -436,24 +619,57 @@ out:
 /* ------------------------------------------------------------ 3: inside */
 
 /*
+ * "<file>.lock" left by a git a killed spawn ran (that git died with it,
+ * PR_SET_PDEATHSIG, maybe holding the lock): git never removes another's
+ * lock, so every later "git config" would fail. It is stale when no
+ * process has it open, looked at twice (a git that is creating it right
+ * now has it open a moment later).
+ */
+static int settle_git_lock(const char *dir, const char *name)
+{
+	struct strbuf lock = STRBUF_INIT;
+	char *real = realpath(dir, NULL);
+	int r = 0, i;
+
+	strbuf_addf(&lock, "%s/%s.lock", real ? real : dir, name);
+	for (i = 0; i < 2 && fs_exists(lock.buf); i++) {
+		if (proc_holding_open(lock.buf))
+			goto out;
+		if (i == 0)
+			time_sleep_ms(20);
+		else if (unlink(lock.buf) < 0 && errno != ENOENT)
+			r = error_errno(BOSUN_EIO, "cannot remove the stale '%s'", lock.buf);
+		else
+			log_event(LOG_WARN, "work", "removed '%s', left by a git that was "
+				  "killed", lock.buf);
+	}
+out:
+	free(real);
+	strbuf_release(&lock);
+	return r;
+}
+
+/*
  * extensions.worktreeConfig, so that each worktree's settings go to its own
  * config.worktree: the one line spawn ever adds to the shared config, once.
  * Spawns running at once race for config.lock; the loser finds it set.
  */
-static int worktree_config_on(const char *top)
+static int worktree_config_on(const struct work_where *w)
 {
 	static const char *const get[] = { "config", "--get", "extensions.worktreeConfig", NULL };
 	static const char *const on[] = { "config", "extensions.worktreeConfig", "true", NULL };
 	struct strbuf out = STRBUF_INIT;
 	int r = 0, tries;
 
+	if ((r = settle_git_lock(w->common_dir, "config")) < 0)
+		return r;
 	for (tries = 0; tries < 50; tries++) {
-		if (work_git(top, &out, get) == 0 && !strcmp(out.buf, "true\n")) {
+		if (work_git_dying(w->top, &out, get) == 0 && !strcmp(out.buf, "true\n")) {
 			r = 0;
 			break;
 		}
 		error_clear();
-		if ((r = work_git(top, NULL, on)) == 0)
+		if ((r = work_git_dying(w->top, NULL, on)) == 0)
 			break;
 		time_sleep_ms(20);
 	}
@@ -461,23 +677,56 @@ static int worktree_config_on(const char *top)
 	return r;
 }
 
-static int set_config(const char *dir, const char *task, const char *id)
+/*
+ * bosun's merge driver in this worktree's own config.worktree (the shared
+ * config stays as it is), and its attribute lines in info/attributes:
+ * changelogs and checklists the agents both add to merge without a loss.
+ */
+static int register_merge(const struct run *run, const char *dir, const char *admin)
 {
-	struct strbuf out = STRBUF_INIT, val = STRBUF_INIT;
+#ifdef BOSUN_HAVE_MERGE
+	struct repo repo = { 0 };
+	int r;
+
+	if (!run->o->merge_command)
+		return 0;
+	repo.workdir = (char *)dir;
+	repo.gitdir = (char *)admin;
+	repo.common_dir = run->w->common_dir;
+	r = merge_register(&repo, run->o->cfg, MERGE_SCOPE_WORKTREE, run->o->merge_command);
+	return r < 0 ? r : 0;
+#else
+	(void)run;
+	(void)dir;
+	(void)admin;
+	return 0;
+#endif
+}
+
+static int set_config(const struct run *run, const char *dir, const char *task,
+		      const char *id)
+{
+	const struct work_where *w = run->w;
+	struct strbuf out = STRBUF_INIT, val = STRBUF_INIT, admin = STRBUF_INIT;
 	const char *set[] = { "config", "--worktree", "bosun.workstream", NULL, NULL };
 	const char *cur[] = { "config", "--worktree", "--get", "bosun.workstream", NULL };
 	int r = 0;
 
+	if (work_find_admin(w, dir, &admin) && (r = settle_git_lock(admin.buf,
+								    "config.worktree")) < 0)
+		goto out;
 	strbuf_addf(&val, "%s/%s", task, id);
 	set[3] = val.buf;
-	if (work_git(dir, &out, cur) < 0 || (strbuf_trim(&out), strcmp(out.buf, val.buf))) {
+	if (work_git_dying(dir, &out, cur) < 0 || (strbuf_trim(&out), strcmp(out.buf, val.buf))) {
 		error_clear();
-		r = work_git(dir, NULL, set);
+		r = work_git_dying(dir, NULL, set);
 	}
-	/* TODO(merge): register bosun's merge driver in this worktree's
-	 * config once lib/merge exposes the function. */
+	if (r == 0)
+		r = register_merge(run, dir, admin.buf);
+out:
 	strbuf_release(&out);
 	strbuf_release(&val);
+	strbuf_release(&admin);
 	return r;
 }
 
@@ -524,7 +773,7 @@ static int ignored_entries(const struct work_where *w, struct strbuf *out)
 {
 	static const char *const args[] = { "ls-files", "-z", "--others", "--ignored",
 					    "--exclude-standard", "--directory", NULL };
-	return work_git(w->top, out, args);
+	return work_git_dying(w->top, out, args);
 }
 
 /*
@@ -822,6 +1071,7 @@ static int start_agent(const struct run *run, struct job *j, int restart)
 				  "start", (json_int_t)o.start, "log", j->res->agent_log,
 				  "started_ms", (json_int_t)time_wall_ms());
 		json_object_set_new(spawn, "agent", agent);
+		json_object_set_new(spawn, "agent_new", json_true());
 	}
 	j->res->agent = xstrdup("started");
 	j->res->agent_pid = (long)pid;
@@ -836,22 +1086,20 @@ out:
 
 /* ------------------------------------------------------------ the whole */
 
-static int inside(const struct run *run, struct job *j, const struct strbuf *ign,
-		  const struct work_spawn_opts *o)
+static int inside(const struct run *run, struct job *j, const struct strbuf *ign)
 {
 	const char *dir = spawn_str(j, "dir");
 	int r;
 
-	if ((r = set_config(dir, run->p->task, j->ws->id)) < 0 ||
-	    (r = bring_all(run, j, ign)) < 0 || (r = write_context(run, j)) < 0)
+	if ((r = set_config(run, dir, run->p->task, j->ws->id)) < 0 ||
+	    (r = bring_all(run, j, ign)) < 0)
 		return r;
-	if (run->wc->agent_command)
-		return start_agent(run, j, o->restart);
-	j->res->agent = xstrdup("none");
-	return 0;
+	return write_context(run, j);
 }
 
-static int finish_all(struct store *st, struct run *run)
+/* Each workstream that is whole (after step 5) is "spawned"; with agents,
+ * again those whose agent this run started, with its record. */
+static int finish_all(struct store *st, struct run *run, int agents)
 {
 	struct strbuf id = STRBUF_INIT;
 	size_t i;
@@ -861,8 +1109,10 @@ static int finish_all(struct store *st, struct run *run)
 		return r;
 	for (i = 0; r >= 0 && i < run->nr; i++) {
 		struct job *j = &run->jobs[i];
-		if (j->err)
+		if (j->err || (agents && !json_object_get(json_object_get(j->data, "spawn"),
+							  "agent_new")))
 			continue;
+		json_object_del(json_object_get(j->data, "spawn"), "agent_new");
 		strbuf_setlen(&id, 0);
 		strbuf_addf(&id, "%s/%s", run->p->task, j->ws->id);
 		r = work_item_save(st, id.buf, run->p->task, "spawned", j->data);
@@ -895,9 +1145,10 @@ int work_spawn(struct store *st, const struct work_where *w,
 	       struct work_spawned **out, size_t *nr)
 {
 	struct work_plan p = WORK_PLAN_INIT;
-	struct strbuf base = STRBUF_INIT, ign = STRBUF_INIT;
-	struct run run = { w, wc, &p, NULL, 0 };
-	size_t i, failed = 0;
+	struct strbuf base = STRBUF_INIT, ign = STRBUF_INIT, lockpath = STRBUF_INIT;
+	struct lockfile lk = LOCKFILE_INIT;
+	struct run run = { w, wc, opts, &p, NULL, 0 };
+	size_t i, failed = 0, dropped = 0;
 	int r;
 
 	*out = NULL;
@@ -917,27 +1168,61 @@ int work_spawn(struct store *st, const struct work_where *w,
 		run.nr++;
 	}
 	*nr = run.nr;
-	if ((r = fix_all(st, &run, base.buf)) < 0 || (r = worktree_config_on(w->top)) < 0)
+	/* One spawn of a task at a time: the next waits, then finds the
+	 * worktrees made; a killed one's lock is taken over. Given up before
+	 * the agents start (a daemon would inherit it). */
+	strbuf_addf(&lockpath, "%s/%s", w->state, p.task);
+	if ((r = fs_mkdir_p(lockpath.buf)) < 0)
+		goto out;
+	strbuf_addstr(&lockpath, "/spawn");
+	if ((r = owner_lock_acquire(&lk, lockpath.buf, SPAWN_LOCK_WAIT_MS)) < 0) {
+		if (r == -BOSUN_EBUSY)
+			r = error_set(BOSUN_EBUSY, "another spawn of task '%s' has run for "
+				      "%d s and is still running", p.task,
+				      SPAWN_LOCK_WAIT_MS / 1000);
+		goto out;
+	}
+	if ((r = fix_all(st, &run, base.buf)) < 0 || (r = worktree_config_on(w)) < 0)
 		goto out;
 	for (i = 0; i < run.nr; i++)
 		result_init(&run.jobs[i], &run);
+	if ((r = drop_stillborn(w, &dropped)) < 0)
+		goto out;
+	if (dropped)
+		log_event(LOG_WARN, "work", "removed %zu worktree registration%s a killed "
+			  "'git worktree add' had only begun", dropped, dropped == 1 ? "" : "s");
 	if ((r = parallel_for(run.nr, 1, add_worktree, &run)) < 0)
 		goto out;
 	if ((r = ignored_entries(w, &ign)) < 0)
 		goto out;
 	for (i = 0; i < run.nr; i++) {
 		struct job *j = &run.jobs[i];
-		if (!j->err && (j->err = inside(&run, j, &ign, opts)) < 0)
+		if (!j->err && (j->err = inside(&run, j, &ign)) < 0)
 			j->res->error = xstrdup(error_message());
 		error_clear();
-		failed += j->err < 0;
 	}
-	if ((r = finish_all(st, &run)) < 0)
+	if ((r = finish_all(st, &run, 0)) < 0)
+		goto out;
+	lock_rollback(&lk);
+	for (i = 0; wc->agent_command && i < run.nr; i++) {
+		struct job *j = &run.jobs[i];
+		if (!j->err && (j->err = start_agent(&run, j, opts->restart)) < 0)
+			j->res->error = xstrdup(error_message());
+		error_clear();
+	}
+	for (i = 0; i < run.nr; i++) {
+		if (!wc->agent_command && !run.jobs[i].err)
+			run.jobs[i].res->agent = xstrdup("none");
+		failed += run.jobs[i].err < 0;
+	}
+	if (wc->agent_command && (r = finish_all(st, &run, 1)) < 0)
 		goto out;
 	if (failed)
 		r = error_set(BOSUN_EFAIL, "%zu of %zu workstream%s could not be spawned",
 			      failed, run.nr, run.nr == 1 ? "" : "s");
 out:
+	lock_rollback(&lk);
+	strbuf_release(&lockpath);
 	for (i = 0; i < run.nr; i++) {
 		json_decref(run.jobs[i].data);
 		strbuf_release(&run.jobs[i].state);

@@ -107,6 +107,10 @@ struct work_spawn_opts {
 	const char *task;               /* NULL: the only plan */
 	const char *const *only;        /* NULL-terminated ids, or NULL: all */
 	int restart;                    /* start an agent that exited */
+	/* How git starts bosun's merge driver (an absolute path), registered
+	 * in each worktree's own config with cfg's merge.kinds; NULL: not. */
+	const char *merge_command;
+	const struct config *cfg;
 };
 
 /* What spawn did for one workstream (docs/work.md's JSON). */

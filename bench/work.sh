@@ -9,7 +9,11 @@
 #               190 pairs) with the cache emptied before each run, against
 #               `git merge-tree --write-tree` once per pair; target <= 2 s.
 #               And warm (nothing moved: no merge runs).
-# (The spawn figures are the `work` section's: added to this script.)
+#   spawn:      `work spawn` of one worktree against `git worktree add -b`
+#               (target <= 1.5x); ten at once (one `work spawn`; beside
+#               it, ten `git worktree add` at once; target <= 5 s); the
+#               disk a spawned worktree takes with an 80 MB node_modules
+#               present (target <= the tracked files' size + 5 %).
 #	bench/work.sh [PATH/TO/bosun] [RUNS]	(default: build/bosun, 11)
 set -eu
 BOSUN=$(cd "$(dirname "${1:-build/bosun}")" && pwd)/$(basename "${1:-build/bosun}")
@@ -145,4 +149,111 @@ print("git merge-tree once per pair  median %7.1f ms  ratio bosun/git %.2f" %
       (med(pm), med(cp) / med(pm)))
 print("prediction, warm (no merges)  median %7.1f ms  ratio to cold %.2f" %
       (med(wp), med(wp) / med(cp)))
+# ------------------------------------------------------------ spawn (the `work` section's)
+# `work spawn` of one worktree against `git worktree add -b` of the same
+# branch and folder, and of ten at once against ten `git worktree add`
+# started at once, on a 10,000-file repository with an 80 MB ignored
+# node_modules; every run starts from nothing (worktrees, registrations and
+# branches removed). Then the disk a spawned worktree takes (du of its
+# folder and of git's admin folder for it; node_modules comes as a
+# symlink) against the size of the tracked files.
+sp_top = os.path.join(work, "spawn")
+sp_repo = os.path.join(sp_top, "repo")
+os.makedirs(sp_repo)
+git("init", "-q", "-b", "main", cwd=sp_repo)
+for d in range(100):
+    dd = os.path.join(sp_repo, "d%02d" % d)
+    os.makedirs(dd)
+    for f in range(100):
+        with open(os.path.join(dd, "f%03d.txt" % f), "w") as fh:
+            fh.write("".join("line %d of file %d/%d\n" % (i, d, f) for i in range(20)))
+blob = "x" * 8191 + "\n"
+for p in range(200):
+    pd = os.path.join(sp_repo, "node_modules", "pkg%03d" % p, "lib")
+    os.makedirs(pd)
+    for f in range(50):
+        with open(os.path.join(pd, "m%02d.js" % f), "w") as fh:
+            fh.write(blob)
+open(os.path.join(sp_repo, ".gitignore"), "w").write("node_modules/\n")
+git("add", "-A", cwd=sp_repo)
+git("commit", "-q", "-m", "feat: the files", cwd=sp_repo)
+for task, n in (("one", 1), ("ten", 10)):
+    open(os.path.join(sp_top, task + ".yml"), "w").write(
+        "task: %s\nbase: main\nworkstreams:\n" % task +
+        "".join('  - id: w%d\n    owns: ["d%02d/**"]\n' % (i, i) for i in range(1, n + 1)))
+    bosun_run(sp_repo, "work", "plan", os.path.join(sp_top, task + ".yml"), ok=(0,))
+b_root, g_root = os.path.join(sp_top, "bosun.work"), os.path.join(sp_top, "git.work")
+sp_env = dict(env, BOSUN_WORK_ROOT=b_root)
+
+# git names a worktree's admin folder after the folder's last name: git's
+# own are "gw1"..., or ten "git worktree add" at once would race for the
+# names bosun's took (git itself then fails: "failed to read commondir").
+def sp_dir(root, task, i):
+    return os.path.join(root, task, ("gw%d" if root == g_root else "w%d") % i)
+
+def sp_reset(root, task, n, prefix):
+    for i in range(1, n + 1):
+        shutil.rmtree(sp_dir(root, task, i), ignore_errors=True)
+    git("worktree", "prune", cwd=sp_repo)
+    for b in git("for-each-ref", "--format=%(refname:short)", "refs/heads/%s/%s/" % (prefix, task),
+                 cwd=sp_repo).decode().split():
+        git("branch", "-q", "-D", b, cwd=sp_repo)
+
+def sp_bosun(task, n):
+    sp_reset(b_root, task, n, "work")
+    t = time.perf_counter()
+    r = subprocess.run([bosun, "work", "spawn", task], cwd=sp_repo, env=sp_env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t = time.perf_counter() - t
+    if r.returncode:
+        sys.exit("bench: bosun work spawn %s failed: %s" % (task, r.stderr.decode()[-300:]))
+    return t
+
+def sp_git(task, n):
+    sp_reset(g_root, task, n, "git")
+    t = time.perf_counter()
+    ps = [subprocess.Popen(["git", "worktree", "add", "-q", "-b", "git/%s/w%d" % (task, i),
+                            sp_dir(g_root, task, i), "main"], cwd=sp_repo, env=env)
+          for i in range(1, n + 1)]
+    if any(p.wait() for p in ps):
+        sys.exit("bench: git worktree add failed")
+    return time.perf_counter() - t
+
+def du_kb(path):
+    return int(subprocess.run(["du", "-sk", path], stdout=subprocess.PIPE,
+                              check=True).stdout.split()[0])
+
+def per_worktree_kb(root, task, n):
+    total = 0
+    for i in range(1, n + 1):
+        wt = sp_dir(root, task, i)
+        admin = open(os.path.join(wt, ".git")).read().split("gitdir:")[1].strip()
+        total += du_kb(wt) + du_kb(admin)
+    return total / n
+
+sp_bosun("one", 1)  # the store and extensions.worktreeConfig, once
+bo, go, bt, gt = [], [], [], []
+for _ in range(runs):
+    bo.append(sp_bosun("one", 1))
+    go.append(sp_git("one", 1))
+for _ in range(max(3, runs // 2)):
+    bt.append(sp_bosun("ten", 10))
+    gt.append(sp_git("ten", 10))
+tracked = int(subprocess.run(["du", "-sk", "--exclude=.git", "--exclude=node_modules", sp_repo],
+                             stdout=subprocess.PIPE, check=True).stdout.split()[0])
+b_kb, g_kb = per_worktree_kb(b_root, "ten", 10), per_worktree_kb(g_root, "ten", 10)
+print("spawn: %d files, node_modules %.0f MB ignored; %d runs (ten at once: %d), in turns" %
+      (10000, du_kb(os.path.join(sp_repo, "node_modules")) / 1024, runs, len(bt)))
+print("work spawn of one worktree    median %7.1f ms  (target <= 1.5x git: %s)" %
+      (med(bo), "OK" if med(bo) <= 1.5 * med(go) else "MISS"))
+print("git worktree add -b           median %7.1f ms  ratio bosun/git %.2f" %
+      (med(go), med(bo) / med(go)))
+print("work spawn of ten at once     median %7.1f ms  (target <= 5000 ms: %s)" %
+      (med(bt), "OK" if med(bt) <= 5000 else "MISS"))
+print("ten git worktree add at once  median %7.1f ms  ratio bosun/git %.2f" %
+      (med(gt), med(bt) / med(gt)))
+print("disk per spawned worktree     %7.1f MB  (tracked %.1f MB; target <= +5 %%: %s)" %
+      (b_kb / 1024, tracked / 1024, "OK" if b_kb <= 1.05 * tracked else "MISS"))
+print("disk per git worktree         %7.1f MB  ratio to tracked: bosun %.3f, git %.3f" %
+      (g_kb / 1024, b_kb / tracked, g_kb / tracked))
 PY

@@ -416,6 +416,8 @@ out:
 	return r;
 }
 
+static int settle_git_lock(const char *dir, const char *name);
+
 static void say_repaired(struct job *j, const char *what)
 {
 	free(j->res->repaired);
@@ -473,10 +475,19 @@ static int examine(const struct work_where *w, const char *dir, struct job *j)
 	strbuf_release(&admin);
 	return r;
 finished:
-	if (!strcmp(j->state.buf, "spawning") && !j->res->repaired)
-		say_repaired(j, "completed the set-up of a worktree git had made");
+	/* Never spawned whole: no agent has worked here, only our gits, and
+	 * a git killed with us may have left a lock (one it had just made). */
+	if (!strcmp(j->state.buf, "spawning")) {
+		static const char *const locks[] = { "index", "HEAD", "ORIG_HEAD",
+						     "config.worktree", NULL };
+		const char *const *l;
+		for (l = locks; r >= 0 && *l; l++)
+			r = settle_git_lock(admin.buf, *l);
+		if (!j->res->repaired)
+			say_repaired(j, "completed the set-up of a worktree git had made");
+	}
 	strbuf_release(&admin);
-	return 1;
+	return r < 0 ? r : 1;
 }
 
 /*
@@ -525,8 +536,6 @@ out:
 	strbuf_release(&path);
 	return r;
 }
-
-static int settle_git_lock(const char *dir, const char *name);
 
 /*
  * The checkout, as "git worktree add" would have made it, but run here: a

@@ -239,7 +239,7 @@ int merge_unregister(struct repo *repo, enum merge_scope scope)
 				       "merge.bosun", NULL };
 
 		g.dir = git_dir_of(repo);
-	g.die_with_us = 1;
+		g.die_with_us = 1;
 		if (gitrun_exec(&g, args) < 0)
 			error_clear();
 		gitrun_release(&g);

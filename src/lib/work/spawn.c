@@ -309,19 +309,27 @@ static int dir_empty(const char *dir)
 	return empty;
 }
 
-/* Whether text (NUL-separated strings, as /proc gives them) has an entry
- * "NAME=value" with value dir or dir + tail. */
-static int env_names(const struct strbuf *text, const char *name, const char *dir,
-		     const char *tail)
+/* The value of NAME in text (NUL-separated "NAME=value", /proc's environ),
+ * or NULL. */
+static const char *env_value(const struct strbuf *text, const char *name)
 {
-	size_t nl = strlen(name), dl = strlen(dir);
+	size_t nl = strlen(name);
 	const char *p = text->buf, *end = text->buf + text->len;
 
 	for (; p < end; p += strlen(p) + 1)
-		if (!strncmp(p, name, nl) && p[nl] == '=' && !strncmp(p + nl + 1, dir, dl) &&
-		    !strcmp(p + nl + 1 + dl, tail))
-			return 1;
-	return 0;
+		if (!strncmp(p, name, nl) && p[nl] == '=')
+			return p + nl + 1;
+	return NULL;
+}
+
+/* Whether text (as env_value() reads) has NAME set to dir or dir + tail. */
+static int env_names(const struct strbuf *text, const char *name, const char *dir,
+		     const char *tail)
+{
+	const char *v = env_value(text, name);
+	size_t dl = strlen(dir);
+
+	return v && !strncmp(v, dir, dl) && !strcmp(v + dl, tail);
 }
 
 static int read_proc(struct strbuf *text, const char *pid, const char *what)
@@ -342,8 +350,8 @@ static int read_proc(struct strbuf *text, const char *pid, const char *what)
  * it, its command line is a "git worktree" naming it, or its environment
  * points git at it (GIT_WORK_TREE, GIT_DIR: the "git reset --hard" and
  * "git symbolic-ref" that "git worktree add" runs, which outlive a killed
- * spawn: the git bosun started dies with it, its children do not). With
- * dir NULL: any "git worktree add" at all. The pid, or 0.
+ * spawn: the git bosun started dies with it, its children do not). The
+ * pid, or 0.
  */
 static long someone_in(const char *dir)
 {
@@ -351,7 +359,7 @@ static long someone_in(const char *dir)
 	char cwd[4096];
 	struct dirent *e;
 	DIR *d = opendir("/proc");
-	size_t i, dl = dir ? strlen(dir) : 0;
+	size_t i, dl = strlen(dir);
 	long found = 0, pid;
 
 	if (!d)
@@ -361,15 +369,13 @@ static long someone_in(const char *dir)
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
 		    (pid = atol(e->d_name)) == (long)getpid())
 			continue;
-		if (dir) {
-			strbuf_setlen(&path, 0);
-			strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
-			n = readlink(path.buf, cwd, sizeof(cwd) - 1);
-			if (n >= (ssize_t)dl && !strncmp(cwd, dir, dl) &&
-			    (n == (ssize_t)dl || cwd[dl] == '/')) {
-				found = pid;
-				break;
-			}
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
+		n = readlink(path.buf, cwd, sizeof(cwd) - 1);
+		if (n >= (ssize_t)dl && !strncmp(cwd, dir, dl) &&
+		    (n == (ssize_t)dl || cwd[dl] == '/')) {
+			found = pid;
+			break;
 		}
 		if (read_proc(&text, e->d_name, "cmdline") < 0)
 			continue;
@@ -377,16 +383,149 @@ static long someone_in(const char *dir)
 			if (!text.buf[i])
 				text.buf[i] = ' ';
 		if (strstr(text.buf, "git") && strstr(text.buf, "worktree") &&
-		    (dir ? strstr(text.buf, dir) != NULL : strstr(text.buf, " add ") != NULL)) {
+		    strstr(text.buf, dir)) {
 			found = pid;
 			break;
 		}
-		if (dir && read_proc(&text, e->d_name, "environ") == 0 &&
+		if (read_proc(&text, e->d_name, "environ") == 0 &&
 		    (env_names(&text, "GIT_WORK_TREE", dir, "") ||
 		     env_names(&text, "GIT_DIR", dir, "/.git")))
 			found = pid;
 	}
 	closedir(d);
+	strbuf_release(&text);
+	strbuf_release(&path);
+	return found;
+}
+
+/* Whether path is base or inside it. */
+static int under(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+
+	return !strncmp(path, base, n) && (!path[n] || path[n] == '/');
+}
+
+/* Whether path (relative: to cwd) names common or a folder inside it; a
+ * path that cannot be resolved counts (the caller then waits, never
+ * removes what another git may be making). */
+static int resolves_under(const char *cwd, const char *path, const char *common)
+{
+	struct strbuf full = STRBUF_INIT;
+	char *real;
+	int r;
+
+	if (path[0] != '/')
+		strbuf_addf(&full, "%s/", cwd);
+	strbuf_addstr(&full, path);
+	real = realpath(full.buf, NULL);
+	r = !real || under(real, common);
+	free(real);
+	strbuf_release(&full);
+	return r;
+}
+
+/* Whether the repository git finds from dir (the nearest ".git" upwards: a
+ * folder, or a file naming a worktree's admin folder) is the one of common. */
+static int dir_in_repo(const char *dir, const char *common)
+{
+	struct strbuf at = STRBUF_INIT, git = STRBUF_INIT, text = STRBUF_INIT;
+	struct stat st;
+	int r = 0;
+	char *slash;
+
+	if (under(dir, common))
+		return 1;
+	strbuf_addstr(&at, dir);
+	for (;;) {
+		strbuf_setlen(&git, 0);
+		strbuf_addf(&git, "%s/.git", at.len ? at.buf : "");
+		if (lstat(git.buf, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				r = resolves_under(at.buf, git.buf, common);
+			} else if (fs_read_file(&text, git.buf, 4096) == 0 &&
+				   !strncmp(text.buf, "gitdir: ", 8)) {
+				strbuf_trim(&text);
+				r = resolves_under(at.len ? at.buf : "/", text.buf + 8, common);
+			}
+			error_clear();
+			break;
+		}
+		if (!(slash = strrchr(at.buf, '/')) || !at.len)
+			break;
+		strbuf_setlen(&at, (size_t)(slash - at.buf));
+	}
+	strbuf_release(&at);
+	strbuf_release(&git);
+	strbuf_release(&text);
+	return r;
+}
+
+/* Whether cmdline (/proc's, NUL-separated) runs git (an argument named
+ * "git", as the program or a script's path) and, with adding, its
+ * "worktree add". */
+static int runs_git(const struct strbuf *cmdline, int adding)
+{
+	const char *p = cmdline->buf, *end = cmdline->buf + cmdline->len, *base;
+	int git = 0, worktree = 0;
+
+	for (; p < end; p += strlen(p) + 1) {
+		base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+		if (!git) {
+			git = !strcmp(base, "git");
+			continue;
+		}
+		if (!adding)
+			return 1;
+		if (!worktree)
+			worktree = !strcmp(p, "worktree");
+		else if (!strcmp(p, "add"))
+			return 1;
+	}
+	return git && !adding;
+}
+
+/*
+ * A git other than us that works on this repository, as /proc shows it:
+ * its GIT_DIR or GIT_COMMON_DIR, else the repository of its working
+ * folder (git moves to the top of its worktree before it does anything).
+ * With adding, only a "git worktree add". A git anywhere else, on another
+ * repository, is no reason to wait; a process whose working folder we may
+ * not read is another user's, who cannot write our repository. The pid,
+ * or 0.
+ */
+static long git_here(const struct work_where *w, int adding)
+{
+	struct strbuf text = STRBUF_INIT, path = STRBUF_INIT;
+	char cwd[4096], *common = realpath(w->common_dir, NULL);
+	const char *dir;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	long found = 0, pid;
+	ssize_t n;
+
+	if (!d || !common)
+		goto out;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    (pid = atol(e->d_name)) == (long)getpid() ||
+		    read_proc(&text, e->d_name, "cmdline") < 0 || !runs_git(&text, adding))
+			continue;
+		strbuf_setlen(&path, 0);
+		strbuf_addf(&path, "/proc/%s/cwd", e->d_name);
+		if ((n = readlink(path.buf, cwd, sizeof(cwd) - 1)) <= 0)
+			continue;
+		cwd[n] = '\0';
+		if (read_proc(&text, e->d_name, "environ") == 0 &&
+		    ((dir = env_value(&text, "GIT_COMMON_DIR")) || (dir = env_value(&text, "GIT_DIR"))))
+			found = resolves_under(cwd, dir, common) ? pid : 0;
+		else
+			found = dir_in_repo(cwd, common) ? pid : 0;
+	}
+out:
+	if (d)
+		closedir(d);
+	free(common);
 	strbuf_release(&text);
 	strbuf_release(&path);
 	return found;
@@ -481,6 +620,9 @@ finished:
 		static const char *const locks[] = { "index", "HEAD", "ORIG_HEAD",
 						     "config.worktree", NULL };
 		const char *const *l;
+		/* a git the killed one left running still holds them */
+		for (waited = 0; someone_in(dir) && waited < 600; waited++)
+			time_sleep_ms(50);
 		for (l = locks; r >= 0 && *l; l++)
 			r = settle_git_lock(admin.buf, *l);
 		if (!j->res->repaired)
@@ -490,50 +632,66 @@ finished:
 	return r < 0 ? r : 1;
 }
 
+/* Whether common_dir/worktrees/name is a registration git has only begun:
+ * no gitdir file, and locked "initializing" or not locked at all. */
+static int stillborn(const struct work_where *w, const char *name)
+{
+	struct strbuf path = STRBUF_INIT;
+	int r;
+
+	strbuf_addf(&path, "%s/worktrees/%s", w->common_dir, name);
+	r = fs_is_dir(path.buf);
+	strbuf_addstr(&path, "/gitdir");
+	r = r && !fs_exists(path.buf);
+	strbuf_setlen(&path, path.len - strlen("/gitdir"));
+	if (r && !initializing(path.buf)) {
+		strbuf_addstr(&path, "/locked");
+		r = !fs_exists(path.buf);
+	}
+	strbuf_release(&path);
+	return r;
+}
+
 /*
  * An admin folder (common_dir/worktrees/X) with no gitdir file yet, locked
  * "initializing" or not locked at all: a "git worktree add" was killed
  * between making it and writing its first file. No worktree names it and
- * git never prunes a locked one. Removed when no "git worktree add" runs
- * (another's could be that far along right now).
+ * git never prunes a locked one. Those seen are removed when then no "git
+ * worktree add" on this repository runs: one that was making one of them
+ * would still run, and one that starts later makes a folder of another
+ * name (git never reuses one). Those found before the look only: one found
+ * after it may be a git's that started meanwhile.
  */
 static int drop_stillborn(const struct work_where *w, size_t *dropped)
 {
-	struct strbuf path = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, seen = STRBUF_INIT;
 	struct dirent *e;
+	const char *name;
 	DIR *d;
-	int r = 0, checked = 0;
+	int r = 0;
 
 	*dropped = 0;
 	strbuf_addf(&path, "%s/worktrees", w->common_dir);
 	if (!(d = opendir(path.buf)))
 		goto out;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && stillborn(w, e->d_name))
+			strbuf_add(&seen, e->d_name, strlen(e->d_name) + 1);
+	closedir(d);
+	if (!seen.len || git_here(w, 1))
+		goto out;
+	for (name = seen.buf; r >= 0 && name < seen.buf + seen.len; name += strlen(name) + 1) {
+		/* its git may have finished it meanwhile */
+		if (!stillborn(w, name))
 			continue;
 		strbuf_setlen(&path, 0);
-		strbuf_addf(&path, "%s/worktrees/%s/gitdir", w->common_dir, e->d_name);
-		if (fs_exists(path.buf))
-			continue;
-		strbuf_setlen(&path, 0);
-		strbuf_addf(&path, "%s/worktrees/%s", w->common_dir, e->d_name);
-		if (!fs_is_dir(path.buf) || (!initializing(path.buf) &&
-					     (strbuf_addstr(&path, "/locked"), fs_exists(path.buf))))
-			continue;
-		if (!checked++ && someone_in(NULL))
-			break;
-		/* no git makes one now; it may have finished this one meanwhile */
-		strbuf_setlen(&path, 0);
-		strbuf_addf(&path, "%s/worktrees/%s/gitdir", w->common_dir, e->d_name);
-		if (fs_exists(path.buf))
-			continue;
-		strbuf_setlen(&path, path.len - strlen("/gitdir"));
+		strbuf_addf(&path, "%s/worktrees/%s", w->common_dir, name);
 		if ((r = fs_remove_tree(path.buf)) == 0)
 			(*dropped)++;
 	}
-	closedir(d);
 out:
 	strbuf_release(&path);
+	strbuf_release(&seen);
 	return r;
 }
 
@@ -670,7 +828,9 @@ static int worktree_config_on(const struct work_where *w)
 	struct strbuf out = STRBUF_INIT;
 	int r = 0, tries;
 
-	if ((r = settle_git_lock(w->common_dir, "config")) < 0)
+	/* The shared config.lock may be any git's on this repository: stale
+	 * only while none runs (git closes a lock before it renames it). */
+	if (!git_here(w, 0) && (r = settle_git_lock(w->common_dir, "config")) < 0)
 		return r;
 	for (tries = 0; tries < 50; tries++) {
 		if (work_git_dying(w->top, &out, get) == 0 && !strcmp(out.buf, "true\n")) {

@@ -268,3 +268,37 @@ make_zombie() {
 	done
 	return 1
 }
+
+# The kill tests of work clean, gc and integrate (t5020, t5025, t5040):
+# blobs DIR: "BLOB PATH" of each file in DIR but .git, sorted.
+blobs() {
+	(cd "$1" 2>/dev/null && find . -path ./.git -prune -o -type f -print |
+	 sed "s|^\./||" | sort >"$TRASH/.names" &&
+	 git hash-object --no-filters --stdin-paths <"$TRASH/.names" |
+	 paste -d" " - "$TRASH/.names" | sort)
+}
+
+# kept DIR ID BEFORE [TIP]: nothing BEFORE (blobs DIR, earlier) names is
+# lost: each file is in DIR or in a snapshot refs/bosun/attic/ID/*; and
+# TIP, when given, is DIR's HEAD or in a ref.
+kept() {
+	{ blobs "$1" 2>/dev/null || :; } >"$TRASH/.now"
+	for _ref in $(git for-each-ref --format="%(refname)" "refs/bosun/attic/$2/"); do
+		git ls-tree -r --format="%(objectname) %(path)" "$_ref" >>"$TRASH/.now" || return 1
+	done
+	sort -u "$TRASH/.now" | comm -23 "$3" - >"$TRASH/.lost"
+	if [ -s "$TRASH/.lost" ]; then
+		echo "$2: lost:" && cat "$TRASH/.lost" && return 1
+	fi
+	if [ -n "${4:-}" ] &&
+	   [ "$(git -C "$1" rev-parse -q --verify HEAD 2>/dev/null)" != "$4" ] &&
+	   [ -z "$(git for-each-ref --contains "$4")" ]; then
+		echo "$2: its commit $4 is in no ref" && return 1
+	fi
+}
+
+# crash_delay SEED MS: a moment (in seconds, seeded random) within a run
+# that takes MS ms, for a kill.
+crash_delay() {
+	awk -v s="$1" -v ms="$2" 'BEGIN { srand(s); printf "%.4f", ms * (0.02 + 0.96 * rand()) / 1000 }'
+}

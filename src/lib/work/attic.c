@@ -11,6 +11,7 @@
 #include "core/fs.h"
 #include "core/glob.h"
 #include "core/pidfile.h"
+#include "core/proc.h"
 #include "core/time.h"
 #include "lib/store/store.h"
 
@@ -83,6 +84,33 @@ out:
 	return r;
 }
 
+/* The temporary index of a snapshot is named after its maker
+ * (attic-PID.START.index): those of makers killed with SIGKILL, and git's
+ * locks on them, go before the next snapshot. */
+static void sweep_indexes(const char *state)
+{
+	struct strbuf p = STRBUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(state);
+	unsigned long long start;
+	long pid;
+	int at;
+
+	while (d && (e = readdir(d))) {
+		at = 0;
+		if (sscanf(e->d_name, "attic-%ld.%llu.index%n", &pid, &start, &at) != 2 || !at ||
+		    (e->d_name[at] && strcmp(e->d_name + at, ".lock")) ||
+		    proc_alive((pid_t)pid, start))
+			continue;
+		fs_path_join(&p, state, e->d_name);
+		if (fs_unlink(p.buf) < 0)
+			error_clear();
+	}
+	if (d)
+		closedir(d);
+	strbuf_release(&p);
+}
+
 int work_snapshot(const struct work_where *w, const struct work_config *wc,
 		  const char *id, const char *dir, struct strbuf *ref)
 {
@@ -92,11 +120,15 @@ int work_snapshot(const struct work_where *w, const struct work_config *wc,
 	struct strbuf idx = STRBUF_INIT, envv = STRBUF_INIT, tree = STRBUF_INIT,
 		      parent = STRBUF_INIT, commit = STRBUF_INIT, msg = STRBUF_INIT;
 	const char *env[] = { NULL, NULL };
+	unsigned long long start = 0;
 	char when[64];
 	int r;
 
 	stamp(when);
-	strbuf_addf(&idx, "%s/attic-%ld.index", w->state, (long)getpid());
+	sweep_indexes(w->state);
+	if (proc_start_time(getpid(), &start) < 0)
+		error_clear();
+	strbuf_addf(&idx, "%s/attic-%ld.%llu.index", w->state, (long)getpid(), start);
 	strbuf_addf(&envv, "GIT_INDEX_FILE=%s", idx.buf);
 	env[0] = envv.buf;
 	if ((r = fs_mkdir_p(w->state)) < 0 || (r = fs_unlink(idx.buf)) < 0)

@@ -9,15 +9,35 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/lockfile.h"
+#include "core/proc.h"
 #include "core/time.h"
 #include "lib/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+/* In a worktree's admin folder, which git removes last: the snapshot a gc
+ * took of it before it began to remove it. */
+#define TAKEN "bosun-attic"
+/* A ref lock git holds for milliseconds; one this old is a killed git's. */
+#define STALE_LOCK_S 60
+
+/* The crash test's hook (t5025): BOSUN_TEST_GC_KILL=POINT sends SIGKILL
+ * when gc reaches POINT, the same on a fast machine or a slow one. */
+static void kill_point(const char *point)
+{
+	const char *at = getenv("BOSUN_TEST_GC_KILL");
+
+	if (at && !strcmp(at, point))
+		kill(getpid(), SIGKILL);
+}
 
 struct seen {
 	char *dir, *id, *state;   /* id: TASK/ID when known */
@@ -129,6 +149,130 @@ static int live(const struct seen *s)
 					 !strcmp(s->state, "ejected"));
 }
 
+/*
+ * Snapshot the worktree at s->dir, then remove it. The snapshot's name is
+ * written to the admin folder before git deletes anything, so a gc killed
+ * while git deletes files is finished by the next one without a second
+ * snapshot of a half-deleted folder (restore takes the newest). 1 when
+ * it is gone already.
+ */
+static int remove_worktree(const struct work_where *w, const struct work_config *wc,
+			   const struct seen *s, struct strbuf *ref)
+{
+	const char *rm[] = { "worktree", "remove", "--force", s->dir, NULL };
+	struct strbuf admin = STRBUF_INIT, taken = STRBUF_INIT;
+	int r, tries, has_admin = work_find_admin(w, s->dir, &admin);
+
+	if (!has_admin && !fs_exists(s->dir)) {
+		/* gone since gc looked: the git of a gc killed after its
+		 * snapshot has finished removing it */
+		r = 1;
+		goto out;
+	}
+	strbuf_addf(&taken, "%s/" TAKEN, admin.buf);
+	if (has_admin && fs_read_file(ref, taken.buf, 4096) == 0 &&
+	    (strbuf_trim(ref), ref->len)) {
+		/* a killed gc's: its git may still be deleting, so try again
+		 * a few times before giving up */
+		for (tries = 0; (r = fs_remove_tree(s->dir)) < 0 ||
+				(r = fs_remove_tree(admin.buf)) < 0; tries++) {
+			if (tries == 3)
+				goto out;
+			error_clear();
+			time_sleep_ms(250 << tries);
+		}
+		goto out;
+	}
+	error_clear();
+	strbuf_setlen(ref, 0);
+	if ((r = work_snapshot(w, wc, s->id, s->dir, ref)) < 0)
+		goto out;
+	kill_point("snapshot");
+	if (has_admin && (r = write_file_atomic(taken.buf, ref->buf, ref->len, 0644)) < 0)
+		goto out;
+	kill_point("taken");
+	r = work_git(w->top, NULL, rm);
+	kill_point("removed");
+out:
+	strbuf_release(&admin);
+	strbuf_release(&taken);
+	return r;
+}
+
+/*
+ * A ref lock under refs/bosun/attic/ (only bosun writes there) left by a
+ * git killed with SIGKILL blocks that ref for good. It is stale when no
+ * git runs in the repository's top (where bosun runs its gits) or it is
+ * older than any ref update takes.
+ */
+static int stale_lock(const struct work_where *w, const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 &&
+	       (time_wall_ms() / 1000 - (long long)sb.st_mtime >= STALE_LOCK_S ||
+		!proc_any_in_dir(w->top, "git"));
+}
+
+static int settle_ref_lock(const struct work_where *w, const char *ref)
+{
+	struct strbuf lock = STRBUF_INIT;
+	int r = 0;
+
+	strbuf_addf(&lock, "%s/%s.lock", w->common_dir, ref);
+	if (stale_lock(w, lock.buf))
+		r = fs_unlink(lock.buf);
+	strbuf_release(&lock);
+	return r;
+}
+
+/* The stale locks of refs that are not there (a snapshot's ref being
+ * made when its git was killed), under dir (a folder of refs/bosun/attic,
+ * at most depth levels down): each an item, removed when apply. */
+static int stray_locks(const struct work_where *w, const char *dir, int depth, int apply,
+		       struct work_removal **out, size_t *nr, size_t *alloc)
+{
+	struct strbuf p = STRBUF_INIT, ref = STRBUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t l;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : error_errno(BOSUN_EIO, "cannot read '%s'", dir);
+	while (r >= 0 && (e = readdir(d))) {
+		struct work_removal *res;
+		if (e->d_name[0] == '.')
+			continue;
+		fs_path_join(&p, dir, e->d_name);
+		l = strlen(p.buf);
+		if (fs_is_dir(p.buf)) {
+			if (depth > 0)
+				r = stray_locks(w, p.buf, depth - 1, apply, out, nr, alloc);
+			continue;
+		}
+		strbuf_setlen(&ref, 0);
+		strbuf_add(&ref, p.buf, l > 5 ? l - 5 : 0);
+		if (l <= 5 || strcmp(p.buf + l - 5, ".lock") || fs_exists(ref.buf) ||
+		    !stale_lock(w, p.buf))
+			continue;
+		ALLOC_GROW(*out, *nr + 1, *alloc);
+		res = &(*out)[(*nr)++];
+		memset(res, 0, sizeof(*res));
+		res->id = xstrdup(ref.buf + strlen(w->common_dir) + 1);
+		res->dir = xstrdup(p.buf);
+		res->why = xstrdup("a ref lock a killed git left (no git runs here, or it "
+				   "is over a minute old) on a ref that is not there");
+		res->action = xstrdup("remove the lock");
+		if (apply)
+			r = fs_unlink(p.buf);
+	}
+	closedir(d);
+	strbuf_release(&p);
+	strbuf_release(&ref);
+	return r;
+}
+
 static int act(struct store *st, const struct work_where *w, const struct work_config *wc,
 	       const struct seen *s, int apply, struct work_removal *res)
 {
@@ -153,12 +297,16 @@ static int act(struct store *st, const struct work_where *w, const struct work_c
 			strbuf_addstr(&why, s->state);
 		res->action = xstrdup("snapshot it to the attic, then remove the worktree "
 				      "(the branch stays)");
-		if (apply) {
-			const char *rm[] = { "worktree", "remove", "--force", s->dir, NULL };
-			if ((r = work_snapshot(w, wc, s->id, s->dir, &ref)) == 0) {
-				res->attic = xstrdup(ref.buf);
-				r = work_git(w->top, NULL, rm);
-			}
+		if (s->store && !strcmp(s->state, "removing")) {
+			free(res->action);
+			res->action = xstrdup("leave it: a killed 'bosun work clean' was removing "
+					      "it, and the next one finishes that");
+		} else if (apply && (r = remove_worktree(w, wc, s, &ref)) == 0) {
+			res->attic = xstrdup(ref.buf);
+		} else if (r == 1) {
+			free(res->action);
+			res->action = xstrdup("nothing left to do: git removed it meanwhile");
+			r = 0;
 		}
 	} else {
 		strbuf_addstr(&why, "the store has it; git and the disk do not");
@@ -172,8 +320,10 @@ static int act(struct store *st, const struct work_where *w, const struct work_c
 	return r;
 }
 
+/* The snapshots past work.attic_days; a deletion that fails is the item's
+ * error, counted in *failed. */
 static int expired(const struct work_where *w, const struct work_config *wc, int apply,
-		   struct work_removal **out, size_t *nr, size_t *alloc)
+		   struct work_removal **out, size_t *nr, size_t *alloc, size_t *failed)
 {
 	static const char *const args[] = { "for-each-ref",
 		"--format=%(refname)", "refs/bosun/attic/", NULL };
@@ -208,7 +358,12 @@ static int expired(const struct work_where *w, const struct work_config *wc, int
 		res->action = xstrdup("delete the snapshot");
 		if (apply) {
 			const char *del[] = { "update-ref", "-d", line, NULL };
-			r = work_git(w->top, NULL, del);
+			kill_point("expire");
+			if (settle_ref_lock(w, line) < 0 || work_git(w->top, NULL, del) < 0) {
+				res->error = xstrdup(error_message());
+				error_clear();
+				(*failed)++;
+			}
 		}
 	}
 	strbuf_release(&list);
@@ -220,6 +375,7 @@ int work_gc(struct store *st, const struct work_where *w,
 	    struct work_removal **out, size_t *nr)
 {
 	struct table t = { NULL, 0, 0 };
+	struct strbuf attic = STRBUF_INIT;
 	size_t i, alloc = 0, failed = 0;
 	int r;
 
@@ -244,7 +400,10 @@ int work_gc(struct store *st, const struct work_where *w,
 			failed++;
 		}
 	}
-	if ((r = expired(w, wc, apply, out, nr, &alloc)) < 0)
+	if ((r = expired(w, wc, apply, out, nr, &alloc, &failed)) < 0)
+		goto out;
+	strbuf_addf(&attic, "%s/refs/bosun/attic", w->common_dir);
+	if ((r = stray_locks(w, attic.buf, 4, apply, out, nr, &alloc)) < 0)
 		goto out;
 	if (failed)
 		r = error_set(BOSUN_EFAIL, "gc could not act on %zu of them", failed);
@@ -255,13 +414,18 @@ out:
 		free(t.v[i].state);
 	}
 	free(t.v);
+	strbuf_release(&attic);
 	return r;
 }
 
 int work_attic_expire(const struct work_where *w, const struct work_config *wc,
 		      int apply, struct work_removal **out, size_t *nr)
 {
-	size_t alloc = *nr;
+	size_t alloc = *nr, failed = 0;
+	int r = expired(w, wc, apply, out, nr, &alloc, &failed);
 
-	return expired(w, wc, apply, out, nr, &alloc);
+	if (r >= 0 && failed)
+		r = error_set(BOSUN_EFAIL, "%zu snapshot%s could not be deleted", failed,
+			      failed == 1 ? "" : "s");
+	return r;
 }

@@ -107,4 +107,59 @@ test_expect_success 'clean killed with SIGKILL at many points: nothing lost, the
 	echo "killed $killed of 8 cleans in flight" && test "$killed" -gt 0
 '
 
+# cleaned N: after a clean of task cN that completed: each worktree and
+# branch gone, its newest snapshot has every file it had, its commit in a
+# ref; no lock or snapshot index left; a gc dry run finds nothing to do
+cleaned() {
+	for _w in w1 w2 w3; do
+		test ! -e ../c.work/c$1/$_w && test -z "$(git branch --list work/c$1/$_w)" &&
+		_ref=$(git for-each-ref --sort=-refname --count=1 --format="%(refname)" refs/bosun/attic/c$1/$_w/) &&
+		git ls-tree -r --format="%(objectname) %(path)" $_ref | sort >../snap &&
+		{ test_cmp ../before.$_w ../snap || { echo "c$1/$_w: the newest snapshot differs"; return 1; }; } &&
+		test -n "$(git for-each-ref --contains "$(cat ../tip.$_w)")" || return 1
+	done &&
+	test_eq "" "$(find .git -name "*.lock" -o -name "attic-*.index")" &&
+	bosun --json work gc >../dry &&
+	python3 -c "
+import json, sys; d = json.load(open(\"../dry\"))
+sys.exit(0 if d[\"items\"] == [] and d[\"ok\"] else \"the dry run after: %s\" % d)"
+}
+
+test_expect_success 'clean killed at random moments (measured): nothing lost, the next completes, restore puts it back' '
+	new_repo c && git checkout -q -b main && i=0 &&
+	while [ $i -lt 300 ]; do mkdir -p d$((i / 10)) && echo $i >d$((i / 10))/f$i && i=$((i + 1)); done &&
+	git add . && git commit -q -m files && runs=${BOSUN_CRASH_RUNS:-15} && n=0 && killed=0 && took_ms=0 &&
+	while [ $n -le $runs ]; do
+		plan_of c$n 3 >c.yml && bosun work plan c.yml >/dev/null && bosun work spawn c$n >/dev/null &&
+		for w in w1 w2 w3; do
+			work_in ../c.work/c$n/$w && echo "run $n $w" >../c.work/c$n/$w/mine &&
+			git -C ../c.work/c$n/$w rev-parse HEAD >../tip.$w &&
+			blobs ../c.work/c$n/$w >../before.$w || return 1
+		done &&
+		if [ $n -eq 0 ]; then
+			t0=$(date +%s%N) && bosun work clean c0 >/dev/null &&
+			took_ms=$((($(date +%s%N) - t0) / 1000000)) && echo "one clean of 3: $took_ms ms"
+		else
+			{ "$BOSUN" work clean c$n >../killed 2>&1 & } && pid=$! &&
+			sleep "$(crash_delay $n $took_ms)" &&
+			if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
+			{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+			for w in w1 w2 w3; do
+				kept ../c.work/c$n/$w c$n/$w ../before.$w "$(cat ../tip.$w)" || return 1
+			done &&
+			{ bosun work clean c$n >../out 2>../err || { echo "run $n: the next clean failed"; cat ../killed ../err; return 1; }; }
+		fi &&
+		{ cleaned $n || { echo "run $n"; cat ../killed ../out; return 1; }; } &&
+		w=w$((n % 3 + 1)) && bosun work restore c$n/$w >/dev/null &&
+		blobs ../c.work/c$n/$w >../after &&
+		{ test_cmp ../before.$w ../after || { echo "run $n: restore of $w differs"; return 1; }; } &&
+		test_eq "$(cat ../tip.$w)" "$(git -C ../c.work/c$n/$w rev-parse HEAD)" &&
+		n=$((n + 1)) || return 1
+	done &&
+	summary="work clean: killed $killed of $runs in flight (one: $took_ms ms); the next clean completed each time; every snapshot whole, restored" &&
+	echo "$summary" &&
+	if [ -n "${BOSUN_CRASH_LOG:-}" ]; then echo "$summary" >>"$BOSUN_CRASH_LOG"; fi &&
+	test $killed -gt 0
+'
+
 test_done

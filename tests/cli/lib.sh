@@ -297,6 +297,15 @@ kept() {
 	fi
 }
 
+# gc_finds_nothing: a dry run of work gc finds no orphan, no old snapshot,
+# no stale lock: git, the folders and the store agree.
+gc_finds_nothing() {
+	bosun --json work gc >"$TRASH/.gc" &&
+	python3 -c "
+import json, sys; d = json.load(open(sys.argv[1]))
+sys.exit(0 if d['items'] == [] and d['ok'] else 'the gc dry run finds: %s' % d)" "$TRASH/.gc"
+}
+
 # crash_delay SEED MS: a moment (in seconds, seeded random) within a run
 # that takes MS ms, for a kill.
 crash_delay() {

@@ -119,10 +119,7 @@ cleaned() {
 		test -n "$(git for-each-ref --contains "$(cat ../tip.$_w)")" || return 1
 	done &&
 	test_eq "" "$(find .git -name "*.lock" -o -name "attic-*.index")" &&
-	bosun --json work gc >../dry &&
-	python3 -c "
-import json, sys; d = json.load(open(\"../dry\"))
-sys.exit(0 if d[\"items\"] == [] and d[\"ok\"] else \"the dry run after: %s\" % d)"
+	gc_finds_nothing
 }
 
 test_expect_success 'clean killed at random moments (measured): nothing lost, the next completes, restore puts it back' '

@@ -49,10 +49,7 @@ settled() {
 	{ ! git worktree list --porcelain | grep -q "r.work/g$1/"; } &&
 	test -z "$(git for-each-ref refs/bosun/attic/g$1/old/)" &&
 	test_eq "" "$(find .git -name "*.lock" -o -name "attic-*.index")" &&
-	bosun --json work gc >../dry &&
-	python3 -c "
-import json, sys; d = json.load(open(\"../dry\"))
-sys.exit(0 if d[\"items\"] == [] and d[\"ok\"] else \"the dry run after: %s\" % d)"
+	gc_finds_nothing
 }
 
 test_expect_success 'setup: a repository of 300 files' '

@@ -18,11 +18,22 @@
  *	if (stat_stamp_matches(&keep, &now) && stat_stamp_trusted(&keep))
  *		the kept hash holds; the file is not read
  *
+ * Many stats at once (every file a result depended on) fold into one
+ * digest; equal digests mean equal stats, but for a chance of 1 in 2^128:
+ *
+ *	struct stat_digest d;
+ *	stat_digest_init(&d);
+ *	stat_digest_add(&d, &st, 0);              // or (NULL, errno): not there
+ *	stat_digest_bytes(&d, buf, len);          // anything else it depended on
+ *	stat_digest_hex(&d, hex);                 // STAT_DIGEST_HEX + 1 bytes
+ *
  * Times are nanoseconds since the epoch. Nothing here fails or allocates.
  */
 #ifndef BOSUN_CORE_STATCACHE_H
 #define BOSUN_CORE_STATCACHE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -48,5 +59,16 @@ void stat_stamp_take(struct stat_stamp *s, const struct stat *st, long long ref)
 int stat_stamp_matches(const struct stat_stamp *s, const struct stat *st);
 /* 1 when s's times are both before its reference time. */
 int stat_stamp_trusted(const struct stat_stamp *s);
+
+#define STAT_DIGEST_HEX 32
+struct stat_digest {
+	uint64_t a, b;
+};
+void stat_digest_init(struct stat_digest *d);
+/* Fold in st's mode, size, inode, mtime and ctime, or, with st NULL, err
+ * (why there is no stat: ENOENT, ENOTDIR). */
+void stat_digest_add(struct stat_digest *d, const struct stat *st, int err);
+void stat_digest_bytes(struct stat_digest *d, const void *p, size_t len);
+void stat_digest_hex(const struct stat_digest *d, char *hex);
 
 #endif

@@ -167,11 +167,12 @@ test_expect_success 'prediction: a warm status runs no merge-tree (cache by comm
 	echo "\$*" >>"$TRASH/git.log"
 	exec $(command -v git) "\$@"
 	EOF
-	chmod +x ../bin/git && test_expect_code 1 bosun work status >/dev/null && rm -f ../git.log &&
+	chmod +x ../bin/git && test_expect_code 1 bosun work status >/dev/null && : >../git.log &&
 	PATH="$TRASH/bin:$PATH" test_expect_code 1 bosun work status --json >../j &&
 	test_eq 0 "$(js ../j "d[\"prediction\"][\"merges_run\"]")" &&
 	test_no_grep merge-tree ../git.log && test_no_grep rev-list ../git.log &&
-	test_eq 3 "$(grep -c "^status" ../git.log)" &&
+	test_no_grep "^rev-parse" ../git.log && test_no_grep "^for-each-ref" ../git.log &&
+	{ test "$(grep -c "^status" ../git.log)" -le 3 || { cat ../git.log; false; }; } &&
 	cd "$W/w1" && echo c >>w1/a && git commit -q -am "w1 again" && cd "$TRASH/r" &&
 	rm ../git.log && PATH="$TRASH/bin:$PATH" test_expect_code 1 bosun work status --json >../j &&
 	test_eq 3 "$(js ../j "d[\"prediction\"][\"merges_run\"]")" &&

@@ -1,4 +1,4 @@
-/* Unit tests for core/statcache: stamps, matching and the racy rule. */
+/* Unit tests for core/statcache: stamps, matching, the racy rule, digests. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -88,6 +88,55 @@ static void statcache__clock__moves_forward(void **state)
 	assert_true(b >= a);
 }
 
+static void digest_of(const struct stat *a, const struct stat *b, int err, char *hex)
+{
+	struct stat_digest d;
+
+	stat_digest_init(&d);
+	stat_digest_add(&d, a, 0);
+	stat_digest_add(&d, b, err);
+	stat_digest_bytes(&d, "HEAD", 4);
+	stat_digest_hex(&d, hex);
+}
+
+static void statcache__digest__every_field_and_order_counts(void **state)
+{
+	struct stat a = at(100 * SEC, 100 * SEC), b = at(200 * SEC, 200 * SEC), c;
+	char base[STAT_DIGEST_HEX + 1], other[STAT_DIGEST_HEX + 1];
+
+	(void)state;
+	digest_of(&a, &b, 0, base);
+	assert_int_equal(STAT_DIGEST_HEX, strlen(base));
+	digest_of(&a, &b, 0, other);
+	assert_string_equal(base, other);
+	digest_of(&b, &a, 0, other);                    /* order */
+	assert_string_not_equal(base, other);
+	c = b;
+	c.st_mtim.tv_nsec = 1;                          /* mtime */
+	digest_of(&a, &c, 0, other);
+	assert_string_not_equal(base, other);
+	c = b;
+	c.st_ctim.tv_nsec = 1;                          /* ctime */
+	digest_of(&a, &c, 0, other);
+	assert_string_not_equal(base, other);
+	c = b;
+	c.st_size++;                                    /* size */
+	digest_of(&a, &c, 0, other);
+	assert_string_not_equal(base, other);
+	c = b;
+	c.st_ino++;                                     /* inode */
+	digest_of(&a, &c, 0, other);
+	assert_string_not_equal(base, other);
+	c = b;
+	c.st_mode |= 0100;                              /* mode */
+	digest_of(&a, &c, 0, other);
+	assert_string_not_equal(base, other);
+	digest_of(&a, NULL, 2, other);                  /* gone */
+	assert_string_not_equal(base, other);
+	digest_of(&a, NULL, 20, base);                  /* gone otherwise */
+	assert_string_not_equal(base, other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +144,7 @@ int main(void)
 		cmocka_unit_test(statcache__trusted__only_before_ref),
 		cmocka_unit_test(statcache__racy__cut_without_nanoseconds),
 		cmocka_unit_test(statcache__clock__moves_forward),
+		cmocka_unit_test(statcache__digest__every_field_and_order_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

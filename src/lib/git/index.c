@@ -443,8 +443,7 @@ out:
 	return r;
 }
 
-/* 1 when the repository's objects are not SHA-1 ones. */
-static int other_format(struct repo *repo)
+int index_other_format(struct repo *repo)
 {
 	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
 	int r = 0;
@@ -480,7 +479,7 @@ int index_staged(struct repo *repo, struct staged_list *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (other_format(repo))
+	if (index_other_format(repo))
 		return 1;
 	if (env && *env)
 		strbuf_addstr(&path, env);  /* relative: to the hook's folder, as git's */

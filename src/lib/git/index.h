@@ -70,6 +70,9 @@ struct staged_list {
 #define STAGED_LIST_INIT { NULL, 0, 0 }
 
 int index_staged(struct repo *repo, struct staged_list *out);
+/* 1 when the repository's objects are not SHA-1 ones (its index is not
+ * one this file reads). */
+int index_other_format(struct repo *repo);
 void staged_list_release(struct staged_list *l);
 
 #endif

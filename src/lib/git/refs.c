@@ -92,6 +92,17 @@ int refs_resolve(struct repo *repo, const char *name, unsigned char *oid)
 	return r;
 }
 
+int refs_other_format(struct repo *repo)
+{
+	struct strbuf path = STRBUF_INIT;
+	int r;
+
+	fs_path_join(&path, repo->common_dir, "reftable");
+	r = fs_exists(path.buf);
+	strbuf_release(&path);
+	return r;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	return strcmp(((const struct ref_item *)a)->name,

@@ -35,6 +35,9 @@ struct ref_list {
 #define REF_LIST_INIT { NULL, 0, 0 }
 
 int refs_resolve(struct repo *repo, const char *name, unsigned char *oid);
+/* 1 when the refs are kept in another format (reftable): what
+ * refs_resolve() says of them is not to be trusted, even "no such ref". */
+int refs_other_format(struct repo *repo);
 int refs_list(struct repo *repo, const char *prefix, struct ref_list *out);
 void ref_list_release(struct ref_list *l);
 

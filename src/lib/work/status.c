@@ -4,10 +4,11 @@
  * the files it changed outside what it owns, and its agent's state with
  * the evidence that decided it.
  *
- * A warm status runs one git per worktree (status, which nothing else
- * answers) and one rev-parse: what a commit or a pair of commits says
+ * A warm status runs no git. What a commit or a pair of commits says
  * (ahead/behind, the files a branch changed, a commit's time and subject)
- * never changes, so it is kept in the store's cache by commit ids.
+ * never changes, so it is kept in the store's cache by commit ids. A
+ * worktree's git status is kept there too, with everything it depended on
+ * (lib/git/wtstat.h): while none of that changed, git is not asked again.
  */
 #include "lib/work/internal.h"
 
@@ -19,7 +20,11 @@
 #include "core/pidfile.h"
 #include "core/proc.h"
 #include "core/time.h"
+#include "lib/git/oid.h"
+#include "lib/git/refs.h"
+#include "lib/git/repo.h"
 #include "lib/git/run.h"
+#include "lib/git/wtstat.h"
 #include "lib/store/store.h"
 
 #include <stdio.h>
@@ -156,6 +161,9 @@ struct item {
 	/* the cache's: what the branch did since the base, the head commit */
 	int branch_hit, commit_hit;
 	struct strbuf branch_val, commit_val;
+	/* the worktree's git status as kept, and as it is to be kept */
+	struct strbuf kept, fresh;
+	int fresh_ok;
 	char *err;
 };
 
@@ -190,15 +198,30 @@ static int read_worktree(void *data, size_t i)
 	const char *log = json_string_value(json_object_get(
 		json_object_get(json_object_get(it->data, "spawn"), "agent"), "log"));
 	struct strbuf out = STRBUF_INIT, path = STRBUF_INIT;
-	int r;
+	size_t at;
+	int r, keep = 0;
 
 	it->log_ms = mtime_ms(log);
 	if (!it->s->present)
 		goto out;
-	if ((r = work_git_env(it->s->dir, env, &out, args)) < 0 ||
-	    (r = work_status_parse(out.buf, out.len, &it->head, &it->dirty)) < 0) {
+	if (it->kept.len && wtstat_check(it->s->dir, it->kept.buf, it->kept.len, &at)) {
+		strbuf_add(&out, it->kept.buf + at, it->kept.len - at);
+	} else {
+		/* what it depends on is taken first: a change while git runs
+		 * is then seen by the next status */
+		keep = wtstat_take(it->s->dir, &it->fresh) == 0;
+		if ((r = work_git_env(it->s->dir, env, &out, args)) < 0) {
+			item_fail(it);
+			goto out;
+		}
+	}
+	if ((r = work_status_parse(out.buf, out.len, &it->head, &it->dirty)) < 0) {
 		item_fail(it);
 		goto out;
+	}
+	if (keep) {
+		strbuf_addbuf(&it->fresh, &out);
+		it->fresh_ok = 1;
 	}
 	it->s->dirty = r;
 	fs_path_join(&path, it->s->dir, ".bosun/work.md");
@@ -490,12 +513,63 @@ static void decide_outcome(struct work_status *s)
 
 /* ------------------------------------------------------------ the whole */
 
-static int resolve_tip(const char *dir, const char *base, struct strbuf *tip)
+/* The base's commit from the refs, without git, when the base is a name
+ * git would take for a branch (its order: refs/NAME, refs/tags/NAME,
+ * refs/heads/NAME, refs/remotes/NAME, refs/remotes/NAME/HEAD; the first
+ * there wins). 1: anything else (a tag to peel, an expression): ask git. */
+static int tip_from_refs(struct repo *repo, const char *base, struct strbuf *tip)
+{
+	static const char *const rules[][2] = { { "refs/", "" }, { "refs/tags/", "" },
+						{ "refs/heads/", "" }, { "refs/remotes/", "" },
+						{ "refs/remotes/", "/HEAD" }, { NULL, NULL } };
+	struct strbuf ref = STRBUF_INIT;
+	unsigned char oid[20];
+	char hex[41];
+	size_t i;
+	int r = 1;
+
+	if (!repo || refs_other_format(repo))
+		return 1;
+	if (!strcmp(base, "HEAD")) {
+		i = 2;  /* as a branch: HEAD always names a commit */
+		r = refs_resolve(repo, "HEAD", oid);
+		goto got;
+	}
+	if (!*base || *base == '-' || *base == '/' || strstr(base, "..") ||
+	    strstr(base, "//") || base[strlen(base) - 1] == '/' ||
+	    strspn(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		   "._-/") != strlen(base))
+		return 1;
+	for (i = 0; rules[i][0]; i++) {
+		strbuf_reset(&ref);
+		strbuf_addf(&ref, "%s%s%s", rules[i][0], base, rules[i][1]);
+		if ((r = refs_resolve(repo, ref.buf, oid)) != -BOSUN_ENOTFOUND)
+			break;
+		error_clear();
+	}
+got:
+	error_clear();
+	/* refs/NAME and tags may name a tag object: git peels it */
+	if (r == 0 && rules[i][0] && i >= 2) {
+		oid_to_hex(oid, hex);
+		strbuf_reset(tip);
+		strbuf_addstr(tip, hex);
+	} else {
+		r = 1;
+	}
+	strbuf_release(&ref);
+	return r;
+}
+
+static int resolve_tip(struct repo *repo, const char *dir, const char *base,
+		       struct strbuf *tip)
 {
 	const char *args[] = { "rev-parse", "--verify", "--end-of-options", NULL, NULL };
 	struct strbuf rev = STRBUF_INIT;
 	int r;
 
+	if (tip_from_refs(repo, base, tip) == 0)
+		return 0;
 	strbuf_addf(&rev, "%s^{commit}", base);
 	args[3] = rev.buf;
 	if ((r = work_git(dir, tip, args)) == 0)
@@ -504,20 +578,38 @@ static int resolve_tip(const char *dir, const char *base, struct strbuf *tip)
 	return r;
 }
 
-/* The integration branch's commit (work integrate's), when it has one. */
-static int integration_tip(const char *dir, struct work_status_report *out)
+/* The integration branch's commit (work integrate's), when it has one:
+ * from the refs, else from git. */
+static int integration_tip(struct repo *repo, const char *dir,
+			   struct work_status_report *out)
 {
 	const char *args[] = { "for-each-ref", "--format=%(objectname)", NULL, NULL };
 	struct strbuf ref = STRBUF_INIT, oid = STRBUF_INIT;
+	unsigned char id[20];
+	char hex[41];
 	int r;
 
 	strbuf_addf(&ref, "refs/heads/work/%s/integration", out->task);
+	if (repo && !refs_other_format(repo)) {
+		r = refs_resolve(repo, ref.buf, id);
+		if (r == 0) {
+			oid_to_hex(id, hex);
+			out->integration = xstrdup(hex);
+			goto out;
+		}
+		error_clear();
+		if (r == -BOSUN_ENOTFOUND) {
+			r = 0;
+			goto out;
+		}
+	}
 	args[2] = ref.buf;
 	if ((r = work_git(dir, &oid, args)) == 0) {
 		strbuf_trim(&oid);
 		if (oid.len)
 			out->integration = xstrdup(oid.buf);
 	}
+out:
 	strbuf_release(&ref);
 	strbuf_release(&oid);
 	return r;
@@ -527,6 +619,35 @@ static void cache_key(struct strbuf *key, const char *kind, const char *a, const
 {
 	strbuf_reset(key);
 	strbuf_addf(key, "work/%s/%s%s%s", kind, a, b ? "/" : "", b ? b : "");
+}
+
+static void status_key(struct strbuf *key, const char *dir)
+{
+	strbuf_reset(key);
+	strbuf_addf(key, "work/wtstatus/%s", dir);
+}
+
+/* The worktrees' git statuses as kept (wtstat.h): read here, on the
+ * calling thread, as the store is used only from it. */
+static int kept_read(struct store *st, struct item *items, size_t nr)
+{
+	struct strbuf key = STRBUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < nr && r >= 0; i++) {
+		if (!items[i].s->present)
+			continue;
+		status_key(&key, items[i].s->dir);
+		r = store_cache_get(st, key.buf, &items[i].kept, NULL);
+		if (r == -BOSUN_ENOTFOUND) {
+			error_clear();
+			strbuf_reset(&items[i].kept);
+			r = 0;
+		}
+	}
+	strbuf_release(&key);
+	return r;
 }
 
 /* Look up what the cache knows of each item's commits. */
@@ -572,13 +693,17 @@ static void cache_write(struct store *st, struct item *items, size_t nr)
 	int r, any = 0;
 
 	for (i = 0; i < nr; i++)
-		any |= items[i].head.len && !items[i].err &&
-		       ((!items[i].branch_hit && items[i].tip) || !items[i].commit_hit);
+		any |= items[i].fresh_ok || (items[i].head.len && !items[i].err &&
+		       ((!items[i].branch_hit && items[i].tip) || !items[i].commit_hit));
 	if (!any || store_begin(st, STORE_TX_WRITE) < 0)
 		goto out;
 	for (r = 0, i = 0; i < nr && r >= 0; i++) {
 		struct item *it = &items[i];
-		if (!it->head.len || it->err)
+		if (it->fresh_ok) {
+			status_key(&key, it->s->dir);
+			r = store_cache_put(st, key.buf, it->fresh.buf, it->fresh.len, NULL);
+		}
+		if (r < 0 || !it->head.len || it->err)
 			continue;
 		if (!it->branch_hit && it->tip) {
 			cache_key(&key, "branch", it->tip, it->head.buf);
@@ -652,6 +777,7 @@ int work_status(struct store *st, const struct work_where *w,
 	struct strbuf tip = STRBUF_INIT, key = STRBUF_INIT, hb = STRBUF_INIT,
 		      changed = STRBUF_INIT;
 	struct item *items = NULL;
+	struct repo *repo = NULL;
 	json_t **datas = NULL;
 	size_t nrows = 0, i;
 	long long now = time_wall_ms();
@@ -663,7 +789,12 @@ int work_status(struct store *st, const struct work_where *w,
 		goto out;
 	out->task = xstrdup(p.task);
 	out->base = xstrdup(p.base ? p.base : "HEAD");
-	if (resolve_tip(w->top, out->base, &tip) < 0) {
+	/* the refs are read from the files where that is sure (no git) */
+	if (repo_discover(&repo, w->top) < 0) {
+		error_clear();
+		repo = NULL;
+	}
+	if (resolve_tip(repo, w->top, out->base, &tip) < 0) {
 		/* a base that is gone leaves the rest worth showing */
 		error_clear();
 	} else {
@@ -704,6 +835,8 @@ int work_status(struct store *st, const struct work_where *w,
 		strbuf_init(&it->dirty, 0);
 		strbuf_init(&it->branch_val, 0);
 		strbuf_init(&it->commit_val, 0);
+		strbuf_init(&it->kept, 0);
+		strbuf_init(&it->fresh, 0);
 		out->nr++;
 	}
 	if (predict == WORK_PREDICT_ONLY) {
@@ -711,6 +844,8 @@ int work_status(struct store *st, const struct work_where *w,
 			goto out;
 		goto predict;
 	}
+	if ((r = kept_read(st, items, out->nr)) < 0)
+		goto out;
 	parallel_for(out->nr, 1, read_worktree, items);
 	if ((r = cache_read(st, items, out->nr)) < 0)
 		goto out;
@@ -757,7 +892,7 @@ predict:
 				ids[n] = out->ws[i].id;
 				heads[n++] = out->ws[i].head;
 			}
-		if (out->tip && (r = integration_tip(w->top, out)) == 0)
+		if (out->tip && (r = integration_tip(repo, w->top, out)) == 0)
 			r = work_predict(st, w->top, out->integration ? out->integration :
 					 out->tip, ids, heads, n, out);
 		free(ids);
@@ -778,11 +913,14 @@ out:
 		strbuf_release(&items[i].dirty);
 		strbuf_release(&items[i].branch_val);
 		strbuf_release(&items[i].commit_val);
+		strbuf_release(&items[i].kept);
+		strbuf_release(&items[i].fresh);
 		free(items[i].err);
 		json_decref(datas[i]);
 	}
 	free(items);
 	free(datas);
+	repo_free(repo);
 	store_work_free(rows, nrows);
 	work_plan_release(&p);
 	strbuf_release(&tip);

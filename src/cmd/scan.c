@@ -142,16 +142,18 @@ static json_t *skipped_json(const struct scan_report *rep)
 	return list;
 }
 
-static json_t *report_json(const struct scan_report *rep, const struct scan_opts *o)
+static json_t *report_json(const struct scan_report *rep, const struct scan_opts *o,
+			   const struct scan_engine *e)
 {
 	json_t *list = json_array();
 	size_t i;
 
 	for (i = 0; i < rep->nr; i++)
 		json_array_append_new(list, finding_json(&rep->items[i]));
-	return json_pack("{s:o, s:o, s:o, s:s}", "findings", list, "skipped",
+	return json_pack("{s:o, s:o, s:o, s:s, s:s}", "findings", list, "skipped",
 			 skipped_json(rep), "stats", stats_json(&rep->st),
-			 "large_files", large_names[o->large_files]);
+			 "large_files", large_names[o->large_files],
+			 "engine", scan_engine_kind(e));
 }
 
 static json_t *sarif_rules(const struct scan_rules *rs)
@@ -317,14 +319,15 @@ static int write_baseline(struct bosun_ctx *ctx, const char *path,
 }
 
 static int output(struct bosun_ctx *ctx, const struct scan_args *a,
-		  const struct scan_setup *s, const struct scan_report *rep)
+		  const struct scan_setup *s, const struct scan_report *rep,
+		  const struct scan_engine *e)
 {
 	if (a->write_baseline)
 		return write_baseline(ctx, a->write_baseline, rep);
 	if (!strcmp(a->format, "sarif"))
 		out_json(report_sarif(&s->rules, rep, &s->opts));
 	else if (!strcmp(a->format, "json") || ctx->json)
-		out_json(report_json(rep, &s->opts));
+		out_json(report_json(rep, &s->opts, e));
 	else
 		print_text(ctx, rep);
 	print_summary(ctx, rep, &s->opts);
@@ -381,7 +384,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	scan_report_finish(&rep);
 	log_event(LOG_INFO, "scan", "scanned %zu files: %zu findings, %zu allowed, "
 		  "%zu baselined", rep.st.files, rep.nr, rep.st.allowed, rep.st.baselined);
-	r = output(ctx, &a, &s, &rep);
+	r = output(ctx, &a, &s, &rep, e);
 out:
 	scan_report_release(&rep);
 	scan_engine_free(e);

@@ -195,6 +195,7 @@ struct doctor_runtime {
 	const char *name;           /* "python3", "vectorscan" */
 	const char *degrades;       /* what is lost without it */
 	int program;                /* 1: a program on PATH; 0: a library */
+	const char *fix;            /* the command that installs it, or NULL */
 };
 
 #endif

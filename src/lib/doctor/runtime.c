@@ -25,7 +25,9 @@ const struct doctor_runtime doctor_runtimes[] = {
 	{ "python3", "Python scripts cannot run ('bosun doctor scripts' reports them)", 1 },
 	{ "node", "package.json scripts and Node tools cannot run", 1 },
 	{ "libgit2", "commands that read history through libgit2 fail", 0 },
-	{ "vectorscan", "secret scanning (bosun scan, the hooks' scan check) is off", 0 },
+	{ "vectorscan", "secret scanning (bosun scan, the hooks' scan check) runs with "
+	  "PCRE2 only: the same findings, slower; install libvectorscan5 (or libhyperscan5)",
+	  0, "apt-get install libvectorscan5" },
 	{ "libcurl", "HTTP deploy probes, webhooks and provider APIs are off", 0 },
 	{ NULL, NULL, 0 },
 };
@@ -90,7 +92,7 @@ int doctor_runtime_library(struct doctor_env *env, const struct doctor_check *c,
 	if (!built) {
 		doctor_set(res, DOCTOR_SKIP, NULL, "this build does not use %s", rt->name);
 	} else if (r < 0) {
-		doctor_set(res, DOCTOR_WARN, NULL, "%s: %s", error_message(), rt->degrades);
+		doctor_set(res, DOCTOR_WARN, rt->fix, "%s: %s", error_message(), rt->degrades);
 		error_clear();
 	} else {
 		doctor_set(res, DOCTOR_OK, NULL, "%s loads", rt->name);

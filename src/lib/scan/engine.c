@@ -12,11 +12,19 @@
  * large PGP key block): the window then reaches back LONG_BACK, at most
  * LONG_TRIES times per rule and buffer, which bounds what a rule whose
  * reports PCRE2 never confirms can cost.
+ *
+ * When Vectorscan cannot be loaded (not installed, a CPU it does not
+ * support, BOSUN_DL_DENY=vectorscan) the engine scans with PCRE2 only:
+ * each rule's regex runs over the whole content (JIT; PCRE2's own start
+ * optimisations skip to a rule's first literal), after the rule's keywords
+ * are looked for in it, and the same decisions follow: the same findings,
+ * slower. A DEGRADED event says so, once per run.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "lib/scan/scan.h"
 
 #include "core/alloc.h"
+#include "core/dl.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
@@ -201,22 +209,35 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	struct scan_engine *e;
 	int r;
 
-	/* A cached database needs only the runtime; compiling, libhs. */
-	if ((r = hsapi_load_runtime()) < 0)
-		return r;
 	if (!rules->nr)
 		return error_set(BOSUN_EDATA, "no rules to scan with");
+	/* A cached database needs only the runtime; compiling, libhs. */
+	if ((r = hsapi_load_runtime()) < 0) {
+		if (r != -BOSUN_EUNAVAILABLE)
+			return r;
+		/* Logged by the loader already when the library is missing;
+		 * here too when it loaded but cannot run (once per run). */
+		dl_degraded("vectorscan", HSAPI_DEGRADES, error_message());
+		error_clear();
+	}
 	e = xcalloc(1, sizeof(*e));
 	e->rules = rules;
 	e->nr = rules->nr;
 	e->opts = *o;
+	e->pcre_only = r < 0;
 	e->cache_dir = o->cache_dir ? xstrdup(o->cache_dir) : NULL;
 	e->root = o->root ? realpath(o->root, NULL) : NULL;
 	e->cwd = getcwd(NULL, 0);
 	e->flags = xcalloc(e->nr, sizeof(*e->flags));
 	e->width = xcalloc(e->nr, sizeof(*e->width));
-	e->key = rules_key(rules);
 	pthread_mutex_init(&e->lock, NULL);
+	e->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
+	if (e->pcre_only) {
+		*out = e;
+		return 0;
+	}
+	e->key = rules_key(rules);
 	e->cached = cache_load(e, HS_MODE_BLOCK, &e->db);
 	if (!e->cached) {
 		if ((r = hsapi_load()) < 0 || (r = compile_db(e, HS_MODE_BLOCK, &e->db)) < 0) {
@@ -229,8 +250,6 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 		scan_engine_free(e);
 		return error_set(BOSUN_EINTERNAL, "cannot allocate Vectorscan scratch");
 	}
-	e->mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
 	*out = e;
 	return 0;
 }
@@ -261,6 +280,11 @@ int scan_engine_cached(const struct scan_engine *e)
 	return e->cached;
 }
 
+const char *scan_engine_kind(const struct scan_engine *e)
+{
+	return e->pcre_only ? "pcre2" : "vectorscan";
+}
+
 void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes)
 {
 	*files = __atomic_load_n(&e->live_files, __ATOMIC_RELAXED);
@@ -277,7 +301,7 @@ struct scan_worker *scan_worker_new(struct scan_engine *e)
 	struct scan_worker *w = xcalloc(1, sizeof(*w));
 
 	w->e = e;
-	if (hs_clone_scratch(e->scratch, &w->scratch) != HS_SUCCESS)
+	if (!e->pcre_only && hs_clone_scratch(e->scratch, &w->scratch) != HS_SUCCESS)
 		abort(); /* only memory can run out here */
 	w->md = pcre2_match_data_create(32, NULL);
 	w->covered = xcalloc(e->nr, sizeof(*w->covered));
@@ -291,7 +315,8 @@ void scan_worker_free(struct scan_worker *w)
 {
 	if (!w)
 		return;
-	hs_free_scratch(w->scratch);
+	if (w->scratch)
+		hs_free_scratch(w->scratch);
 	pcre2_match_data_free(w->md);
 	free(w->covered);
 	free(w->last_end);
@@ -518,6 +543,14 @@ static void confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
 
 	for (off = start; off < to; off = me > ms ? me : ms + 1) {
 		rc = pcre2_match(re, (PCRE2_SPTR)w->data, limit, off, 0, w->md, w->e->mctx);
+		if (rc >= 0 && ov[1] == limit && limit < w->len) {
+			/* The match reaches the window's end and may go on (a
+			 * long token): search again over all there is, so that
+			 * it ends where a search of the whole content ends it. */
+			limit = w->len;
+			rc = pcre2_match(re, (PCRE2_SPTR)w->data, limit, off, 0, w->md,
+					 w->e->mctx);
+		}
 		if (rc < 0 || ov[0] >= to)
 			break;
 		ms = ov[0];
@@ -581,6 +614,33 @@ static int path_skips(struct scan_worker *w, size_t id)
 	if (skip)
 		w->covered[id] = SIZE_MAX;
 	return skip;
+}
+
+/*
+ * Without Vectorscan: the matches of every rule that start in
+ * [covered, cut) of data (file offsets from base), searched with the
+ * subject reaching to the end of data, so a match is seen whole when it
+ * is no longer than what lies beyond cut. A rule with keywords is only
+ * run when one of them is in what the search would see: a match must
+ * hold one. Then covered moves to cut (or past the last match), where
+ * the next pass of a stream goes on.
+ */
+static void pcre_pass(struct scan_worker *w, size_t cut)
+{
+	size_t id, from;
+	pcre2_code *re;
+	int group;
+
+	for (id = 0; id < w->e->nr; id++) {
+		from = w->covered[id];
+		if (from >= cut || (w->unsure[id] && path_skips(w, id)))
+			continue;
+		if (keywords_ok(w->e->rules->items[id], w->data + from, w->len - from) &&
+		    (re = rule_code(w, id, &group)))
+			confirm_in(w, id, re, group, from, cut, w->len);
+		if (w->covered[id] < cut)
+			w->covered[id] = cut;
+	}
 }
 
 static int on_match(unsigned int id, unsigned long long from,
@@ -765,9 +825,9 @@ int scan_worker_stream(struct scan_worker *w, const char *path, const char *comm
 	/* The first chunk holds the 8 KiB that say whether it is binary. */
 	if (chunk < 8192)
 		chunk = 8192;
-	if ((r = stream_db(e)) < 0)
+	if (!e->pcre_only && (r = stream_db(e)) < 0)
 		return r;
-	if (hs_alloc_scratch(e->sdb, &w->scratch) != HS_SUCCESS)
+	if (!e->pcre_only && hs_alloc_scratch(e->sdb, &w->scratch) != HS_SUCCESS)
 		return error_set(BOSUN_EINTERNAL, "cannot allocate Vectorscan scratch");
 	w->path = path;
 	w->commit = commit;
@@ -791,18 +851,26 @@ int scan_worker_stream(struct scan_worker *w, const char *path, const char *comm
 		w->at_end = got < chunk;
 		/* The last chunk's reports, with this one to look ahead into. */
 		flush_pending(w);
+		if (e->pcre_only) {
+			/* The matches starting LONG_BACK before the end are
+			 * seen whole; the rest wait for the next chunk. */
+			pcre_pass(w, w->at_end ? w->len :
+				  w->len > LONG_BACK ? w->len - LONG_BACK : 0);
+			goto next;
+		}
 		if (!got)
 			break;
 		if (!hs && hs_open_stream(e->sdb, 0, &hs) != HS_SUCCESS) {
 			r = error_set(BOSUN_EINTERNAL, "cannot open a Vectorscan stream");
 			goto out;
 		}
-		at = w->base + pos;
 		if (hs_scan_stream(hs, w->data + pos, (unsigned)got, 0, w->scratch,
 				   on_stream_match, w) != HS_SUCCESS) {
 			r = error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
 			goto out;
 		}
+next:
+		at = w->base + pos;
 		total += got;
 		__atomic_add_fetch(&e->live_bytes, got, __ATOMIC_RELAXED);
 		if (w->at_end)
@@ -894,6 +962,10 @@ int scan_worker_buffer(struct scan_worker *w, const char *path, const char *comm
 	w->rep = rep;
 	start_file(w);
 	path_filters(w);
+	if (w->e->pcre_only) {
+		pcre_pass(w, len);
+		return 0;
+	}
 	if (hs_scan(w->e->db, buf, (unsigned)len, 0, w->scratch, on_match, w) != HS_SUCCESS)
 		return error_set(BOSUN_EINTERNAL, "Vectorscan failed on '%s'", path);
 	return 0;

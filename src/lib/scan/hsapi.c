@@ -35,8 +35,7 @@ int hsapi_load(void)
 
 	if (loaded == 2)
 		return 0;
-	if (!(h = dl_open_optional(names, "vectorscan",
-				   "secret scanning is off")))
+	if (!(h = dl_open_optional(names, "vectorscan", HSAPI_DEGRADES)))
 		return error_set(BOSUN_EUNAVAILABLE,
 				 "cannot load Vectorscan (%s): %s", BOSUN_HS_SONAME,
 				 dl_last_error());

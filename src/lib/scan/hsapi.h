@@ -43,6 +43,11 @@ struct hsapi {
 #undef HSAPI_MEMBER
 extern struct hsapi hsapi;
 
+/* What becomes of scanning without Vectorscan (the DEGRADED event's
+ * reason, doctor's warning): every rule's regex runs through PCRE2 over
+ * the whole content instead (engine.c), the same findings, slower. */
+#define HSAPI_DEGRADES "vectorscan not loaded; scanning with PCRE2 only, slower"
+
 /* Load libhs; -BOSUN_EUNAVAILABLE when it cannot be loaded or this CPU
  * lacks what it needs. Cheap after the first call. */
 int hsapi_load(void);

@@ -31,6 +31,8 @@ struct scan_engine {
 	struct pcre2_real_match_context_8 *mctx;
 	pthread_mutex_t lock;   /* compiling rules' PCRE2 code */
 	int cached;
+	int pcre_only;          /* no Vectorscan: every rule's regex through
+				 * PCRE2 over the whole content (engine.c) */
 	size_t live_files, live_bytes;  /* scanned so far (atomic) */
 };
 

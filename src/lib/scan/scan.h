@@ -108,13 +108,18 @@ struct scan_report {
 struct scan_engine;
 
 /* Compile (or load from the cache) the database of rules; -BOSUN_EDATA
- * names a rule neither Vectorscan nor PCRE2 can use, -BOSUN_EUNAVAILABLE
- * when Vectorscan cannot be loaded. */
+ * names a rule neither Vectorscan nor PCRE2 can use. Without Vectorscan
+ * the engine scans with PCRE2 only (scan_engine_kind()). */
 int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 		    const struct scan_opts *o);
 void scan_engine_free(struct scan_engine *e);
 /* 1 when the database came from the cache (for tests and -v). */
 int scan_engine_cached(const struct scan_engine *e);
+/* What scans: "vectorscan", or "pcre2" when Vectorscan cannot be loaded
+ * (or BOSUN_DL_DENY=vectorscan): then every rule's regex runs through
+ * PCRE2 over the whole content, the same findings, slower, and a
+ * DEGRADED event says so once per run. */
+const char *scan_engine_kind(const struct scan_engine *e);
 /* Files and bytes scanned so far by any thread (for a progress line;
  * may be read while a scan runs). */
 void scan_engine_progress(struct scan_engine *e, size_t *files, size_t *bytes);

@@ -3,6 +3,7 @@
 
     tests/data/gitleaks/measure.py BOSUN [--providers] [--misses] [--min-tp PCT]
                                    [--max-fp PCT] [--max-fp-all PCT]
+    tests/data/gitleaks/measure.py --write-cases DIR
 
 Every case of cases.tsv (see extract.py) becomes one file in a temporary
 directory (its own path when gitleaks gave one, else NNNNN/case.txt); one
@@ -16,7 +17,8 @@ sets of figures: counting the exceptions as misses ("all"), and without
 them.  --min-tp applies to the first (exceptions count as misses),
 --max-fp to the second and --max-fp-all to the first.  A false-positive case whose text
 is also a true-positive case of another rule is left out (and counted).  Exit 1 when a figure is below
---min-tp or above --max-fp (percent), 2 on a usage or scan error.
+--min-tp or above --max-fp (percent), 2 on a usage or scan error.  --write-cases only
+writes the case files into DIR (for a test that scans them itself).
 """
 import json
 import os
@@ -66,12 +68,34 @@ def load_exceptions(path):
     return ex
 
 
+def write_cases(cases, d):
+    """One file per case under d: NNNNN/ and its own path, or case.txt."""
+    numbered, seen = [], {}
+    for i, (rule, kind, cpath, text) in enumerate(cases):
+        seen[(rule, kind)] = seen.get((rule, kind), 0) + 1
+        name = cpath if cpath != "-" else "case.txt"
+        rel = os.path.join("%05d" % i, name)
+        os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+        with open(os.path.join(d, rel), "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        numbered.append((rule, kind, seen[(rule, kind)], rel, text))
+    return numbered
+
+
 def provider(rule):
     return rule.split("-", 1)[0]
 
 
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--write-cases":
+        # Only the case files, for a test that scans them itself.
+        if len(args) != 2:
+            print(__doc__.split("\n\n")[1], file=sys.stderr)
+            return 2
+        os.makedirs(args[1], exist_ok=True)
+        write_cases(load_cases(os.path.join(HERE, "cases.tsv")), args[1])
+        return 0
     if not args or args[0].startswith("-"):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
@@ -93,16 +117,8 @@ def main():
             return 2
     cases = load_cases(os.path.join(HERE, "cases.tsv"))
     exceptions = load_exceptions(os.path.join(HERE, "exceptions.tsv"))
-    numbered, seen = [], {}
     with tempfile.TemporaryDirectory(prefix="bosun-gitleaks-") as d:
-        for i, (rule, kind, cpath, text) in enumerate(cases):
-            seen[(rule, kind)] = seen.get((rule, kind), 0) + 1
-            name = cpath if cpath != "-" else "case.txt"
-            rel = os.path.join("%05d" % i, name)
-            os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
-            with open(os.path.join(d, rel), "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-            numbered.append((rule, kind, seen[(rule, kind)], rel, text))
+        numbered = write_cases(cases, d)
         env = dict(os.environ, BOSUN_PROGRESS_MS="0")
         p = subprocess.run([bosun, "scan", "secrets", "--format", "json", d],
                            capture_output=True, text=True, env=env, cwd=d)

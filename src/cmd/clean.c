@@ -15,6 +15,10 @@
 #include "lib/clean/clean.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
+#include "lib/store/store.h"
+#ifdef BOSUN_HAVE_LOGS
+#include "lib/logs/logs.h"
+#endif
 #ifdef BOSUN_HAVE_BACKUP
 #include "lib/backup/backup.h"
 #endif
@@ -40,7 +44,7 @@ static struct {
 static const struct option clean_opts[] = {
 	OPT_DRY_RUN(&ca.dry_run),
 	OPT_STRING(0, "older", &ca.older, "DAYS",
-		   "cache files, status and snapshots older than DAYS go (clean.older_days)"),
+		   "cache files and entries, status and snapshots older than DAYS go (clean.older_days)"),
 	OPT_STRING(0, "budget", &ca.budget, "SIZE",
 		   "then remove the oldest until bosun uses at most SIZE (500M, 2G)"),
 	OPT_END(),
@@ -129,6 +133,70 @@ static void make_plan(const struct config *cfg, const struct where *w,
 		clean_stale_temps(p, bosun_dir.buf, 4);
 	}
 	strbuf_release(&bosun_dir);
+}
+
+/* ------------------------------------------------------------ the store's cache */
+
+struct gone_ctx {
+	struct store *st;
+	const char *common_dir;
+};
+
+/* Whose entries these are is the domains' knowledge: each says which of
+ * its own are for something gone. */
+static int cache_gone(const struct store_cache_entry *v, size_t nr, char **why,
+		      void *data)
+{
+	struct gone_ctx *g = data;
+	int r = 0;
+
+#ifdef BOSUN_HAVE_LOGS
+	{
+		struct strbuf sb = STRBUF_INIT;
+		size_t i;
+
+		for (i = 0; i < nr; i++, strbuf_reset(&sb))
+			if (logs_state_gone(v[i].key, &sb))
+				why[i] = strbuf_detach(&sb, NULL);
+		strbuf_release(&sb);
+	}
+#endif
+#ifdef BOSUN_HAVE_WORK
+	r = work_cache_gone(g->st, g->common_dir, v, nr, why);
+#endif
+	(void)g;
+	return r;
+}
+
+/* The store's cache entries (store.h): those for gone things, or older
+ * than --older. A repository without a store keeps having none, and a dry
+ * run opens it read-only. */
+static int store_cache(const struct config *cfg, const struct where *w,
+		       long long older, int dry_run, struct store **st,
+		       struct clean_plan *p)
+{
+	const char *url = config_str(cfg, "store.url");
+	struct gone_ctx g = { NULL, w->common_dir };
+	int r;
+
+	if (!w->common_dir)
+		return 0;
+	if ((r = store_open(st, url, w->common_dir,
+			    STORE_OPEN_READ | STORE_OPEN_NO_MIGRATE)) < 0)
+		return r;
+	if (store_schema_version(*st) <= 0 || !dry_run) {
+		int absent = store_schema_version(*st) <= 0;
+
+		store_close(*st);
+		*st = NULL;
+		if (absent)
+			return 0;
+		if ((r = store_open(st, url, w->common_dir, 0)) < 0)
+			return r;
+	}
+	g.st = *st;
+	return clean_store_cache(p, *st, time_wall_ms() / 1000 - older * 86400,
+				 cache_gone, &g);
 }
 
 /* ------------------------------------------------------------ the attic */
@@ -241,6 +309,7 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf lock_path = STRBUF_INIT;
 	struct config *cfg;
+	struct store *st = NULL;
 	long long older, budget = -1, stays = 0, removed = 0;
 	const char *budget_s;
 	json_t *doc = NULL, *items;
@@ -268,6 +337,11 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 			goto out;
 	}
 	make_plan(cfg, &w, older, &plan);
+	if (store_cache(cfg, &w, older, ca.dry_run, &st, &plan) < 0) {
+		print_warning(ctx, "the store's cache: %s", error_message());
+		error_clear();
+		failed = 1;
+	}
 	if (budget >= 0)
 		stays = clean_budget(&plan, budget);
 	if (clean_run(&plan, ca.dry_run) < 0) {
@@ -309,6 +383,7 @@ out:
 		lock_rollback(&lk);
 	json_decref(doc);
 	clean_plan_release(&plan);
+	store_close(st);
 	where_release(&w);
 	strbuf_release(&lock_path);
 	return r;
@@ -319,7 +394,9 @@ static const struct sub_entry clean_self = {
 	.usage = "[--dry-run] [--older DAYS] [--budget SIZE]",
 	.help = "Remove the cache files, rotated logs beyond clean.logs_keep, temporary\n"
 		"files of killed processes, finished deployment watchers' status, attic\n"
-		"snapshots and backups past their retention, and say what and how much.\n"
+		"snapshots and backups past their retention, the store's cache entries\n"
+		"for gone files, commits and workstreams or older than --older, and say\n"
+		"what and how much.\n"
 		"Nothing a running process holds is removed. --dry-run lists the same.",
 	.opts = clean_opts, .fn = clean_cmd,
 };

@@ -1,6 +1,7 @@
 #!/bin/sh
 # bosun clean: the cache, old rotated logs, stale temporary files, finished
-# watchers' status, attic snapshots and backups past their retention go;
+# watchers' status, attic snapshots, backups past their retention and the
+# store's cache entries for gone files, commits and workstreams go;
 # what a live process holds stays; --dry-run lists the same and removes
 # nothing; a clean killed with SIGKILL anywhere leaves each thing whole or
 # gone, and the next one finishes; two cleans and a writer at once.
@@ -11,6 +12,8 @@ logs="$BOSUN_HOME/state/bosun/logs"
 W1=1111111111111111111111111111111111111111
 W2=2222222222222222222222222222222222222222
 W3=3333333333333333333333333333333333333333
+GONE1=4444444444444444444444444444444444444444
+GONE2=5555555555555555555555555555555555555555
 
 # owner PID: the owner record of a running process (core/pidfile.h)
 owner() {
@@ -44,13 +47,42 @@ populate() {
 	done &&
 	printf "backup:\n  dir: backups\n  keep: 2\n  keep_days: 10\n" >bosun.yml &&
 	git update-ref refs/bosun/attic/t/w1/20200101T000000 HEAD &&
-	git update-ref refs/bosun/attic/t/w2/29990101T000000 HEAD
+	git update-ref refs/bosun/attic/t/w2/29990101T000000 HEAD &&
+	store_entries
 }
 
-# listing: every file clean may touch, for before/after comparisons
+# store_entries: the store's cache with entries for a gone log, a gone
+# commit, a gone workstream, and an old one (they go), and young ones for
+# what exists (they stay)
+store_entries() {
+	bosun migrate >/dev/null && now=$(($(date +%s) * 1000)) &&
+	head=$(git rev-parse HEAD) && echo "{}" >kept.log &&
+	sqlite3 "$(git rev-parse --git-common-dir)/bosun/state.db" "
+	insert into cache_entries values ('logs:$PWD/gone.log', x'00112233', '{}', $now);
+	insert into cache_entries values ('logs:$PWD/kept.log', x'00', '{}', $now);
+	insert into cache_entries values ('work/commit/$head', 'v', NULL, $now);
+	insert into cache_entries values ('work/commit/$GONE1', 'v', NULL, $now);
+	insert into cache_entries values ('work/merge/$head/$GONE2', 'v', NULL, $now);
+	insert into cache_entries values ('work/heartbeat/t/gone', 'v', NULL, $now);
+	insert into cache_entries values ('other/old', 'v', NULL, $((now - 30 * 86400000)));
+	insert into cache_entries values ('other/young', 'v', NULL, $now);"
+}
+
+# cache_keys: the store's cache keys, one a line
+cache_keys() {
+	sqlite3 "$(git rev-parse --git-common-dir)/bosun/state.db" "select key from cache_entries order by key"
+}
+
+# cache_kept: what the store's cache holds after a clean
+cache_kept() {
+	printf "%s\n" "logs:$PWD/kept.log" "other/young" "work/commit/$(git rev-parse HEAD)"
+}
+
+# listing: every file clean may touch, for before/after comparisons (the
+# store by its cache keys: SQLite's -wal and -shm come and go with readers)
 listing() {
 	(cd "$BOSUN_HOME" && find . -type f | sort) &&
-	(cd "$(git rev-parse --git-common-dir)/bosun" && find . -type f | sort) &&
+	(cd "$(git rev-parse --git-common-dir)/bosun" && find . -type f ! -name "state.db-*" | sort) &&
 	ls -a backups && git for-each-ref --format="%(refname)" refs/bosun/attic/
 }
 
@@ -74,7 +106,13 @@ test_expect_success '--dry-run lists what would go, with sizes, and removes noth
 	test_no_grep "bosun-backup-20260102" ../out &&
 	test_grep "^would remove  attic .*refs/bosun/attic/t/w1/20200101T000000" ../out &&
 	test_no_grep "29990101" ../out &&
-	test_grep "^would remove 11 items, " ../out
+	test_grep "^would remove  store .*logs:$PWD/gone.log (the log it remembers is gone)" ../out &&
+	test_grep "^would remove  store  *53 B  work/commit/$GONE1 (a commit it is for is gone)" ../out &&
+	test_grep "^would remove  store .*work/merge/.*/$GONE2 (a commit it is for is gone)" ../out &&
+	test_grep "^would remove  store .*work/heartbeat/t/gone (its workstream is gone)" ../out &&
+	test_grep "^would remove  store .*other/old (a cache entry not put again in 30 days)" ../out &&
+	test_no_grep "kept.log\|young\|commit/$(git rev-parse HEAD)" ../out &&
+	test_grep "^would remove 16 items, " ../out
 '
 
 test_expect_success '-v also lists what a running process holds' '
@@ -94,7 +132,7 @@ test_expect_success 'clean removes exactly what --dry-run listed' '
 	assert want == got, (want, got)
 	assert done["bytes"] == dry["bytes"] > 0, (done["bytes"], dry["bytes"])
 	for i in done["items"]:
-	    if i["kind"] != "attic":
+	    if i["kind"] not in ("attic", "store"):
 	        assert i["removed"] == (not os.path.exists(i["path"])), i
 	kept = [i for i in done["items"] if i["kept"]]
 	assert len(kept) == 1 and kept[0]["kind"] == "watcher" and not kept[0]["removed"], kept
@@ -108,6 +146,7 @@ test_expect_success 'clean removes exactly what --dry-run listed' '
 	test -z "$(git for-each-ref refs/bosun/attic/t/w1)" &&
 	test -n "$(git for-each-ref refs/bosun/attic/t/w2)" &&
 	test -z "$(find "$d" "$BOSUN_HOME" -name "*.bosun-clean.*")" &&
+	cache_kept >../want && cache_keys >../got && test_cmp ../want ../got &&
 	bosun clean >../out && test_grep "^removed 0 items, 0 B" ../out
 '
 
@@ -127,6 +166,33 @@ test_expect_success '--older DAYS and --budget SIZE' '
 	test -f "$logs/bosun.log" && test -f "$(git rev-parse --git-common-dir)/bosun/deploy/$W2/watch.pid"
 '
 
+test_expect_success 'a store clean cannot open is a warning and exit 1; the rest goes on' '
+	new_repo s && commit "feat: a" && store_entries &&
+	printf "old" >"$cache/s-old.db" && touch -d "30 days ago" "$cache/s-old.db" &&
+	test_expect_code 1 env BOSUN_STORE_URL=nosuch:x "$BOSUN" clean --dry-run >../out 2>../err &&
+	test_grep "the store.s cache: .*nosuch" ../err && test_grep "s-old.db" ../out &&
+	test_no_grep "store " ../out &&
+	db=$(git rev-parse --git-common-dir)/bosun/state.db && v=$(sqlite3 "$db" "pragma user_version") &&
+	sqlite3 "$db" "pragma user_version = 999" &&
+	test_expect_code 1 "$BOSUN" clean >../out 2>../err &&
+	test_grep "the store.s cache: .*newer" ../err && test ! -e "$cache/s-old.db" &&
+	sqlite3 "$db" "pragma user_version = $v" && bosun clean >../out &&
+	cache_kept >../want && cache_keys >../got && test_cmp ../want ../got &&
+	rm -rf "$(git rev-parse --git-common-dir)/bosun" && bosun clean --dry-run >../out &&
+	bosun clean >../out && test ! -e "$(git rev-parse --git-common-dir)/bosun/state.db"
+'
+
+test_expect_success 'the entry bosun logs stats keeps goes once its log is gone' '
+	new_repo l && commit "feat: a" &&
+	echo "{\"ts\":\"2026-12-06T10:00:00Z\",\"level\":\"info\",\"msg\":\"x\"}" >app.log &&
+	bosun logs stats app.log >/dev/null && cache_keys >../keys &&
+	test_grep "^logs:$PWD/app.log\$" ../keys &&
+	bosun clean >../out && test_no_grep "app.log" ../out &&
+	rm app.log && bosun clean >../out &&
+	test_grep "^removed       store .*logs:$PWD/app.log (the log it remembers is gone)" ../out &&
+	cache_keys >../keys && test_no_grep "app.log" ../keys
+'
+
 test_expect_success 'bad input is a usage error and changes nothing' '
 	cd r && listing >../before &&
 	test_expect_code 64 bosun clean --older soon 2>../err && test_grep "number of days" ../err &&
@@ -141,7 +207,7 @@ test_expect_success 'bad input is a usage error and changes nothing' '
 
 test_expect_success 'a clean killed with SIGKILL at any step leaves things whole or gone; the next finishes' '
 	n=1 && killed=0 &&
-	while [ $n -le 14 ]; do
+	while [ $n -le 19 ]; do
 		new_repo k && commit "feat: a" && rm -rf "$BOSUN_HOME" && populate &&
 		d=$(git rev-parse --git-common-dir)/bosun &&
 		rc=0 && BOSUN_TEST_CLEAN_KILL=$n "$BOSUN" clean >/dev/null 2>&1 || rc=$? &&
@@ -155,10 +221,11 @@ test_expect_success 'a clean killed with SIGKILL at any step leaves things whole
 		test ! -e "$logs/bosun.log.3" && test ! -e "$d/x.json.lock" &&
 		test ! -e "$d/x.json.lock.owner.99999999.5" && test $(ls backups | wc -l) -eq 2 &&
 		test -z "$(find "$d" "$BOSUN_HOME" -name "*.bosun-clean.*")" &&
-		test -z "$(git for-each-ref refs/bosun/attic/t/w1)" || return 1
+		test -z "$(git for-each-ref refs/bosun/attic/t/w1)" &&
+		cache_kept >../want && cache_keys >../got && test_cmp ../want ../got || return 1
 		n=$((n + 1))
 	done &&
-	echo "killed $killed of 14 cleans" && test $killed -ge 10
+	echo "killed $killed of 19 cleans" && test $killed -ge 15
 '
 
 # bg NAME CMD...: CMD in the background, its pid in $TRASH/NAME.pid

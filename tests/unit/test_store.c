@@ -1206,6 +1206,52 @@ static void store__cache__put_get_prune(void **state)
 	store_close(s);
 }
 
+static void store__cache__list_by_prefix_and_delete_if_unchanged(void **state)
+{
+	struct store *s = open_new(NULL);
+	struct store_cache_entry *v = NULL;
+	size_t nr = 0;
+	long long old_ms;
+
+	assert_int_equal(store_cache_put(s, "logs:/a", "12345", 5, "{}"), 0);
+	assert_int_equal(store_cache_put(s, "work/commit/ab", "x", 1, NULL), 0);
+	assert_int_equal(store_cache_put(s, "work%_*", "", 0, NULL), 0);
+	assert_int_equal(store_cache_list(s, NULL, &v, &nr), 0);
+	assert_int_equal(nr, 3);
+	assert_string_equal(v[0].key, "logs:/a");
+	assert_string_equal(v[0].meta, "{}");
+	/* the value's bytes, the key's and meta's */
+	assert_int_equal(v[0].bytes, 5 + 7 + 2);
+	assert_true(v[0].put_ms >= (long long)time(NULL) * 1000 - 60000);
+	assert_null(v[1].meta);
+	store_cache_free(v, nr);
+	/* The prefix is a prefix, not a pattern. */
+	assert_int_equal(store_cache_list(s, "work%", &v, &nr), 0);
+	assert_int_equal(nr, 1);
+	assert_string_equal(v[0].key, "work%_*");
+	store_cache_free(v, nr);
+	assert_int_equal(store_cache_list(s, "work/", &v, &nr), 0);
+	assert_int_equal(nr, 1);
+	old_ms = v[0].put_ms;
+	store_cache_free(v, nr);
+	assert_int_equal(store_cache_list(s, "none", &v, &nr), 0);
+	assert_int_equal(nr, 0);
+	assert_null(v);
+	/* An entry put again since it was listed stays. */
+	assert_int_equal(store_cache_delete(s, "work/commit/ab", old_ms - 1), 0);
+	assert_int_equal(store_cache_get(s, "work/commit/ab", NULL, NULL), 0);
+	assert_int_equal(store_cache_delete(s, "work/commit/ab", old_ms), 1);
+	assert_int_equal(store_cache_get(s, "work/commit/ab", NULL, NULL), -BOSUN_ENOTFOUND);
+	error_clear();
+	assert_int_equal(store_cache_delete(s, "work/commit/ab", old_ms), 0);
+	/* Refused arguments. */
+	assert_int_equal(store_cache_list(s, NULL, NULL, &nr), -BOSUN_EINTERNAL);
+	assert_int_equal(store_cache_delete(s, NULL, 0), -BOSUN_EINTERNAL);
+	assert_int_equal(store_cache_list(NULL, NULL, &v, &nr), -BOSUN_EINTERNAL);
+	error_clear();
+	store_close(s);
+}
+
 static void store__bench__append_and_list_by_name(void **state)
 {
 	struct store *s = open_new(NULL);
@@ -1260,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(store__lease__fencing_tokens_never_repeat_across_processes),
 		cmocka_unit_test(store__events__eight_processes_append_nothing_lost),
 		cmocka_unit_test(store__cache__put_get_prune),
+		cmocka_unit_test(store__cache__list_by_prefix_and_delete_if_unchanged),
 		cmocka_unit_test(store__bench__append_and_list_by_name),
 	};
 	size_t i;

@@ -403,6 +403,54 @@ int clean_stale_temps(struct clean_plan *p, const char *dir, int depth)
 	return 0;
 }
 
+int clean_store_cache(struct clean_plan *p, struct store *s, long long cut_s,
+		      clean_cache_gone_fn *gone, void *data)
+{
+	struct store_cache_entry *v = NULL;
+	struct strbuf why = STRBUF_INIT;
+	char **gone_why = NULL;
+	size_t nr = 0, i;
+	int r;
+
+	if ((r = store_cache_list(s, NULL, &v, &nr)) < 0)
+		return r;
+	p->store = s;
+	gone_why = xcalloc(nr + 1, sizeof(*gone_why));
+	if (gone && nr && (r = gone(v, nr, gone_why, data)) < 0) {
+		/* Nothing is known gone then; the age still counts. */
+		for (i = 0; i < nr; i++) {
+			free(gone_why[i]);
+			gone_why[i] = NULL;
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		struct stat st = { 0 };
+		struct clean_item *it;
+
+		st.st_mode = S_IFREG;
+		st.st_mtime = (time_t)(v[i].put_ms / 1000);
+		if (!(it = add(p, "store", v[i].key, &st, v[i].bytes)))
+			continue;
+		it->cached = 1;
+		it->put_ms = v[i].put_ms;
+		it->budget_ok = 1;
+		strbuf_reset(&why);
+		if (gone_why[i])
+			plan(it, gone_why[i]);
+		else if (v[i].put_ms / 1000 < cut_s) {
+			strbuf_addf(&why, "a cache entry not put again in %lld days",
+				    (time_wall_ms() / 1000 - v[i].put_ms / 1000) / 86400);
+			plan(it, why.buf);
+		}
+	}
+	for (i = 0; i < nr; i++)
+		free(gone_why[i]);
+	free(gone_why);
+	strbuf_release(&why);
+	store_cache_free(v, nr);
+	return r;
+}
+
 static int oldest_first(const void *a, const void *b)
 {
 	return -newest_first(a, b);
@@ -469,7 +517,9 @@ int clean_run(struct clean_plan *p, int dry_run)
 		if (!it->planned || it->kept || dry_run)
 			continue;
 		kill_point();
-		if (it->dir)
+		if (it->cached)
+			r = store_cache_delete(p->store, it->path, it->put_ms);
+		else if (it->dir)
 			r = remove_dir(it->path);
 		else if (unlink(it->path) < 0 && errno != ENOENT)
 			r = error_errno(BOSUN_EIO, "cannot remove '%s'", it->path);
@@ -479,6 +529,10 @@ int clean_run(struct clean_plan *p, int dry_run)
 			it->error = xstrdup(error_message());
 			error_clear();
 			failed++;
+			continue;
+		}
+		if (it->cached && r == 0) {
+			it->kept = xstrdup("put again or removed by another process meanwhile");
 			continue;
 		}
 		it->removed = 1;

@@ -11,6 +11,7 @@
  *	clean_watchers(&plan, deploy_root, cut_s);
  *	clean_backups(&plan, backup_dir, keep, keep_days, now_s);
  *	clean_stale_temps(&plan, dir, 3);	// dead writers' locks, our leftovers
+ *	clean_store_cache(&plan, store, cut_s, gone, data); // the store's cache
  *	clean_budget(&plan, budget_bytes);	// oldest first, until under it
  *	r = clean_run(&plan, dry_run);		// item->removed, item->error
  *	clean_plan_release(&plan);
@@ -23,7 +24,8 @@
  * first (one atomic step: readers see it whole or gone), then deleting it;
  * a clean killed half way leaves only such a name, which the next clean's
  * clean_stale_temps() removes. Files are removed with unlink(), which is
- * atomic. BOSUN_TEST_CLEAN_KILL=N sends SIGKILL to the process just before
+ * atomic, and store cache entries one by one with store_cache_delete(),
+ * each its own transaction. BOSUN_TEST_CLEAN_KILL=N sends SIGKILL to the process just before
  * the Nth removal step (the kill -9 test, t6110).
  */
 #ifndef BOSUN_LIB_CLEAN_H
@@ -31,6 +33,7 @@
 
 #include "core/strbuf.h"
 #include "lib/config/config.h"
+#include "lib/store/store.h"
 
 #include <stddef.h>
 
@@ -38,8 +41,8 @@
 extern const struct config_key clean_config_keys[];
 
 struct clean_item {
-	char *kind;          /* cache, log, temp, watcher, backup */
-	char *path;
+	char *kind;          /* cache, log, temp, watcher, backup, store */
+	char *path;          /* for a store cache entry: its key */
 	char *why;           /* why it goes (or would) */
 	char *kept;          /* why it stays: a live owner; NULL when it goes */
 	long long bytes;     /* with everything below, for a folder */
@@ -49,13 +52,16 @@ struct clean_item {
 	int budget_ok;       /* may go to meet --budget when not planned */
 	int removed;
 	char *error;         /* the removal failed: why */
+	int cached;          /* a store cache entry (p->store) */
+	long long put_ms;    /* then when it was put */
 };
 
 struct clean_plan {
 	struct clean_item *v;
 	size_t nr, alloc;
+	struct store *store; /* where the store items are (not owned) */
 };
-#define CLEAN_PLAN_INIT { NULL, 0, 0 }
+#define CLEAN_PLAN_INIT { NULL, 0, 0, NULL }
 void clean_plan_release(struct clean_plan *p);
 
 /* Files directly in dir changed before cut_s (seconds since the epoch);
@@ -80,6 +86,19 @@ int clean_backups(struct clean_plan *p, const char *dir, long long keep,
  * ".store-copy.PID.db" of a dead PID; "*.bosun-clean.PID.START" left by a
  * killed clean. */
 int clean_stale_temps(struct clean_plan *p, const char *dir, int depth);
+/*
+ * The entries of the store's cache (store.h, store_cache_list()) put before
+ * cut_s, and those whose subject is gone: gone (may be NULL) is handed
+ * every entry at once and sets why[i] (allocated) for each whose worktree,
+ * file or commit no longer exists; a negative return is an error and
+ * plans nothing by it. Each entry is an item of kind "store", its path the
+ * key, its bytes what its row holds; young ones may go for the budget.
+ * The store must stay open until clean_run() has run.
+ */
+typedef int clean_cache_gone_fn(const struct store_cache_entry *v, size_t nr,
+				char **why, void *data);
+int clean_store_cache(struct clean_plan *p, struct store *s, long long cut_s,
+		      clean_cache_gone_fn *gone, void *data);
 /* Plan more, oldest first, until what stays of the kinds that count
  * (those with budget_ok items) is at most budget bytes. Returns the
  * bytes that stay. */

@@ -190,6 +190,9 @@ int logs_state_load(struct store *s, const char *path, struct logs_cursor *cur,
 		    struct logs_stats *st);
 int logs_state_save(struct store *s, const char *path,
 		    const struct logs_cursor *cur, const struct logs_stats *st);
+/* For bosun clean: 1 when key is such an entry and its file no longer
+ * exists (why says so), else 0. */
+int logs_state_gone(const char *key, struct strbuf *why);
 
 /* ------------------------------------------------------------ configuration */
 

@@ -10,8 +10,10 @@
 #include "core/redact.h"
 #include "lib/store/store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define STATE_VERSION 1
 /* Messages kept for the last errors are cut here (before redaction, which
@@ -272,6 +274,16 @@ static void key_of(struct strbuf *key, const char *path)
 {
 	strbuf_addstr(key, "logs:");
 	strbuf_addstr(key, path);
+}
+
+int logs_state_gone(const char *key, struct strbuf *why)
+{
+	struct stat st;
+
+	if (strncmp(key, "logs:", 5) || lstat(key + 5, &st) == 0 || errno != ENOENT)
+		return 0;
+	strbuf_addstr(why, "the log it remembers is gone");
+	return 1;
 }
 
 static void load_stats(struct logs_stats *st, json_t *o)

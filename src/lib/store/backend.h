@@ -119,6 +119,10 @@ struct store_backend {
 			 size_t len, const char *meta, long long now_ms);
 	int (*cache_prune)(struct store_backend *b, long long before_ms,
 			   long long *removed);
+	int (*cache_list)(struct store_backend *b, const char *prefix,
+			  struct store_cache_entry **out, size_t *nr);
+	int (*cache_delete)(struct store_backend *b, const char *key,
+			    long long put_ms);
 
 	int (*bench_append)(struct store_backend *b, const char *name, double value,
 			    const char *unit, const char *meta);

@@ -473,6 +473,59 @@ static int sq_cache_prune(struct store_backend *b, long long before_ms,
 	return r;
 }
 
+static int sq_cache_list(struct store_backend *b, const char *prefix,
+			 struct store_cache_entry **out, size_t *nr)
+{
+	struct sq *q = sq_of(b);
+	sqlite3_stmt *s;
+	size_t alloc = 0;
+	int rc;
+
+	/* substr() rather than LIKE or GLOB: a key may hold '%', '_' or '*'. */
+	if (!(s = sq_stmt(q, SQ_CACHE_LIST, "SELECT key, meta, length(value) + length("
+			  "CAST(key AS BLOB)) + coalesce(length(CAST(meta AS BLOB)), 0), "
+			  "put_ms FROM "
+			  "cache_entries WHERE substr(key, 1, length(?1)) = ?1 "
+			  "ORDER BY key")))
+		return -BOSUN_EIO;
+	sq_bind(s, 1, prefix);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_cache_entry *v;
+
+		ALLOC_GROW(*out, *nr + 1, alloc);
+		v = &(*out)[(*nr)++];
+		v->key = sq_col(s, 0);
+		v->meta = sq_col(s, 1);
+		v->bytes = sqlite3_column_int64(s, 2);
+		v->put_ms = sqlite3_column_int64(s, 3);
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_fail(q, "cannot read");
+	sqlite3_reset(s);
+	if (rc < 0) {
+		store_cache_free(*out, *nr);
+		*out = NULL;
+		*nr = 0;
+	}
+	return rc;
+}
+
+static int sq_cache_delete(struct store_backend *b, const char *key,
+			   long long put_ms)
+{
+	struct sq *q = sq_of(b);
+	sqlite3_stmt *s;
+	int r;
+
+	if (!(s = sq_stmt(q, SQ_CACHE_DELETE, "DELETE FROM cache_entries WHERE "
+			  "key = ?1 AND put_ms = ?2")))
+		return -BOSUN_EIO;
+	sq_bind(s, 1, key);
+	sqlite3_bind_int64(s, 2, put_ms);
+	if ((r = sq_done(q, s)) < 0)
+		return r;
+	return sqlite3_changes(q->db) > 0;
+}
+
 /* ------------------------------------------------------------ benchmarks */
 
 static int sq_bench_append(struct store_backend *b, const char *name, double value,
@@ -546,6 +599,8 @@ void sq_work_ops(struct store_backend *b)
 	b->cache_get = sq_cache_get;
 	b->cache_put = sq_cache_put;
 	b->cache_prune = sq_cache_prune;
+	b->cache_list = sq_cache_list;
+	b->cache_delete = sq_cache_delete;
 	b->bench_append = sq_bench_append;
 	b->bench_list = sq_bench_list;
 }

@@ -875,6 +875,32 @@ int store_cache_prune(struct store *s, long long before_ms, long long *removed)
 	return r;
 }
 
+int store_cache_list(struct store *s, const char *prefix,
+		     struct store_cache_entry **out, size_t *nr)
+{
+	OPEN_OR_FAIL(s);
+	LIST_OUT(out, nr);
+	return s->b->cache_list(s->b, prefix ? prefix : "", out, nr);
+}
+
+void store_cache_free(struct store_cache_entry *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; v && i < nr; i++) {
+		free((void *)v[i].key);
+		free((void *)v[i].meta);
+	}
+	free(v);
+}
+
+int store_cache_delete(struct store *s, const char *key, long long put_ms)
+{
+	OPEN_OR_FAIL(s);
+	ARG(key);
+	return s->b->cache_delete(s->b, key, put_ms);
+}
+
 /* ------------------------------------------------------------ benchmarks */
 
 int store_bench_append(struct store *s, const char *name, double value,

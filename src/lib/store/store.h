@@ -307,6 +307,19 @@ int store_cache_put(struct store *s, const char *key, const void *value,
 		    size_t len, const char *meta);
 /* Drop entries put before before_ms; *removed: how many (may be NULL). */
 int store_cache_prune(struct store *s, long long before_ms, long long *removed);
+/* One entry without its value: bytes is the value's length plus the key's
+ * and meta's, what the row holds. */
+struct store_cache_entry {
+	const char *key, *meta;
+	long long bytes, put_ms;
+};
+/* The entries whose key starts with prefix (NULL or "": all), by key. */
+int store_cache_list(struct store *s, const char *prefix,
+		     struct store_cache_entry **out, size_t *nr);
+void store_cache_free(struct store_cache_entry *v, size_t nr);
+/* Drop key if it is still the entry put at put_ms (one that was put again
+ * since stays): 1 dropped, 0 not (gone already, or put again). */
+int store_cache_delete(struct store *s, const char *key, long long put_ms);
 
 /* ------------------------------------------------------------ benchmarks */
 

@@ -257,6 +257,13 @@ int work_predict(struct store *st, const char *dir, const char *tip,
 		 char *const *ids, char *const *heads, size_t nr,
 		 struct work_status_report *out);
 
+/* For bosun clean (cache.c): sets why[i] (allocated) for each of work's
+ * store cache entries v[0..nr) whose workstream or commit (in the
+ * repository of gitdir) no longer exists; others' keys are left alone. */
+struct store_cache_entry;
+int work_cache_gone(struct store *st, const char *gitdir,
+		    const struct store_cache_entry *v, size_t nr, char **why);
+
 /* The parsers status reads git and the agent with (parse.c; fuzzed). */
 /* Count a checklist's "N. [ ] item" and "N. [x] item" lines. */
 void work_checklist_count(const char *text, size_t len, int *done, int *total);

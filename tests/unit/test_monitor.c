@@ -4,10 +4,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/fs.h"
+#include "lib/monitor/internal.h"
 #include "lib/monitor/monitor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static struct monitor_rule *parse(const char *text, size_t *nr, struct strbuf *why)
 {
@@ -206,10 +212,130 @@ static void sample__set_replaces_and_caps(void **state)
 	assert_false(monitor_get(&s, "nothing", &v));
 }
 
+/* ---- bosun's log, cycle by cycle (lib/logs' reader) ---- */
+
+static char logdir[] = "/tmp/bosun-test-monitor.XXXXXX";
+
+/* Append n lines of level (event ev) at now to path. */
+static void append(const char *path, int n, const char *level, const char *ev)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	FILE *f = fopen(path, "a");
+
+	assert_non_null(f);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&now));
+	while (n-- > 0)
+		fprintf(f, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":\"%s\",\"msg\":\"m\"}\n",
+			ts, level, ev);
+	fclose(f);
+}
+
+static void append_raw(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One cycle of the log source: its lines, errors and degradations. */
+static void cycle(struct monitor *m, double lines, double errors, double degraded)
+{
+	struct monitor_sample s;
+	double v;
+
+	memset(&s, 0, sizeof(s));
+	s.time_ms = (long long)time(NULL) * 1000 + 999;
+	assert_int_equal(monitor_log_source(&s, m), 0);
+	assert_true(monitor_get(&s, "log_lines", &v));
+	assert_true(v == lines);
+	assert_true(monitor_get(&s, "log_errors", &v) && v == errors);
+	assert_true(monitor_get(&s, "log_degraded", &v) && v == degraded);
+}
+
+static void log__cycles_read_new_lines_through_rotation_and_truncation(void **state)
+{
+	struct monitor m = MONITOR_INIT;
+	struct strbuf path = STRBUF_INIT, old = STRBUF_INIT;
+
+	(void)state;
+	assert_non_null(mkdtemp(logdir));
+	strbuf_addf(&path, "%s/bosun.log", logdir);
+	strbuf_addf(&old, "%s/bosun.log.1", logdir);
+	m.log_path = path.buf;
+	cycle(&m, 0, 0, 0);                     /* no log yet */
+	append(path.buf, 2, "info", "x");
+	append(path.buf, 1, "error", "x");
+	cycle(&m, 3, 1, 0);
+	cycle(&m, 0, 0, 0);                     /* nothing new */
+	/* A line not ended yet waits for its newline. */
+	append(path.buf, 1, "degraded", "x");
+	append_raw(path.buf, "{\"level\":\"error\",\"event\":\"x\"");
+	cycle(&m, 1, 0, 1);
+	append_raw(path.buf, "}\nnot json\n");
+	cycle(&m, 1, 1, 0);
+	/* The monitor's own alerts are not counted. */
+	append(path.buf, 2, "error", "monitor.alert");
+	cycle(&m, 0, 0, 0);
+	/* Rotated: the old file's tail, then the new file from its start. */
+	append(path.buf, 2, "error", "x");
+	assert_int_equal(rename(path.buf, old.buf), 0);
+	append(path.buf, 1, "info", "x");
+	cycle(&m, 3, 2, 0);
+	append(path.buf, 1, "info", "x");
+	cycle(&m, 1, 0, 0);
+	/* Truncated: read again from the start; bosun.log.1 is not the file. */
+	assert_int_equal(truncate(path.buf, 0), 0);
+	append(path.buf, 1, "degraded", "x");
+	cycle(&m, 1, 0, 1);
+	/* Gone: nothing, then the new file from its start. */
+	assert_int_equal(unlink(path.buf), 0);
+	assert_int_equal(unlink(old.buf), 0);
+	cycle(&m, 0, 0, 0);
+	append(path.buf, 2, "error", "x");
+	cycle(&m, 2, 2, 0);
+	monitor_logtail_free(m.tail);
+	fs_remove_tree(logdir);
+	strbuf_release(&path);
+	strbuf_release(&old);
+}
+
+static void log__first_cycle_reads_only_the_last_4_mib(void **state)
+{
+	char dir[] = "/tmp/bosun-test-monitor.XXXXXX";
+	struct monitor m = MONITOR_INIT;
+	struct monitor_sample s;
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	double v;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	strbuf_addf(&path, "%s/bosun.log", dir);
+	append(path.buf, 80000, "info", "x");   /* about 6 MB */
+	assert_int_equal(stat(path.buf, &st), 0);
+	assert_true(st.st_size > (5 << 20));
+	m.log_path = path.buf;
+	memset(&s, 0, sizeof(s));
+	s.time_ms = (long long)time(NULL) * 1000 + 999;
+	assert_int_equal(monitor_log_source(&s, &m), 0);
+	assert_true(monitor_get(&s, "log_lines", &v));
+	/* The last 4 MiB of lines of 75 bytes, give or take the cut one. */
+	assert_true(v >= (double)(4 << 20) / (double)(st.st_size / 80000) - 2);
+	assert_true(v < 80000 * 0.8);
+	monitor_logtail_free(m.tail);
+	fs_remove_tree(dir);
+	strbuf_release(&path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rules__defaults__filled_in),
+		cmocka_unit_test(log__cycles_read_new_lines_through_rotation_and_truncation),
+		cmocka_unit_test(log__first_cycle_reads_only_the_last_4_mib),
 		cmocka_unit_test(rules__bad__path_in_message),
 		cmocka_unit_test(step__for_n__fires_and_recovers_after_n),
 		cmocka_unit_test(step__within__x_of_y),

@@ -3,19 +3,19 @@
  * memory, load) and bosun's own log; and the test hook that overrides
  * metrics (BOSUN_MONITOR_FAKE, monitor.h).
  *
- * The log is read incrementally: the file's identity and offset are kept
- * between cycles, so a cycle reads only what was appended since the last;
- * a rotation (log.h: bosun.log -> bosun.log.1) is followed by finishing the
- * old file, then reading the new one from its start. The first cycle reads
- * at most the last LOG_FIRST_CAP bytes and counts the lines of the last
- * hour. When lib/logs lands (bosun logs), its incremental reader replaces
- * this one.
+ * The log is read incrementally by lib/logs' reader (the one bosun logs
+ * uses): the file's identity and offset are kept between cycles, so a
+ * cycle reads only what was appended since the last; a rotation (log.h:
+ * bosun.log -> bosun.log.1) is followed by finishing the old file, then
+ * reading the new one from its start. The first cycle reads at most the
+ * last LOG_FIRST_CAP bytes and counts the lines of the last hour.
  */
 #include "lib/monitor/internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "lib/logs/logs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +31,6 @@
 /* A cycle reads at most this much of the log; the rest is skipped, so a
  * flood cannot make the monitor expensive. */
 #define LOG_CYCLE_CAP ((off_t)16 << 20)
-#define LOG_LINE_CAP ((size_t)64 << 10)
 #define HOUR_MS 3600000LL
 
 void monitor_set(struct monitor_sample *s, const char *name, double v)
@@ -145,61 +144,47 @@ int monitor_resources(struct monitor_sample *s, void *data)
 /* ---- bosun's log ---------------------------------------------------------- */
 
 struct monitor_logtail {
-	dev_t dev;
-	ino_t ino;
-	off_t off;
+	struct logs_cursor cur;             /* where the last cycle stopped */
 	int primed;
-	struct strbuf partial;              /* a line not yet ended */
 	struct {
 		long long minute;
 		unsigned lines, errors, degraded;
 	} bucket[60];
 	unsigned lines, errors, degraded;   /* this cycle */
+	struct strbuf comp;
+	long long now_ms;
 };
 
 void monitor_logtail_free(struct monitor_logtail *t)
 {
 	if (!t)
 		return;
-	strbuf_release(&t->partial);
+	strbuf_release(&t->comp);
 	free(t);
 }
 
-/* "2026-12-06T17:20:00.123Z" to ms since the epoch, or -1. */
-static long long parse_ts(const char *s)
+static int count_entry(const struct logs_entry *e, const char *line, size_t len,
+		       long long offset, void *data)
 {
-	struct tm tm = { 0 };
-	const char *end;
-	long long ms = 0;
-
-	if (!s || !(end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
-		return -1;
-	if (*end == '.' && end[1] >= '0' && end[1] <= '9')
-		ms = strtol(end + 1, NULL, 10) % 1000;
-	return (long long)timegm(&tm) * 1000 + ms;
-}
-
-static void count_line(struct monitor_logtail *t, const char *line, size_t len,
-		       long long now_ms)
-{
-	json_t *o = json_loadb(line, len, 0, NULL);
-	const char *level, *event;
-	long long ts, minute;
+	struct monitor_logtail *t = data;
+	long long ts = e->ts_ms, minute;
 	int slot;
 
-	if (!json_is_object(o))
-		goto out;
-	level = json_string_value(json_object_get(o, "level"));
-	event = json_string_value(json_object_get(o, "event"));
+	(void)line;
+	(void)len;
+	(void)offset;
+	if (e->unparsed)
+		return 0;
 	/* The monitor's own alerts are not news about bosun: counting an
 	 * error alert as an error would feed the rule that raised it. */
-	if (!level || (event && !strncmp(event, "monitor", 7)))
-		goto out;
-	ts = parse_ts(json_string_value(json_object_get(o, "ts")));
-	if (ts < 0 || ts > now_ms)
-		ts = now_ms;
-	if (now_ms - ts >= HOUR_MS)
-		goto out;
+	strbuf_reset(&t->comp);
+	logs_entry_component(e, &t->comp);
+	if (!strncmp(t->comp.buf, "monitor", 7))
+		return 0;
+	if (ts < 0 || ts > t->now_ms)
+		ts = t->now_ms;
+	if (t->now_ms - ts >= HOUR_MS)
+		return 0;
 	minute = ts / 60000;
 	slot = (int)(minute % 60);
 	if (t->bucket[slot].minute != minute) {
@@ -208,103 +193,80 @@ static void count_line(struct monitor_logtail *t, const char *line, size_t len,
 	}
 	t->bucket[slot].lines++;
 	t->lines++;
-	if (!strcmp(level, "error")) {
+	if (e->level == LOGS_ERROR) {
 		t->bucket[slot].errors++;
 		t->errors++;
-	} else if (!strcmp(level, "degraded")) {
+	} else if (e->level == LOGS_DEGRADED) {
 		t->bucket[slot].degraded++;
 		t->degraded++;
 	}
-out:
-	json_decref(o);
+	return 0;
 }
 
-/* Count the whole lines in buf (after what partial holds); keep the rest. */
-static void count_lines(struct monitor_logtail *t, const char *buf, size_t len,
-			long long now_ms)
+/* Read path from from (NULL: the start) to its end, at most its last cap
+ * bytes (what comes before those is skipped); t->cur follows. Returns 1
+ * when the file at path is not the one from was in, or was truncated: it
+ * is then read from its start, unless finishing (the rest of a rotated
+ * file, to its last line: only the very file from was in is read). */
+static int read_tail(struct monitor_logtail *t, const char *path,
+		     const struct logs_cursor *from, off_t cap, int finishing)
 {
-	const char *p = buf, *end = buf + len, *nl;
-
-	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-		if (t->partial.len) {
-			strbuf_add(&t->partial, p, (size_t)(nl - p));
-			count_line(t, t->partial.buf, t->partial.len, now_ms);
-			strbuf_reset(&t->partial);
-		} else {
-			count_line(t, p, (size_t)(nl - p), now_ms);
-		}
-		p = nl + 1;
-	}
-	if (t->partial.len + (size_t)(end - p) <= LOG_LINE_CAP)
-		strbuf_add(&t->partial, p, (size_t)(end - p));
-	else
-		strbuf_reset(&t->partial);
-}
-
-/* Read fd from off to its end (at most LOG_CYCLE_CAP); the new offset. */
-static off_t read_from(struct monitor_logtail *t, int fd, off_t off, off_t size,
-		       long long now_ms)
-{
-	char buf[16384];
-	ssize_t n;
-
-	if (size - off > LOG_CYCLE_CAP) {
-		off = size - LOG_CYCLE_CAP;
-		strbuf_reset(&t->partial);
-	}
-	if (lseek(fd, off, SEEK_SET) < 0)
-		return off;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		count_lines(t, buf, (size_t)n, now_ms);
-		off += n;
-	}
-	return off;
-}
-
-/* The rest of the file we were reading, now renamed bosun.log.1. */
-static void finish_rotated(struct monitor_logtail *t, const char *path, long long now_ms)
-{
-	struct strbuf old = STRBUF_INIT;
+	struct logs_source src = { path, LOGS_FORMAT_JSON, { NULL, NULL, NULL, NULL } };
+	struct logs_reader rd = LOGS_READER_INIT;
+	struct logs_cursor at = from ? *from : (struct logs_cursor)LOGS_CURSOR_INIT;
 	struct stat st;
-	int fd;
+	int other = 0;
 
-	strbuf_addf(&old, "%s.1", path);
-	fd = open(old.buf, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && !fstat(fd, &st) && st.st_ino == t->ino && st.st_dev == t->dev)
-		read_from(t, fd, t->off, st.st_size, now_ms);
-	if (fd >= 0)
-		close(fd);
-	strbuf_reset(&t->partial);
-	strbuf_release(&old);
+	src.fields = LOGS_FIELDS_BOSUN;
+	if (stat(path, &st) < 0)
+		return 0;
+	other = at.ino && ((unsigned long long)st.st_dev != at.dev ||
+			   (unsigned long long)st.st_ino != at.ino);
+	if (other && finishing)
+		return 1;
+	if (other || (long long)st.st_size < at.offset) {
+		other = 1;
+		at.offset = 0;
+	}
+	/* A flood (or the first look at a big log) cannot make a cycle
+	 * expensive: only the last cap bytes are read. */
+	at.dev = (unsigned long long)st.st_dev;
+	at.ino = (unsigned long long)st.st_ino;
+	if (st.st_size - at.offset > cap)
+		at.offset = (long long)(st.st_size - cap);
+	if (logs_reader_open(&rd, &src, &at) < 0) {
+		error_clear();
+		return other;
+	}
+	/* Replaced or truncated between the stat and the open. */
+	other = other || rd.restarted;
+	if (!(finishing && rd.restarted) &&
+	    logs_reader_read(&rd, count_entry, t, finishing) < 0)
+		error_clear();
+	if (!finishing)
+		t->cur = rd.cursor;
+	logs_reader_close(&rd);
+	return other;
 }
 
-static void log_read(struct monitor_logtail *t, const char *path, long long now_ms)
+static void log_read(struct monitor_logtail *t, const char *path)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct logs_cursor was = t->cur;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
+	if (!t->primed) {
 		t->primed = 1;
+		read_tail(t, path, NULL, LOG_FIRST_CAP, 0);
 		return;
 	}
-	if (!t->primed) {
-		t->off = st.st_size > LOG_FIRST_CAP ? st.st_size - LOG_FIRST_CAP : 0;
-		t->primed = 1;
-		if (t->off)
-			strbuf_addstr(&t->partial, "x");  /* drop the cut line */
-	} else if (st.st_ino != t->ino || st.st_dev != t->dev) {
-		finish_rotated(t, path, now_ms);
-		t->off = 0;
-	} else if (st.st_size < t->off) {
-		t->off = 0;
-		strbuf_reset(&t->partial);
+	/* Rotated (log.h: bosun.log -> bosun.log.1): what the old file got
+	 * after the last cycle is counted too. */
+	if (read_tail(t, path, &t->cur, LOG_CYCLE_CAP, 0) && was.ino) {
+		struct strbuf old = STRBUF_INIT;
+
+		strbuf_addf(&old, "%s.1", path);
+		read_tail(t, old.buf, &was, LOG_CYCLE_CAP, 1);
+		strbuf_release(&old);
 	}
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
-	t->off = read_from(t, fd, t->off, st.st_size, now_ms);
-	close(fd);
 }
 
 int monitor_log_source(struct monitor_sample *s, void *data)
@@ -317,10 +279,11 @@ int monitor_log_source(struct monitor_sample *s, void *data)
 
 	if (!t) {
 		t = m->tail = xcalloc(1, sizeof(*t));
-		strbuf_init(&t->partial, 0);
+		strbuf_init(&t->comp, 0);
 	}
 	t->lines = t->errors = t->degraded = 0;
-	log_read(t, m->log_path, s->time_ms);
+	t->now_ms = s->time_ms;
+	log_read(t, m->log_path);
 	for (i = 0; i < 60; i++)
 		if (t->bucket[i].minute > now_min - 60 && t->bucket[i].minute <= now_min) {
 			lines += t->bucket[i].lines;

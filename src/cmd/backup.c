@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static struct {
 	const char *output;
@@ -180,6 +181,7 @@ int cmd_backup_before_migrate(void *data, const char *location, int from, int to
 	struct backup_env env = BACKUP_ENV_INIT;
 	struct backup_set set = BACKUP_SET_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct stat st;
 	int r;
 
 	if ((r = env_setup(ctx, &env, &config_dir, &dir)) < 0)
@@ -203,6 +205,9 @@ int cmd_backup_before_migrate(void *data, const char *location, int from, int to
 	if (!ctx->quiet)
 		fprintf(stderr, "bosun: backed up '%s' (schema %d) before migrating it "
 			"to schema %d: %s\n", location, from, to, path.buf);
+	free(ctx->migrate_backup);
+	ctx->migrate_backup_bytes = stat(path.buf, &st) ? -1 : (long long)st.st_size;
+	ctx->migrate_backup = strbuf_detach(&path, NULL);
 out:
 	backup_set_release(&set);
 	strbuf_release(&config_dir);

@@ -283,6 +283,8 @@ void ctx_release(struct bosun_ctx *ctx)
 	ctx->cfg = NULL;
 	repo_free(ctx->repo);
 	ctx->repo = NULL;
+	free(ctx->migrate_backup);
+	ctx->migrate_backup = NULL;
 }
 
 int json_emitted;

@@ -56,6 +56,10 @@ struct bosun_ctx {
 	const char *dir;       /* -C DIR, already applied with chdir() */
 	struct config *cfg;    /* loaded on first use: ctx_config() */
 	struct repo *repo;     /* opened on first use: ctx_repo() */
+	/* The backup cmd_backup_before_migrate() took (NULL: none), and its
+	 * size, for bosun migrate --json. */
+	char *migrate_backup;
+	long long migrate_backup_bytes;
 };
 
 /*

@@ -40,9 +40,13 @@ static int migrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if (!status && (r = store_migrate(st, &applied)) < 0)
 		goto out;
 	if (ctx->json)
-		out_json(json_pack("{s:s, s:i, s:i, s:i, s:i}", "path", store_location(st),
+		out_json(json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}", "path", store_location(st),
 				   "before", before, "version", store_schema_version(st),
-				   "latest", latest, "applied", applied));
+				   "latest", latest, "applied", applied, "backup",
+				   ctx->migrate_backup ?
+				   json_pack("{s:s, s:I}", "path", ctx->migrate_backup,
+					     "bytes", (json_int_t)ctx->migrate_backup_bytes) :
+				   json_null()));
 	else if (status)
 		printf("%s: schema %d of %d\n", store_location(st), before,
 		       latest);
@@ -58,7 +62,10 @@ static const struct sub_entry migrate_self = {
 	.name = "migrate", .summary = "create and upgrade the shared state store",
 	.usage = "[--status]",
 	.help = "Create the repository's state store (in git's common directory) and apply\n"
-		"its schema migrations. Every command does this when it needs the store.",
+		"its schema migrations. Every command does this when it needs the store.\n"
+		"A store that holds data is backed up first (--json: \"backup\", its path\n"
+		"and size); a store newer than this bosun is refused (exit 65), naming the\n"
+		"bosun that reads it.",
 	.opts = migrate_opts, .flags = CMD_NEEDS_STORE, .fn = migrate_cmd,
 };
 

@@ -35,6 +35,22 @@ test_expect_success 'a store from a newer bosun is refused, exit 65' '
 	test_expect_code 65 bosun migrate 2>../err && test_grep "newer" ../err
 '
 
+test_expect_success 'the refusal names the bosun that reads the store, as docs/migrate.md shows' '
+	cd n && v=$(bosun --version | sed -n "s/^bosun \([^ ]*\).*/\1/p") && test -n "$v" &&
+	n=$(sqlite3 .git/bosun/state.db "select count(*) from meta where key like \"schema.%.bosun\"") &&
+	sqlite3 .git/bosun/state.db "pragma user_version = 12; insert into meta values (\"schema.12.bosun\", \"9.4.0\")" &&
+	cp .git/bosun/state.db ../before.db &&
+	test_expect_code 65 bosun migrate 2>../err &&
+	test_eq "bosun: state.db has schema version 12, newer than this bosun ($v) knows ($n); bosun 9.4.0 or newer reads it: upgrade bosun" "$(cat ../err)" &&
+	test_expect_code 65 bosun --json migrate >../out 2>/dev/null &&
+	test_grep "\"message\": \"state.db has schema version 12, .*bosun 9.4.0 or newer reads it: upgrade bosun\"" ../out &&
+	test_grep "\"exit\": 65" ../out &&
+	cmp .git/bosun/state.db ../before.db &&
+	sqlite3 .git/bosun/state.db "delete from meta where key = \"schema.12.bosun\"" &&
+	test_expect_code 65 bosun migrate 2>../err &&
+	test_eq "bosun: state.db has schema version 12, newer than this bosun knows ($n); upgrade bosun" "$(cat ../err)"
+'
+
 test_expect_success 'migrations run once when two processes race' '
 	new_repo race && commit "feat: a" &&
 	pids= &&

@@ -271,6 +271,28 @@ test_expect_success 'a new store is not backed up; without libarchive the migrat
 	test_grep "no backup before migrating" ../err && test_grep "schema 9" ../out
 '
 
+test_expect_success 'migrate --json reports the backup it took: path and size; null when none' '
+	new_repo mj && commit "feat: a" && bosun --json migrate >../out 2>/dev/null &&
+	python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert d[\"backup\"] is None, d" ../out &&
+	old_schema && bosun --json migrate >../out 2>../err &&
+	python3 - ../out ../err <<-\EOF &&
+	import json, os, sys
+	d = json.load(open(sys.argv[1]))
+	b = d["backup"]
+	assert d["applied"] == 1 and d["before"] == 8, d
+	assert os.path.isfile(b["path"]) and b["path"].endswith(".tar.zst"), b
+	assert b["bytes"] == os.path.getsize(b["path"]) > 0, b
+	assert b["path"] in open(sys.argv[2]).read()
+	EOF
+	bosun --json migrate >../out && bosun --json migrate --status >../out2 &&
+	for f in ../out ../out2; do
+		python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert d[\"backup\"] is None, d" $f || return 1
+	done &&
+	old_schema && env BOSUN_TEST_NO_LIBARCHIVE=1 "$BOSUN" --json migrate >../out 2>../err &&
+	test_grep "no backup before migrating" ../err &&
+	python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert d[\"backup\"] is None and d[\"applied\"] == 1, d" ../out
+'
+
 test_expect_success 'backup refuses a store a newer bosun migrated, as migrate does' '
 	new_repo nw && bosun migrate >/dev/null &&
 	sqlite3 .git/bosun/state.db "pragma user_version = 99" &&

@@ -170,6 +170,21 @@ test_expect_success 'many spawns at once never hand out a block twice' '
 	test_eq 26 "$(wc -l <../all)" && test_eq 26 "$(sort -u ../all | wc -l)"
 '
 
+test_expect_success 'a git worktree add that loses git'"'"'s own race (a registration read half-written) is tried again' '
+	new_repo race && git checkout -q -b main && commit "feat: a" &&
+	plan_of t 1 >plan.yml && bosun work plan plan.yml >/dev/null &&
+	mkdir -p ../rg/bin && cat >../rg/bin/git <<-EOF &&
+	#!/bin/sh
+	if [ "\$1 \$2" = "worktree add" ] && mkdir "$TRASH/rg/once" 2>/dev/null; then
+		echo "fatal: failed to read .git/worktrees/x/commondir: Success" >&2 && exit 128
+	fi
+	exec "$REAL_GIT" "\$@"
+	EOF
+	chmod +x ../rg/bin/git && PATH="$TRASH/rg/bin:$PATH" bosun work spawn >../out 2>../err &&
+	test -d ../rg/once && test -f ../race.work/t/w1/file.txt &&
+	test_eq work/t/w1 "$(git -C ../race.work/t/w1 symbolic-ref --short HEAD)"
+'
+
 # whole T N: every workstream w1..wN of task T in the repository k is a
 # finished worktree, and nothing else: git, the disk and the store agree
 # (gc finds nothing), no lock is left, its agent-free set-up complete.

@@ -345,9 +345,46 @@ static int read_proc(struct strbuf *text, const char *pid, const char *what)
 	return r;
 }
 
+/* Whether cmdline (/proc's, NUL-separated) runs git (an argument named
+ * "git", as the program or a script's path) and, with adding, its
+ * "worktree add". */
+static int runs_git(const struct strbuf *cmdline, int adding)
+{
+	const char *p = cmdline->buf, *end = cmdline->buf + cmdline->len, *base;
+	int git = 0, worktree = 0;
+
+	for (; p < end; p += strlen(p) + 1) {
+		base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+		if (!git) {
+			git = !strcmp(base, "git");
+			continue;
+		}
+		if (!adding)
+			return 1;
+		if (!worktree)
+			worktree = !strcmp(p, "worktree");
+		else if (!strcmp(p, "add"))
+			return 1;
+	}
+	return git && !adding;
+}
+
+/* Whether cmdline (as runs_git() reads) has an argument that is dir or a
+ * path inside it. */
+static int names_dir(const struct strbuf *cmdline, const char *dir)
+{
+	const char *p = cmdline->buf, *end = cmdline->buf + cmdline->len;
+	size_t dl = strlen(dir);
+
+	for (; p < end; p += strlen(p) + 1)
+		if (!strncmp(p, dir, dl) && (!p[dl] || p[dl] == '/'))
+			return 1;
+	return 0;
+}
+
 /*
  * A process other than us that works on dir: its working directory is in
- * it, its command line is a "git worktree" naming it, or its environment
+ * it, its command line is a git naming it (or a path inside), or its environment
  * points git at it (GIT_WORK_TREE, GIT_DIR: the "git reset --hard" and
  * "git symbolic-ref" that "git worktree add" runs, which outlive a killed
  * spawn: the git bosun started dies with it, its children do not). The
@@ -359,7 +396,7 @@ static long someone_in(const char *dir)
 	char cwd[4096];
 	struct dirent *e;
 	DIR *d = opendir("/proc");
-	size_t i, dl = strlen(dir);
+	size_t dl = strlen(dir);
 	long found = 0, pid;
 
 	if (!d)
@@ -379,11 +416,7 @@ static long someone_in(const char *dir)
 		}
 		if (read_proc(&text, e->d_name, "cmdline") < 0)
 			continue;
-		for (i = 0; i < text.len; i++)
-			if (!text.buf[i])
-				text.buf[i] = ' ';
-		if (strstr(text.buf, "git") && strstr(text.buf, "worktree") &&
-		    strstr(text.buf, dir)) {
+		if (runs_git(&text, 0) && names_dir(&text, dir)) {
 			found = pid;
 			break;
 		}
@@ -459,30 +492,6 @@ static int dir_in_repo(const char *dir, const char *common)
 	strbuf_release(&git);
 	strbuf_release(&text);
 	return r;
-}
-
-/* Whether cmdline (/proc's, NUL-separated) runs git (an argument named
- * "git", as the program or a script's path) and, with adding, its
- * "worktree add". */
-static int runs_git(const struct strbuf *cmdline, int adding)
-{
-	const char *p = cmdline->buf, *end = cmdline->buf + cmdline->len, *base;
-	int git = 0, worktree = 0;
-
-	for (; p < end; p += strlen(p) + 1) {
-		base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
-		if (!git) {
-			git = !strcmp(base, "git");
-			continue;
-		}
-		if (!adding)
-			return 1;
-		if (!worktree)
-			worktree = !strcmp(p, "worktree");
-		else if (!strcmp(p, "add"))
-			return 1;
-	}
-	return git && !adding;
 }
 
 /*

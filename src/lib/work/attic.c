@@ -323,7 +323,9 @@ static int clean_one(struct store *st, const struct work_where *w,
 				goto out;
 			res->attic = xstrdup(ref.buf);
 		}
-		if ((r = work_git(w->top, NULL, del)) < 0)
+		/* a lock a git killed with a clean left would block it for good */
+		if ((r = work_settle_ref_lock(w, tip.buf, dir)) < 0 ||
+		    (r = work_git(w->top, NULL, del)) < 0)
 			goto out;
 	} else {
 		error_clear();

@@ -200,27 +200,28 @@ out:
 }
 
 /*
- * A ref lock under refs/bosun/attic/ (only bosun writes there) left by a
- * git killed with SIGKILL blocks that ref for good. It is stale when no
- * git runs in the repository's top (where bosun runs its gits) or it is
- * older than any ref update takes.
+ * A ref lock left by a git killed with SIGKILL blocks that ref for good.
+ * For refs only bosun writes (refs/bosun/attic/, a branch of a worktree
+ * it removed) a lock is stale when no git runs in the repository's top
+ * (where bosun runs its gits) or in dir, or it is older than any ref
+ * update takes.
  */
-static int stale_lock(const struct work_where *w, const char *path)
+static int stale_lock(const struct work_where *w, const char *path, const char *dir)
 {
 	struct stat sb;
 
 	return lstat(path, &sb) == 0 &&
 	       (time_wall_ms() / 1000 - (long long)sb.st_mtime >= STALE_LOCK_S ||
-		!proc_any_in_dir(w->top, "git"));
+		(!proc_any_in_dir(w->top, "git") && (!dir || !proc_any_in_dir(dir, "git"))));
 }
 
-static int settle_ref_lock(const struct work_where *w, const char *ref)
+int work_settle_ref_lock(const struct work_where *w, const char *ref, const char *dir)
 {
 	struct strbuf lock = STRBUF_INIT;
 	int r = 0;
 
 	strbuf_addf(&lock, "%s/%s.lock", w->common_dir, ref);
-	if (stale_lock(w, lock.buf))
+	if (stale_lock(w, lock.buf, dir))
 		r = fs_unlink(lock.buf);
 	strbuf_release(&lock);
 	return r;
@@ -254,7 +255,7 @@ static int stray_locks(const struct work_where *w, const char *dir, int depth, i
 		strbuf_setlen(&ref, 0);
 		strbuf_add(&ref, p.buf, l > 5 ? l - 5 : 0);
 		if (l <= 5 || strcmp(p.buf + l - 5, ".lock") || fs_exists(ref.buf) ||
-		    !stale_lock(w, p.buf))
+		    !stale_lock(w, p.buf, NULL))
 			continue;
 		ALLOC_GROW(*out, *nr + 1, *alloc);
 		res = &(*out)[(*nr)++];
@@ -359,7 +360,7 @@ static int expired(const struct work_where *w, const struct work_config *wc, int
 		if (apply) {
 			const char *del[] = { "update-ref", "-d", line, NULL };
 			kill_point("expire");
-			if (settle_ref_lock(w, line) < 0 || work_git(w->top, NULL, del) < 0) {
+			if (work_settle_ref_lock(w, line, NULL) < 0 || work_git(w->top, NULL, del) < 0) {
 				res->error = xstrdup(error_message());
 				error_clear();
 				(*failed)++;

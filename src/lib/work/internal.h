@@ -32,6 +32,11 @@ int work_each_spawn(struct store *st,
  * and out filled, or 0. */
 int work_find_admin(const struct work_where *w, const char *dir, struct strbuf *out);
 
+/* Remove common_dir/REF.lock when a git killed with SIGKILL left it: no
+ * git runs in the repository's top or in dir (NULL: the top alone), or it
+ * is over a minute old (gc.c). For refs only bosun writes. */
+int work_settle_ref_lock(const struct work_where *w, const char *ref, const char *dir);
+
 /* Run git in dir (NULL: here); its stdout in out when out is set. */
 int work_git(const char *dir, struct strbuf *out, const char *const *args);
 /* The same, git getting SIGTERM when we die, even of SIGKILL (core/run's

@@ -117,6 +117,14 @@ test_expect_success 'a rule with keywords: a match without one, a file without o
 	test_no_grep "miss.txt" ../kw.pcre && test_no_grep "^hit.txt:2" ../kw.pcre
 '
 
+test_expect_success 'a rule that backtracks past its limit on one line still finds the next, both engines' '
+	mkdir -p "$TRASH/patho" && cd "$TRASH/patho" &&
+	printf "rules:\n  - id: patho\n    regex: \"(?:a|aa)+z\"\n" >r.yml &&
+	{ printf "x " && head -c 60 /dev/zero | tr "\\0" a && printf "X\nfine aaz here\n"; } >f.txt &&
+	both ../patho --rules r.yml f.txt && test_cmp ../patho.vs ../patho.pcre &&
+	test_grep "^f.txt:2:6: patho" ../patho.pcre
+'
+
 test_expect_success 'doctor: a warning with the fix, the scan still works' '
 	cd "$TRASH/kw" &&
 	BOSUN_DL_DENY=vectorscan test_expect_code 2 bosun doctor runtime.vectorscan >../out &&

@@ -63,6 +63,122 @@ uint64_t scan_hash(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/* ---- keywords without Vectorscan ----------------------------------------- */
+
+/*
+ * Which rules' keywords a file holds, in one pass over it whatever the
+ * number of rules: the distinct keywords of all rules, chained by the
+ * (lowercased) byte pair each begins with; at each position the pair is
+ * looked up, and only the keywords that begin so are compared. A rule
+ * with keywords is run on a file only when one of them is there (a match
+ * must hold one, so this finds the same). keywords_ok() then asks the
+ * same of each match.
+ */
+struct scan_keywords {
+	char **words;           /* distinct, lowercase (the rules' own) */
+	size_t *len;
+	size_t nr;
+	uint32_t *head;         /* byte pair (or 256 + byte, one-byte words)
+				 * -> first word + 1 beginning so, 0: none */
+	uint32_t *next;         /* per word: the next one + 1 of its pair */
+	uint32_t **of_rule;     /* per rule: its words' indices */
+	unsigned char lc[256];
+};
+
+static size_t keyword_index(struct scan_keywords *k, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < k->nr; i++)
+		if (!strcmp(k->words[i], word))
+			return i;
+	k->words = xrealloc(k->words, (k->nr + 1) * sizeof(*k->words));
+	k->len = xrealloc(k->len, (k->nr + 1) * sizeof(*k->len));
+	k->words[k->nr] = (char *)word;
+	k->len[k->nr] = strlen(word);
+	return k->nr++;
+}
+
+static struct scan_keywords *keywords_new(const struct scan_rules *rs)
+{
+	struct scan_keywords *k = xcalloc(1, sizeof(*k));
+	size_t i, j, slot;
+
+	for (i = 0; i < 256; i++)
+		k->lc[i] = (unsigned char)tolower((int)i);
+	k->of_rule = xcalloc(rs->nr, sizeof(*k->of_rule));
+	for (i = 0; i < rs->nr; i++) {
+		const struct scan_rule *rule = rs->items[i];
+
+		if (!rule->nr_keywords)
+			continue;
+		k->of_rule[i] = xcalloc(rule->nr_keywords, sizeof(**k->of_rule));
+		for (j = 0; j < rule->nr_keywords; j++)
+			k->of_rule[i][j] = (uint32_t)keyword_index(k, rule->keywords[j]);
+	}
+	k->head = xcalloc(65536 + 256, sizeof(*k->head));
+	k->next = xcalloc(k->nr + 1, sizeof(*k->next));
+	for (i = k->nr; i-- > 0;) {
+		const unsigned char *w = (const unsigned char *)k->words[i];
+
+		if (!k->len[i])
+			continue;
+		slot = k->len[i] == 1 ? 65536 + (size_t)w[0] : (size_t)w[0] << 8 | w[1];
+		k->next[i] = k->head[slot];
+		k->head[slot] = (uint32_t)i + 1;
+	}
+	return k;
+}
+
+static void keywords_free(struct scan_keywords *k, size_t nr_rules)
+{
+	size_t i;
+
+	if (!k)
+		return;
+	for (i = 0; i < nr_rules; i++)
+		free(k->of_rule[i]);
+	free(k->of_rule);
+	free(k->words);
+	free(k->len);
+	free(k->head);
+	free(k->next);
+	free(k);
+}
+
+/* Mark in seen (one byte per keyword, cleared here) the keywords that
+ * data[from, len) holds, in any case. */
+static void keywords_find(const struct scan_keywords *k, const char *data, size_t from,
+			  size_t len, unsigned char *seen)
+{
+	const unsigned char *d = (const unsigned char *)data, *lc = k->lc;
+	size_t i, found = 0, n;
+	uint32_t w;
+
+	memset(seen, 0, k->nr);
+	for (i = from; i < len && found < k->nr; i++) {
+		for (w = k->head[65536 + lc[d[i]]]; w; w = k->next[w - 1])
+			if (!seen[w - 1]) {
+				seen[w - 1] = 1;
+				found++;
+			}
+		if (i + 1 == len)
+			break;
+		for (w = k->head[(size_t)lc[d[i]] << 8 | lc[d[i + 1]]]; w; w = k->next[w - 1]) {
+			const char *word = k->words[w - 1];
+
+			if (seen[w - 1] || (n = k->len[w - 1]) > len - i)
+				continue;
+			while (n > 2 && lc[d[i + n - 1]] == (unsigned char)word[n - 1])
+				n--;
+			if (n == 2) {
+				seen[w - 1] = 1;
+				found++;
+			}
+		}
+	}
+}
+
 /* ---- the database -------------------------------------------------------- */
 
 static uint64_t rules_key(const struct scan_rules *rs)
@@ -234,6 +350,7 @@ int scan_engine_new(struct scan_engine **out, struct scan_rules *rules,
 	e->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
 	if (e->pcre_only) {
+		e->kw = keywords_new(rules);
 		*out = e;
 		return 0;
 	}
@@ -265,6 +382,7 @@ void scan_engine_free(struct scan_engine *e)
 	if (e->sdb)
 		hs_free_database(e->sdb);
 	free(e->sdb_err);
+	keywords_free(e->kw, e->nr);
 	pcre2_match_context_free(e->mctx);
 	pthread_mutex_destroy(&e->lock);
 	free(e->flags);
@@ -308,6 +426,8 @@ struct scan_worker *scan_worker_new(struct scan_engine *e)
 	w->last_end = xcalloc(e->nr, sizeof(*w->last_end));
 	w->long_tries = xcalloc(e->nr, sizeof(*w->long_tries));
 	w->unsure = xcalloc(e->nr, sizeof(*w->unsure));
+	if (e->kw)
+		w->kw_seen = xcalloc(e->kw->nr + 1, 1);
 	return w;
 }
 
@@ -322,6 +442,7 @@ void scan_worker_free(struct scan_worker *w)
 	free(w->last_end);
 	free(w->long_tries);
 	free(w->unsure);
+	free(w->kw_seen);
 	free(w->pend);
 	strbuf_release(&w->buf);
 	strbuf_release(&w->fpath);
@@ -533,9 +654,10 @@ static void decide(struct scan_worker *w, size_t id, size_t ms, size_t me,
 	f->offset = w->base + ss;
 }
 
-/* PCRE2 over [start, limit) for the matches of rule id starting before to. */
-static void confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
-		       int group, size_t start, size_t to, size_t limit)
+/* PCRE2 over [start, limit) for the matches of rule id starting before
+ * to. SIZE_MAX, or where a search gave up (its match limit). */
+static size_t confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
+			 int group, size_t start, size_t to, size_t limit)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
 	size_t off, ms, me;
@@ -551,6 +673,8 @@ static void confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
 			rc = pcre2_match(re, (PCRE2_SPTR)w->data, limit, off, 0, w->md,
 					 w->e->mctx);
 		}
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			return off;
 		if (rc < 0 || ov[0] >= to)
 			break;
 		ms = ov[0];
@@ -563,6 +687,23 @@ static void confirm_in(struct scan_worker *w, size_t id, pcre2_code *re,
 		else
 			decide(w, id, ms, me, ms, me);
 	}
+	return SIZE_MAX;
+}
+
+/* confirm_in(), but a search that gives up (a regex that backtracks past
+ * its limit) goes on from the next line, at most LONG_TRIES times per rule
+ * and file, so that such a rule neither blinds the rest of the file nor
+ * makes it slow. */
+static void confirm_lines(struct scan_worker *w, size_t id, pcre2_code *re, int group,
+			  size_t from, size_t to, size_t limit)
+{
+	const char *nl;
+	size_t at;
+
+	while ((at = confirm_in(w, id, re, group, from, to, limit)) < to &&
+	       w->long_tries[id]++ < LONG_TRIES &&
+	       (nl = memchr(w->data + at, '\n', to - at)))
+		from = (size_t)(nl - w->data) + 1;
 }
 
 /* Confirm the candidates of rule id around the end report `to`. */
@@ -580,14 +721,14 @@ static void confirm(struct scan_worker *w, size_t id, size_t to)
 	if (start < w->last_end[id])
 		start = w->last_end[id];
 	limit = w->len - to > WINDOW_AHEAD ? to + WINDOW_AHEAD : w->len;
-	confirm_in(w, id, re, group, start, to, limit);
+	confirm_lines(w, id, re, group, start, to, limit);
 	if (w->covered[id] < to && back >= WINDOW_BACK && start > w->last_end[id] &&
 	    !(w->e->flags[id] & HS_FLAG_PREFILTER) && w->long_tries[id] < LONG_TRIES) {
 		size_t far = to > LONG_BACK ? to - LONG_BACK : 0;
 
 		w->long_tries[id]++;
-		confirm_in(w, id, re, group, far > w->last_end[id] ? far : w->last_end[id],
-			   to, limit);
+		confirm_lines(w, id, re, group, far > w->last_end[id] ? far : w->last_end[id],
+			      to, limit);
 	}
 	if (to > w->covered[id])
 		w->covered[id] = to;
@@ -616,28 +757,45 @@ static int path_skips(struct scan_worker *w, size_t id)
 	return skip;
 }
 
+/* Whether data holds one of rule id's keywords, or it has none (after
+ * keywords_find()). */
+static int keywords_seen(const struct scan_worker *w, size_t id)
+{
+	const struct scan_rule *rule = w->e->rules->items[id];
+	size_t j;
+
+	for (j = 0; j < rule->nr_keywords; j++)
+		if (w->kw_seen[w->e->kw->of_rule[id][j]])
+			return 1;
+	return !rule->nr_keywords;
+}
+
 /*
  * Without Vectorscan: the matches of every rule that start in
  * [covered, cut) of data (file offsets from base), searched with the
  * subject reaching to the end of data, so a match is seen whole when it
- * is no longer than what lies beyond cut. A rule with keywords is only
- * run when one of them is in what the search would see: a match must
- * hold one. Then covered moves to cut (or past the last match), where
- * the next pass of a stream goes on.
+ * is no longer than what lies beyond cut. A rule with keywords runs only
+ * when one of them is in what its search sees. Then covered moves to cut
+ * (or past the last match), where the next pass of a stream goes on.
  */
 static void pcre_pass(struct scan_worker *w, size_t cut)
 {
-	size_t id, from;
+	size_t id, from = SIZE_MAX;
 	pcre2_code *re;
 	int group;
 
+	for (id = 0; id < w->e->nr; id++)
+		if (w->covered[id] < from)
+			from = w->covered[id];
+	if (from >= cut)
+		return;
+	keywords_find(w->e->kw, w->data, from, w->len, w->kw_seen);
 	for (id = 0; id < w->e->nr; id++) {
 		from = w->covered[id];
 		if (from >= cut || (w->unsure[id] && path_skips(w, id)))
 			continue;
-		if (keywords_ok(w->e->rules->items[id], w->data + from, w->len - from) &&
-		    (re = rule_code(w, id, &group)))
-			confirm_in(w, id, re, group, from, cut, w->len);
+		if (keywords_seen(w, id) && (re = rule_code(w, id, &group)))
+			confirm_lines(w, id, re, group, from, cut, w->len);
 		if (w->covered[id] < cut)
 			w->covered[id] = cut;
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct hs_database;
+struct scan_keywords;
 struct hs_scratch;
 struct pcre2_real_match_context_8;
 struct pcre2_real_match_data_8;
@@ -33,6 +34,7 @@ struct scan_engine {
 	int cached;
 	int pcre_only;          /* no Vectorscan: every rule's regex through
 				 * PCRE2 over the whole content (engine.c) */
+	struct scan_keywords *kw;       /* then: the rules' keywords */
 	size_t live_files, live_bytes;  /* scanned so far (atomic) */
 };
 
@@ -44,6 +46,7 @@ struct scan_worker {
 	size_t *covered;        /* per rule: end reports up to here are done */
 	size_t *last_end;       /* per rule: end of the last confirmed match */
 	unsigned *long_tries;   /* per rule: windows reaching back LONG_BACK */
+	unsigned char *kw_seen; /* per keyword (PCRE2 only): in the content */
 	unsigned char *unsure;  /* per rule: its path lists not yet tried on
 				 * this file (they are, at its first report) */
 	int global_paths;       /* the global allowlist's paths: -1 not yet

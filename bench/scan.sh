@@ -3,7 +3,9 @@
 # preset) on a real tree nobody here wrote: a pinned npm install of webpack,
 # eslint, typescript, rxjs and date-fns (>= 40 MB, >= 10,000 files), with a single-pattern
 # ripgrep (or grep -r) over the same tree as the floor; bosun's CPU time
-# too, and how long compiling its rules takes (no cache). See bench/README.md.
+# too, and how long compiling its rules takes (no cache); and bosun without
+# Vectorscan (BOSUN_DL_DENY=vectorscan: PCRE2 only, the degraded mode)
+# against bosun with it and against secretlint. See bench/README.md.
 #
 #	bench/scan.sh [--strict] [PATH/TO/bosun]
 #
@@ -109,6 +111,22 @@ if [ -z "$bcell" ]; then
 fi
 cpu=${cpu:-}
 
+# Without Vectorscan (the degraded mode, PCRE2 only): the same tree.
+p='' pcell='' pcpu=''
+if (cd "$tree" && hyperfine -N --style basic --runs "$SCAN_RUNS" --warmup 1 -i \
+	--export-json "$BENCH_OUT/json/bosun-pcre2.json" --command-name bosun-pcre2 \
+	-- "env BOSUN_DL_DENY=vectorscan $bosun scan secrets .") >"$BENCH_OUT/logs/bosun-pcre2.log" 2>&1 &&
+	bench_json_field "$BENCH_OUT/json/bosun-pcre2.json" median; then
+	p=$REPLY
+	bench_fmt_s "$p"
+	pcell=$REPLY
+	bench_json_field "$BENCH_OUT/json/bosun-pcre2.json" user && cu=$REPLY &&
+		bench_json_field "$BENCH_OUT/json/bosun-pcre2.json" system &&
+		pcpu=$(awk -v u="$cu" -v s="$REPLY" 'BEGIN { print u + s }')
+else
+	pcell=failed
+fi
+
 # Compiling the rules: what the first scan (the first hook) after a change
 # of rules pays before the cache holds them. One small file, no cache.
 compile='' ccell=''
@@ -191,7 +209,7 @@ fi
 # secretlint may not finish the whole tree in any reasonable time; both
 # also scan one pinned subtree (date-fns's locales: thousands of small
 # real files), so that there is always an exact ratio on identical input.
-sub=$tree/date-fns/locale sub_b='' sub_sl='' sub_cell=''
+sub=$tree/date-fns/locale sub_b='' sub_p='' sub_sl='' sub_cell=''
 if [ -d "$sub" ] && [ -n "${slbin:-}" ]; then
 	sub_files=$(find "$sub" -type f | wc -l)
 	sub_mb=$(du -sk "$sub" | awk '{ printf "%.1f", $1 / 1024 }')
@@ -200,6 +218,13 @@ if [ -d "$sub" ] && [ -n "${slbin:-}" ]; then
 		>"$BENCH_OUT/logs/sub-bosun.log" 2>&1 &&
 		bench_json_field "$BENCH_OUT/json/sub-bosun.json" median; then
 		sub_b=$REPLY
+	fi
+	if (cd "$sub" && hyperfine -N --style basic --runs "$SCAN_RUNS" --warmup 1 -i \
+		--export-json "$BENCH_OUT/json/sub-pcre2.json" \
+		-- "env BOSUN_DL_DENY=vectorscan $bosun scan secrets .") \
+		>"$BENCH_OUT/logs/sub-pcre2.log" 2>&1 &&
+		bench_json_field "$BENCH_OUT/json/sub-pcre2.json" median; then
+		sub_p=$REPLY
 	fi
 	t0=$EPOCHREALTIME rc=0
 	(cd "$sub" && timeout "$slto" "$slbin" --secretlintrc "$rc_file" --format json \
@@ -250,6 +275,25 @@ if [ -n "$sub_b" ] && [ -n "$sub_sl" ]; then
 	bench_row "vs secretlint, date-fns/locale ($sub_files files, $sub_mb MB)" "$sub_bc" "$sub_cell" "$ratio faster" ">= ${T_SECRETLINT}x faster" "$REPLY"
 elif [ -n "${slbin:-}" ]; then
 	bench_row "vs secretlint, date-fns/locale" "${sub_b:-failed}" "skipped (secretlint did not finish)" "-" ">= ${T_SECRETLINT}x faster" SKIP
+fi
+# The degraded mode: the same findings, slower; no target of its own
+# beyond beating secretlint by the same margin.
+if [ -n "$p" ] && [ -n "$b" ]; then
+	bench_ratio "$p" "$b"
+	bench_row "scan secrets without Vectorscan (PCRE2 only)" "$pcell" "with Vectorscan: $bcell" "$REPLY the time" "-" INFO
+	if [ -n "$pcpu" ] && [ -n "$cpu" ]; then
+		bench_fmt_s "$pcpu"; pc=$REPLY
+		bench_fmt_s "$cpu"
+		bench_row "the same, CPU (user + system)" "$pc" "with Vectorscan: $REPLY" "$(bench_ratio "$pcpu" "$cpu"; echo "$REPLY") the CPU" "-" INFO
+	fi
+else
+	bench_row "scan secrets without Vectorscan (PCRE2 only)" "${pcell:-failed}" "-" "-" "-" FAIL
+fi
+if [ -n "$sub_p" ] && [ -n "$sub_sl" ]; then
+	bench_fmt_s "$sub_p"; sub_pc=$REPLY
+	bench_ratio "$sub_sl" "$sub_p"; ratio=$REPLY
+	bench_check "$(awk -v a="$sub_sl" -v b="$sub_p" 'BEGIN { print a / b }')" ">=" "$T_SECRETLINT"
+	bench_row "without Vectorscan vs secretlint, date-fns/locale" "$sub_pc" "$sub_cell" "$ratio faster" ">= ${T_SECRETLINT}x faster" "$REPLY"
 fi
 echo
 rc=0

@@ -339,6 +339,8 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	make_plan(cfg, &w, older, &plan);
 	if (store_cache(cfg, &w, older, ca.dry_run, &st, &plan) < 0) {
 		print_warning(ctx, "the store's cache: %s", error_message());
+		log_event(LOG_DEGRADED, "clean", "the store's cache was left alone: %s",
+			  error_message());
 		error_clear();
 		failed = 1;
 	}

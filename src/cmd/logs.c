@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/fswatch.h"
 #include "core/log.h"
 #include "core/redact.h"
 #include "core/sigchain.h"
@@ -36,7 +37,7 @@ static const struct option logs_opts[] = {
 	OPT_STRING(0, "level", &la.level, "LEVEL",
 		   "only LEVEL and above: debug, info, warn, degraded, error"),
 	OPT_STRING(0, "command", &la.command, "C", "only the entries of command C"),
-	OPT_BOOL('f', "follow", &la.follow, "print new lines as they come, until interrupted"),
+	OPT_BOOL('f', "follow", &la.follow, "print new lines as they come (inotify), until interrupted"),
 	OPT_BOOL(0, "full", &la.full, "stats: read every file from the start"),
 	OPT_END(),
 };
@@ -292,51 +293,68 @@ static void notice(struct bosun_ctx *ctx, const char *path, const char *what)
 		fprintf(stderr, "bosun: '%s' %s; reading it from the start\n", path, what);
 }
 
-/* One poll of one file: the new lines, and a rotation or truncation. */
+/* One look at one file: the new lines, and a rotation or truncation. A
+ * file found moved is read to its end, then the new one at its path from
+ * its start, in the same look (a watch may not wake us again for it). */
 static int follow_one(struct show *sh, struct logs_reader *rd,
 		      const struct logs_source *src)
 {
-	int r;
+	int pass, r;
 
 	sh->path = src->path;
-	if (rd->fd < 0) {
-		if (!fs_exists(src->path))
+	for (pass = 0; pass < 2; pass++) {
+		if (rd->fd < 0) {
+			if (!fs_exists(src->path))
+				return 0;
+			if ((r = logs_reader_open(rd, src, NULL)) < 0)
+				return r == -BOSUN_ENOTFOUND ? (error_clear(), 0) : r;
+		}
+		if ((r = logs_reader_read(rd, show_entry, sh, 0)) < 0)
+			return r;
+		if (!logs_reader_moved(rd))
 			return 0;
-		if ((r = logs_reader_open(rd, src, NULL)) < 0)
-			return r == -BOSUN_ENOTFOUND ? (error_clear(), 0) : r;
+		/* What was written to the old file before it moved comes first. */
+		if ((r = logs_reader_read(rd, show_entry, sh, 1)) < 0)
+			return r;
+		notice(sh->ctx, src->path, "was rotated, moved or truncated");
+		logs_reader_close(rd);
 	}
-	if ((r = logs_reader_read(rd, show_entry, sh, 0)) < 0)
-		return r;
-	if (!logs_reader_moved(rd))
-		return 0;
-	/* What was written to the old file before it moved comes first. */
-	if ((r = logs_reader_read(rd, show_entry, sh, 1)) < 0)
-		return r;
-	notice(sh->ctx, src->path, "was rotated, moved or truncated");
-	logs_reader_close(rd);
 	return 0;
 }
 
+/* Until SIGINT or SIGTERM: each file's watch is (re)armed before it is
+ * read, so a write after the read wakes the wait; interval is how long a
+ * wait lasts without an event (the only wake-up when inotify cannot be
+ * had: then it polls). */
 static int follow(struct show *sh, struct files *fs, struct logs_reader *rds,
 		  long long interval)
 {
+	struct fswatch w = FSWATCH_INIT;
 	size_t i;
 	int r = 0;
 
+	if (fswatch_init(&w) < 0) {
+		log_event(LOG_DEGRADED, "logs", "--follow polls every %lld ms: %s",
+			  interval, error_message());
+		error_clear();
+	}
 	stop_follow = 0;
 	sigchain_push(SIGINT, on_stop);
 	sigchain_push(SIGTERM, on_stop);
 	while (!stop_follow) {
-		fflush(stdout);
-		if (time_sleep_until(time_mono_ms() + interval, &stop_follow))
-			break;
 		for (i = 0; i < fs->nr && r >= 0; i++)
-			r = follow_one(sh, &rds[i], &fs->v[i]);
+			if ((r = fswatch_add(&w, fs->v[i].path)) >= 0)
+				r = follow_one(sh, &rds[i], &fs->v[i]);
 		if (r < 0)
 			break;
+		fflush(stdout);
+		if ((r = fswatch_wait(&w, time_mono_ms() + interval, &stop_follow)) < 0)
+			break;
+		r = 0;
 	}
 	sigchain_pop(SIGTERM);
 	sigchain_pop(SIGINT);
+	fswatch_release(&w);
 	fflush(stdout);
 	return r;
 }

@@ -215,6 +215,72 @@ test_expect_success '--follow prints new lines as they come and ends on SIGINT' 
 	kill -INT $pid && wait $pid
 '
 
+# follow_bg VAR=VALUE... BOSUN ARGS...: run it (env) in the background, its
+# output in ../follow and ../ferr, its pid in ../follow.pid
+follow_bg() {
+	env "$@" >../follow 2>../ferr &
+	echo $! >../follow.pid
+}
+
+# inotify_fd PID: the process holds an inotify instance
+inotify_fd() {
+	ls -l "/proc/$1/fd" | grep -q "anon_inode:inotify"
+}
+
+# notices N: the follower said N times that its file moved
+notices() {
+	test "$(grep -c "was rotated, moved or truncated" ../ferr)" -eq "$1"
+}
+
+# follow_through LOG: with a follower of LOG running (../follow.pid), new
+# lines, a truncation, a rotation (the old file's last line, written just
+# before the move, read before the new file) and a removal are each
+# followed; every wait is bounded.
+follow_through() {
+	wait_for 8 grep -q "line 3 of hour 20" ../follow &&
+	gen 4 20 | tail -n 1 >>"$1" &&
+	wait_for 8 grep -q "line 4 of hour 20" ../follow &&
+	: >"$1" && wait_for 8 grep -q "truncated" ../ferr &&
+	gen 2 21 >>"$1" &&
+	wait_for 8 grep -q "line 2 of hour 21" ../follow &&
+	gen 3 21 | tail -n 1 >>"$1" && mv "$1" "$1.1" && gen 1 22 >"$1" &&
+	wait_for 8 grep -q "line 1 of hour 22" ../follow &&
+	wait_for 8 grep -q "line 3 of hour 21" ../follow &&
+	test_eq 2 "$(grep -c "was rotated, moved or truncated" ../ferr)" &&
+	rm "$1" && wait_for 8 notices 3 &&
+	gen 2 23 >"$1" &&
+	wait_for 8 grep -q "line 2 of hour 23" ../follow &&
+	test_eq 1 "$(grep -c "line 4 of hour 20" ../follow)" &&
+	test_eq 1 "$(grep -c "line 1 of hour 22" ../follow)"
+}
+
+test_expect_success '--follow waits on inotify: a 10 s interval, yet lines, truncation, rotation, removal come at once' '
+	cd r && gen 3 20 >other.log &&
+	follow_bg BOSUN_LOGS_FOLLOW_INTERVAL=10s "$BOSUN" logs --follow other.log &&
+	pid=$(cat ../follow.pid) &&
+	wait_for 8 grep -q "line 3 of hour 20" ../follow && inotify_fd $pid &&
+	follow_through other.log &&
+	kill -INT $pid && wait $pid
+'
+
+test_expect_success '--follow without inotify polls (a DEGRADED event says so), the same' '
+	cd r && rm -f other.log other.log.1 && gen 3 20 >other.log &&
+	follow_bg BOSUN_TEST_NO_INOTIFY=1 BOSUN_LOGS_FOLLOW_INTERVAL=20ms "$BOSUN" logs --follow other.log &&
+	pid=$(cat ../follow.pid) &&
+	wait_for 8 grep -q "line 3 of hour 20" ../follow && ! inotify_fd $pid &&
+	follow_through other.log &&
+	kill -TERM $pid && wait $pid &&
+	test_grep "\"level\":\"degraded\",\"event\":\"logs\".*--follow polls every 20 ms: inotify is off" "$logdir/bosun.log"
+'
+
+test_expect_success '--follow of bosun.log not there yet waits for it, by its folder' '
+	cd r && rm -f "$logdir"/bosun.log* &&
+	follow_bg BOSUN_LOGS_FOLLOW_INTERVAL=10s "$BOSUN" logs --follow &&
+	pid=$(cat ../follow.pid) && wait_for 8 inotify_fd $pid &&
+	gen 1 9 >"$logdir/bosun.log" && wait_for 8 grep -q "line 1 of hour 9" ../follow &&
+	kill -INT $pid && wait $pid
+'
+
 test_expect_success 'BOSUN_LOG lines written by bosun itself are read back' '
 	cd r && rm -f "$logdir"/bosun.log* &&
 	commit "feat: a" && bosun scan secrets >/dev/null &&

@@ -64,6 +64,8 @@ store_entries() {
 	insert into cache_entries values ('work/commit/$GONE1', 'v', NULL, $now);
 	insert into cache_entries values ('work/merge/$head/$GONE2', 'v', NULL, $now);
 	insert into cache_entries values ('work/heartbeat/t/gone', 'v', NULL, $now);
+	insert into cache_entries values ('work/wtstatus/$PWD', 'v', NULL, $now);
+	insert into cache_entries values ('work/wtstatus/$PWD/gone-wt', 'v', NULL, $now);
 	insert into cache_entries values ('other/old', 'v', NULL, $((now - 30 * 86400000)));
 	insert into cache_entries values ('other/young', 'v', NULL, $now);"
 }
@@ -75,7 +77,7 @@ cache_keys() {
 
 # cache_kept: what the store's cache holds after a clean
 cache_kept() {
-	printf "%s\n" "logs:$PWD/kept.log" "other/young" "work/commit/$(git rev-parse HEAD)"
+	printf "%s\n" "logs:$PWD/kept.log" "other/young" "work/commit/$(git rev-parse HEAD)" "work/wtstatus/$PWD"
 }
 
 # listing: every file clean may touch, for before/after comparisons (the
@@ -110,9 +112,10 @@ test_expect_success '--dry-run lists what would go, with sizes, and removes noth
 	test_grep "^would remove  store  *53 B  work/commit/$GONE1 (a commit it is for is gone)" ../out &&
 	test_grep "^would remove  store .*work/merge/.*/$GONE2 (a commit it is for is gone)" ../out &&
 	test_grep "^would remove  store .*work/heartbeat/t/gone (its workstream is gone)" ../out &&
+	test_grep "^would remove  store .*work/wtstatus/$PWD/gone-wt (its worktree is gone)" ../out &&
 	test_grep "^would remove  store .*other/old (a cache entry not put again in 30 days)" ../out &&
-	test_no_grep "kept.log\|young\|commit/$(git rev-parse HEAD)" ../out &&
-	test_grep "^would remove 16 items, " ../out
+	test_no_grep "kept.log\|young\|commit/$(git rev-parse HEAD)\|wtstatus/$PWD " ../out &&
+	test_grep "^would remove 17 items, " ../out
 '
 
 test_expect_success '-v also lists what a running process holds' '
@@ -171,6 +174,7 @@ test_expect_success 'a store clean cannot open is a warning and exit 1; the rest
 	printf "old" >"$cache/s-old.db" && touch -d "30 days ago" "$cache/s-old.db" &&
 	test_expect_code 1 env BOSUN_STORE_URL=nosuch:x "$BOSUN" clean --dry-run >../out 2>../err &&
 	test_grep "the store.s cache: .*nosuch" ../err && test_grep "s-old.db" ../out &&
+	test_grep "\"level\":\"degraded\",\"event\":\"clean\".*the store.s cache was left alone: .*nosuch" "$logs/bosun.log" &&
 	test_no_grep "store " ../out &&
 	db=$(git rev-parse --git-common-dir)/bosun/state.db && v=$(sqlite3 "$db" "pragma user_version") &&
 	sqlite3 "$db" "pragma user_version = 999" &&

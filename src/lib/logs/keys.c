@@ -78,7 +78,7 @@ const struct config_key logs_config_keys[] = {
 	  "other logs: a list of {path, format: json|text, fields: {time, level, message, component}}",
 	  check_sources },
 	{ "logs.follow_interval", CFG_DURATION, "250",
-	  "how often logs --follow looks for new lines" },
+	  "how often logs --follow looks for new lines without an inotify event (polls, without inotify)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

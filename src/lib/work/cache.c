@@ -2,7 +2,8 @@
  * cache.c - which of work's entries in the store's cache are for things
  * that no longer exist, for bosun clean (docs/clean.md). The keys are those
  * status.c and predict.c put: "work/heartbeat/TASK/ID" (a workstream),
- * "work/commit/C", "work/branch/TIP/HEAD" and "work/merge/A/B" (commits).
+ * "work/wtstatus/DIR" (a worktree), "work/commit/C", "work/branch/TIP/HEAD"
+ * and "work/merge/A/B" (commits).
  */
 #include "lib/work/work.h"
 
@@ -12,8 +13,10 @@
 #include "lib/git/run.h"
 #include "lib/store/store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const commit_kinds[] = { "work/commit/", "work/branch/",
 					    "work/merge/", NULL };
@@ -93,6 +96,13 @@ int work_cache_gone(struct store *st, const char *gitdir,
 
 		if (why[i])
 			continue;
+		if (!strncmp(key, "work/wtstatus/", 14)) {
+			struct stat sb;
+
+			if (lstat(key + 14, &sb) < 0 && errno == ENOENT)
+				why[i] = xstrdup("its worktree is gone");
+			continue;
+		}
 		if (!strncmp(key, "work/heartbeat/", 15)) {
 			r = store_work_get(st, key + 15, &it);
 			store_work_clear(&it);

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/meter.h"
 #include "lib/backup/backup.h"
 #include "lib/config/config.h"
 #include "lib/git/repo.h"
@@ -77,29 +78,6 @@ static json_t *files_json(const struct backup_set *set)
 	return files;
 }
 
-/* The progress line's text: "writing, 3 of 40 files, 1.2 MB of 9.0 MB". */
-static void progress_text(struct strbuf *sb, void *data)
-{
-	struct backup_progress p;
-
-	backup_progress_read(data, &p);
-	if (!p.phase)
-		return;
-	strbuf_addf(sb, "%s, %zu", p.phase, p.files);
-	if (p.files_total)
-		strbuf_addf(sb, " of %zu", p.files_total);
-	strbuf_addstr(sb, p.files_total == 1 || (!p.files_total && p.files == 1) ?
-		      " file" : " files");
-	if (p.bytes_total || p.bytes) {
-		strbuf_addstr(sb, ", ");
-		progress_add_bytes(sb, (uint64_t)p.bytes);
-		if (p.bytes_total) {
-			strbuf_addstr(sb, " of ");
-			progress_add_bytes(sb, (uint64_t)p.bytes_total);
-		}
-	}
-}
-
 /* ------------------------------------------------------------ backup */
 
 static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
@@ -107,7 +85,7 @@ static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct backup_env env = BACKUP_ENV_INIT;
 	struct backup_set set = BACKUP_SET_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT;
-	struct backup_progress counts = { NULL, 0, 0, 0, 0 };
+	struct meter counts = METER_INIT;
 	struct progress *prog = NULL;
 	long long bytes = 0;
 	size_t i;
@@ -125,7 +103,7 @@ static int backup_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		strbuf_addstr(&path, backup_args.output);
 	else
 		backup_new_path(&path, &env, "backup");
-	prog = progress_start(ctx, "backing up", progress_text, &counts);
+	prog = progress_start(ctx, "backing up", &counts, "file");
 	r = backup_collect(&set, &env, "backup");
 	if (r >= 0)
 		r = backup_write(&set, path.buf);
@@ -290,7 +268,7 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct restore_plan plan = RESTORE_PLAN_INIT;
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, report = STRBUF_INIT;
-	struct backup_progress counts = { NULL, 0, 0, 0, 0 };
+	struct meter counts = METER_INIT;
 	struct progress *prog = NULL;
 	char *snapshot = NULL;
 	int r, settled = 0, locked = 0;
@@ -307,7 +285,7 @@ static int restore_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	env.progress = set.progress = &counts;
-	prog = progress_start(ctx, "restoring", progress_text, &counts);
+	prog = progress_start(ctx, "restoring", &counts, "file");
 	/* The whole archive is read and checked before anything is touched. */
 	if ((r = backup_read(&set, argv[0])) < 0)
 		goto out;

@@ -5,11 +5,13 @@
  * --dry-run say what would go (lib/clean, docs/clean.md).
  */
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "bosun-config.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/pidfile.h"
 #include "core/time.h"
 #include "lib/clean/clean.h"
@@ -308,6 +310,8 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct where w = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, NULL };
 	struct lockfile lk = LOCKFILE_INIT;
 	struct strbuf lock_path = STRBUF_INIT;
+	struct meter counts = METER_INIT;
+	struct progress *prog = NULL;
 	struct config *cfg;
 	struct store *st = NULL;
 	long long older, budget = -1, stays = 0, removed = 0;
@@ -327,6 +331,8 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if (budget_s && *budget_s && (r = clean_parse_size(budget_s, &budget)) < 0)
 		return r;
 	find_places(ctx, cfg, &w);
+	plan.progress = &counts;
+	prog = progress_start(ctx, "cleaning", &counts, "item");
 	/* One clean at a time per user: a second waits for the first, and a
 	 * killed one's lock is taken over (pidfile.h's owner lock). */
 	if (!ca.dry_run) {
@@ -350,6 +356,8 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		failed = 1;
 		error_clear();
 	}
+	progress_stop(prog);
+	prog = NULL;
 	doc = json_object();
 	items = json_array();
 	json_object_set_new(doc, "dry_run", json_boolean(ca.dry_run));
@@ -381,6 +389,7 @@ static int clean_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	}
 	r = failed ? BOSUN_EFAIL : 0;
 out:
+	progress_stop(prog);
 	if (lk.fd >= 0 || lk.lock_path)
 		lock_rollback(&lk);
 	json_decref(doc);

@@ -5,8 +5,10 @@
  */
 #include "bosun-config.h"
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "core/error.h"
+#include "core/meter.h"
 #include "lib/config/config.h"
 #include "lib/doctor/doctor.h"
 #include "lib/git/repo.h"
@@ -110,12 +112,18 @@ static int run_checks(struct bosun_ctx *ctx, struct doctor_env *env, int argc,
 {
 	struct doctor_report rep = DOCTOR_REPORT_INIT;
 	const struct doctor_check **sel = NULL;
+	struct meter counts = METER_INIT;
+	struct progress *prog;
 	size_t nr, i;
 	int r;
 
 	if ((r = doctor_select(&sel, &nr, (const char *const *)argv, (size_t)argc)) < 0)
 		return r;
+	env->progress = &counts;
+	prog = progress_start(ctx, "checking", &counts, "check");
 	doctor_run(&rep, env, sel, nr);
+	progress_stop(prog);
+	env->progress = NULL;
 	if (ctx->json) {
 		out_json(doctor_report_json(&rep, env));
 	} else {

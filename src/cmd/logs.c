@@ -4,12 +4,14 @@
  * that the next pass reads only what was appended (lib/logs, docs/logs.md).
  */
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/fswatch.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/redact.h"
 #include "core/sigchain.h"
 #include "core/time.h"
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LOG_ROTATED 4   /* bosun.log.1 ... bosun.log.4 (core/log.c) */
@@ -53,7 +56,29 @@ struct show {
 	const struct filter *flt;
 	const char *path;
 	struct strbuf line, tmp, comp;
+	long long from;        /* where this pass started in the file */
 };
+
+/*
+ * The progress line of a first pass over a big log: bytes read of the
+ * file's size (the line callbacks set it: an atomic store per line).
+ * Messages on stderr meanwhile pause it.
+ */
+static struct meter pass = METER_INIT;
+static struct progress *prog;
+
+static void pass_start(int fd, long long from)
+{
+	struct stat st;
+
+	meter_phase(&pass, NULL, 0, !fstat(fd, &st) && st.st_size > from ?
+		    (uint64_t)(st.st_size - from) : 0);
+}
+
+static void pass_at(long long from, long long offset, size_t len)
+{
+	meter_set(&pass, 0, (uint64_t)(offset - from) + len);
+}
 
 static int parse_filter(struct filter *f)
 {
@@ -268,6 +293,7 @@ static int show_entry(const struct logs_entry *e, const char *raw, size_t len,
 {
 	struct show *sh = data;
 
+	pass_at(sh->from, offset, len);
 	if (!matches(sh->flt, e, &sh->tmp))
 		return 0;
 	if (sh->ctx->json)
@@ -289,8 +315,11 @@ static void on_stop(int sig)
 
 static void notice(struct bosun_ctx *ctx, const char *path, const char *what)
 {
-	if (!ctx->quiet)
-		fprintf(stderr, "bosun: '%s' %s; reading it from the start\n", path, what);
+	if (ctx->quiet)
+		return;
+	progress_pause(prog);
+	fprintf(stderr, "bosun: '%s' %s; reading it from the start\n", path, what);
+	progress_resume(prog);
 }
 
 /* One look at one file: the new lines, and a rotation or truncation. A
@@ -361,7 +390,7 @@ static int follow(struct show *sh, struct files *fs, struct logs_reader *rds,
 
 static int logs_show(struct bosun_ctx *ctx, struct files *fs, const struct filter *flt)
 {
-	struct show sh = { ctx, flt, NULL, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+	struct show sh = { ctx, flt, NULL, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 };
 	struct logs_reader *rds = xcalloc(fs->nr + 1, sizeof(*rds));
 	struct config *cfg;
 	size_t i;
@@ -372,6 +401,10 @@ static int logs_show(struct bosun_ctx *ctx, struct files *fs, const struct filte
 
 		rds[i] = init;
 	}
+	/* Lines printed on the terminal the line is drawn on would mix with
+	 * it: only when they go elsewhere. */
+	if (!isatty(STDOUT_FILENO))
+		prog = progress_start(ctx, "reading", &pass, NULL);
 	for (i = 0; i < fs->nr && r >= 0; i++) {
 		sh.path = fs->v[i].path;
 		if ((r = logs_reader_open(&rds[i], &fs->v[i], NULL)) < 0) {
@@ -382,10 +415,13 @@ static int logs_show(struct bosun_ctx *ctx, struct files *fs, const struct filte
 			}
 			continue;
 		}
+		pass_start(rds[i].fd, sh.from = rds[i].cursor.offset);
 		r = logs_reader_read(&rds[i], show_entry, &sh, !la.follow);
 		if (!la.follow)
 			logs_reader_close(&rds[i]);
 	}
+	progress_stop(prog);
+	prog = NULL;
 	if (r >= 0 && la.follow && (r = ctx_config(ctx, &cfg)) >= 0) {
 		long long iv = config_int(cfg, "logs.follow_interval");
 
@@ -406,6 +442,7 @@ struct count {
 	struct logs_stats *st;
 	const struct filter *flt;
 	struct strbuf tmp;
+	long long from;
 };
 
 static int count_entry(const struct logs_entry *e, const char *raw, size_t len,
@@ -413,6 +450,7 @@ static int count_entry(const struct logs_entry *e, const char *raw, size_t len,
 {
 	struct count *c = data;
 
+	pass_at(c->from, offset, len);
 	if (!c->flt || matches(c->flt, e, &c->tmp))
 		logs_stats_add(c->st, e);
 	return 0;
@@ -443,7 +481,7 @@ static int stats_one(struct bosun_ctx *ctx, struct store *store,
 	struct logs_reader rd = LOGS_READER_INIT;
 	struct logs_cursor cur = LOGS_CURSOR_INIT;
 	struct logs_stats st;
-	struct count c = { &st, filtered(flt) ? flt : NULL, STRBUF_INIT };
+	struct count c = { &st, filtered(flt) ? flt : NULL, STRBUF_INIT, 0 };
 	int remember = store && !c.flt;
 	char *abs = realpath(src->path, NULL);
 	long long from;
@@ -460,12 +498,15 @@ static int stats_one(struct bosun_ctx *ctx, struct store *store,
 		logs_stats_release(&st);
 		logs_stats_init(&st);
 	}
-	from = rd.cursor.offset;
+	from = c.from = rd.cursor.offset;
+	pass_start(rd.fd, from);
 	if ((r = logs_reader_read(&rd, count_entry, &c, 0)) < 0)
 		goto out;
 	if (remember && abs && logs_state_save(store, abs, &rd.cursor, &st) < 0) {
+		progress_pause(prog);
 		print_warning(ctx, "the position in '%s' is not remembered: %s",
 			      src->path, error_message());
+		progress_resume(prog);
 		error_clear();
 	}
 	json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:I, s:b}",
@@ -545,8 +586,11 @@ static int logs_stats(struct bosun_ctx *ctx, struct files *fs, const struct filt
 	int r = 0;
 
 	logs_stats_init(&total);
+	prog = progress_start(ctx, "reading", &pass, NULL);
 	for (i = 0; i < fs->nr && r >= 0; i++)
 		r = stats_one(ctx, store, &fs->v[i], flt, &total, files);
+	progress_stop(prog);
+	prog = NULL;
 	if (r >= 0) {
 		o = logs_stats_json(&total);
 		json_object_set_new(o, "files", files);

@@ -6,6 +6,7 @@
 
 #include "cmd/common.h"
 #include "core/alloc.h"
+#include "core/meter.h"
 #include "core/sigchain.h"
 #include "core/time.h"
 
@@ -24,16 +25,15 @@
 
 struct progress {
 	const char *title;
-	progress_render_fn *fn;
+	const struct meter *meter;
+	const char *unit;
+	progress_text_fn *fn;
 	void *data;
-	uint64_t done, total;     /* atomics */
-	int bytes;                /* atomic */
-	const char *note;         /* atomic */
 	long long delay_ms, period_ms;
 	int test;                 /* BOSUN_TEST_PROGRESS_MS */
 	long long t0;
 	pthread_t thread;
-	pthread_mutex_t lock;     /* stop and wake below */
+	pthread_mutex_t lock;     /* stop, a draw, a pause */
 	pthread_cond_t wake;
 	int stop;
 	struct strbuf last;       /* the text drawn last (the thread's) */
@@ -43,11 +43,21 @@ struct progress {
  * progress runs at a time: `running` says whether one does. */
 static volatile sig_atomic_t shown;
 static int running;
+/* The handler and a draw on the other thread, Dekker's way (sequentially
+ * consistent atomics): either the draw sees `dying` and writes nothing,
+ * or the handler sees `drawing` and waits for the write to end before it
+ * wipes the line. */
+static int dying, drawing;
 
 static const char wipe[] = "\r\033[K";
 
 static void on_signal(int sig)
 {
+	int i;
+
+	__atomic_store_n(&dying, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 1000 && __atomic_load_n(&drawing, __ATOMIC_SEQ_CST); i++)
+		time_sleep_ms(1);
 	if (shown) {
 		ssize_t w = write(STDERR_FILENO, wipe, sizeof(wipe) - 1);
 
@@ -70,22 +80,44 @@ void progress_add_bytes(struct strbuf *sb, uint64_t bytes)
 		strbuf_addf(sb, "%.2f GB", (double)bytes / 1e9);
 }
 
-static void counts(struct strbuf *sb, struct progress *p)
+/* "file" -> "files", "branch" -> "branches". */
+static void add_unit(struct strbuf *sb, const char *unit, uint64_t n)
 {
-	uint64_t done = __atomic_load_n(&p->done, __ATOMIC_RELAXED);
-	uint64_t total = __atomic_load_n(&p->total, __ATOMIC_RELAXED);
+	size_t len = strlen(unit);
 
-	if (__atomic_load_n(&p->bytes, __ATOMIC_RELAXED)) {
-		progress_add_bytes(sb, done);
-		if (total) {
+	strbuf_addf(sb, " %s", unit);
+	if (n == 1)
+		return;
+	if ((len > 2 && !strcmp(unit + len - 2, "ch")) || unit[len - 1] == 's')
+		strbuf_addstr(sb, "es");
+	else
+		strbuf_addch(sb, 's');
+}
+
+/* "phase, 3 of 40 files, 1.2 MB of 9.0 MB": what is known of it. */
+static void meter_text(struct strbuf *sb, struct progress *p)
+{
+	struct meter m;
+	size_t start = sb->len;
+
+	meter_read(p->meter, &m);
+	if (m.phase)
+		strbuf_addstr(sb, m.phase);
+	if (m.done || m.total) {
+		strbuf_addf(sb, "%s%llu", sb->len > start ? ", " : "",
+			    (unsigned long long)m.done);
+		if (m.total)
+			strbuf_addf(sb, " of %llu", (unsigned long long)m.total);
+		if (p->unit)
+			add_unit(sb, p->unit, m.total ? m.total : m.done);
+	}
+	if (m.bytes || m.bytes_total) {
+		strbuf_addstr(sb, sb->len > start ? ", " : "");
+		progress_add_bytes(sb, m.bytes);
+		if (m.bytes_total) {
 			strbuf_addstr(sb, " of ");
-			progress_add_bytes(sb, total);
+			progress_add_bytes(sb, m.bytes_total);
 		}
-	} else if (total) {
-		strbuf_addf(sb, "%llu of %llu", (unsigned long long)done,
-			    (unsigned long long)total);
-	} else if (done) {
-		strbuf_addf(sb, "%llu", (unsigned long long)done);
 	}
 }
 
@@ -93,7 +125,6 @@ static void counts(struct strbuf *sb, struct progress *p)
  * wide as the terminal wraps on some), without control bytes. */
 static void compose(struct strbuf *sb, struct progress *p)
 {
-	const char *note = __atomic_load_n(&p->note, __ATOMIC_ACQUIRE);
 	struct winsize ws;
 	size_t width = 80, i, start;
 
@@ -103,9 +134,7 @@ static void compose(struct strbuf *sb, struct progress *p)
 	if (p->fn)
 		p->fn(sb, p->data);
 	else
-		counts(sb, p);
-	if (note)
-		strbuf_addf(sb, "%s%s", sb->len > start ? ", " : "", note);
+		meter_text(sb, p);
 	if (sb->len == start)
 		strbuf_setlen(sb, start - 2);
 	strbuf_addf(sb, " (%llds)", (time_mono_ms() - p->t0) / 1000);
@@ -142,8 +171,15 @@ static void draw(struct progress *p)
 	if (!text.len || (shown && !strcmp(text.buf, p->last.buf)))
 		goto out;
 	strbuf_addf(&out, "\r%s\033[K", text.buf);
+	/* Not after the signal handler wiped the line on the way out. */
+	__atomic_store_n(&drawing, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&dying, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&drawing, 0, __ATOMIC_SEQ_CST);
+		goto out;
+	}
 	put(out.buf, out.len);
 	shown = 1;
+	__atomic_store_n(&drawing, 0, __ATOMIC_SEQ_CST);
 	strbuf_reset(&p->last);
 	strbuf_addbuf(&p->last, &text);
 out:
@@ -171,12 +207,23 @@ static void *run(void *arg)
 	long long next = p->t0 + p->delay_ms;
 
 	while (!wait_until(p, next)) {
+		pthread_mutex_lock(&p->lock);
 		draw(p);
+		pthread_mutex_unlock(&p->lock);
 		next += p->period_ms;
 		if (next < time_mono_ms())
 			next = time_mono_ms() + p->period_ms;
 	}
 	return NULL;
+}
+
+/* A forked child (a daemon on its way to exec) has no thread and no line:
+ * its handler must not wipe a line in the log its stderr now is. */
+static void forked(void)
+{
+	shown = 0;
+	running = 0;
+	__atomic_store_n(&dying, 1, __ATOMIC_SEQ_CST);
 }
 
 static int wanted(const struct bosun_ctx *ctx)
@@ -202,8 +249,9 @@ static void init_sync(struct progress *p)
 	pthread_condattr_destroy(&ca);
 }
 
-struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
-				progress_render_fn *fn, void *data)
+static struct progress *start(const struct bosun_ctx *ctx, const char *title,
+			      const struct meter *m, const char *unit,
+			      progress_text_fn *fn, void *data)
 {
 	static int pushed;
 	const char *env = getenv("BOSUN_TEST_PROGRESS_MS");
@@ -214,6 +262,8 @@ struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	p->title = title;
+	p->meter = m;
+	p->unit = unit;
 	p->fn = fn;
 	p->data = data;
 	strbuf_init(&p->last, 0);
@@ -228,8 +278,10 @@ struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
 	/* Pushed once and never popped: a handler pushed later (a lock
 	 * file's) would otherwise be the one popped. It does nothing while no
 	 * line is shown. */
-	if (!pushed && sigchain_push_common(on_signal) >= 0)
+	if (!pushed && sigchain_push_common(on_signal) >= 0) {
 		pushed = 1;
+		pthread_atfork(NULL, NULL, forked);
+	}
 	/* The thread takes no signal: they stay the main thread's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -246,24 +298,33 @@ struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
 	return p;
 }
 
-void progress_set(struct progress *p, uint64_t done, uint64_t total)
+struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
+				const struct meter *m, const char *unit)
+{
+	return start(ctx, title, m, unit, NULL, NULL);
+}
+
+struct progress *progress_start_fn(const struct bosun_ctx *ctx, const char *title,
+				   progress_text_fn *fn, void *data)
+{
+	return start(ctx, title, NULL, NULL, fn, data);
+}
+
+void progress_pause(struct progress *p)
 {
 	if (!p)
 		return;
-	__atomic_store_n(&p->total, total, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->done, done, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->lock);
+	if (shown) {
+		put(wipe, sizeof(wipe) - 1);
+		shown = 0;
+	}
 }
 
-void progress_bytes(struct progress *p)
+void progress_resume(struct progress *p)
 {
 	if (p)
-		__atomic_store_n(&p->bytes, 1, __ATOMIC_RELAXED);
-}
-
-void progress_note(struct progress *p, const char *note)
-{
-	if (p)
-		__atomic_store_n(&p->note, note, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&p->lock);
 }
 
 void progress_stop(struct progress *p)

@@ -3,18 +3,21 @@
  * "Progress"): on stderr, only when stderr is a terminal, for work that
  * can take over a second.
  *
- *	struct progress *p = progress_start(ctx, "cleaning", NULL, NULL);
- *	for (i = 0; i < n; i++) {
- *		do_one(i);
- *		progress_set(p, i + 1, n);	// "cleaning: 3 of 40 (2s)"
- *	}
+ *	struct meter m = METER_INIT;		// core/meter.h: the library
+ *	opts.meter = &m;			// counts into it
+ *	struct progress *p = progress_start(ctx, "backing up", &m, "file");
+ *	r = backup(&opts);			// "backing up: writing, 3 of 40
+ *						//  files, 1.2 MB of 9.0 MB (2s)"
  *	progress_stop(p);			// the line wiped: nothing left
  *
- * Counts that a library keeps itself (atomic counters, read from another
- * thread) are shown through a render function instead, which writes the
- * text after the title and must only read such counters:
+ * The line is the title, the meter's phase, its counts of unit ("file":
+ * "files" when not one; "branch": "branches") and bytes, each left out
+ * while unknown or nothing, and the seconds since the start. Counts that a
+ * library keeps its own way are shown through a text function instead,
+ * which writes what follows the title and must only read counters that
+ * may be read from another thread:
  *
- *	static void render(struct strbuf *sb, void *data)
+ *	static void text(struct strbuf *sb, void *data)
  *	{
  *		size_t files, bytes;
  *
@@ -22,7 +25,7 @@
  *		strbuf_addf(sb, "%zu files, ", files);
  *		progress_add_bytes(sb, bytes);
  *	}
- *	p = progress_start(ctx, "scanning", render, engine);
+ *	p = progress_start_fn(ctx, "scanning", text, engine);
  *
  * A thread of its own draws the line, so that one long step (a test run, a
  * git command) still shows that it is alive: first after half a second, so
@@ -38,12 +41,9 @@
  * time. --json does not turn it off: the JSON goes to stdout, which the
  * line never touches.
  *
- * progress_set() and progress_note() may be called from any thread. The
- * note is a string that lives until progress_stop() (a literal): "tests".
- *
  * For tests, BOSUN_TEST_PROGRESS_MS=N draws every N ms from the first tick,
- * and progress_stop() draws once more if the line was never shown, so that
- * a test of the line cannot race with a fast run.
+ * and progress_stop() draws the last counts once more, so that a test of
+ * the line cannot race with a fast run.
  */
 #ifndef BOSUN_CMD_PROGRESS_H
 #define BOSUN_CMD_PROGRESS_H
@@ -55,18 +55,24 @@
 struct bosun_ctx;
 struct progress;
 
-typedef void progress_render_fn(struct strbuf *sb, void *data);
+struct meter;
+typedef void progress_text_fn(struct strbuf *sb, void *data);
 
-/* fn NULL: the counts of progress_set() after the title; else fn's text
- * (then progress_set() is not used). The title lives until the stop. */
+/* The title, the meter and the unit live until progress_stop(). */
 struct progress *progress_start(const struct bosun_ctx *ctx, const char *title,
-				progress_render_fn *fn, void *data);
-/* "done of total" (total 0: "done"); in bytes ("1.2 of 3.4 MB") after
- * progress_bytes(p). */
-void progress_set(struct progress *p, uint64_t done, uint64_t total);
-void progress_bytes(struct progress *p);
-/* A word after the counts ("branch 2 of 5, tests"); NULL for none. */
-void progress_note(struct progress *p, const char *note);
+				const struct meter *m, const char *unit);
+struct progress *progress_start_fn(const struct bosun_ctx *ctx, const char *title,
+				   progress_text_fn *fn, void *data);
+/* A message on stderr while the line is up: progress_pause() wipes it and
+ * keeps it off until progress_resume() (then it comes back at the next
+ * tick).
+ *
+ *	progress_pause(p);
+ *	fprintf(stderr, "bosun: warning: ...\n");
+ *	progress_resume(p);
+ */
+void progress_pause(struct progress *p);
+void progress_resume(struct progress *p);
 /* Join the thread, wipe the line, free p. */
 void progress_stop(struct progress *p);
 

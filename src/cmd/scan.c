@@ -376,7 +376,7 @@ static int scan_secrets_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	if ((r = setup(ctx, &s, &a, &repo)) < 0 ||
 	    (r = scan_engine_new(&e, &s.rules, &s.opts)) < 0)
 		goto out;
-	prog = progress_start(ctx, "scanning", progress_text, e);
+	prog = progress_start_fn(ctx, "scanning", progress_text, e);
 	r = run_scope(e, repo, &a, &rep);
 	progress_stop(prog);
 	if (r < 0)

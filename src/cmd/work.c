@@ -3,9 +3,11 @@
  * The verbs parse their operands and print; lib/work does the work.
  */
 #include "cmd/common.h"
+#include "cmd/progress.h"
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/meter.h"
 #include "core/sigchain.h"
 #include "core/time.h"
 #include "lib/config/config.h"
@@ -186,6 +188,8 @@ static int spawn_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct work_where w = { 0 };
 	struct work_config wc;
 	struct work_spawned *res = NULL;
+	struct meter counts = METER_INIT;
+	struct progress *prog;
 	struct store *st = NULL;
 	const char **only = NULL;
 	size_t nr = 0, i;
@@ -207,7 +211,10 @@ static int spawn_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 		o.cfg = cfg;
 	}
 	error_clear();
+	o.progress = &counts;
+	prog = progress_start(ctx, "spawning", &counts, "worktree");
 	r = work_spawn(st, &w, &wc, &o, &res, &nr);
+	progress_stop(prog);
 	if (r < 0 && !nr)
 		goto out;
 	if (ctx->json) {
@@ -763,6 +770,8 @@ static int integrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	struct work_where w = { 0 };
 	struct work_config wc;
 	struct strbuf self = STRBUF_INIT;
+	struct meter counts = METER_INIT;
+	struct progress *prog;
 	struct store *st = NULL;
 	struct config *cfg;
 	const json_t *test;
@@ -782,7 +791,10 @@ static int integrate_cmd(struct bosun_ctx *ctx, int argc, char **argv)
 	o.cfg = cfg;
 	o.test = test && json_is_array(test) ? test : NULL;
 	o.test_timeout_ms = config_int(cfg, "work.test_timeout");
+	o.progress = &counts;
+	prog = progress_start(ctx, "integrating", &counts, "branch");
 	r = work_integrate(st, &w, &wc, &o, &res);
+	progress_stop(prog);
 	if (r >= 0 || r == -BOSUN_EFAIL)
 		print_integration(ctx, &res, r, o.dry_run);
 out:

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """A command with its stderr on a pseudo-terminal, for the progress tests.
 
-  ptyrun.py [--cols N] [--signal SIG] RAW -- CMD [ARG...]
+  ptyrun.py [--cols N] [--signal SIG] [--stdout] RAW -- CMD [ARG...]
       Run CMD with stderr on a new pseudo-terminal N columns wide (80),
       stdin from /dev/null and stdout as given; write every byte the
       terminal received to RAW; exit with CMD's status (128+N for signal N).
       With --signal, send CMD signal SIG (a number) once a progress line
-      was drawn.
+      was drawn; with --stdout, stdout goes to the terminal too.
   ptyrun.py --screen RAW
       Print what the terminal shows at the end: carriage returns, erase to
       the end of the line (ESC [ K) and colours applied, trailing blanks cut.
@@ -28,12 +28,13 @@ import time
 CSI = re.compile(rb"\x1b\[[0-9;?]*([A-Za-z])")
 
 
-def run(cols, sig, raw, argv):
+def run(cols, sig, both, raw, argv):
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     t0 = time.monotonic()
     with open(os.devnull, "rb") as null:
-        child = subprocess.Popen(argv, stdin=null, stderr=slave)
+        child = subprocess.Popen(argv, stdin=null, stderr=slave,
+                                 stdout=slave if both else None)
     os.close(slave)
     data = bytearray()
     while True:
@@ -105,8 +106,12 @@ def main():
         else:
             print(len(DRAW.findall(data)))
         return 0
-    cols, sig = 80, 0
-    while args[0] in ("--cols", "--signal"):
+    cols, sig, both = 80, 0, False
+    while args[0] in ("--cols", "--signal", "--stdout"):
+        if args[0] == "--stdout":
+            both = True
+            args = args[1:]
+            continue
         if args[0] == "--cols":
             cols = int(args[1])
         else:
@@ -114,7 +119,7 @@ def main():
         args = args[2:]
     raw = args[0]
     assert args[1] == "--"
-    return run(cols, sig, raw, args[2:])
+    return run(cols, sig, both, raw, args[2:])
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ unset BOSUN_PROGRESS BOSUN_TEST_PROGRESS_MS 2>/dev/null || true
 PTY="$BOSUN_TOP/tests/cli/ptyrun.py"
 
 # on_tty NAME CMD...: run CMD with stderr on a terminal; NAME.out gets stdout,
-# NAME.raw every byte of the terminal, NAME.screen what it shows at the end.
+# NAME.raw every byte of the terminal, NAME.screen what it shows at the end;
+# CMD's exit code.
 on_tty() {
-	_n=$1 && shift &&
-	python3 "$PTY" "$TRASH/$_n.raw" -- "$@" >"$TRASH/$_n.out" &&
-	python3 "$PTY" --screen "$TRASH/$_n.raw" >"$TRASH/$_n.screen"
+	_n=$1 && shift && _rc=0 &&
+	{ python3 "$PTY" "$TRASH/$_n.raw" -- "$@" >"$TRASH/$_n.out" || _rc=$?; } &&
+	python3 "$PTY" --screen "$TRASH/$_n.raw" >"$TRASH/$_n.screen" &&
+	return $_rc
 }
 
 # piped NAME CMD...: the same with stdout and stderr to files.
@@ -99,13 +101,13 @@ test_expect_success 'restore: its phases on the line; the same output as piped' 
 
 test_expect_success 'a slow backup: drawn after half a second, at most ten times a second' '
 	cd "$TRASH/r" &&
-	BOSUN_TEST_BACKUP_SLOW_MS=150 on_tty slow "$BOSUN" backup -o ../b3.tar.zst &&
+	BOSUN_TEST_BACKUP_SLOW_MS=250 on_tty slow "$BOSUN" backup -o ../b3.tar.zst &&
 	ms=$(cat "$TRASH/slow.raw.ms") && draws=$(python3 "$PTY" --draws "$TRASH/slow.raw") &&
-	test "$ms" -ge 600 &&
+	test "$ms" -ge 1000 &&
 	test "$draws" -ge 1 &&
 	test "$draws" -le $((ms / 100 + 1)) &&
 	test_cmp "$TRASH/slow.screen" /dev/null &&
-	BOSUN_TEST_BACKUP_SLOW_MS=150 piped slowp bosun backup -o ../b4.tar.zst &&
+	BOSUN_TEST_BACKUP_SLOW_MS=250 piped slowp bosun backup -o ../b4.tar.zst &&
 	test_cmp "$TRASH/slowp.err" /dev/null
 '
 
@@ -113,10 +115,67 @@ test_expect_success 'a signal that ends the command wipes the line' '
 	cd "$TRASH/r" &&
 	test_expect_code 143 env BOSUN_TEST_PROGRESS_MS=1 BOSUN_TEST_BACKUP_SLOW_MS=300 \
 		python3 "$PTY" --signal 15 "$TRASH/sig.raw" -- "$BOSUN" backup -o ../b5.tar.zst &&
-	test_grep "backing up:" "$TRASH/sig.raw" &&
+	test_grep "backing up" "$TRASH/sig.raw" &&
 	python3 "$PTY" --screen "$TRASH/sig.raw" >"$TRASH/sig.screen" &&
-	test_no_grep "backing up:" "$TRASH/sig.screen" &&
+	test_no_grep "backing up" "$TRASH/sig.screen" &&
 	test_expect_code 1 test -e ../b5.tar.zst
+'
+
+test_expect_success 'doctor: checks done of those run; the same report as piped' '
+	cd "$TRASH/r" &&
+	# doctor exits 0, 1 or 2 by what it finds here: the same both ways.
+	{ rc=0 && BOSUN_TEST_PROGRESS_MS=1 on_tty doc "$BOSUN" doctor install || rc=$?; } &&
+	test_grep "checking: [0-9]* of [0-9]* checks\{0,1\} ([0-9]*s)" "$TRASH/doc.raw" &&
+	{ prc=0 && BOSUN_TEST_PROGRESS_MS=1 piped docp bosun doctor install || prc=$?; } &&
+	test_eq "$prc" "$rc" &&
+	test_cmp "$TRASH/docp.out" "$TRASH/doc.out" &&
+	test_cmp "$TRASH/docp.err" "$TRASH/doc.screen"
+'
+
+test_expect_success 'clean: the items removed of those planned; the same output as piped' '
+	cd "$TRASH/r" && mkdir -p "$BOSUN_HOME/cache/bosun" &&
+	for n in 1 2 3; do echo x >"$BOSUN_HOME/cache/bosun/old$n" &&
+		touch -d "2020-01-01" "$BOSUN_HOME/cache/bosun/old$n" || return 1; done &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty cl "$BOSUN" clean &&
+	test_grep "cleaning: removing, 3 of 3 items" "$TRASH/cl.raw" &&
+	test_cmp "$TRASH/cl.screen" /dev/null &&
+	test_grep "old1" "$TRASH/cl.out" &&
+	BOSUN_TEST_PROGRESS_MS=1 piped clp bosun clean --dry-run &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty cld "$BOSUN" clean --dry-run &&
+	test_cmp "$TRASH/clp.out" "$TRASH/cld.out"
+'
+
+test_expect_success 'logs stats: bytes read of the log; logs with stdout on the terminal: none' '
+	cd "$TRASH/r" && i=0 &&
+	while [ $i -lt 2000 ]; do
+		echo "[2026-01-01T00:00:00Z] [INFO] [app] line $i" || return 1; i=$((i + 1)); done >../app.log &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty st "$BOSUN" logs stats --full ../app.log &&
+	test_grep "reading: [0-9.]* k\{0,1\}B of [0-9.]* kB" "$TRASH/st.raw" &&
+	BOSUN_TEST_PROGRESS_MS=1 piped stp bosun logs stats --full ../app.log &&
+	test_cmp "$TRASH/stp.out" "$TRASH/st.out" &&
+	test_cmp "$TRASH/stp.err" "$TRASH/st.screen" &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty lg "$BOSUN" logs ../app.log &&
+	test_grep "reading:" "$TRASH/lg.raw" &&
+	BOSUN_TEST_PROGRESS_MS=1 piped lgp bosun logs ../app.log &&
+	test_cmp "$TRASH/lgp.out" "$TRASH/lg.out" &&
+	test_cmp "$TRASH/lgp.err" "$TRASH/lg.screen" &&
+	BOSUN_TEST_PROGRESS_MS=1 python3 "$PTY" --stdout "$TRASH/both.raw" -- "$BOSUN" logs ../app.log &&
+	test_grep "line 1999" "$TRASH/both.raw" &&
+	test_no_grep "reading:" "$TRASH/both.raw"
+'
+
+test_expect_success 'work spawn and integrate: worktrees and branches of the plan' '
+	new_repo w && echo base >f.txt && git add f.txt && git commit -q -m "feat: base" &&
+	printf "task: t\nworkstreams:\n  - id: a\n    owns: [\"a/**\"]\n  - id: b\n    owns: [\"b/**\"]\n" >plan.yml &&
+	bosun work plan plan.yml >/dev/null &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty sp "$BOSUN" work spawn &&
+	test_grep "spawning: setting up, 2 of 2 worktrees" "$TRASH/sp.raw" &&
+	test_no_grep "spawning:" "$TRASH/sp.screen" &&
+	for id in a b; do (cd "../w.work/t/$id" && mkdir $id && echo $id >$id/x.txt &&
+		git add $id && git commit -q -m "feat($id): x") || return 1; done &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty ig "$BOSUN" work integrate &&
+	test_grep "integrating: [a-z]*, [0-9] of 2 branches" "$TRASH/ig.raw" &&
+	test_no_grep "integrating:" "$TRASH/ig.screen"
 '
 
 test_expect_success 'a fast run draws nothing (unless it took half a second)' '

@@ -9,6 +9,7 @@
 #include "core/dl.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/meter.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -97,7 +98,7 @@ static int ar_fail(struct archive *a, const char *what)
 }
 
 int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime,
-		     struct backup_progress *prog)
+		     struct meter *prog)
 {
 	struct archive *a;
 	struct archive_entry *e = NULL;

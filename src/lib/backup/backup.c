@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/meter.h"
 #include "core/proc.h"
 #include "core/sha256.h"
 #include "core/time.h"
@@ -74,27 +75,6 @@ void backup_new_path(struct strbuf *out, const struct backup_env *env,
 
 /* ------------------------------------------------------------ collecting */
 
-void backup_progress_read(const struct backup_progress *p, struct backup_progress *out)
-{
-	out->phase = __atomic_load_n(&p->phase, __ATOMIC_ACQUIRE);
-	out->files = __atomic_load_n(&p->files, __ATOMIC_RELAXED);
-	out->files_total = __atomic_load_n(&p->files_total, __ATOMIC_RELAXED);
-	out->bytes = __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
-	out->bytes_total = __atomic_load_n(&p->bytes_total, __ATOMIC_RELAXED);
-}
-
-void bk_progress_phase(struct backup_progress *p, const char *phase,
-		       size_t files_total, long long bytes_total)
-{
-	if (!p)
-		return;
-	__atomic_store_n(&p->files, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->bytes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->files_total, files_total, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->bytes_total, bytes_total, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->phase, phase, __ATOMIC_RELEASE);
-}
-
 /* BOSUN_TEST_BACKUP_SLOW_MS=N: every file counted takes N ms more, so that
  * a test has a backup or restore that lasts (the progress line's). */
 static void slow_point(void)
@@ -105,13 +85,10 @@ static void slow_point(void)
 		time_sleep_ms(atol(v));
 }
 
-void bk_progress_add(struct backup_progress *p, long long bytes)
+void bk_progress_add(struct meter *m, long long bytes)
 {
 	slow_point();
-	if (!p)
-		return;
-	__atomic_add_fetch(&p->files, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&p->bytes, bytes, __ATOMIC_RELAXED);
+	meter_add(m, 1, (uint64_t)bytes);
 }
 
 static void add_file(struct backup_set *set, const char *place, unsigned mode,
@@ -271,7 +248,7 @@ int backup_collect(struct backup_set *set, const struct backup_env *env,
 	}
 	set->progress = env->progress;
 	/* A restore's snapshot of the state now is a phase of its own. */
-	bk_progress_phase(set->progress, strcmp(kind, "snapshot") ? "reading" :
+	meter_phase(set->progress, strcmp(kind, "snapshot") ? "reading" :
 			  "snapshot", 0, 0);
 	set->kind = xstrdup(kind);
 	set->created = xstrdup(now);
@@ -354,7 +331,7 @@ int backup_write(const struct backup_set *set, const char *path)
 		v[i + 1].mode = set->files[i].mode;
 		bytes += (long long)v[i + 1].len;
 	}
-	bk_progress_phase(set->progress, set->kind && !strcmp(set->kind, "snapshot") ?
+	meter_phase(set->progress, set->kind && !strcmp(set->kind, "snapshot") ?
 			  "snapshot" : "writing", set->nr, bytes);
 	if ((r = backup_lib_load()) < 0)
 		goto out;

@@ -29,9 +29,8 @@
  * then "files/<place>" for each.
  *
  * A command that shows progress points env.progress (and set.progress, for
- * backup_read() and backup_write()) at a struct backup_progress; the
- * library counts into it with atomic stores, and backup_progress_read()
- * takes a copy from any thread.
+ * backup_read() and backup_write()) at a core/meter.h meter: files and
+ * bytes of each phase ("reading", "checking", "snapshot", "writing").
  */
 #ifndef BOSUN_LIB_BACKUP_H
 #define BOSUN_LIB_BACKUP_H
@@ -41,6 +40,8 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+
+struct meter;
 
 #define BACKUP_FORMAT "bosun-backup"
 #define BACKUP_FORMAT_VERSION 1
@@ -58,22 +59,13 @@ struct backup_file {
 	int have_data;         /* read from the archive (or collected) */
 };
 
-/* Where a backup or a restore is: phase is a literal ("reading",
- * "writing", "checking", "restoring"); totals 0 while not known. */
-struct backup_progress {
-	const char *phase;
-	size_t files, files_total;
-	long long bytes, bytes_total;
-};
-void backup_progress_read(const struct backup_progress *p, struct backup_progress *out);
-
 struct backup_set {
 	char *kind;            /* "backup", "snapshot", "migrate" */
 	char *created;         /* UTC, ISO 8601 */
 	char *bosun;           /* the version that wrote it */
 	struct backup_file *files;  /* sorted by path */
 	size_t nr, alloc;
-	struct backup_progress *progress;  /* NULL, or counted into */
+	struct meter *progress;  /* NULL, or counted into */
 };
 #define BACKUP_SET_INIT { NULL, NULL, NULL, NULL, 0, 0, NULL }
 void backup_set_release(struct backup_set *set);
@@ -88,7 +80,7 @@ struct backup_env {
 	const char *common_dir;  /* git's common dir */
 	const char *store_url;   /* store.url */
 	const char *dir;         /* backup.dir: the archives' folder */
-	struct backup_progress *progress;  /* NULL, or counted into */
+	struct meter *progress;  /* NULL, or counted into */
 };
 #define BACKUP_ENV_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 

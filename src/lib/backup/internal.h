@@ -32,7 +32,7 @@ struct bk_out {
 /* Write the entries as tar (pax) compressed with zstd to fd, counting
  * each into prog (NULL: none). */
 int bk_archive_write(int fd, const struct bk_out *v, size_t nr, long long mtime,
-		     struct backup_progress *prog);
+		     struct meter *prog);
 
 typedef int bk_entry_fn(void *data, const char *name, unsigned mode,
 			struct strbuf *bytes);
@@ -41,11 +41,8 @@ typedef int bk_entry_fn(void *data, const char *name, unsigned mode,
  * -BOSUN_EDATA. */
 int bk_archive_each(const void *buf, size_t len, bk_entry_fn *fn, void *data);
 
-/* The progress counters (backup.h), NULL-safe: a new phase with its
- * totals (counts back to 0), and one more file of bytes done. */
-void bk_progress_phase(struct backup_progress *p, const char *phase,
-		       size_t files_total, long long bytes_total);
-void bk_progress_add(struct backup_progress *p, long long bytes);
+/* One more file of bytes done, into m (NULL-safe: core/meter.h). */
+void bk_progress_add(struct meter *m, long long bytes);
 
 /* Remove what a killed backup left in the archives' folder dir: an
  * archive's lock (and owner name) whose owner is gone, a store copy whose

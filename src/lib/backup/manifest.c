@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/meter.h"
 #include "core/sha256.h"
 #include "lib/json/json.h"
 
@@ -276,7 +277,7 @@ struct reader {
 	int have_manifest;
 	/* The sizes the manifest gave, by index of set->files. */
 	long long *sizes;
-	struct backup_progress *progress;
+	struct meter *progress;
 };
 
 /* The manifest: the totals of the progress come from it. */
@@ -290,7 +291,7 @@ static int manifest_read(struct reader *rd, const struct strbuf *bytes)
 		return r;
 	for (i = 0; i < rd->set->nr; i++)
 		total += rd->set->files[i].size;
-	bk_progress_phase(rd->progress, "reading", rd->set->nr, total);
+	meter_phase(rd->progress, "reading", rd->set->nr, total);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "core/journal.h"
 #include "core/lockfile.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/pidfile.h"
 #include "core/sha256.h"
 #include "core/sigchain.h"
@@ -316,7 +317,7 @@ int restore_plan(struct restore_plan *plan, const struct backup_set *set,
 	plan->force = force;
 	if ((r = owned_load(&rows, &written, env)) < 0)
 		goto out;
-	bk_progress_phase(env->progress, "checking", set->nr, 0);
+	meter_phase(env->progress, "checking", set->nr, 0);
 	for (i = 0; i < set->nr; i++) {
 		const struct backup_file *f = &set->files[i];
 		struct restore_op *op;
@@ -518,7 +519,7 @@ static int run(const struct restore_plan *plan, const struct backup_env *env)
 		goto out;
 	began = 1;
 	kill_point("prepare");
-	bk_progress_phase(env->progress, "writing", plan->nr, bytes);
+	meter_phase(env->progress, "writing", plan->nr, bytes);
 	for (i = 0; i < plan->nr; i++) {
 		const struct restore_op *op = &plan->ops[i];
 

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/meter.h"
 #include "core/pidfile.h"
 #include "core/proc.h"
 #include "core/time.h"
@@ -508,8 +509,16 @@ out:
 
 int clean_run(struct clean_plan *p, int dry_run)
 {
-	size_t i, failed = 0;
+	size_t i, failed = 0, n = 0;
+	long long bytes = 0;
 
+	for (i = 0; i < p->nr; i++) {
+		if (p->v[i].planned && !p->v[i].kept && !dry_run) {
+			n++;
+			bytes += p->v[i].bytes;
+		}
+	}
+	meter_phase(p->progress, "removing", n, (uint64_t)bytes);
 	for (i = 0; i < p->nr; i++) {
 		struct clean_item *it = &p->v[i];
 		int r;
@@ -525,6 +534,7 @@ int clean_run(struct clean_plan *p, int dry_run)
 			r = error_errno(BOSUN_EIO, "cannot remove '%s'", it->path);
 		else
 			r = 0;
+		meter_add(p->progress, 1, (uint64_t)it->bytes);
 		if (r < 0) {
 			it->error = xstrdup(error_message());
 			error_clear();

@@ -40,6 +40,8 @@
 /* The configuration keys clean.* (keys.c). */
 extern const struct config_key clean_config_keys[];
 
+struct meter;
+
 struct clean_item {
 	char *kind;          /* cache, log, temp, watcher, backup, store */
 	char *path;          /* for a store cache entry: its key */
@@ -60,8 +62,9 @@ struct clean_plan {
 	struct clean_item *v;
 	size_t nr, alloc;
 	struct store *store; /* where the store items are (not owned) */
+	struct meter *progress;  /* NULL, or clean_run()'s removals counted */
 };
-#define CLEAN_PLAN_INIT { NULL, 0, 0, NULL }
+#define CLEAN_PLAN_INIT { NULL, 0, 0, NULL, NULL }
 void clean_plan_release(struct clean_plan *p);
 
 /* Files directly in dir changed before cut_s (seconds since the epoch);

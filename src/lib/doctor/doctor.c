@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/meter.h"
 #include "core/run.h"
 #include "core/time.h"
 
@@ -158,6 +159,7 @@ int doctor_run(struct doctor_report *rep, struct doctor_env *env,
 	rep->nr = nr;
 	env->sel = sel;
 	env->sel_nr = nr;
+	meter_phase(env->progress, NULL, nr, 0);
 	for (i = 0; i < nr; i++) {
 		struct doctor_result *res = &rep->items[i];
 
@@ -170,6 +172,7 @@ int doctor_run(struct doctor_report *rep, struct doctor_env *env,
 		} else if (!res->message) {
 			doctor_set(res, DOCTOR_FAIL, NULL, "the check said nothing");
 		}
+		meter_add(env->progress, 1, 0);
 	}
 	return 0;
 }

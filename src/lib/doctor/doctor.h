@@ -59,6 +59,7 @@ struct doctor_report {
 void doctor_report_release(struct doctor_report *rep);
 
 struct doctor_cli_probe;
+struct meter;
 
 struct doctor_env {
 	const char *self;           /* this binary's real path */
@@ -69,6 +70,7 @@ struct doctor_env {
 	const char *path;           /* $PATH */
 	int timeout_ms;             /* doctor.timeout */
 	int online;                 /* --online: the network may be used */
+	struct meter *progress;     /* NULL, or the checks done of those run */
 	/* filled while running: the checks run, and the probes of the
 	 * programs (CLIs, runtimes) of those, all done at once */
 	const struct doctor_check *const *sel;

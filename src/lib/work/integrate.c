@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/lockfile.h"
+#include "core/meter.h"
 #include "core/pidfile.h"
 #include "core/proc.h"
 #include "core/redact.h"
@@ -259,10 +260,28 @@ static int record(struct irun *R, struct cand **set, size_t n, const char *state
 }
 
 /* The run's journal: what it does now (for the report of a killed run). */
+/* The step on the command's progress line: "testing, 2 of 5 branches"
+ * (those decided so far). */
+static void progress_step(struct irun *R, const char *step)
+{
+	const char *name = !strcmp(step, "merge") ? "merging" :
+			   !strcmp(step, "test") ? "testing" :
+			   !strcmp(step, "bisect") ? "bisecting" : step;
+	size_t i, done = 0;
+
+	if (!R->o->progress)
+		return;
+	for (i = 0; i < R->nr; i++)
+		done += R->c[i].done;
+	meter_phase(R->o->progress, name, R->nr, 0);
+	meter_set(R->o->progress, done, 0);
+}
+
 static int journal(struct irun *R, const char *step, const struct cand *c)
 {
 	json_t *run = json_object_get(R->data, "run");
 
+	progress_step(R, step);
 	if (!json_is_object(run))
 		return 0;
 	json_object_set_new(run, "step", json_string(step));

@@ -28,6 +28,7 @@
 #include "core/glob.h"
 #include "core/lockfile.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/parallel.h"
 #include "core/pidfile.h"
 #include "core/proc.h"
@@ -64,6 +65,7 @@ struct run {
 	const struct work_plan *p;
 	struct job *jobs;
 	size_t nr;
+	struct meter *progress;   /* the opts' */
 };
 
 /* ------------------------------------------------------------ 1: the plan */
@@ -792,6 +794,17 @@ out:
 	return 0;
 }
 
+/* add_worktree(), counted (the jobs run on several threads: the meter's
+ * counts are atomic). */
+static int add_worktree_counted(void *data, size_t i)
+{
+	struct run *run = data;
+	int r = add_worktree(data, i);
+
+	meter_add(run->progress, 1, 0);
+	return r;
+}
+
 /* ------------------------------------------------------------ 3: inside */
 
 /*
@@ -1369,15 +1382,19 @@ int work_spawn(struct store *st, const struct work_where *w,
 	if (dropped)
 		log_event(LOG_WARN, "work", "removed %zu worktree registration%s a killed "
 			  "'git worktree add' had only begun", dropped, dropped == 1 ? "" : "s");
-	if ((r = parallel_for(run.nr, 1, add_worktree, &run)) < 0)
+	run.progress = opts->progress;
+	meter_phase(run.progress, "creating", run.nr, 0);
+	if ((r = parallel_for(run.nr, 1, add_worktree_counted, &run)) < 0)
 		goto out;
 	if ((r = ignored_entries(w, &ign)) < 0)
 		goto out;
+	meter_phase(run.progress, "setting up", run.nr, 0);
 	for (i = 0; i < run.nr; i++) {
 		struct job *j = &run.jobs[i];
 		if (!j->err && (j->err = inside(&run, j, &ign)) < 0)
 			j->res->error = xstrdup(error_message());
 		error_clear();
+		meter_add(run.progress, 1, 0);
 	}
 	if ((r = finish_all(st, &run, 0)) < 0)
 		goto out;

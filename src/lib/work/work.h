@@ -34,6 +34,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+struct meter;
 struct store;
 
 /* The configuration keys work.* (keys.c). */
@@ -111,6 +112,7 @@ struct work_spawn_opts {
 	 * in each worktree's own config with cfg's merge.kinds; NULL: not. */
 	const char *merge_command;
 	const struct config *cfg;
+	struct meter *progress;         /* NULL, or the worktrees done counted */
 };
 
 /* What spawn did for one workstream (docs/work.md's JSON). */
@@ -323,6 +325,7 @@ struct work_integrate_opts {
 	const struct config *cfg;       /* for the merge driver's registration */
 	const json_t *test;             /* work.test: an argv array, or NULL */
 	long long test_timeout_ms;      /* 0: none */
+	struct meter *progress;         /* NULL, or the branches decided counted */
 };
 
 /* What integrate did with one workstream (docs/work.md's JSON). */

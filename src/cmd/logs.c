@@ -328,10 +328,10 @@ static void notice(struct bosun_ctx *ctx, const char *path, const char *what)
 static int follow_one(struct show *sh, struct logs_reader *rd,
 		      const struct logs_source *src)
 {
-	int pass, r;
+	int look, r;
 
 	sh->path = src->path;
-	for (pass = 0; pass < 2; pass++) {
+	for (look = 0; look < 2; look++) {
 		if (rd->fd < 0) {
 			if (!fs_exists(src->path))
 				return 0;

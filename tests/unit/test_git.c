@@ -361,6 +361,31 @@ static void refs__resolve__symref_loop_is_enotfound(void **state)
 	assert_int_equal(refs_resolve(r, "refs/heads/a", oid), -BOSUN_ENOTFOUND);
 }
 
+static void refs__symref__branch_unborn_detached_reftable(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *dir = gitfix_init(fx, "r");
+	struct repo *r = gitfix_repo(fx, dir);
+	struct strbuf t = STRBUF_INIT;
+
+	/* unborn: still on its branch */
+	assert_int_equal(refs_symref(r, "HEAD", &t), 1);
+	assert_string_equal(t.buf, "refs/heads/main");
+	gitfix_commit(fx, dir, "one");
+	gitfix_git(fx, dir, "checkout", "-q", "-b", "topic", NULL);
+	assert_int_equal(refs_symref(r, "HEAD", &t), 1);
+	assert_string_equal(t.buf, "refs/heads/topic");
+	gitfix_git(fx, dir, "checkout", "-q", "--detach", NULL);
+	assert_int_equal(refs_symref(r, "HEAD", &t), 0);
+	assert_int_equal((int)t.len, 0);
+	assert_int_equal(refs_other_format(r), 0);
+	write_str(join(fx, dir, ".git/reftable"), "");
+	assert_int_equal(refs_other_format(r), 1);
+	assert_int_equal(refs_symref(r, "HEAD", &t), -BOSUN_EUNAVAILABLE);
+	error_clear();
+	strbuf_release(&t);
+}
+
 static void refs__resolve__other_formats(void **state)
 {
 	struct gitfix *fx = *state;
@@ -1435,6 +1460,7 @@ int main(void)
 		T(refs__resolve__unborn_is_enotfound),
 		T(refs__resolve__worktree_head_from_its_gitdir),
 		T(refs__resolve__symref_loop_is_enotfound),
+		T(refs__symref__branch_unborn_detached_reftable),
 		T(refs__resolve__other_formats),
 		T(refs__list__packed_with_peeled),
 		T(refs__list__loose_and_nested),

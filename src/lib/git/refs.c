@@ -92,6 +92,30 @@ int refs_resolve(struct repo *repo, const char *name, unsigned char *oid)
 	return r;
 }
 
+int refs_symref(struct repo *repo, const char *name, struct strbuf *target)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	int r;
+
+	strbuf_reset(target);
+	if (refs_other_format(repo))
+		return unsupported("the refs are in another format (reftable)");
+	fs_path_join(&path, per_worktree(name) ? repo->gitdir : repo->common_dir, name);
+	if ((r = fs_read_file(&sb, path.buf, 4096)) < 0)
+		goto out;
+	strbuf_trim(&sb);
+	if (!strncmp(sb.buf, "ref: ", 5) && sb.len > 5) {
+		strbuf_addstr(target, sb.buf + 5);
+		r = 1;
+	} else {
+		r = 0;
+	}
+out:
+	strbuf_release(&path);
+	strbuf_release(&sb);
+	return r;
+}
+
 int refs_other_format(struct repo *repo)
 {
 	struct strbuf path = STRBUF_INIT;

@@ -17,6 +17,7 @@
 #ifndef BOSUN_LIB_GIT_REFS_H
 #define BOSUN_LIB_GIT_REFS_H
 
+#include "core/strbuf.h"
 #include "lib/git/repo.h"
 
 #include <stddef.h>
@@ -35,6 +36,11 @@ struct ref_list {
 #define REF_LIST_INIT { NULL, 0, 0 }
 
 int refs_resolve(struct repo *repo, const char *name, unsigned char *oid);
+/* What the symbolic ref name (HEAD) points to, one level, as `git
+ * symbolic-ref` says: 1 with the ref's name in target ("refs/heads/main",
+ * whether that branch has commits or not), 0 when name holds an id (a
+ * detached HEAD); -BOSUN_EUNAVAILABLE in another format. */
+int refs_symref(struct repo *repo, const char *name, struct strbuf *target);
 /* 1 when the refs are kept in another format (reftable): what
  * refs_resolve() says of them is not to be trusted, even "no such ref". */
 int refs_other_format(struct repo *repo);

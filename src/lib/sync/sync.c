@@ -18,8 +18,12 @@
 #include "core/pidfile.h"
 #include "core/proc.h"
 #include "core/time.h"
+#include "lib/git/oid.h"
+#include "lib/git/refs.h"
+#include "lib/git/repo.h"
 #include "lib/git/run.h"
 #include "lib/store/store.h"
+#include "lib/work/work.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,8 @@
 
 /* A claim outlives the slowest step it does not renew in (a push). */
 #define LEASE_TTL_MS 120000
+/* A git config file is a few lines. */
+#define CONFIG_CAP (1u << 20)
 /* How long a sync that took over waits for the git processes a killed one
  * left running in the worktree. */
 #define ORPHAN_WAIT_MS 30000
@@ -774,6 +780,134 @@ static void wait_renewing(struct sync_run *s, long long ms)
 
 /* ---- the branch ------------------------------------------------------------- */
 
+/* 1 when a branch section header is not as git writes it, `[branch
+ * "NAME"]` alone on its line (the old `[branch.NAME]`, a key after the
+ * header, other spacing): work_config_find() would not see it. */
+static int odd_branch_header(const char *text)
+{
+	const char *p = text;
+
+	while ((p = strcasestr(p, "[branch"))) {
+		const char *line = p, *nl = strchrnul(p, '\n'), *q;
+
+		while (line > text && (line[-1] == ' ' || line[-1] == '\t'))
+			line--;
+		if (line > text && line[-1] != '\n')
+			return 1;
+		if (strncmp(p, "[branch \"", 9) || !(q = memchr(p + 9, '"', (size_t)(nl - p - 9))) ||
+		    q[1] != ']')
+			return 1;
+		for (q += 2; q < nl; q++)
+			if (*q != ' ' && *q != '\t' && *q != '\r')
+				return 1;
+		p = nl;
+	}
+	return 0;
+}
+
+/* What a config file says that is not followed here: an include (a file
+ * not read here) and, outside the repository's own files, any branch
+ * settings. */
+static int config_unsure(const char *path, int repo_file, struct strbuf *text)
+{
+	int r;
+
+	strbuf_reset(text);
+	if ((r = fs_read_file(text, path, CONFIG_CAP)) < 0) {
+		error_clear();
+		return r != -BOSUN_ENOTFOUND;
+	}
+	if (strcasestr(text->buf, "[include") || (!repo_file && strcasestr(text->buf, "[branch")))
+		return 1;
+	return repo_file && odd_branch_header(text->buf);
+}
+
+/* The branch's upstream and commit, as `git for-each-ref` would give
+ * them, from the files git keeps them in: 0, or 1 when that is not sure
+ * (reftable, a config include, branch settings in the user's config,
+ * settings in the environment): ask git. */
+static int upstream_here(struct sync_run *s, const char *ref, struct strbuf *remote,
+			 struct strbuf *merge, char *to)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME"),
+		   *global = getenv("GIT_CONFIG_GLOBAL"), *sys = getenv("GIT_CONFIG_SYSTEM");
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT, sect = STRBUF_INIT,
+		      v = STRBUF_INIT;
+	struct repo *repo = NULL;
+	unsigned char oid[20];
+	static const char *const keys[] = { "remote", "merge" };
+	struct strbuf *outs[2];
+	int r = 1, i, k, got[2] = { 0, 0 };
+
+	if ((getenv("GIT_CONFIG_PARAMETERS") && *getenv("GIT_CONFIG_PARAMETERS")) ||
+	    (getenv("GIT_CONFIG_COUNT") && *getenv("GIT_CONFIG_COUNT")) ||
+	    repo_discover(&repo, s->o->workdir) < 0 || refs_other_format(repo))
+		goto out;
+	outs[0] = remote;
+	outs[1] = merge;
+	/* the user's and the system's config: no branch settings there */
+	if (global && *global) {
+		if (config_unsure(global, 0, &text))
+			goto out;
+	} else {
+		if (home && *home) {
+			fs_path_join(&path, home, ".gitconfig");
+			if (config_unsure(path.buf, 0, &text))
+				goto out;
+		}
+		if (xdg && *xdg)
+			fs_path_join(&path, xdg, "git/config");
+		else if (home && *home)
+			fs_path_join(&path, home, ".config/git/config");
+		if (path.len && config_unsure(path.buf, 0, &text))
+			goto out;
+	}
+	if (!getenv("GIT_CONFIG_NOSYSTEM") &&
+	    config_unsure(sys && *sys ? sys : "/etc/gitconfig", 0, &text))
+		goto out;
+	/* the repository's, then this worktree's own: the last one wins */
+	strbuf_addf(&sect, "branch \"%s\"", ref + 11);
+	for (i = 0; i < 2; i++) {
+		fs_path_join(&path, repo->common_dir, "config");
+		if (i)
+			fs_path_join(&path, repo->gitdir, "config.worktree");
+		if (config_unsure(path.buf, 1, &text))
+			goto out;
+		for (k = 0; k < 2; k++) {
+			if (work_config_find(text.buf, text.len, sect.buf, keys[k], &v) < 0)
+				goto out;
+			if (v.len) {
+				strbuf_reset(outs[k]);
+				strbuf_addbuf(outs[k], &v);
+				got[k] = 1;
+			}
+		}
+	}
+	/* half an upstream: what git makes of it is git's to say */
+	if (got[0] != got[1])
+		goto out;
+	r = refs_resolve(repo, ref, oid);
+	if (r == 0) {
+		oid_to_hex(oid, to);
+	} else if (r == -BOSUN_ENOTFOUND) {
+		/* no commit yet: for-each-ref lists nothing, no upstream read */
+		strbuf_reset(remote);
+		strbuf_reset(merge);
+		*to = '\0';
+		r = 0;
+	} else {
+		r = 1;
+	}
+out:
+	error_clear();
+	repo_free(repo);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	strbuf_release(&sect);
+	strbuf_release(&v);
+	return r;
+}
+
 static int resolve(struct sync_run *s)
 {
 	static const char *const sym[] = { "symbolic-ref", "-q", "HEAD", NULL };
@@ -782,10 +916,25 @@ static int resolve(struct sync_run *s)
 	const char *args[] = { "for-each-ref", "--format=%(refname)%09"
 		"%(upstream:remotename)%09%(upstream:remoteref)%09%(objectname)", NULL, NULL };
 	struct gitrun g = GITRUN_INIT;
-	char *p, *e, *f[4];
+	struct strbuf remote = STRBUF_INIT, merge = STRBUF_INIT;
+	struct repo *repo = NULL;
+	char *p, *e, *f[4], to[41];
 	int r, i;
 
-	if ((r = git_line(s, &sb, sym)) < 0 || strncmp(sb.buf, "refs/heads/", 11)) {
+	/* HEAD from its file where that is sure, else from git */
+	r = -1;
+	if (repo_discover(&repo, s->o->workdir) == 0)
+		r = refs_symref(repo, "HEAD", &sb);
+	repo_free(repo);
+	if (r < 0) {
+		error_clear();
+		r = git_line(s, &sb, sym);
+	} else if (r == 0) {
+		r = -BOSUN_EFAIL;  /* detached */
+	} else {
+		r = 0;
+	}
+	if (r < 0 || strncmp(sb.buf, "refs/heads/", 11)) {
 		struct marker m;
 
 		error_clear();
@@ -805,6 +954,16 @@ static int resolve(struct sync_run *s)
 found:
 	s->res->branch = xstrdup(sb.buf + 11);
 	strbuf_addbuf(&pat, &sb);
+	if (upstream_here(s, pat.buf, &remote, &merge, to) == 0) {
+		if (!s->o->remote || !*s->o->remote || !strcmp(s->o->remote, remote.buf)) {
+			if (remote.len)
+				s->res->remote = xstrdup(remote.buf);
+			if (!strncmp(merge.buf, "refs/heads/", 11))
+				s->res->remote_branch = xstrdup(merge.buf + 11);
+		}
+		snprintf(s->res->to, sizeof(s->res->to), "%s", to);
+		goto found_all;
+	}
 	args[2] = pat.buf;
 	if ((r = git(s, &g, args)) < 0)
 		goto out;
@@ -826,6 +985,7 @@ found:
 		snprintf(s->res->to, sizeof(s->res->to), "%.40s", f[3]);
 		break;
 	}
+found_all:
 	if (!s->res->remote)
 		s->res->remote = xstrdup(s->o->remote && *s->o->remote ? s->o->remote : "origin");
 	if (!s->res->remote_branch)
@@ -834,6 +994,8 @@ out:
 	gitrun_release(&g);
 	strbuf_release(&sb);
 	strbuf_release(&pat);
+	strbuf_release(&remote);
+	strbuf_release(&merge);
 	return r;
 }
 

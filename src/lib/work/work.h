@@ -282,8 +282,10 @@ int work_merge_tree_next(const char *buf, size_t len, size_t *pos, int *clean,
 			 struct strbuf *tree, struct strbuf *files, size_t *nr);
 
 /* The value of section.key in a git config file's text (a simple one:
- * sections without subsections, values as git writes them): 1 and out
- * set, 0 when absent, -1 when the text is more than this reads (ask git). */
+ * section is the header as git writes it between the brackets, `bosun`
+ * or `branch "main"`, compared ignoring case; values as git writes them):
+ * 1 and out set, 0 when absent, -1 when the text is more than this reads
+ * (ask git). */
 int work_config_find(const char *text, size_t len, const char *section,
 		     const char *key, struct strbuf *out);
 

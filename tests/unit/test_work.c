@@ -173,6 +173,30 @@ static void ids__valid__as_branch_components(void **state)
 	assert_false(work_id_valid("a b"));
 }
 
+/* Section names ignore case, quoted subsections do not (git's rule): the
+ * upstream of branch "main" is never taken from branch "Main". */
+static void config_find__subsection_case__exact(void **state)
+{
+	static const char text[] = "[Branch \"Main\"]\n\tremote = upper\n"
+				   "[branch \"main\"]\n\tremote = origin\n"
+				   "[BOSUN]\n\tWorkstream = t/a\n";
+	struct strbuf v = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(work_config_find(text, sizeof(text) - 1, "branch \"main\"",
+					  "remote", &v), 1);
+	assert_string_equal(v.buf, "origin");
+	assert_int_equal(work_config_find(text, sizeof(text) - 1, "branch \"Main\"",
+					  "remote", &v), 1);
+	assert_string_equal(v.buf, "upper");
+	assert_int_equal(work_config_find(text, sizeof(text) - 1, "branch \"MAIN\"",
+					  "remote", &v), 0);
+	assert_int_equal(work_config_find(text, sizeof(text) - 1, "bosun", "workstream",
+					  &v), 1);
+	assert_string_equal(v.buf, "t/a");
+	strbuf_release(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +205,7 @@ int main(void)
 		cmocka_unit_test(plan__order__topological_ties_by_id),
 		cmocka_unit_test(plan__errors__name_both_sides),
 		cmocka_unit_test(ids__valid__as_branch_components),
+		cmocka_unit_test(config_find__subsection_case__exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

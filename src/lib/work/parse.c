@@ -143,6 +143,16 @@ static int config_value(const char *v, size_t l, struct strbuf *out)
 	return 0;
 }
 
+/* A header's text against section: the section's name ignoring case, its
+ * quoted subsection (`branch "Main"`) exactly, as git compares them. */
+static int header_is(const char *h, const char *section, size_t sl)
+{
+	const char *q = memchr(section, '"', sl);
+	size_t name = q ? (size_t)(q - section) : sl;
+
+	return !strncasecmp(h, section, name) && !memcmp(h + name, section + name, sl - name);
+}
+
 int work_config_find(const char *text, size_t len, const char *section,
 		     const char *key, struct strbuf *out)
 {
@@ -164,7 +174,7 @@ int work_config_find(const char *text, size_t len, const char *section,
 			if (!end)
 				return -1;
 			in = (size_t)(end - (s + i)) == sl + 1 &&
-			     !strncasecmp(s + i + 1, section, sl);
+			     header_is(s + i + 1, section, sl);
 			continue;
 		}
 		if (!in)

@@ -283,7 +283,8 @@ int work_merge_tree_next(const char *buf, size_t len, size_t *pos, int *clean,
 
 /* The value of section.key in a git config file's text (a simple one:
  * section is the header as git writes it between the brackets, `bosun`
- * or `branch "main"`, compared ignoring case; values as git writes them):
+ * or `branch "main"`: the name compared ignoring case, the quoted
+ * subsection exactly, as git does; values as git writes them):
  * 1 and out set, 0 when absent, -1 when the text is more than this reads
  * (ask git). */
 int work_config_find(const char *text, size_t len, const char *section,

@@ -242,10 +242,15 @@ static int keep_spawn(struct store *st, const char *id, json_t **o)
  * many worktrees at once, so these failures are retried for a while;
  * they change nothing on disk.
  */
+int work_git_raced(const char *err)
+{
+	return err && ((strstr(err, "failed to read") && strstr(err, "/worktrees/")) ||
+		       strstr(err, "could not lock config file"));
+}
+
 static int worktree_race(const struct gitrun *g)
 {
-	return (strstr(g->err.buf, "failed to read") && strstr(g->err.buf, "/worktrees/")) ||
-	       strstr(g->err.buf, "could not lock config file");
+	return work_git_raced(g->err.buf);
 }
 
 int work_git(const char *dir, struct strbuf *out, const char *const *args)

@@ -4,6 +4,7 @@
  */
 #include "lib/logs/internal.h"
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/time.h"
 
@@ -229,19 +230,26 @@ static long long time_from_double(double v)
 	return v > 1e11 ? (long long)v : (long long)(v * 1000.0);
 }
 
+/* Any length: a JSON number may carry sixty digits of fraction, and
+ * jansson reads it whole, so this must too. */
 static long long time_from_number(const char *s, size_t len)
 {
-	char buf[64], *end;
+	char small[64], *buf = small, *end;
+	long long t = -1;
 	double v;
 
-	if (!len || len >= sizeof(buf))
+	if (!len)
 		return -1;
+	if (len >= sizeof(small))
+		buf = xmalloc(len + 1);
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	v = strtod(buf, &end);
-	if (*end || end == buf)
-		return -1;
-	return time_from_double(v);
+	if (!*end && end != buf)
+		t = time_from_double(v);
+	if (buf != small)
+		free(buf);
+	return t;
 }
 
 /* A time as text: ISO 8601, else a number of seconds or ms. */

@@ -78,7 +78,9 @@ test_expect_success 'six releases at once: exactly one releases, five exit 75' '
 	done &&
 	test -f ../six.d/in-gate && touch ../six.d/go && wait &&
 	test_eq "0 75 75 75 75 75" "$(cat ../six.d/rc? | sort -n | tr "\n" " " | sed "s/ $//")" &&
-	test_eq 5 "$(cat ../six.d/err? | grep -c "another release is running")" &&
+	# what the others said, shown when one said something else
+	{ test_eq 5 "$(cat ../six.d/err? | grep -c "another release is running")" ||
+	  { head -n 5 ../six.d/err?; false; }; } &&
 	test_eq v1.1.0 "$(cat ../six.d/out?)" &&
 	test_eq 1 "$(git log --oneline v1.0.0..HEAD | grep -c "chore(release)")" &&
 	consistent six

@@ -95,6 +95,10 @@ int release_lease_claim(struct release_lease *l, struct store *st)
 			break;
 		error_clear();
 	}
+	if (tries == 3)
+		/* Each try saw another holder come or go: no lease, no guess. */
+		r = error_set(BOSUN_EBUSY, "the release lease of this repository "
+			      "changed hands while it was claimed");
 out:
 	strbuf_release(&who);
 	strbuf_release(&sb);

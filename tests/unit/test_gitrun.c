@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/strbuf.h"
 #include "gitfix.h"
 #include "lib/git/rev.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,14 +153,153 @@ static void gitrun__missing_git__unavailable(void **state)
 	const char *args[] = { "version", NULL };
 	struct gitrun g = GITRUN_INIT;
 	char *path = strdup(getenv("PATH"));
+	int r;
 
 	setenv("PATH", gitfix_path(fx, ""), 1);
-	assert_int_equal(gitrun_exec(&g, args), -BOSUN_EUNAVAILABLE);
+	r = gitrun_exec(&g, args);
 	setenv("PATH", path, 1);
 	free(path);
+	assert_int_equal(r, -BOSUN_EUNAVAILABLE);
 	assert_string_equal(error_message(), "cannot run 'git': not found");
 	assert_non_null(error_hint_text());
 	assert_int_equal(g.status, 127);
+	gitrun_release(&g);
+}
+
+/*
+ * A git on PATH that fails its first `fails` runs with `message` (as git
+ * does when it meets another git at work), then runs the real one; the
+ * runs are counted in fx's "count". Returns the PATH to restore.
+ */
+static char *racing_git(struct gitfix *fx, int fails, const char *message)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = strdup(getenv("PATH"));
+	const char *bin = gitfix_path(fx, "bin");
+
+	assert_int_equal(fs_mkdir_p(bin), 0);
+	strbuf_addf(&sb, "#!/bin/sh\n"
+		    "n=$(cat '%s/count' 2>/dev/null || echo 0)\n"
+		    "echo $((n + 1)) >'%s/count'\n"
+		    "if [ \"$n\" -lt %d ]; then echo 'warning: x' >&2; "
+		    "echo 'fatal: %s' >&2; exit 128; fi\n"
+		    "PATH='%s' exec git \"$@\"\n",
+		    bin, bin, fails, message, path);
+	gitfix_write(gitfix_path(fx, "bin/git"), sb.buf, sb.len);
+	assert_int_equal(chmod(gitfix_path(fx, "bin/git"), 0755), 0);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s:%s", bin, path);
+	setenv("PATH", sb.buf, 1);
+	strbuf_release(&sb);
+	return path;
+}
+
+static int runs_of(struct gitfix *fx)
+{
+	FILE *f = fopen(gitfix_path(fx, "bin/count"), "r");
+	int n = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	fclose(f);
+	return n;
+}
+
+#define RACE "failed to read .git/worktrees/w1/commondir: Success"
+
+static void gitrun__race__retried_until_it_passes(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "rev-parse", "--sq-quote", "a", NULL };
+	struct gitrun g = GITRUN_INIT;
+	int r;
+	char *path = racing_git(fx, 3, RACE);
+
+	strbuf_addstr(&g.out, "kept:");
+	g.retry_races = 1;
+	r = gitrun_exec(&g, args);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_int_equal(r, 0);
+	assert_int_equal(runs_of(fx), 4);
+	/* The failed runs' output is gone; what the caller had stays. */
+	assert_string_equal(g.out.buf, "kept: 'a'\n");
+	assert_string_equal(g.err.buf, "");
+	gitrun_release(&g);
+}
+
+static void gitrun__race__config_lock_retried(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "version", NULL };
+	struct gitrun g = GITRUN_INIT;
+	int r;
+	char *path = racing_git(fx, 1, "could not lock config file .git/config: File exists");
+
+	g.retry_races = 1;
+	r = gitrun_exec(&g, args);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_int_equal(r, 0);
+	assert_int_equal(runs_of(fx), 2);
+	gitrun_release(&g);
+}
+
+static void gitrun__race__not_retried_unless_asked(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "version", NULL };
+	struct gitrun g = GITRUN_INIT;
+	int r;
+	char *path = racing_git(fx, 3, RACE);
+
+	r = gitrun_exec(&g, args);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_int_equal(r, -BOSUN_EFAIL);
+	assert_int_equal(runs_of(fx), 1);
+	assert_string_equal(error_message(), "git version failed: " RACE);
+	gitrun_release(&g);
+}
+
+static void gitrun__race__other_failures_not_retried(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "version", NULL };
+	struct gitrun g = GITRUN_INIT;
+	int r;
+	char *path = racing_git(fx, 3, "failed to read the index");
+
+	g.retry_races = 1;
+	r = gitrun_exec(&g, args);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_int_equal(r, -BOSUN_EFAIL);
+	assert_int_equal(runs_of(fx), 1);
+	assert_string_equal(error_message(), "git version failed: failed to read the index");
+	gitrun_release(&g);
+}
+
+static void gitrun__race__given_up_after_the_last_try(void **state)
+{
+	struct gitfix *fx = *state;
+	const char *args[] = { "version", NULL };
+	struct gitrun g = GITRUN_INIT;
+	int r;
+	char *path = racing_git(fx, 1000, RACE);
+	long long t0 = now_ms();
+
+	g.retry_races = 1;
+	r = gitrun_exec(&g, args);
+	setenv("PATH", path, 1);
+	free(path);
+	assert_int_equal(r, -BOSUN_EFAIL);
+	assert_int_equal(runs_of(fx), GITRUN_RACE_TRIES + 1);
+	/* 10 ms growing by 20 ms a try: 2.25 s asleep. */
+	assert_true(now_ms() - t0 >= 2250);
+	assert_string_equal(error_message(), "git version failed: " RACE);
+	/* One run's stderr, not sixteen. */
+	assert_string_equal(g.err.buf, "warning: x\nfatal: " RACE "\n");
 	gitrun_release(&g);
 }
 
@@ -267,6 +408,11 @@ int main(void)
 		T(gitrun__timeout__unavailable),
 		T(gitrun__missing_git__unavailable),
 		T(gitrun__output_cap__io_error),
+		T(gitrun__race__retried_until_it_passes),
+		T(gitrun__race__config_lock_retried),
+		T(gitrun__race__not_retried_unless_asked),
+		T(gitrun__race__other_failures_not_retried),
+		T(gitrun__race__given_up_after_the_last_try),
 		T(rev__commit_hex__refs_and_rev_parse),
 		T(gitrun__start__streams_stdout_then_finish),
 #undef T

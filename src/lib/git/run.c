@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/run.h"
+#include "core/time.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -93,7 +94,7 @@ static int failure(const struct gitrun *g, const struct child *c,
 	return r;
 }
 
-int gitrun_exec(struct gitrun *g, const char *const *args)
+static int exec_once(struct gitrun *g, const char *const *args)
 {
 	struct child c = CHILD_INIT;
 	const char **argv;
@@ -137,6 +138,36 @@ int gitrun_exec(struct gitrun *g, const char *const *args)
 	child_release(&c);
 	free(argv);
 	return r;
+}
+
+/*
+ * git fails for a moment while another git works next to it: it reads every
+ * worktree's admin folder for some commands ("failed to read
+ * .git/worktrees/X/commondir" while one is being made), and a config file
+ * is locked while another git writes it. Neither changed anything.
+ */
+static int raced(const char *err)
+{
+	return (strstr(err, "failed to read") && strstr(err, "/worktrees/")) ||
+	       strstr(err, "could not lock config file");
+}
+
+int gitrun_exec(struct gitrun *g, const char *const *args)
+{
+	size_t out_at = g->out.len, err_at = g->err.len;
+	int r, tries;
+
+	for (tries = 0;; tries++) {
+		r = exec_once(g, args);
+		if (r >= 0 || !g->retry_races || tries >= GITRUN_RACE_TRIES ||
+		    g->timed_out ||
+		    !raced(g->merge_err ? g->out.buf + out_at : g->err.buf + err_at))
+			return r;
+		error_clear();
+		strbuf_setlen(&g->out, out_at);
+		strbuf_setlen(&g->err, err_at);
+		time_sleep_ms(10 + tries * 20);
+	}
 }
 
 static const char **git_argv(const char *const *args)

@@ -29,6 +29,14 @@
  * its "fatal: " or "error: " (or "exit code N" when stderr is empty). g.status
  * and g.timed_out are set as core/run sets them.
  *
+ * With g.retry_races set, a failure that is git meeting another git at
+ * work (reading a worktree's admin folder while it is made: "failed to
+ * read .git/worktrees/X/commondir"; a config file another git has
+ * locked) is run again, up to GITRUN_RACE_TRIES more times after a
+ * growing wait (10 ms, 30 ms, ...: 2.3 s in all). Only for commands that
+ * may run twice: such a failure changed nothing. gitrun_start() does not
+ * retry.
+ *
  * gitrun_config_last(&value, dir, "^core\\.comment(char|string)$") puts the
  * value of the last configuration entry whose name matches the regex (as
  * `git config --get-regexp` matches: lowercase section and key) into value
@@ -42,6 +50,7 @@
 #include <stddef.h>
 
 #define GITRUN_TIMEOUT_MS 120000
+#define GITRUN_RACE_TRIES 15
 
 struct gitrun {
 	const char *dir;        /* where git runs (NULL: here) */
@@ -53,6 +62,7 @@ struct gitrun {
 	int merge_err;          /* stderr into out (LINE then comes from out) */
 	int fail_kind;          /* the kind of a non-zero exit (0: BOSUN_EFAIL) */
 	int die_with_us;        /* core/run's: git gets SIGTERM when we die */
+	int retry_races;        /* run again when git met another git (above) */
 	int out_fd;             /* gitrun_start: git's stdout, to read */
 	struct child *child;    /* gitrun_start: while it runs */
 	const char **argv;

@@ -1,7 +1,9 @@
 /*
  * register.c - tell git about `bosun merge-driver`: merge.bosun.* in the
  * repository's (or one worktree's) config, and "PATTERN merge=bosun" lines
- * in <common-dir>/info/attributes, in one block bosun owns.
+ * in <common-dir>/info/attributes, in one block bosun owns. Its git config
+ * calls retry git's races with other gits (run.h): registering is made
+ * again as it stands, and `work spawn` registers many worktrees at once.
  */
 #include "lib/merge/merge.h"
 
@@ -41,6 +43,7 @@ static int config_read(const struct repo *repo, enum merge_scope scope,
 
 	g.dir = git_dir_of(repo);
 	g.die_with_us = 1;
+	g.retry_races = 1;
 	r = gitrun_exec(&g, args);
 	if (r < 0 && g.status == 1) {
 		error_clear();
@@ -64,6 +67,7 @@ static int config_write(const struct repo *repo, enum merge_scope scope,
 
 	g.dir = git_dir_of(repo);
 	g.die_with_us = 1;
+	g.retry_races = 1;
 	r = gitrun_exec(&g, value ? set : unset);
 	gitrun_release(&g);
 	return r;
@@ -240,6 +244,7 @@ int merge_unregister(struct repo *repo, enum merge_scope scope)
 
 		g.dir = git_dir_of(repo);
 		g.die_with_us = 1;
+		g.retry_races = 1;
 		if (gitrun_exec(&g, args) < 0)
 			error_clear();
 		gitrun_release(&g);

@@ -43,10 +43,6 @@ int work_git(const char *dir, struct strbuf *out, const char *const *args);
  * die_with_us): for spawn, which repairs what a killed run left and must
  * not meet a git still working on it. */
 int work_git_dying(const char *dir, struct strbuf *out, const char *const *args);
-/* 1 when git's error text err is one of the races work_git() retries (a
- * worktree's admin folder read while another git makes it, a config file
- * locked by another git): callers that run git another way retry too. */
-int work_git_raced(const char *err);
 /* The same with an environment (core/run's env). */
 int work_git_env(const char *dir, const char *const *env, struct strbuf *out,
 		 const char *const *args);

@@ -234,49 +234,24 @@ static int keep_spawn(struct store *st, const char *id, json_t **o)
 	return 0;
 }
 
-/*
- * git reads every worktree's admin folder for some commands, and fails
- * ("failed to read .git/worktrees/X/commondir") when another git is making
- * one at that moment; and a config file is locked while a git (maybe one
- * left running by a spawn killed with SIGKILL) writes it. Spawns make
- * many worktrees at once, so these failures are retried for a while;
- * they change nothing on disk.
- */
-int work_git_raced(const char *err)
-{
-	return err && ((strstr(err, "failed to read") && strstr(err, "/worktrees/")) ||
-		       strstr(err, "could not lock config file"));
-}
-
-static int worktree_race(const struct gitrun *g)
-{
-	return work_git_raced(g->err.buf);
-}
-
 int work_git(const char *dir, struct strbuf *out, const char *const *args)
 {
 	return work_git_env(dir, NULL, out, args);
 }
 
+/* Spawns make many worktrees at once, and a spawn killed with SIGKILL may
+ * leave a git running: git's races with other gits are retried (run.h). */
 static int git_in(const char *dir, const char *const *env, struct strbuf *out,
 		  const char *const *args, int die_with_us)
 {
 	struct gitrun g = GITRUN_INIT;
-	int r, tries;
+	int r;
 
-	for (tries = 0;; tries++) {
-		g.dir = dir;
-		g.env = env;
-		g.die_with_us = die_with_us;
-		r = gitrun_exec(&g, args);
-		if (r >= 0 || tries >= 15 || !worktree_race(&g))
-			break;
-		error_clear();
-		gitrun_release(&g);
-		g = (struct gitrun)GITRUN_INIT;
-		time_sleep_ms(10 + tries * 20);
-	}
-	if (r >= 0 && out) {
+	g.dir = dir;
+	g.env = env;
+	g.die_with_us = die_with_us;
+	g.retry_races = 1;
+	if ((r = gitrun_exec(&g, args)) >= 0 && out) {
 		strbuf_setlen(out, 0);
 		strbuf_addbuf(out, &g.out);
 	}

@@ -877,24 +877,17 @@ static int register_merge(const struct run *run, const char *dir, const char *ad
 {
 #ifdef BOSUN_HAVE_MERGE
 	struct repo repo = { 0 };
-	int r, tries;
+	int r;
 
 	if (!run->o->merge_command)
 		return 0;
 	repo.workdir = (char *)dir;
 	repo.gitdir = (char *)admin;
 	repo.common_dir = run->w->common_dir;
-	/* Its git config calls meet the races work_git() retries (seen: "failed
-	 * to read .git/worktrees/X/commondir" while 8 spawns ran at once); the
-	 * registration is idempotent, so it is simply made again. */
-	for (tries = 0;; tries++) {
-		r = merge_register(&repo, run->o->cfg, MERGE_SCOPE_WORKTREE,
-				   run->o->merge_command);
-		if (r >= 0 || tries >= 15 || !work_git_raced(error_message()))
-			break;
-		error_clear();
-		time_sleep_ms(10 + tries * 20);
-	}
+	/* Its git config calls retry git's races with the other spawns'
+	 * gits (lib/merge/register.c, lib/git/run.h). */
+	r = merge_register(&repo, run->o->cfg, MERGE_SCOPE_WORKTREE,
+			   run->o->merge_command);
 	return r < 0 ? r : 0;
 #else
 	(void)run;

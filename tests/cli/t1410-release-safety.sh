@@ -76,7 +76,7 @@ test_expect_success 'six releases at once: exactly one releases, five exit 75' '
 		[ $n -lt 600 ] || { ls ../six.d; return 1; }
 		sleep 0.05 && n=$((n + 1))
 	done &&
-	test -f ../six.d/in-gate && touch ../six.d/go && wait &&
+	wait_file ../six.d/in-gate && touch ../six.d/go && wait &&
 	test_eq "0 75 75 75 75 75" "$(cat ../six.d/rc? | sort -n | tr "\n" " " | sed "s/ $//")" &&
 	# what the others said, shown when one said something else
 	{ test_eq 5 "$(cat ../six.d/err? | grep -c "another release is running")" ||

@@ -209,15 +209,36 @@ def sp_bosun(task, n):
         sys.exit("bench: bosun work spawn %s failed: %s" % (task, r.stderr.decode()[-300:]))
     return t
 
+# Ten plain `git worktree add` at once meet git's own race now and then
+# (one reads the admin folder another is making: "failed to read
+# .git/worktrees/gwN/commondir"), which bosun retries: a script would have
+# to as well, so a failed add is cleaned up and run again, inside the time.
+git_retries = [0]
+
+def sp_git_add(task, i):
+    return subprocess.Popen(["git", "worktree", "add", "-q", "-b", "git/%s/w%d" % (task, i),
+                             sp_dir(g_root, task, i), "main"], cwd=sp_repo, env=env,
+                            stderr=subprocess.PIPE)
+
 def sp_git(task, n):
     sp_reset(g_root, task, n, "git")
     t = time.perf_counter()
-    ps = [subprocess.Popen(["git", "worktree", "add", "-q", "-b", "git/%s/w%d" % (task, i),
-                            sp_dir(g_root, task, i), "main"], cwd=sp_repo, env=env)
-          for i in range(1, n + 1)]
-    if any(p.wait() for p in ps):
-        sys.exit("bench: git worktree add failed")
-    return time.perf_counter() - t
+    ps = {i: sp_git_add(task, i) for i in range(1, n + 1)}
+    for tries in range(5):
+        failed = [i for i, p in ps.items() if p.wait()]
+        if not failed:
+            return time.perf_counter() - t
+        for i in failed:
+            err = ps[i].stderr.read().decode()
+            if "failed to read" not in err:
+                sys.exit("bench: git worktree add failed: " + err[-300:])
+            git_retries[0] += 1
+            shutil.rmtree(sp_dir(g_root, task, i), ignore_errors=True)
+            subprocess.run(["git", "worktree", "prune"], cwd=sp_repo)
+            subprocess.run(["git", "branch", "-q", "-D", "git/%s/w%d" % (task, i)],
+                           cwd=sp_repo, stderr=subprocess.DEVNULL)
+        ps = {i: sp_git_add(task, i) for i in failed}
+    sys.exit("bench: git worktree add kept failing")
 
 def du_kb(path):
     return int(subprocess.run(["du", "-sk", path], stdout=subprocess.PIPE,
@@ -250,8 +271,8 @@ print("git worktree add -b           median %7.1f ms  ratio bosun/git %.2f" %
       (med(go), med(bo) / med(go)))
 print("work spawn of ten at once     median %7.1f ms  (target <= 5000 ms: %s)" %
       (med(bt), "OK" if med(bt) <= 5000 else "MISS"))
-print("ten git worktree add at once  median %7.1f ms  ratio bosun/git %.2f" %
-      (med(gt), med(bt) / med(gt)))
+print("ten git worktree add at once  median %7.1f ms  ratio bosun/git %.2f  (%d adds run again)" %
+      (med(gt), med(bt) / med(gt), git_retries[0]))
 print("disk per spawned worktree     %7.1f MB  (tracked %.1f MB; target <= +5 %%: %s)" %
       (b_kb / 1024, tracked / 1024, "OK" if b_kb <= 1.05 * tracked else "MISS"))
 print("disk per git worktree         %7.1f MB  ratio to tracked: bosun %.3f, git %.3f" %

@@ -97,7 +97,7 @@ test_expect_success 'the pre-commit hook scans with PCRE2 only: a secret blocks,
 	test_grep "FAIL  secrets" ../err &&
 	test_grep "leak.txt:1:9: github-pat" ../err &&
 	test_expect_code 1 git commit -q -m "feat: leak" 2>../err.vs &&
-	sed "s/[0-9]* ms/N ms/" ../err >../err.pcre && sed "s/[0-9]* ms/N ms/" ../err.vs >../err.vsn &&
+	sed "s/ *[0-9]* ms/ N ms/" ../err >../err.pcre && sed "s/ *[0-9]* ms/ N ms/" ../err.vs >../err.vsn &&
 	test_cmp ../err.vsn ../err.pcre
 '
 

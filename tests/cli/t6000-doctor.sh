@@ -303,6 +303,11 @@ test_expect_success 'every fix doctor suggests is a command that exists' '
 		 jget "$TRASH/j" "\"\\n\".join(c[\"fix\"] for c in d[\"checks\"] if c[\"fix\"])") >>fixes ||
 		return 1
 	done &&
+	# the fixes of a missing library too
+	(cd "$TRASH/r" &&
+	 { BOSUN_DL_DENY=vectorscan,libgit2,libcurl "$BOSUN" doctor --json runtime >"$TRASH/j" 2>/dev/null; test $? -ne 64; } &&
+	 jget "$TRASH/j" "\"\\n\".join(c[\"fix\"] for c in d[\"checks\"] if c[\"fix\"])") >>fixes &&
+	grep -q "^apt-get install " fixes &&
 	echo "bosun migrate" >>fixes && echo "bosun hooks install" >>fixes &&
 	echo "git fetch --unshallow" >>fixes && echo "git worktree prune" >>fixes &&
 	echo "bosun doctor --fix repo.locks" >>fixes && echo "bosun agents deploy" >>fixes && echo "bosun agents deploy --force" >>fixes &&
@@ -312,6 +317,12 @@ test_expect_success 'every fix doctor suggests is a command that exists' '
 		case $prog in
 		bosun) bosun $verb $rest --help >/dev/null || { echo "no: $prog $verb $rest"; return 1; } ;;
 		git) grep -q "^ *$verb " githelp || { echo "no git $verb"; return 1; } ;;
+		# a package Debian has (where apt-cache is, as on the machines
+		# the fix is written for)
+		apt-get) test "$verb" = install && test -n "$rest" &&
+			 { ! command -v apt-cache >/dev/null ||
+			   apt-cache show $rest >/dev/null 2>&1; } ||
+			 { echo "no package: $prog $verb $rest"; return 1; } ;;
 		"") ;;
 		*) echo "not a bosun or git command: $prog $verb $rest"; return 1 ;;
 		esac

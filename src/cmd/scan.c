@@ -247,22 +247,24 @@ static json_t *sarif_invocation(const struct scan_report *rep, const struct scan
 			 !(fail && rep->st.large), "toolExecutionNotifications", notes);
 }
 
+/* The run's properties name the engine, as --json's "engine" does. */
 static json_t *report_sarif(const struct scan_rules *rs, const struct scan_report *rep,
-			    const struct scan_opts *o)
+			    const struct scan_opts *o, const struct scan_engine *e)
 {
 	json_t *results = json_array();
 	size_t i;
 
 	for (i = 0; i < rep->nr; i++)
 		json_array_append_new(results, sarif_result(rs, &rep->items[i]));
-	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:[o], s:s}]}",
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o, s:[o], s:s, s:{s:s}}]}",
 			 "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
 			 "version", "2.1.0",
 			 "runs", "tool", "driver", "name", "bosun", "version", BOSUN_VERSION,
 			 "informationUri", "https://github.com/bosun/bosun/blob/main/docs/scan.md",
 			 "rules", sarif_rules(rs), "results", results,
 			 "invocations", sarif_invocation(rep, o),
-			 "columnKind", "utf16CodeUnits");
+			 "columnKind", "utf16CodeUnits",
+			 "properties", "engine", scan_engine_kind(e));
 }
 
 static void colors(struct bosun_ctx *ctx, struct scan_colors *c)
@@ -325,7 +327,7 @@ static int output(struct bosun_ctx *ctx, const struct scan_args *a,
 	if (a->write_baseline)
 		return write_baseline(ctx, a->write_baseline, rep);
 	if (!strcmp(a->format, "sarif"))
-		out_json(report_sarif(&s->rules, rep, &s->opts));
+		out_json(report_sarif(&s->rules, rep, &s->opts, e));
 	else if (!strcmp(a->format, "json") || ctx->json)
 		out_json(report_json(rep, &s->opts, e));
 	else

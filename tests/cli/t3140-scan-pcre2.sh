@@ -4,7 +4,7 @@
 # through PCRE2 alone, and the findings are those of the Vectorscan scan
 # on gitleaks' cases, in a large file streamed a chunk at a time, on
 # staged blobs and history, and in the pre-commit hook; one DEGRADED event
-# per run; --json names the engine; doctor warns with the fix.
+# per run; --json and SARIF name the engine; doctor warns with the fix.
 . "$(dirname "$0")/lib.sh"
 
 data=$BOSUN_TOP/tests/data/gitleaks
@@ -38,6 +38,13 @@ test_expect_success 'command -v python3' 'gitleaks cases: the same findings with
 import json
 v=json.load(open(\"../glj.vs\")); p=json.load(open(\"../glj.pcre\"))
 assert v.pop(\"engine\")==\"vectorscan\" and p.pop(\"engine\")==\"pcre2\", (v.get(\"engine\"), p.get(\"engine\"))
+assert v==p
+" &&
+	both ../gls --format sarif . &&
+	python3 -c "
+import json
+v=json.load(open(\"../gls.vs\"))[\"runs\"][0]; p=json.load(open(\"../gls.pcre\"))[\"runs\"][0]
+assert v.pop(\"properties\")=={\"engine\":\"vectorscan\"} and p.pop(\"properties\")=={\"engine\":\"pcre2\"}
 assert v==p
 "
 '

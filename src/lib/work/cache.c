@@ -1,11 +1,10 @@
 /*
  * cache.c - which of work's entries in the store's cache are for things
- * that no longer exist, for bosun clean (docs/clean.md). The keys are those
- * status.c and predict.c put: "work/heartbeat/TASK/ID" (a workstream),
- * "work/wtstatus/DIR" (a worktree), "work/commit/C", "work/branch/TIP/HEAD"
- * and "work/merge/A/B" (commits).
+ * that no longer exist, for bosun clean (docs/clean.md): the keys of
+ * internal.h's WORK_KEY_* kinds, a workstream's heartbeat, a worktree's
+ * status, and what is known of commits.
  */
-#include "lib/work/work.h"
+#include "lib/work/internal.h"
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -18,8 +17,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const commit_kinds[] = { "work/commit/", "work/branch/",
-					    "work/merge/", NULL };
+static const char *const commit_kinds[] = { WORK_KEY_COMMIT, WORK_KEY_BRANCH,
+					    WORK_KEY_MERGE, NULL };
+
+void work_cache_key(struct strbuf *key, const char *prefix, const char *a,
+		    const char *b)
+{
+	strbuf_reset(key);
+	strbuf_addf(key, "%s%s%s%s", prefix, a, b ? "/" : "", b ? b : "");
+}
 
 /* The commits a key names (its '/'-separated hex parts) into oids. */
 static int key_commits(const char *key, struct strbuf *oids)
@@ -96,15 +102,15 @@ int work_cache_gone(struct store *st, const char *gitdir,
 
 		if (why[i])
 			continue;
-		if (!strncmp(key, "work/wtstatus/", 14)) {
+		if (!strncmp(key, WORK_KEY_WTSTATUS, strlen(WORK_KEY_WTSTATUS))) {
 			struct stat sb;
 
-			if (lstat(key + 14, &sb) < 0 && errno == ENOENT)
+			if (lstat(key + strlen(WORK_KEY_WTSTATUS), &sb) < 0 && errno == ENOENT)
 				why[i] = xstrdup("its worktree is gone");
 			continue;
 		}
-		if (!strncmp(key, "work/heartbeat/", 15)) {
-			r = store_work_get(st, key + 15, &it);
+		if (!strncmp(key, WORK_KEY_HEARTBEAT, strlen(WORK_KEY_HEARTBEAT))) {
+			r = store_work_get(st, key + strlen(WORK_KEY_HEARTBEAT), &it);
 			store_work_clear(&it);
 			memset(&it, 0, sizeof(it));
 			if (r == -BOSUN_ENOTFOUND) {

@@ -6,6 +6,19 @@
 
 #include "lib/work/work.h"
 
+/* The keys work keeps in the store's cache: one prefix a kind, followed by
+ * the parts work_cache_key() joins with '/'. status.c and predict.c write
+ * them; cache.c reads them back for bosun clean. */
+#define WORK_KEY_HEARTBEAT "work/heartbeat/" /* TASK/ID */
+#define WORK_KEY_WTSTATUS "work/wtstatus/"   /* the worktree's path */
+#define WORK_KEY_COMMIT "work/commit/"       /* C */
+#define WORK_KEY_BRANCH "work/branch/"       /* TIP/HEAD */
+#define WORK_KEY_MERGE "work/merge/"         /* A/B */
+
+/* key = prefix a, or prefix a/b when b is not NULL. */
+void work_cache_key(struct strbuf *key, const char *prefix, const char *a,
+		    const char *b);
+
 enum work_bring { BRING_AUTO, BRING_REFLINK, BRING_SYMLINK, BRING_COPY };
 
 /* Bring src (a file, link or folder) to dst, which must not exist;

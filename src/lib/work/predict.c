@@ -78,12 +78,6 @@ out:
 	return 0;
 }
 
-static void key_of(struct strbuf *key, const struct pair *p)
-{
-	strbuf_reset(key);
-	strbuf_addf(key, "work/merge/%s/%s", p->a, p->b);
-}
-
 static void pair_init(struct pair *p, const char *x, const char *idx, const char *y,
 		      const char *idy)
 {
@@ -122,7 +116,7 @@ int work_predict(struct store *st, const char *dir, const char *tip,
 			p->hit = p->clean = 1;
 			continue;
 		}
-		key_of(&key, p);
+		work_cache_key(&key, WORK_KEY_MERGE, p->a, p->b);
 		strbuf_reset(&val);
 		r = store_cache_get(st, key.buf, &val, NULL);
 		if (r == -BOSUN_ENOTFOUND) {
@@ -168,7 +162,7 @@ int work_predict(struct store *st, const char *dir, const char *tip,
 					strbuf_addch(&val, '\0');
 					strbuf_addbuf(&val, &p->files);
 				}
-				key_of(&key, p);
+				work_cache_key(&key, WORK_KEY_MERGE, p->a, p->b);
 				r = store_cache_put(st, key.buf, val.buf, val.len, NULL);
 			}
 			if (r < 0 || store_commit(st) < 0)

@@ -60,12 +60,6 @@ static int known_state(const char *s)
 
 /* ------------------------------------------------------------ heartbeat */
 
-static void heartbeat_key(struct strbuf *key, const char *id)
-{
-	strbuf_reset(key);
-	strbuf_addf(key, "work/heartbeat/%s", id);
-}
-
 int work_heartbeat(struct store *st, const char *id, const char *state,
 		   const char *note, long pid)
 {
@@ -94,7 +88,7 @@ int work_heartbeat(struct store *st, const char *id, const char *state,
 	j = json_pack("{s:I, s:s, s:s?, s:I}", "at", (json_int_t)time_wall_ms(),
 		      "state", state, "note", note, "pid", (json_int_t)pid);
 	text = json_dumps(j, JSON_COMPACT);
-	heartbeat_key(&key, id);
+	work_cache_key(&key, WORK_KEY_HEARTBEAT, id, NULL);
 	r = store_cache_put(st, key.buf, text, strlen(text), NULL);
 out:
 	free(text);
@@ -615,18 +609,6 @@ out:
 	return r;
 }
 
-static void cache_key(struct strbuf *key, const char *kind, const char *a, const char *b)
-{
-	strbuf_reset(key);
-	strbuf_addf(key, "work/%s/%s%s%s", kind, a, b ? "/" : "", b ? b : "");
-}
-
-static void status_key(struct strbuf *key, const char *dir)
-{
-	strbuf_reset(key);
-	strbuf_addf(key, "work/wtstatus/%s", dir);
-}
-
 /* The worktrees' git statuses as kept (wtstat.h): read here, on the
  * calling thread, as the store is used only from it. */
 static int kept_read(struct store *st, struct item *items, size_t nr)
@@ -638,7 +620,7 @@ static int kept_read(struct store *st, struct item *items, size_t nr)
 	for (i = 0; i < nr && r >= 0; i++) {
 		if (!items[i].s->present)
 			continue;
-		status_key(&key, items[i].s->dir);
+		work_cache_key(&key, WORK_KEY_WTSTATUS, items[i].s->dir, NULL);
 		r = store_cache_get(st, key.buf, &items[i].kept, NULL);
 		if (r == -BOSUN_ENOTFOUND) {
 			error_clear();
@@ -662,7 +644,7 @@ static int cache_read(struct store *st, struct item *items, size_t nr)
 		if (!it->head.len)
 			continue;
 		if (it->tip) {
-			cache_key(&key, "branch", it->tip, it->head.buf);
+			work_cache_key(&key, WORK_KEY_BRANCH, it->tip, it->head.buf);
 			r = store_cache_get(st, key.buf, &it->branch_val, NULL);
 			it->branch_hit = r == 0;
 			if (r == -BOSUN_ENOTFOUND) {
@@ -672,7 +654,7 @@ static int cache_read(struct store *st, struct item *items, size_t nr)
 		}
 		if (r < 0)
 			break;
-		cache_key(&key, "commit", it->head.buf, NULL);
+		work_cache_key(&key, WORK_KEY_COMMIT, it->head.buf, NULL);
 		r = store_cache_get(st, key.buf, &it->commit_val, NULL);
 		it->commit_hit = r == 0;
 		if (r == -BOSUN_ENOTFOUND) {
@@ -700,18 +682,18 @@ static void cache_write(struct store *st, struct item *items, size_t nr)
 	for (r = 0, i = 0; i < nr && r >= 0; i++) {
 		struct item *it = &items[i];
 		if (it->fresh_ok) {
-			status_key(&key, it->s->dir);
+			work_cache_key(&key, WORK_KEY_WTSTATUS, it->s->dir, NULL);
 			r = store_cache_put(st, key.buf, it->fresh.buf, it->fresh.len, NULL);
 		}
 		if (r < 0 || !it->head.len || it->err)
 			continue;
 		if (!it->branch_hit && it->tip) {
-			cache_key(&key, "branch", it->tip, it->head.buf);
+			work_cache_key(&key, WORK_KEY_BRANCH, it->tip, it->head.buf);
 			r = store_cache_put(st, key.buf, it->branch_val.buf,
 					    it->branch_val.len, NULL);
 		}
 		if (r >= 0 && !it->commit_hit) {
-			cache_key(&key, "commit", it->head.buf, NULL);
+			work_cache_key(&key, WORK_KEY_COMMIT, it->head.buf, NULL);
 			r = store_cache_put(st, key.buf, it->commit_val.buf,
 					    it->commit_val.len, NULL);
 		}
@@ -872,7 +854,7 @@ int work_status(struct store *st, const struct work_where *w,
 		else if (!s->present && !strcmp(s->state, "spawned"))
 			s->error = xstrdup(s->dir ? "its worktree is missing" :
 					   "the store has no folder for it");
-		heartbeat_key(&key, s->id);
+		work_cache_key(&key, WORK_KEY_HEARTBEAT, s->id, NULL);
 		strbuf_reset(&hb);
 		r = store_cache_get(st, key.buf, &hb, NULL);
 		if (r < 0 && r != -BOSUN_ENOTFOUND)

@@ -291,6 +291,8 @@ struct plan {
 	const char *const *argv, *const *env;
 	const char *path;       /* PATH to search when argv[0] has no '/' */
 	int detached, own_pgroup, die_with_us;
+	int (*fn)(void *data);
+	void *fn_data;
 	pid_t parent;
 	int report;             /* write end of the pipe that carries errno */
 };
@@ -392,7 +394,7 @@ _Noreturn static void child_exec(const struct plan *pl)
 }
 
 /*
- * The child, from fork() to exec. A die_with_us child dies with bosun
+ * The child, from fork() to exec (or to its function's end). A die_with_us child dies with bosun
  * (PR_SET_PDEATHSIG): a bosun killed with SIGKILL cannot stop it, and a
  * git left running would go on changing what the next run repairs. The
  * signal is SIGTERM, as for a bosun killed by a catchable signal: git
@@ -437,6 +439,11 @@ _Noreturn static void child_main(const struct plan *pl)
 	child_stdio(pl);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (pl->fn) {
+		/* started: the parent stops waiting for an errno */
+		close(pl->report);
+		_exit(pl->fn(pl->fn_data) & 0xff);
+	}
 	child_exec(pl);
 }
 
@@ -458,6 +465,8 @@ static int do_spawn(struct run_proc *p, struct pipes *pp)
 	pl.detached = c->detached;
 	pl.own_pgroup = c->own_pgroup;
 	pl.die_with_us = c->die_with_us;
+	pl.fn = c->fn;
+	pl.fn_data = c->fn_data;
 	pl.parent = getpid();
 	pl.path = getenv("PATH") ? getenv("PATH") : "/bin:/usr/bin";
 	if (setup_stdio(c, pp, &pl) < 0 || pipe2(report, O_CLOEXEC) < 0) {

@@ -22,6 +22,13 @@
  *	r = child_finish(&c);   // waits; c.status as child_run gives it
  *	child_release(&c);
  *
+ * A function instead of a program: with fn set, the forked child calls
+ * fn(fn_data) where it would exec, and exits with its return; argv[0] only
+ * names it in messages. Everything else (pipes, capture, timeout, dying
+ * with bosun) is as for a program. Only where bosun has one thread: the
+ * child is a copy of the calling thread alone, and may take any lock
+ * another thread held at the fork.
+ *
  * Never through a shell unless use_shell is set, in which case argv[0] is the
  * script given to "/bin/sh -c" and argv[1], argv[2]... become $0, $1...
  * env adds "NAME=value" entries (or removes "NAME") to the inherited
@@ -83,6 +90,8 @@ struct child {
 	int pipe_out;           /* child_start: its stdout to out_fd */
 	int detached;           /* own session; not killed when bosun dies */
 	int die_with_us;        /* SIGTERM when bosun dies, even of SIGKILL */
+	int (*fn)(void *data);  /* run in the child instead of argv (above) */
+	void *fn_data;
 	int own_pgroup;         /* own process group: the timeout's signals
 				 * go to the whole group, and SIGKILL follows
 				 * SIGTERM at once (a probe that hangs) */

@@ -1039,6 +1039,81 @@ static void run__tasks__finished_error_stops_and_terms(void **state)
 	strbuf_release(&t.log);
 }
 
+/* A function child: what it writes is captured, its return is the status,
+ * it starts in c.dir, and the caller's memory is its own copy. */
+static int fn_child(void *data)
+{
+	int *n = data;
+	char cwd[256];
+
+	*n = 99;  /* the parent's copy stays */
+	/* the descriptors, not stdio: its buffers are copies of ours */
+	dprintf(1, "in %s: %d\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?", 7);
+	dprintf(2, "to stderr\n");
+	return 3;
+}
+
+static void run__fn__captured_with_its_status(void **state)
+{
+	static const char *const name[] = { "a function", NULL };
+	struct child c = CHILD_INIT;
+	int n = 1;
+
+	(void)state;
+	c.argv = name;
+	c.fn = fn_child;
+	c.fn_data = &n;
+	c.dir = "/";
+	c.capture = 1;
+	assert_int_equal(child_run(&c), 0);
+	assert_int_equal(c.status, 3);
+	assert_string_equal(c.out.buf, "in /: 7\n");
+	assert_string_equal(c.err.buf, "to stderr\n");
+	assert_int_equal(n, 1);
+	child_release(&c);
+}
+
+static int fn_sleeps(void *data)
+{
+	(void)data;
+	sleep(30);
+	return 0;
+}
+
+static void run__fn__timeout_ends_it(void **state)
+{
+	static const char *const name[] = { "a sleeping function", NULL };
+	struct child c = CHILD_INIT;
+	long long t0 = now_ms();
+
+	(void)state;
+	c.argv = name;
+	c.fn = fn_sleeps;
+	c.capture = 1;
+	c.timeout_ms = 200;
+	assert_int_equal(child_run(&c), 0);
+	assert_true(c.timed_out);
+	assert_int_equal(c.status, 124);
+	assert_true(now_ms() - t0 < 5000);
+	child_release(&c);
+}
+
+static void run__fn__bad_dir_reported_by_name(void **state)
+{
+	static const char *const name[] = { "a function", NULL };
+	struct child c = CHILD_INIT;
+
+	(void)state;
+	c.argv = name;
+	c.fn = fn_child;
+	c.dir = "/no/such/dir";
+	c.capture = 1;
+	assert_int_equal(child_run(&c), -BOSUN_EIO);
+	assert_string_equal(error_message(), "cannot run 'a function' in '/no/such/dir': "
+			    "no such directory");
+	child_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1091,6 +1166,9 @@ int main(void)
 		T(run__tasks__output_whole),
 		T(run__tasks__start_failure_default_stops),
 		T(run__tasks__finished_error_stops_and_terms),
+		T(run__fn__captured_with_its_status),
+		T(run__fn__timeout_ends_it),
+		T(run__fn__bad_dir_reported_by_name),
 #undef T
 	};
 

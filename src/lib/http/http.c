@@ -6,13 +6,13 @@
 
 #include "core/dl.h"
 #include "core/error.h"
+#include "core/run.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <strings.h>
@@ -212,7 +212,8 @@ static int request_here(const struct http_request *req, struct http_response *re
  * from about 1 MB to 7 MB of memory before the first request, and a watcher
  * lives for minutes, one per commit. So a watcher asks for each request to
  * be made in a child process: the child loads libcurl, makes the request,
- * writes the answer to a pipe and exits; the watcher never maps libcurl.
+ * writes the answer to its stdout and exits (a function child of
+ * core/run: it dies with its parent); the watcher never maps libcurl.
  * A fork every few seconds costs far less than the memory it saves.
  */
 static int isolated;
@@ -228,6 +229,9 @@ struct wire {            /* what the child writes first, then msg and body */
 	long long retry_after_ms;
 	size_t msg_len, body_len;
 };
+
+/* An error message is one line; this bounds what the child may send. */
+#define WIRE_MSG_CAP 65536
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -246,8 +250,11 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static void child_request(int fd, const struct http_request *req)
+/* In the child (core/run's function child): the request, its answer on
+ * stdout. */
+static int child_request(void *data)
 {
+	const struct http_request *req = data;
 	struct http_response res = HTTP_RESPONSE_INIT;
 	struct wire w = { 0 };
 	const char *msg = "";
@@ -259,68 +266,46 @@ static void child_request(int fd, const struct http_request *req)
 	}
 	w.status = res.status;
 	w.retry_after_ms = res.retry_after_ms;
-	w.msg_len = strlen(msg);
+	w.msg_len = strnlen(msg, WIRE_MSG_CAP);
 	w.body_len = res.body.len;
-	if (write_all(fd, &w, sizeof(w)) == 0 && write_all(fd, msg, w.msg_len) == 0)
-		write_all(fd, res.body.buf, res.body.len);
-	/* _exit: no atexit handlers, no stdio flush of the parent's buffers. */
-	_exit(0);
+	if (write_all(1, &w, sizeof(w)) == 0 && write_all(1, msg, w.msg_len) == 0)
+		write_all(1, res.body.buf, res.body.len);
+	return 0;
 }
 
-static int read_answer(int fd, struct http_response *res)
+static int read_answer(const struct strbuf *in, struct http_response *res)
 {
-	struct strbuf in = STRBUF_INIT;
 	struct wire w;
-	char buf[65536];
-	ssize_t n;
-	int r;
 
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		strbuf_add(&in, buf, (size_t)n);
-	}
-	if (in.len < sizeof(w)) {
-		strbuf_release(&in);
+	if (in->len < sizeof(w))
 		return error_set(BOSUN_EUNAVAILABLE, "the HTTP request process died");
-	}
-	memcpy(&w, in.buf, sizeof(w));
-	if (in.len != sizeof(w) + w.msg_len + w.body_len) {
-		strbuf_release(&in);
+	memcpy(&w, in->buf, sizeof(w));
+	if (w.msg_len > WIRE_MSG_CAP || w.body_len > in->len ||
+	    in->len != sizeof(w) + w.msg_len + w.body_len)
 		return error_set(BOSUN_EUNAVAILABLE, "the HTTP request process died");
-	}
 	res->status = w.status;
 	res->retry_after_ms = w.retry_after_ms;
-	strbuf_add(&res->body, in.buf + sizeof(w) + w.msg_len, w.body_len);
-	r = w.rc < 0 ? error_set(w.kind, "%.*s", (int)w.msg_len, in.buf + sizeof(w)) : 0;
-	strbuf_release(&in);
-	return r;
+	strbuf_add(&res->body, in->buf + sizeof(w) + w.msg_len, w.body_len);
+	return w.rc < 0 ? error_set(w.kind, "%.*s", (int)w.msg_len, in->buf + sizeof(w)) : 0;
 }
 
 static int request_isolated(const struct http_request *req, struct http_response *res)
 {
-	int fds[2], r, st;
-	pid_t pid;
+	static const char *const name[] = { "an HTTP request", NULL };
+	struct child c = CHILD_INIT;
+	int r;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return error_errno(BOSUN_EIO, "cannot make a pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return error_errno(BOSUN_EIO, "cannot fork for an HTTP request");
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_request(fds[1], req);
-	}
-	close(fds[1]);
-	r = read_answer(fds[0], res);
-	close(fds[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	c.argv = name;
+	c.fn = child_request;
+	c.fn_data = (void *)req;
+	c.capture = 1;
+	c.die_with_us = 1;
+	/* one more byte than the most it may send: more is a broken child */
+	c.out_cap = sizeof(struct wire) + WIRE_MSG_CAP +
+		    (req->body_cap ? req->body_cap : DEFAULT_BODY_CAP) + 1;
+	if ((r = child_run(&c)) == 0)
+		r = read_answer(&c.out, res);
+	child_release(&c);
 	return r;
 }
 

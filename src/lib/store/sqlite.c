@@ -249,18 +249,21 @@ static int set_version(struct sq *q, int version)
 
 /* Apply m unless another process did while we waited for the write lock:
  * the version is read again inside the IMMEDIATE transaction, which no one
- * else can be writing. *did is 1 when we applied it. */
-static int apply_one(struct sq *q, const struct sqlite_migration *m, int *did)
+ * else can be writing, into *seen. *did is 1 when we applied it. */
+static int apply_one(struct sq *q, const struct sqlite_migration *m, int *did,
+		     int *seen)
 {
 	int version, r;
 
 	*did = 0;
+	*seen = 0;
 	if ((r = sq_exec(q, "BEGIN IMMEDIATE", "cannot lock")) < 0)
 		return r;
 	if ((version = sq_schema_version(&q->parent)) < 0) {
 		r = version;
 		goto out;
 	}
+	*seen = version;
 	if ((r = check_not_newer(q, version)) < 0 || version >= m->version)
 		goto out;
 	if (sqlite3_exec(q->db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
@@ -283,16 +286,20 @@ out:
 static int sq_migrate(struct store_backend *b, int *applied)
 {
 	struct sq *q = sq_of(b);
-	int version, did, i, n = 0, r = 0;
+	int version, did, seen, i, n = 0, r = 0;
 
 	if ((version = sq_schema_version(b)) < 0)
 		return version;
 	if ((r = check_not_newer(q, version)) < 0)
 		return r;
-	/* The common case, an up-to-date store, takes no lock at all. */
-	for (i = version; i < sqlite_migrations_nr && r >= 0; i++) {
-		r = apply_one(q, &sqlite_migrations[i], &did);
+	/* The common case, an up-to-date store, takes no lock at all. Where
+	 * another process applied migrations while we waited for the lock,
+	 * we go on from the version it left (processes opening a new store
+	 * at once then take the lock about once each, not once a migration). */
+	for (i = version; i < sqlite_migrations_nr && r >= 0;) {
+		r = apply_one(q, &sqlite_migrations[i], &did, &seen);
 		n += did;
+		i = !did && seen > i ? seen : i + 1;
 	}
 	if (applied)
 		*applied = n;

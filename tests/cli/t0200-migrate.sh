@@ -51,14 +51,17 @@ test_expect_success 'the refusal names the bosun that reads the store, as docs/m
 	test_eq "bosun: state.db has schema version 12, newer than this bosun knows ($n); upgrade bosun" "$(cat ../err)"
 '
 
-test_expect_success 'migrations run once when two processes race' '
+test_expect_success 'migrations run once when twelve processes race' '
 	new_repo race && commit "feat: a" &&
 	pids= &&
-	for i in 1 2 3 4 5 6; do
-		bosun migrate >/dev/null & pids="$pids $!"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		bosun migrate --json >../race.$i & pids="$pids $!"
 	done &&
 	for p in $pids; do wait $p || return 1; done &&
 	test_eq "$(latest)" "$(sqlite3 .git/bosun/state.db "pragma user_version")" &&
+	# each migration applied by exactly one of them
+	test_eq "$(latest)" "$(python3 -c "import json, sys
+print(sum(json.load(open(f))[\"applied\"] for f in sys.argv[1:]))" ../race.*)" &&
 	test_eq 0 "$(sqlite3 .git/bosun/state.db "select count(*) from releases")"
 '
 

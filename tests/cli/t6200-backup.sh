@@ -241,9 +241,11 @@ test_expect_success 'backup.dir moves the archives' '
 	cd r && BOSUN_BACKUP_DIR=../bk bosun backup >../out && ls ../bk/bosun-backup-*.tar.zst
 '
 
-# old_schema: the store as bosun 9's schema minus its last migration.
+# old_schema: the store as bosun 9's schema minus its last migration, with
+# a row kept (a store without one is not backed up).
 old_schema() {
-	sqlite3 .git/bosun/state.db "alter table releases drop column data; pragma user_version = 8"
+	sqlite3 .git/bosun/state.db "alter table releases drop column data; pragma user_version = 8;
+		insert or replace into leases (name, owner, token, expires_ms) values (\"old\", NULL, 1, 0)"
 }
 
 test_expect_success 'migrate backs the store up before it migrates, and says where' '
@@ -269,6 +271,13 @@ test_expect_success 'a new store is not backed up; without libarchive the migrat
 	new_repo fresh && bosun migrate >/dev/null 2>../err && test_no_grep "backed up" ../err &&
 	old_schema && env BOSUN_TEST_NO_LIBARCHIVE=1 "$BOSUN" migrate >../out 2>../err &&
 	test_grep "no backup before migrating" ../err && test_grep "schema 9" ../out
+'
+
+test_expect_success 'a store at an old schema with no row yet (another bosun creating it) is not backed up' '
+	new_repo half && bosun migrate >/dev/null &&
+	sqlite3 .git/bosun/state.db "alter table releases drop column data; pragma user_version = 8" &&
+	bosun migrate >../out 2>../err && test_no_grep "backed up" ../err && test_grep "schema 9" ../out &&
+	test_eq 0 "$(ls -d "$BOSUN_HOME"/state/bosun/backups/half-* 2>/dev/null | wc -l)"
 '
 
 test_expect_success 'migrate --json reports the backup it took: path and size; null when none' '

@@ -33,6 +33,8 @@ struct store_backend {
 	int (*migrate)(struct store_backend *b, int *applied);
 	int (*schema_version)(struct store_backend *b);
 	int (*schema_latest)(struct store_backend *b);
+	/* 1 when a row is kept (bosun's own bookkeeping aside), else 0 */
+	int (*holds_data)(struct store_backend *b);
 	int (*set_busy_timeout)(struct store_backend *b, int ms);
 
 	int (*begin)(struct store_backend *b, int flags);

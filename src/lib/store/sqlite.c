@@ -188,6 +188,38 @@ static int sq_schema_latest(struct store_backend *b)
 	return sqlite_migrations_nr;
 }
 
+/* 1 when a table other than meta has a row. A store that another process
+ * is creating at this moment has none yet: no backup is made of it. */
+static int sq_holds_data(struct store_backend *b)
+{
+	struct sq *q = sq_of(b);
+	struct strbuf sql = STRBUF_INIT;
+	sqlite3_stmt *tables = NULL, *one = NULL;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(q->db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+			       "AND name <> 'meta' AND name NOT LIKE 'sqlite%'", -1,
+			       &tables, NULL) != SQLITE_OK)
+		return sq_fail(q, "cannot list the tables of");
+	while (!r && (rc = sqlite3_step(tables)) == SQLITE_ROW) {
+		strbuf_reset(&sql);
+		strbuf_addf(&sql, "SELECT 1 FROM \"%s\" LIMIT 1",
+			    (const char *)sqlite3_column_text(tables, 0));
+		if (sqlite3_prepare_v2(q->db, sql.buf, -1, &one, NULL) != SQLITE_OK) {
+			r = sq_fail(q, "cannot read");
+			break;
+		}
+		rc = sqlite3_step(one);
+		r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sq_fail(q, "cannot read");
+		sqlite3_finalize(one);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = sq_fail(q, "cannot list the tables of");
+	sqlite3_finalize(tables);
+	strbuf_release(&sql);
+	return r;
+}
+
 /*
  * Which bosun brought the store to each schema version: meta's
  * "schema.<N>.bosun" row, written in the transaction of migration N. A
@@ -1153,6 +1185,7 @@ int store_sqlite_open(struct store_backend **out, const char *location,
 	b->migrate = sq_migrate;
 	b->schema_version = sq_schema_version;
 	b->schema_latest = sq_schema_latest;
+	b->holds_data = sq_holds_data;
 	b->set_busy_timeout = sq_set_busy_timeout;
 	b->begin = sq_begin;
 	b->commit = sq_commit;

@@ -69,7 +69,8 @@ void store_set_migrate_hook(store_migrate_hook_fn *fn, void *data)
 	migrate_hook_data = data;
 }
 
-/* The hook, when b holds an older schema with data. */
+/* The hook, when b holds an older schema with data (a store that cannot
+ * say whether it has any is taken to). */
 static int before_migrate(struct store_backend *b)
 {
 	int from, to;
@@ -82,6 +83,9 @@ static int before_migrate(struct store_backend *b)
 		return to;
 	if (from < 1 || from >= to)
 		return 0;
+	if (b->holds_data && b->holds_data(b) == 0)
+		return 0;
+	error_clear();
 	return migrate_hook(migrate_hook_data, b->location(b), from, to);
 }
 

@@ -159,11 +159,14 @@ int cmd_backup_before_migrate(void *data, const char *location, int from, int to
 	struct backup_env env = BACKUP_ENV_INIT;
 	struct backup_set set = BACKUP_SET_INIT;
 	struct strbuf config_dir = STRBUF_INIT, dir = STRBUF_INIT, path = STRBUF_INIT;
+	struct meter counts = METER_INIT;
+	struct progress *prog;
 	struct stat st;
 	int r;
 
 	if ((r = env_setup(ctx, &env, &config_dir, &dir)) < 0)
 		goto out;
+	env.progress = &counts;
 	/* Without libarchive the migration goes on, degraded (the event is
 	 * logged): refusing it would stop every command. */
 	if ((r = backup_lib_load()) < 0) {
@@ -174,8 +177,11 @@ int cmd_backup_before_migrate(void *data, const char *location, int from, int to
 		goto out;
 	}
 	backup_new_path(&path, &env, "migrate");
-	if ((r = backup_collect(&set, &env, "migrate")) < 0 ||
-	    (r = backup_write(&set, path.buf)) < 0) {
+	prog = progress_start(ctx, "backing up before the migration", &counts, "file");
+	if ((r = backup_collect(&set, &env, "migrate")) >= 0)
+		r = backup_write(&set, path.buf);
+	progress_stop(prog);
+	if (r < 0) {
 		error_prefix("cannot back '%s' up before migrating it", location);
 		error_hint("nothing was migrated; free the space or fix backup.dir, then run again");
 		goto out;

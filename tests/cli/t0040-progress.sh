@@ -86,6 +86,21 @@ test_expect_success 'backup: files and bytes of the total; the same output as pi
 	test_cmp "$TRASH/bkp.err" "$TRASH/bk.screen"
 '
 
+test_expect_success 'command -v sqlite3' 'the backup before a migration: its own line; the same output as piped' '
+	cd "$TRASH/r" && bosun migrate >/dev/null &&
+	old="alter table releases drop column data; pragma user_version = 8;
+	     insert or replace into leases (name, owner, token, expires_ms) values (\"old\", NULL, 1, 0)" &&
+	sqlite3 .git/bosun/state.db "$old" &&
+	BOSUN_TEST_PROGRESS_MS=1 on_tty mg "$BOSUN" migrate &&
+	test_grep "backing up before the migration: writing, [0-9]* of [0-9]* files" "$TRASH/mg.raw" &&
+	sqlite3 .git/bosun/state.db "$old" &&
+	BOSUN_TEST_PROGRESS_MS=1 piped mgp bosun migrate &&
+	test_no_grep "backing up before" "$TRASH/mgp.err" &&
+	sed "s/[0-9T.]*Z.tar.zst/X/" "$TRASH/mgp.err" >"$TRASH/mgp.expect" &&
+	sed "s/[0-9T.]*Z.tar.zst/X/" "$TRASH/mg.screen" >"$TRASH/mg.got" &&
+	test_cmp "$TRASH/mgp.expect" "$TRASH/mg.got"
+'
+
 test_expect_success 'restore: its phases on the line; the same output as piped' '
 	cd "$TRASH/r" &&
 	BOSUN_TEST_PROGRESS_MS=1 on_tty rsd "$BOSUN" restore --dry-run ../first.tar.zst &&

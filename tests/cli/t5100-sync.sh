@@ -174,7 +174,11 @@ test_expect_success 'syncs of one repository wait their turn; the queue times ou
 	test_grep "push queue did not move" ../q2.err &&
 	("$BOSUN" sync slow >../q2.out 2>../q2.err & echo $! >../q2.pid) &&
 	n=0 && while ! grep -q "waiting for another bosun sync" ../q2.err && [ $n -lt 1200 ]; do sleep 0.05; n=$((n + 1)); done &&
-	{ test_grep "waiting for another bosun sync" ../q2.err || { cat ../q1.out ../q2.out; ps -ef | grep -v grep | grep "bosun\|git"; false; }; } &&
+	{ test_grep "waiting for another bosun sync" ../q2.err || {
+		cat ../q1.out ../q2.out; ps -ef | grep -v grep | grep "bosun\|git"
+		# where the second sync is, when it took this long
+		q2=$(cat ../q2.pid) && echo "q2 $q2: $(cat /proc/$q2/wchan) $(cat /proc/$q2/syscall)" &&
+		cat /proc/$q2/stack; ls -la ../q2.err; false; }; } &&
 	: >../go && gone ../q1.pid && gone ../q2.pid &&
 	test_eq "$(git rev-parse q2)" "$(git -C ../slow.git rev-parse q2)" &&
 	test_eq "$(git -C ../q1 rev-parse main)" "$(git -C ../slow.git rev-parse main)"

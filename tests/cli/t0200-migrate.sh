@@ -92,4 +92,48 @@ test_expect_success 'GIT_DIR naming a linked worktree (as git sets it for hooks)
 	test_grep "\"path\": \"$TRASH/r/.git/bosun/state.db\"" ../out
 '
 
+# whole_store: the schema is the latest, the file is sound, each migration
+# is recorded once, and every migrate backup is a whole archive.
+whole_store() {
+	test_eq "$(latest)" "$(sqlite3 .git/bosun/state.db "pragma user_version")" &&
+	test_eq ok "$(sqlite3 .git/bosun/state.db "pragma integrity_check")" &&
+	test_eq "$(latest)" "$(sqlite3 .git/bosun/state.db "select count(*) from meta where key like \"schema.%.bosun\"")" &&
+	for a in $(ls "$BOSUN_HOME"/state/bosun/backups/*/bosun-migrate-*.tar.zst 2>/dev/null); do
+		tar --zstd -tf "$a" >/dev/null || { echo "a broken archive: $a"; return 1; }
+	done
+}
+
+test_expect_success 'kill -9 while creating a store, and while backing one up to migrate it: the next migrate finishes' '
+	new_repo kc && commit "feat: a" && runs=${BOSUN_CRASH_RUNS:-15} && n=0 && killed=0 &&
+	v=$(latest) &&
+	# old_store: an old schema that holds a row: migrating it backs it up first
+	old_store() {
+		bosun migrate >/dev/null &&
+		sqlite3 .git/bosun/state.db "alter table releases drop column data; pragma user_version = $((v - 1));
+			insert into leases (name, owner, token, expires_ms) values (\"kept\", NULL, 1, 0)"
+	} &&
+	t0=$(date +%s%N) && bosun migrate >/dev/null 2>&1 &&
+	took_new=$((($(date +%s%N) - t0) / 1000000)) &&
+	rm -rf .git/bosun && old_store && t0=$(date +%s%N) && bosun migrate >/dev/null 2>&1 &&
+	took_old=$((($(date +%s%N) - t0) / 1000000)) &&
+	while [ $n -lt $runs ]; do
+		rm -rf .git/bosun && took_ms=$took_new &&
+		if [ $((n % 2)) -eq 1 ]; then
+			old_store && took_ms=$took_old || return 1
+		fi &&
+		{ "$BOSUN" migrate >/dev/null 2>&1 & } && pid=$! &&
+		sleep "$(crash_delay $n $took_ms)" &&
+		if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi &&
+		{ wait $pid 2>/dev/null; rc=$?; test $rc -eq 137 || test $rc -eq 0; } &&
+		{ bosun migrate >../out 2>../err || { echo "run $n: the next migrate failed"; cat ../err; return 1; }; } &&
+		{ whole_store || { echo "run $n"; return 1; }; } &&
+		if [ $((n % 2)) -eq 1 ]; then
+			test_eq 1 "$(sqlite3 .git/bosun/state.db "select count(*) from leases where name = \"kept\"")"
+		fi &&
+		n=$((n + 1)) || return 1
+	done &&
+	echo "migrate: killed $killed of $runs in flight (a creation: $took_new ms, a backup and migration: $took_old ms); the next migrate finished each time" &&
+	test $killed -gt 0
+'
+
 test_done

@@ -394,9 +394,10 @@ _Noreturn static void child_exec(const struct plan *pl)
 }
 
 /*
- * The child, from fork() to exec (or to its function's end). A die_with_us child dies with bosun
- * (PR_SET_PDEATHSIG): a bosun killed with SIGKILL cannot stop it, and a
- * git left running would go on changing what the next run repairs. The
+ * The child, from fork() to exec (or to its function's end). A
+ * die_with_us child dies with bosun (PR_SET_PDEATHSIG): a bosun killed
+ * with SIGKILL cannot stop it, and a git left running would go on
+ * changing what the next run repairs. The
  * signal is SIGTERM, as for a bosun killed by a catchable signal: git
  * then removes its lock files (index.lock, config.lock) and its half-made
  * worktree as it dies, where SIGKILL would leave them to block every

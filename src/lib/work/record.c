@@ -6,7 +6,6 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/time.h"
 #include "lib/git/run.h"
 #include "lib/store/store.h"
 
